@@ -1,0 +1,32 @@
+/**
+ * The validated configuration, as the rest of the program sees it: durations in milliseconds,
+ * every default applied. Produced only by `load.ts`.
+ */
+
+/** One Service Fabric cluster to poll. */
+export interface ClusterConfig {
+  /** `clusters[].name`: the `sf_cluster` label; unique. */
+  readonly name: string;
+  /** `clusters[].endpoint`: the HTTP gateway base URL, e.g. `http://localhost:19080`. */
+  readonly endpoint: string;
+  /** `clusters[].content_paths`: image-store relative paths, exactly as uploaders use them. */
+  readonly contentPaths: readonly string[];
+}
+
+/** How and when to poll. */
+export interface PollConfig {
+  /** `poll.schedule`: node-cron expression (a leading seconds field is allowed). */
+  readonly schedule: string;
+  /** `poll.concurrency`: requests in flight per cluster. */
+  readonly concurrency: number;
+  /** `poll.request_timeout`: client-side timeout per request; also sent as `timeout` (whole seconds). */
+  readonly requestTimeoutMs: number;
+  /** `poll.max_staleness`: a snapshot older than this is not served as data. */
+  readonly maxStalenessMs: number;
+}
+
+/** The whole configuration file. */
+export interface Config {
+  readonly poll: PollConfig;
+  readonly clusters: readonly ClusterConfig[];
+}
