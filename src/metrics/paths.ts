@@ -1,0 +1,64 @@
+import type { PathState } from '../poller/snapshot.js';
+import { FAILURE_REASONS } from '../servicefabric/errors.js';
+import { REFRESHED, type FamilySpec, type Sample, type ScrapeView } from './family.js';
+
+function pathSamples(view: ScrapeView, value: (path: PathState, view: ScrapeView) => number | undefined): Sample[] {
+  const samples: Sample[] = [];
+  for (const path of view.snapshot?.paths ?? []) {
+    const v = value(path, view);
+    if (v !== undefined) samples.push({ labels: { sf_cluster: path.cluster, content_path: path.contentPath }, value: v });
+  }
+  return samples;
+}
+
+/** Per-path families: one series per configured (cluster, content path). */
+export const pathFamilies: readonly FamilySpec[] = [
+  {
+    name: 'servicefabric_imagestore_upload_sessions',
+    help: `Upload sessions found for the path by its last successful GetUploadSession poll (0 when none). ${REFRESHED}`,
+    type: 'gauge',
+    collect: (view) => pathSamples(view, (p) => p.lastSuccessSessionCount),
+  },
+  {
+    name: 'servicefabric_imagestore_poll_success',
+    help: `1 if the last GetUploadSession poll of the path succeeded, else 0; 0 for every path when the data is older than poll.max_staleness. ${REFRESHED}`,
+    type: 'gauge',
+    collect: (view) => pathSamples(view, (p, v) => (p.success && v.fresh ? 1 : 0)),
+  },
+  {
+    name: 'servicefabric_imagestore_poll_duration_seconds',
+    help: `Wall time of the last GetUploadSession poll of the path, in seconds. ${REFRESHED}`,
+    type: 'gauge',
+    collect: (view) => pathSamples(view, (p) => p.durationSeconds),
+  },
+  {
+    name: 'servicefabric_imagestore_last_poll_success_timestamp_seconds',
+    help: `Unix time of the path's last successful GetUploadSession poll; absent until one succeeds. ${REFRESHED}`,
+    type: 'gauge',
+    collect: (view) => pathSamples(view, (p) => (p.lastSuccessMs === undefined ? undefined : p.lastSuccessMs / 1000)),
+  },
+  {
+    name: 'servicefabric_imagestore_polls_total',
+    help: `GetUploadSession polls of the path attempted. ${REFRESHED}`,
+    type: 'counter',
+    collect: (view) => pathSamples(view, (p) => p.pollsTotal),
+  },
+  {
+    name: 'servicefabric_imagestore_poll_failures_total',
+    help: `Failed GetUploadSession polls of the path, by reason (timeout, connection, tls, http_status, fabric_error, invalid_response). ${REFRESHED}`,
+    type: 'counter',
+    collect: (view) => {
+      // Every reason is present from the first poll so that rate() and increase() see the first failure.
+      const samples: Sample[] = [];
+      for (const path of view.snapshot?.paths ?? []) {
+        for (const reason of FAILURE_REASONS) {
+          samples.push({
+            labels: { sf_cluster: path.cluster, content_path: path.contentPath, reason },
+            value: path.failuresTotal[reason] ?? 0,
+          });
+        }
+      }
+      return samples;
+    },
+  },
+];

@@ -1,0 +1,45 @@
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import type { Snapshot } from '../poller/snapshot.js';
+import { defineFamily, type ScrapeView } from './family.js';
+import { sessionFamilies } from './sessions.js';
+import { pathFamilies } from './paths.js';
+import { exporterFamilies, type BuildInfo } from './exporter.js';
+
+// promtool rejects these three prom-client defaults: gauges whose names end in _total.
+const PROMTOOL_REJECTED_DEFAULTS = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+];
+
+export interface MetricsOptions {
+  /** The current snapshot; read once per family per scrape. */
+  readonly snapshot: () => Snapshot | undefined;
+  /** `poll.max_staleness` in ms. */
+  readonly maxStalenessMs: number;
+  readonly build: BuildInfo;
+  /** `--web.disable-exporter-metrics`: leave out the process_* and nodejs_* metrics. */
+  readonly disableExporterMetrics?: boolean;
+  readonly now?: () => number;
+}
+
+/** Builds the registry served on the telemetry path. */
+export function createRegistry(options: MetricsOptions): Registry {
+  const registry = new Registry();
+  const now = options.now ?? Date.now;
+  const view = (): ScrapeView => {
+    const snapshot = options.snapshot();
+    const nowMs = now();
+    const fresh = snapshot !== undefined && nowMs - snapshot.completedMs <= options.maxStalenessMs;
+    return { snapshot, nowMs, fresh };
+  };
+  for (const spec of [...sessionFamilies, ...pathFamilies, ...exporterFamilies(options.build)]) {
+    // prom-client accepts any object with name and get(); its Metric typings are narrower.
+    registry.registerMetric(defineFamily(spec, view) as unknown as Parameters<Registry['registerMetric']>[0]);
+  }
+  if (!options.disableExporterMetrics) {
+    collectDefaultMetrics({ register: registry });
+    for (const name of PROMTOOL_REJECTED_DEFAULTS) registry.removeSingleMetric(name);
+  }
+  return registry;
+}

@@ -1,0 +1,61 @@
+import type { UploadSession } from '../servicefabric/session.js';
+import type { PathState } from '../poller/snapshot.js';
+import { REFRESHED, type FamilySpec, type Sample, type ScrapeView } from './family.js';
+
+/** Label names of every per-session series. */
+export const SESSION_LABELS = ['sf_cluster', 'content_path', 'store_relative_path', 'session_id'] as const;
+
+function sessionSamples(view: ScrapeView, value: (session: UploadSession, view: ScrapeView) => number): Sample[] {
+  // A stale snapshot (poller wedged) is withheld rather than served as if current.
+  if (!view.snapshot || !view.fresh) return [];
+  const samples: Sample[] = [];
+  for (const path of view.snapshot.paths) {
+    for (const session of path.sessions) {
+      samples.push({ labels: sessionLabels(path, session), value: value(session, view) });
+    }
+  }
+  return samples;
+}
+
+function sessionLabels(path: PathState, session: UploadSession): Record<string, string> {
+  return {
+    sf_cluster: path.cluster,
+    content_path: path.contentPath,
+    store_relative_path: session.storeRelativePath,
+    session_id: session.sessionId,
+  };
+}
+
+/** Per-session families, one series per live upload session. */
+export const sessionFamilies: readonly FamilySpec[] = [
+  {
+    name: 'servicefabric_imagestore_upload_session_size_bytes',
+    help: `Size of the file being uploaded, from the session's FileSize. ${REFRESHED}`,
+    type: 'gauge',
+    collect: (view) => sessionSamples(view, (s) => s.fileSize),
+  },
+  {
+    name: 'servicefabric_imagestore_upload_session_remaining_bytes',
+    help: `Bytes not yet received: sum of EndPosition - StartPosition + 1 over the session's ExpectedRanges. ${REFRESHED}`,
+    type: 'gauge',
+    collect: (view) => sessionSamples(view, (s) => s.remainingBytes),
+  },
+  {
+    name: 'servicefabric_imagestore_upload_session_expected_ranges',
+    help: `Number of byte ranges still missing, from the length of the session's ExpectedRanges. ${REFRESHED}`,
+    type: 'gauge',
+    collect: (view) => sessionSamples(view, (s) => s.expectedRanges.length),
+  },
+  {
+    name: 'servicefabric_imagestore_upload_session_modified_timestamp_seconds',
+    help: `Time the session last accepted new bytes, from its ModifiedDate, as Unix seconds. ${REFRESHED}`,
+    type: 'gauge',
+    collect: (view) => sessionSamples(view, (s) => s.modifiedMs / 1000),
+  },
+  {
+    name: 'servicefabric_imagestore_upload_session_age_seconds',
+    help: `Seconds from the session's ModifiedDate to this scrape, never negative; ModifiedDate is refreshed each poll cycle, the age is computed at scrape time.`,
+    type: 'gauge',
+    collect: (view) => sessionSamples(view, (s, v) => Math.max(0, (v.nowMs - s.modifiedMs) / 1000)),
+  },
+];

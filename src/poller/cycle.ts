@@ -1,0 +1,88 @@
+import pLimit from 'p-limit';
+import type { Logger } from '../log.js';
+import type { UploadSession } from '../servicefabric/session.js';
+import { ServiceFabricError } from '../servicefabric/errors.js';
+import type { PollFailure, PollOutcome } from './snapshot.js';
+
+/** What the poller needs from a cluster client; `ServiceFabricClient` implements it. */
+export interface SessionLister {
+  getUploadSessions(contentPath: string, options?: { signal?: AbortSignal }): Promise<UploadSession[]>;
+  close(): Promise<void>;
+}
+
+/** One cluster's share of a cycle. */
+export interface ClusterTarget {
+  readonly cluster: string;
+  readonly client: SessionLister;
+  readonly contentPaths: readonly string[];
+}
+
+export interface CycleOptions {
+  /** Requests in flight per cluster. */
+  readonly concurrency: number;
+  /** Aborts in-flight requests (shutdown); aborted polls produce no outcome. */
+  readonly signal?: AbortSignal;
+  readonly logger: Logger;
+  readonly now?: () => number;
+}
+
+/**
+ * Polls every path of every cluster once, at most `concurrency` requests in flight per cluster, and
+ * returns one outcome per path in configuration order. Never rejects: each failure becomes an
+ * outcome. Returns undefined if the cycle was aborted.
+ */
+export async function runCycle(targets: readonly ClusterTarget[], options: CycleOptions): Promise<PollOutcome[] | undefined> {
+  const now = options.now ?? Date.now;
+  const perCluster = targets.map((target) => {
+    const limit = pLimit(options.concurrency);
+    return target.contentPaths.map((contentPath) => limit(() => pollOne(target, contentPath, options, now)));
+  });
+  const outcomes = await Promise.all(perCluster.flat());
+  return options.signal?.aborted ? undefined : outcomes;
+}
+
+async function pollOne(target: ClusterTarget, contentPath: string, options: CycleOptions, now: () => number): Promise<PollOutcome> {
+  const started = performance.now();
+  const finish = (result: PollOutcome['result']): PollOutcome => ({
+    cluster: target.cluster,
+    contentPath,
+    durationSeconds: (performance.now() - started) / 1000,
+    finishedMs: now(),
+    result,
+  });
+  if (options.signal?.aborted) {
+    return finish({ ok: false, failure: { reason: 'connection', message: 'aborted before start' } });
+  }
+  try {
+    const sessions = await target.client.getUploadSessions(contentPath, { signal: options.signal });
+    return finish({ ok: true, sessions });
+  } catch (error) {
+    const failure = toFailure(error);
+    const outcome = finish({ ok: false, failure });
+    if (!options.signal?.aborted) {
+      // Exactly one line per failed poll; the message already carries method and URL.
+      options.logger.warn(
+        {
+          sf_cluster: target.cluster,
+          content_path: contentPath,
+          reason: failure.reason,
+          status: failure.status,
+          fabric_code: failure.code,
+        },
+        `poll failed: ${failure.message}`,
+      );
+    }
+    return outcome;
+  }
+}
+
+/** Reduces whatever a client threw to the classified failure the metrics and logs use. */
+export function toFailure(error: unknown): PollFailure {
+  if (error instanceof ServiceFabricError) {
+    const code = 'code' in error && typeof error.code === 'string' ? error.code : undefined;
+    return { reason: error.reason, message: error.message, status: error.status, code };
+  }
+  // A client bug, not a cluster answer: still one classified failure rather than a crash.
+  const message = error instanceof Error ? error.message : String(error);
+  return { reason: 'invalid_response', message: `unexpected client error: ${message}` };
+}

@@ -1,0 +1,56 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { RequestListener } from 'node:http';
+
+/** A parsed `--web.listen-address`: host empty means every interface. */
+export interface ListenAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** Parses `host:port`, `:port` or `[v6]:port`, as Prometheus exporters accept them. */
+export function parseListenAddress(text: string): ListenAddress {
+  const match = /^(?:\[([^\]]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(text);
+  const port = Number(match?.[3]);
+  if (!match || port > 65535) {
+    throw new Error(`invalid listen address "${text}": expected host:port, :port or [ipv6]:port`);
+  }
+  return { host: match[1] ?? match[2] ?? '', port };
+}
+
+/** A listening HTTP server and how to stop it. */
+export interface RunningServer {
+  readonly server: Server;
+  /** The bound address, e.g. `127.0.0.1:18922` (useful with port 0). */
+  readonly address: string;
+  /** Stops accepting, ends idle keep-alive connections, and destroys the rest after `graceMs`. */
+  close(graceMs?: number): Promise<void>;
+}
+
+/** Starts an HTTP server for `handler` on `address`. */
+export async function listen(handler: RequestListener, address: ListenAddress): Promise<RunningServer> {
+  const server = createServer(handler);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(address.port, address.host || undefined, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const bound = server.address() as AddressInfo;
+  const host = bound.family === 'IPv6' ? `[${bound.address}]` : bound.address;
+  return {
+    server,
+    address: `${host}:${bound.port}`,
+    close: (graceMs = 2000) =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+        timer.unref();
+        server.close(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+        server.closeIdleConnections();
+      }),
+  };
+}

@@ -1,0 +1,123 @@
+import { describe, expect, it } from '@jest/globals';
+import { runCycle, type ClusterTarget, type SessionLister } from '../../src/poller/cycle.js';
+import { FabricError, TimeoutError } from '../../src/servicefabric/errors.js';
+import type { UploadSession } from '../../src/servicefabric/session.js';
+import { silentLogger, createLogger } from '../../src/log.js';
+import { session } from '../fixtures/sessions.js';
+import { Writable } from 'node:stream';
+
+/** A fake cluster whose answers the test scripts per path, recording concurrency. */
+function fakeCluster(answers: Record<string, () => Promise<UploadSession[]>>): SessionLister & { maxInFlight: number } {
+  let inFlight = 0;
+  const fake = {
+    maxInFlight: 0,
+    async getUploadSessions(path: string) {
+      inFlight += 1;
+      fake.maxInFlight = Math.max(fake.maxInFlight, inFlight);
+      try {
+        await new Promise((r) => setImmediate(r));
+        const answer = answers[path];
+        if (!answer) throw new Error(`unexpected path ${path}`);
+        return await answer();
+      } finally {
+        inFlight -= 1;
+      }
+    },
+    close: async () => undefined,
+  };
+  return fake;
+}
+
+describe('runCycle', () => {
+  it('returns one outcome per path in configuration order, failures classified', async () => {
+    const cluster = fakeCluster({
+      a: async () => [session()],
+      b: async () => {
+        throw new FabricError('GET x: 503', { status: 503, code: 'FABRIC_E_SERVICE_TOO_BUSY' });
+      },
+      c: async () => {
+        throw new TimeoutError('GET y: timed out');
+      },
+    });
+    const targets: ClusterTarget[] = [{ cluster: 'c1', client: cluster, contentPaths: ['a', 'b', 'c'] }];
+    const outcomes = await runCycle(targets, { concurrency: 2, logger: silentLogger });
+    expect(outcomes?.map((o) => [o.contentPath, o.result.ok ? 'ok' : o.result.failure.reason])).toEqual([
+      ['a', 'ok'],
+      ['b', 'fabric_error'],
+      ['c', 'timeout'],
+    ]);
+    const b = outcomes?.[1]?.result;
+    expect(b?.ok === false && b.failure).toMatchObject({ status: 503, code: 'FABRIC_E_SERVICE_TOO_BUSY' });
+  });
+
+  it('keeps at most `concurrency` requests in flight per cluster', async () => {
+    const paths = Array.from({ length: 20 }, (_, i) => `p${i}`);
+    const answers = Object.fromEntries(paths.map((p) => [p, async () => []]));
+    const one = fakeCluster(answers);
+    const two = fakeCluster(answers);
+    await runCycle(
+      [
+        { cluster: 'one', client: one, contentPaths: paths },
+        { cluster: 'two', client: two, contentPaths: paths },
+      ],
+      { concurrency: 3, logger: silentLogger },
+    );
+    expect(one.maxInFlight).toBe(3);
+    expect(two.maxInFlight).toBe(3);
+  });
+
+  it('writes exactly one log line per failed poll, naming cluster, path, status and code', async () => {
+    const lines: string[] = [];
+    const logger = createLogger({
+      destination: new Writable({
+        write(chunk, _e, cb) {
+          lines.push(...String(chunk).split('\n').filter(Boolean));
+          cb();
+        },
+      }),
+    });
+    const cluster = fakeCluster({
+      ok: async () => [],
+      bad: async () => {
+        throw new FabricError('GET http://h/ImageStore/bad/$/GetUploadSession: 400 E_INVALIDARG', { status: 400, code: 'E_INVALIDARG' });
+      },
+    });
+    await runCycle([{ cluster: 'c1', client: cluster, contentPaths: ['ok', 'bad'] }], { concurrency: 1, logger });
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toMatchObject({
+      level: 'warn',
+      sf_cluster: 'c1',
+      content_path: 'bad',
+      status: 400,
+      fabric_code: 'E_INVALIDARG',
+      reason: 'fabric_error',
+    });
+  });
+
+  it('turns an unexpected client exception into an invalid_response failure instead of rejecting', async () => {
+    const cluster = fakeCluster({
+      a: async () => {
+        throw new RangeError('bug');
+      },
+    });
+    const outcomes = await runCycle([{ cluster: 'c1', client: cluster, contentPaths: ['a'] }], { concurrency: 1, logger: silentLogger });
+    const result = outcomes?.[0]?.result;
+    expect(result?.ok === false && result.failure.reason).toBe('invalid_response');
+  });
+
+  it('returns undefined when aborted, so a half-finished cycle is never published', async () => {
+    const abort = new AbortController();
+    const cluster = fakeCluster({
+      a: async () => {
+        abort.abort();
+        return [];
+      },
+    });
+    const outcomes = await runCycle([{ cluster: 'c1', client: cluster, contentPaths: ['a'] }], {
+      concurrency: 1,
+      logger: silentLogger,
+      signal: abort.signal,
+    });
+    expect(outcomes).toBeUndefined();
+  });
+});
