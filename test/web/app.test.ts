@@ -1,0 +1,65 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { Registry } from 'prom-client';
+import { createApp } from '../../src/web/app.js';
+import { listen, type RunningServer } from '../../src/web/listen.js';
+import { silentLogger } from '../../src/log.js';
+
+const servers: RunningServer[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+});
+
+async function serve(options: { ready?: () => boolean; telemetryPath?: string; registry?: Registry } = {}) {
+  const registry = options.registry ?? new Registry();
+  const app = createApp({
+    registry,
+    telemetryPath: options.telemetryPath ?? '/metrics',
+    ready: options.ready ?? (() => true),
+    landing: { version: '0.0.0', telemetryPath: options.telemetryPath ?? '/metrics', clusters: [], demo: false },
+    logger: silentLogger,
+  });
+  const server = await listen(app, { host: '127.0.0.1', port: 0 });
+  servers.push(server);
+  return `http://${server.address}`;
+}
+
+describe('web app', () => {
+  it('serves the registry on the telemetry path with its content type', async () => {
+    const registry = new Registry();
+    registry.registerMetric({
+      name: 'x_total',
+      get: async () => ({ name: 'x_total', help: 'x', type: 'counter', values: [{ labels: {}, value: 7 }], aggregator: 'sum' }),
+    } as never);
+    const base = await serve({ registry, telemetryPath: '/custom/metrics' });
+    const res = await fetch(`${base}/custom/metrics`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe(registry.contentType);
+    expect(await res.text()).toContain('x_total 7');
+    expect((await fetch(`${base}/metrics`)).status).toBe(404);
+  });
+
+  it('answers /-/healthy 200 always and /-/ready 503 until ready, then 200', async () => {
+    let ready = false;
+    const base = await serve({ ready: () => ready });
+    expect((await fetch(`${base}/-/healthy`)).status).toBe(200);
+    expect((await fetch(`${base}/-/ready`)).status).toBe(503);
+    ready = true;
+    expect((await fetch(`${base}/-/ready`)).status).toBe(200);
+  });
+
+  it('answers 500 with a short message, not a stack trace, when rendering metrics fails', async () => {
+    const registry = new Registry();
+    registry.registerMetric({ name: 'bad', get: async () => Promise.reject(new Error('secret-detail')) } as never);
+    const base = await serve({ registry });
+    const res = await fetch(`${base}/metrics`);
+    expect(res.status).toBe(500);
+    expect(await res.text()).not.toContain('secret-detail');
+  });
+
+  it('serves the landing page as HTML', async () => {
+    const base = await serve();
+    const res = await fetch(`${base}/`);
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await res.text()).toContain('sf-upload-exporter');
+  });
+});
