@@ -1,0 +1,22 @@
+/** What the start-up log says about the configuration. */
+import { formatDuration } from './duration.js';
+import type { Config } from './types.js';
+
+/** A JSON-able summary for the start-up log: the file's key names, durations formatted; the one place that decides what is printed (and, later, what is redacted). */
+export function describeConfig(config: Config): Record<string, unknown> {
+  return {
+    poll: {
+      schedule: config.poll.schedule,
+      concurrency: config.poll.concurrency,
+      request_timeout: formatDuration(config.poll.requestTimeoutMs),
+      max_staleness: formatDuration(config.poll.maxStalenessMs),
+    },
+    // Listed key by key rather than spread, so that a secret added to ClusterConfig later is not
+    // printed until someone decides how to show it.
+    clusters: config.clusters.map((cluster) => ({
+      name: cluster.name,
+      endpoint: cluster.endpoint,
+      content_paths: [...cluster.contentPaths],
+    })),
+  };
+}

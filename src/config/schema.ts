@@ -1,0 +1,267 @@
+/**
+ * The YAML document's schema: snake_case keys as written in the file, unknown keys rejected at every
+ * level, defaults applied, then cross-field checks. Messages are written for the person editing the
+ * file; load.ts prefixes each with the field path.
+ */
+import * as z from 'zod';
+import { validate as isValidCron, validateDetailed as explainCron } from 'node-cron';
+import { formatDuration, parseDuration } from './duration.js';
+import { formatPath } from './errors.js';
+
+/** Defaults, as they would be written in the file. */
+export const DEFAULTS = {
+  schedule: '*/30 * * * * *',
+  concurrency: 8,
+  request_timeout: '10s',
+  max_staleness: '90s',
+} as const;
+
+/** Bounds of `poll.concurrency`. */
+export const CONCURRENCY_RANGE = { min: 1, max: 1024 } as const;
+
+/** Lower bound of `poll.request_timeout`: the API's `timeout` parameter is whole seconds, at least 1. */
+export const MIN_REQUEST_TIMEOUT_MS = 1000;
+/**
+ * Upper bound of `poll.request_timeout`: Node's timers cannot wait longer than 2^31-1 ms (about
+ * 24.8 days) and fire at once instead, so a larger value would time every request out immediately.
+ */
+export const MAX_REQUEST_TIMEOUT_MS = 24 * 24 * 60 * 60 * 1000;
+
+/** Describes a value found in the document, the way a YAML author would recognise it. */
+export function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'an empty value';
+  if (typeof value === 'string') {
+    const shown = value.length > 80 ? `${value.slice(0, 77)}...` : value;
+    return `string ${JSON.stringify(shown)}`;
+  }
+  if (typeof value === 'number' || typeof value === 'boolean') return `${typeof value} ${String(value)}`;
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  return typeof value;
+}
+
+function describeInput(issue: z.core.$ZodRawIssue): string {
+  // zod reports Infinity and NaN (YAML `.inf`, `.nan`) with input null and the name in `received`.
+  const received = (issue as { received?: unknown }).received;
+  if (issue.input === null && (received === 'Infinity' || received === 'NaN')) return `number ${received}`;
+  return describeValue(issue.input);
+}
+
+const EXPECTED_NAMES: Record<string, string> = {
+  string: 'a string',
+  number: 'a number',
+  int: 'an integer',
+  boolean: 'a boolean',
+  array: 'a list',
+  object: 'a mapping',
+};
+
+/** A type error naming what the field wants; a missing key falls through to `errorMap`. */
+function expecting(what: string): z.core.$ZodErrorMap {
+  return (issue) =>
+    issue.code === 'invalid_type' && issue.input !== undefined ? `expected ${what}, got ${describeInput(issue)}` : undefined;
+}
+
+/** Messages for the issues no schema words itself; pass as the `error` option of `safeParse`. */
+export const errorMap: z.core.$ZodErrorMap = (issue) => {
+  switch (issue.code) {
+    case 'invalid_type':
+      if (issue.input === undefined) return 'required key is missing';
+      return `expected ${EXPECTED_NAMES[issue.expected] ?? issue.expected}, got ${describeInput(issue)}`;
+    case 'too_small':
+      if (issue.origin === 'string') return 'must not be empty';
+      if (issue.origin === 'number') return `must be at least ${String(issue.minimum)}, got ${String(issue.input)}`;
+      return undefined;
+    case 'too_big':
+      if (issue.origin === 'number') return `must be at most ${String(issue.maximum)}, got ${String(issue.input)}`;
+      return undefined;
+    case 'unrecognized_keys':
+      // load.ts reports one issue per key, with the key in the path.
+      return 'unknown key';
+    default:
+      return undefined;
+  }
+};
+
+/** A non-empty string without surrounding whitespace, which in YAML is almost always a typo. */
+const trimmedString = z
+  .string({ error: expecting('a string') })
+  .min(1)
+  .superRefine((text, ctx) => {
+    if (text !== '' && text !== text.trim()) {
+      ctx.addIssue({ code: 'custom', message: `must not start or end with whitespace, got ${JSON.stringify(text)}` });
+    }
+  });
+
+/** A duration string checked against bounds; the output is milliseconds. */
+function duration(bounds: { min?: number; max?: number } = {}) {
+  return z.string({ error: expecting('a duration such as "10s"') }).transform((text, ctx) => {
+    let ms: number;
+    try {
+      ms = parseDuration(text);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      return z.NEVER;
+    }
+    if (bounds.min !== undefined && ms < bounds.min) {
+      ctx.addIssue({ code: 'custom', message: `must be at least ${formatDuration(bounds.min)}, got ${text}` });
+      return z.NEVER;
+    }
+    if (bounds.max !== undefined && ms > bounds.max) {
+      ctx.addIssue({ code: 'custom', message: `must be at most ${formatDuration(bounds.max)}, got ${text}` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+}
+
+function cronHint(expression: string): string {
+  const reasons = explainCron(expression).errors.map((e) =>
+    e.field === 'expression' ? e.message : `bad ${e.field} field ${JSON.stringify(e.value ?? '')}`,
+  );
+  return reasons.length > 0 ? ` (${reasons.join('; ')})` : '';
+}
+
+const scheduleSchema = z
+  .string({ error: expecting('a cron expression string') })
+  .min(1)
+  .superRefine((expression, ctx) => {
+    // validate() is the verdict because it is what schedule() enforces; validateDetailed() only
+    // supplies the reason.
+    if (expression !== '' && !isValidCron(expression)) {
+      ctx.addIssue({ code: 'custom', message: `invalid cron expression ${JSON.stringify(expression)}${cronHint(expression)}` });
+    }
+  });
+
+const pollSchema = z
+  .strictObject(
+    {
+      schedule: scheduleSchema.prefault(DEFAULTS.schedule),
+      concurrency: z
+        .int({ error: expecting('an integer') })
+        .min(CONCURRENCY_RANGE.min)
+        .max(CONCURRENCY_RANGE.max)
+        .prefault(DEFAULTS.concurrency),
+      request_timeout: duration({ min: MIN_REQUEST_TIMEOUT_MS, max: MAX_REQUEST_TIMEOUT_MS }).prefault(DEFAULTS.request_timeout),
+      max_staleness: duration().prefault(DEFAULTS.max_staleness),
+    },
+    { error: expecting('a mapping') },
+  )
+  .superRefine(
+    (poll, ctx) => {
+      // A snapshot is at least one request old when it is taken; a staleness limit at or below the
+      // timeout would withhold data from a healthy but slow cluster.
+      if (poll.max_staleness <= poll.request_timeout) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['max_staleness'],
+          message: `must be greater than poll.request_timeout (${formatDuration(poll.request_timeout)}), got ${formatDuration(poll.max_staleness)}`,
+        });
+      }
+    },
+    // Also when another poll key is wrong, so that every problem is reported at once.
+    { when: (payload) => bothDurationsValid(payload.value) },
+  );
+
+function bothDurationsValid(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const { request_timeout, max_staleness } = value as Record<string, unknown>;
+  return Number.isSafeInteger(request_timeout) && Number.isSafeInteger(max_staleness);
+}
+
+/** Why an endpoint is unusable, or undefined. */
+function endpointProblem(text: string): string | undefined {
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    url = undefined;
+  }
+  // The scheme check runs on the text because the URL parser would accept `http:host` and trim
+  // whitespace, both of which are more likely mistakes than intent.
+  if (url === undefined || !/^https?:\/\/[^/]/i.test(text)) {
+    return `expected an absolute http:// or https:// URL, got ${JSON.stringify(text)}`;
+  }
+  // Not echoed: the text holds a password. Credentials will get their own `auth:` key.
+  if (url.username !== '' || url.password !== '') return 'must not contain credentials (user:password@)';
+  if (text.includes('?') || text.includes('#')) {
+    return `must not have a query or fragment, got ${JSON.stringify(text)}`;
+  }
+  return undefined;
+}
+
+const endpointSchema = z.string({ error: expecting('a URL string') }).transform((text, ctx) => {
+  const problem = endpointProblem(text);
+  if (problem !== undefined) {
+    ctx.addIssue({ code: 'custom', message: problem });
+    return z.NEVER;
+  }
+  // Trailing slashes go so that the client's appended `/ImageStore/...` never makes a `//`.
+  return new URL(text).href.replace(/\/+$/, '');
+});
+
+function listOf<T extends z.ZodType>(item: T, what: string, required: string) {
+  return z
+    .array(item, {
+      error: (issue) =>
+        issue.code !== 'invalid_type' ? undefined : issue.input === undefined ? required : `expected a list of ${what}, got ${describeInput(issue)}`,
+    })
+    .min(1, { error: required });
+}
+
+/** One cluster. Later keys (`tls:`, `auth:`) are one line each here; until then they are unknown keys. */
+export const clusterSchema = z.strictObject(
+  {
+    name: trimmedString,
+    endpoint: endpointSchema,
+    content_paths: listOf(trimmedString, 'content paths', 'at least one content path is required'),
+  },
+  { error: expecting('a mapping') },
+);
+
+type Element = { name?: unknown; content_paths?: unknown } | null | undefined;
+
+function reportDuplicates(
+  values: readonly unknown[],
+  pathOf: (index: number) => PropertyKey[],
+  what: string,
+  ctx: z.core.$RefinementCtx,
+): void {
+  const firstSeen = new Map<string, number>();
+  values.forEach((value, index) => {
+    // Values that fail their own checks (mistyped, empty, untrimmed) are reported once, there.
+    if (typeof value !== 'string' || value === '' || value !== value.trim()) return;
+    const first = firstSeen.get(value);
+    if (first === undefined) firstSeen.set(value, index);
+    else {
+      const also = formatPath(['clusters', ...pathOf(first)]);
+      ctx.addIssue({ code: 'custom', path: pathOf(index), message: `duplicate ${what} ${JSON.stringify(value)} (also ${also})` });
+    }
+  });
+}
+
+/** The whole file. */
+export const configFileSchema = z.strictObject(
+  {
+    poll: pollSchema.prefault({}),
+    clusters: listOf(clusterSchema, 'clusters', 'at least one cluster is required')
+      .superRefine(
+        (clusters, ctx) => {
+          // Runs even when some cluster is invalid (`when`), so that every problem is reported at once;
+          // hence the defensive reads of a value only partly validated.
+          const elements = clusters as unknown as Element[];
+          reportDuplicates(elements.map((c) => c?.name), (i) => [i, 'name'], 'cluster name', ctx);
+          elements.forEach((c, ci) => {
+            if (!Array.isArray(c?.content_paths)) return;
+            reportDuplicates(c.content_paths as unknown[], (i) => [ci, 'content_paths', i], 'content path', ctx);
+          });
+        },
+        { when: (payload) => Array.isArray(payload.value) },
+      ),
+  },
+  { error: expecting('a mapping with the keys poll and clusters') },
+);
+
+/** The file as validated: snake_case keys, durations in milliseconds, endpoints normalised. */
+export type ConfigFile = z.output<typeof configFileSchema>;

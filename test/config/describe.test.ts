@@ -1,0 +1,41 @@
+import { describe, expect, it } from '@jest/globals';
+import { describeConfig, parseConfig } from '../../src/config/index.js';
+
+describe('describeConfig', () => {
+  const config = parseConfig(
+    [
+      'poll:',
+      '  request_timeout: 1500ms',
+      '  max_staleness: 1h30m',
+      'clusters:',
+      '  - name: prod',
+      '    endpoint: https://sf.example.com:19080/',
+      "    content_paths: ['SwaggerTest\\Common.dll', MyAppPkg]",
+      '  - name: dev',
+      '    endpoint: http://localhost:19080',
+      '    content_paths: [MyAppPkg]',
+      '',
+    ].join('\n'),
+  );
+
+  it('summarises with the file key names and formatted durations', () => {
+    expect(describeConfig(config)).toEqual({
+      poll: { schedule: '*/30 * * * * *', concurrency: 8, request_timeout: '1s500ms', max_staleness: '1h30m' },
+      clusters: [
+        { name: 'prod', endpoint: 'https://sf.example.com:19080', content_paths: ['SwaggerTest\\Common.dll', 'MyAppPkg'] },
+        { name: 'dev', endpoint: 'http://localhost:19080', content_paths: ['MyAppPkg'] },
+      ],
+    });
+  });
+
+  it('survives a JSON round trip unchanged', () => {
+    const summary = describeConfig(config);
+    expect(JSON.parse(JSON.stringify(summary))).toEqual(summary);
+  });
+
+  it('prints only the keys it knows, not whatever a cluster object carries', () => {
+    const cluster = { ...config.clusters[0]!, password: 'hunter2' };
+    const summary = describeConfig({ ...config, clusters: [cluster] });
+    expect(JSON.stringify(summary)).not.toContain('hunter2');
+  });
+});

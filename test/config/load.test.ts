@@ -1,0 +1,262 @@
+import { describe, expect, it } from '@jest/globals';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ConfigError, loadConfigFile, parseConfig, type Config } from '../../src/config/index.js';
+
+const FIXTURES = fileURLToPath(new URL('../fixtures/config/', import.meta.url));
+
+const DEFAULT_POLL = {
+  schedule: '*/30 * * * * *',
+  concurrency: 8,
+  requestTimeoutMs: 10_000,
+  maxStalenessMs: 90_000,
+};
+const DEV = { name: 'dev', endpoint: 'http://localhost:19080', contentPaths: ['MyAppPkg'] };
+
+/** Every good-*.yaml fixture and the Config it must produce. */
+const GOOD: Record<string, Config> = {
+  'good-minimal.yaml': { poll: DEFAULT_POLL, clusters: [DEV] },
+  'good-poll-partial.yaml': { poll: { ...DEFAULT_POLL, requestTimeoutMs: 1500 }, clusters: [DEV] },
+  'good-full.yaml': {
+    poll: { schedule: '*/5 * * * *', concurrency: 1024, requestTimeoutMs: 90_000, maxStalenessMs: 3_600_000 },
+    clusters: [
+      {
+        name: 'prod-westeurope',
+        endpoint: 'https://sf.example.com:19080/gateway',
+        contentPaths: ['SwaggerTest\\Common.dll', 'SwaggerTest\\Plain.dll', 'Store/Forward/Slash.zip', 'MyAppPkg'],
+      },
+      { name: 'prod westeurope (backup)', endpoint: 'http://localhost:19080', contentPaths: ['MyAppPkg'] },
+      { name: 'dev', endpoint: 'http://127.0.0.1', contentPaths: ['MyAppPkg'] },
+    ],
+  },
+};
+
+/** Every invalid-*.yaml fixture and the exact issues it must produce, in order. */
+const INVALID: Record<string, string[]> = {
+  'invalid-empty.yaml': ['clusters: at least one cluster is required'],
+  'invalid-not-a-mapping.yaml': ['(top level): expected a mapping with the keys poll and clusters, got a list'],
+  'invalid-no-clusters.yaml': ['clusters: at least one cluster is required'],
+  'invalid-unknown-keys.yaml': [
+    'poll.interval: unknown key',
+    'clusters[0].tls: unknown key',
+    'clusters[0].auth: unknown key',
+    'clusters[0]["content paths"]: unknown key',
+    'global: unknown key',
+  ],
+  'invalid-types.yaml': [
+    'poll.schedule: expected a cron expression string, got number 30',
+    'poll.concurrency: expected an integer, got string "8"',
+    'poll.request_timeout: expected a duration such as "10s", got number 10',
+    'poll.max_staleness: expected a duration such as "10s", got boolean true',
+    'clusters[0].name: expected a string, got number 12',
+    'clusters[0].endpoint: expected a URL string, got a list',
+    'clusters[0].content_paths: expected a list of content paths, got string "MyAppPkg"',
+    'clusters[1].name: expected a string, got an empty value',
+    'clusters[1].content_paths[0]: expected a string, got number 42',
+    'clusters[2]: expected a mapping, got string "just a string"',
+  ],
+  'invalid-durations.yaml': [
+    'poll.request_timeout: invalid duration "10 seconds" (use e.g. 500ms, 10s, 2m)',
+    'poll.max_staleness: invalid duration "1.5m" (use e.g. 500ms, 10s, 2m)',
+  ],
+  'invalid-duration-bounds.yaml': [
+    'poll.request_timeout: must be at least 1s, got 999ms',
+    'poll.max_staleness: invalid duration "-90s" (use e.g. 500ms, 10s, 2m)',
+  ],
+  'invalid-timeout-too-long.yaml': ['poll.request_timeout: must be at most 24d, got 4w'],
+  'invalid-staleness.yaml': ['poll.max_staleness: must be greater than poll.request_timeout (30s), got 30s'],
+  'invalid-staleness-default-timeout.yaml': [
+    'poll.max_staleness: must be greater than poll.request_timeout (10s), got 5s',
+  ],
+  'invalid-staleness-with-type-error.yaml': [
+    'poll.concurrency: expected an integer, got string "8"',
+    'poll.max_staleness: must be greater than poll.request_timeout (1m), got 30s',
+  ],
+  'invalid-cron.yaml': ['poll.schedule: invalid cron expression "61 * * * *" (bad minute field "61")'],
+  'invalid-cron-fields.yaml': [
+    'poll.schedule: invalid cron expression "every 30 seconds" (expected 5 or 6 fields but got 3)',
+  ],
+  'invalid-concurrency.yaml': ['poll.concurrency: must be at least 1, got 0'],
+  'invalid-concurrency-fraction.yaml': ['poll.concurrency: expected an integer, got number 2.5'],
+  'invalid-concurrency-too-high.yaml': ['poll.concurrency: must be at most 1024, got 1025'],
+  'invalid-endpoints.yaml': [
+    'clusters[0].endpoint: expected an absolute http:// or https:// URL, got "ftp://x"',
+    'clusters[1].endpoint: expected an absolute http:// or https:// URL, got "localhost:19080"',
+    'clusters[2].endpoint: expected an absolute http:// or https:// URL, got "http:localhost:19080"',
+    'clusters[3].endpoint: must not have a query or fragment, got "http://localhost:19080/?api-version=6.0"',
+    'clusters[4].endpoint: must not have a query or fragment, got "http://localhost:19080/#top"',
+    'clusters[5].endpoint: must not contain credentials (user:password@)',
+    'clusters[6].endpoint: required key is missing',
+    'clusters[7].endpoint: expected an absolute http:// or https:// URL, got ""',
+  ],
+  'invalid-names.yaml': [
+    'clusters[2].name: duplicate cluster name "prod" (also clusters[0].name)',
+    'clusters[3].name: must not be empty',
+    'clusters[4].name: must not start or end with whitespace, got "staging "',
+    'clusters[5].name: required key is missing',
+    'clusters[6].name: duplicate cluster name "prod" (also clusters[0].name)',
+  ],
+  'invalid-content-paths.yaml': [
+    'clusters[0].content_paths[3]: must not be empty',
+    'clusters[0].content_paths[4]: must not start or end with whitespace, got " Padded"',
+    'clusters[0].content_paths[2]: duplicate content path "MyAppPkg" (also clusters[0].content_paths[0])',
+    'clusters[1].content_paths: at least one content path is required',
+    'clusters[2].content_paths: at least one content path is required',
+    'clusters[3].content_paths[1]: duplicate content path "SwaggerTest\\\\Common.dll" (also clusters[3].content_paths[0])',
+  ],
+  'invalid-many.yaml': [
+    'poll.concurrency: must be at least 1, got -1',
+    'poll.request_timeout: invalid duration "soon" (use e.g. 500ms, 10s, 2m)',
+    'poll.schedul: unknown key',
+    'clusters[0].endpoint: expected an absolute http:// or https:// URL, got "ftp://prod"',
+    'clusters[0].content_paths: at least one content path is required',
+    'clusters[1].timeout: unknown key',
+    'clusters[1].name: duplicate cluster name "prod" (also clusters[0].name)',
+    'clusters[1].content_paths[1]: duplicate content path "a" (also clusters[1].content_paths[0])',
+  ],
+  'invalid-yaml-double-quoted-backslash.yaml': [
+    "line 5, column 21: invalid YAML: Invalid escape sequence \\C (a backslash in a double-quoted string starts an escape sequence; write paths with backslashes in single quotes, e.g. 'SwaggerTest\\Common.dll')",
+  ],
+  'invalid-yaml-duplicate-key.yaml': ['line 4, column 5: invalid YAML: Map keys must be unique'],
+  'invalid-yaml-syntax.yaml': ['line 4, column 1: invalid YAML: Missing closing "quote'],
+  'invalid-yaml-multiple-documents.yaml': [
+    'line 5, column 1: invalid YAML: Source contains multiple documents; please use YAML.parseAllDocuments()',
+  ],
+  'invalid-yaml-unknown-alias.yaml': ['line 4, column 20: invalid YAML: unknown alias *paths (its anchor &paths must come first)'],
+};
+
+function fixturesNamed(prefix: string): string[] {
+  return readdirSync(FIXTURES)
+    .filter((name) => name.startsWith(prefix) && name.endsWith('.yaml'))
+    .sort();
+}
+
+function issuesOf(load: () => unknown): readonly string[] {
+  try {
+    load();
+  } catch (error) {
+    if (error instanceof ConfigError) return error.issues;
+    throw error;
+  }
+  throw new Error('expected a ConfigError, but the configuration was accepted');
+}
+
+describe('fixtures', () => {
+  it('every fixture file has an expectation and every expectation a file', () => {
+    expect(fixturesNamed('good-')).toEqual(Object.keys(GOOD).sort());
+    expect(fixturesNamed('invalid-')).toEqual(Object.keys(INVALID).sort());
+  });
+
+  it.each(Object.entries(GOOD))('%s is valid', (name, expected) => {
+    expect(loadConfigFile(join(FIXTURES, name))).toEqual(expected);
+  });
+
+  it.each(Object.entries(INVALID))('%s is rejected with exactly the expected issues', (name, expected) => {
+    const path = join(FIXTURES, name);
+    expect(issuesOf(() => loadConfigFile(path))).toEqual(expected);
+  });
+});
+
+describe('ConfigError', () => {
+  it('prefixes every issue with the source in its message', () => {
+    const path = join(FIXTURES, 'invalid-durations.yaml');
+    let caught: unknown;
+    try {
+      loadConfigFile(path);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    const error = caught as ConfigError;
+    expect(error.name).toBe('ConfigError');
+    expect(error.source).toBe(path);
+    expect(error.message).toBe(
+      `${path}: poll.request_timeout: invalid duration "10 seconds" (use e.g. 500ms, 10s, 2m)\n` +
+        `${path}: poll.max_staleness: invalid duration "1.5m" (use e.g. 500ms, 10s, 2m)`,
+    );
+    // A user's mistake: printing the error must not add a stack trace to the message.
+    expect(error.stack).toBe(`ConfigError: ${error.message}`);
+  });
+
+  it('joins the bare issues when there is no source', () => {
+    expect(() => parseConfig('clusters: []\nextra: 1\n')).toThrow(
+      new ConfigError(['clusters: at least one cluster is required', 'extra: unknown key']),
+    );
+    try {
+      parseConfig('clusters: []\nextra: 1\n');
+    } catch (error) {
+      expect((error as ConfigError).message).toBe('clusters: at least one cluster is required\nextra: unknown key');
+    }
+  });
+});
+
+describe('loadConfigFile', () => {
+  it('names the path of a missing file', () => {
+    const path = join(FIXTURES, 'does-not-exist.yaml');
+    expect(() => loadConfigFile(path)).toThrow(`${path}: cannot read file: no such file (ENOENT)`);
+    expect(issuesOf(() => loadConfigFile(path))).toEqual(['cannot read file: no such file (ENOENT)']);
+  });
+
+  it('names the path of a directory', () => {
+    expect(() => loadConfigFile(FIXTURES)).toThrow(`${FIXTURES}: cannot read file: is a directory (EISDIR)`);
+  });
+});
+
+describe('parseConfig', () => {
+  const cluster = (paths: string): string =>
+    `clusters:\n  - name: dev\n    endpoint: http://localhost:19080\n    content_paths:\n${paths}`;
+
+  it('keeps backslashes of single-quoted and plain paths exactly', () => {
+    const config = parseConfig(cluster("      - 'SwaggerTest\\Common.dll'\n      - Plain\\Path\\x.dll\n"));
+    expect(config.clusters[0]?.contentPaths).toEqual(['SwaggerTest\\Common.dll', 'Plain\\Path\\x.dll']);
+    expect(config.clusters[0]?.contentPaths[0]).toHaveLength('SwaggerTest\\Common.dll'.length);
+  });
+
+  it('explains a backslash in a double-quoted path', () => {
+    expect(issuesOf(() => parseConfig(cluster('      - "SwaggerTest\\Common.dll"\n')))).toEqual([
+      "line 5, column 21: invalid YAML: Invalid escape sequence \\C (a backslash in a double-quoted string starts an escape sequence; write paths with backslashes in single quotes, e.g. 'SwaggerTest\\Common.dll')",
+    ]);
+  });
+
+  it('accepts an escaped backslash in a double-quoted path', () => {
+    const config = parseConfig(cluster('      - "SwaggerTest\\\\Common.dll"\n'));
+    expect(config.clusters[0]?.contentPaths).toEqual(['SwaggerTest\\Common.dll']);
+  });
+
+  it.each<[string, string]>([
+    ['http://localhost:19080/', 'http://localhost:19080'],
+    ['http://localhost:19080//', 'http://localhost:19080'],
+    ['https://Example.COM:443/sf/', 'https://example.com/sf'],
+    ['http://[::1]:19080', 'http://[::1]:19080'],
+  ])('normalises the endpoint %s to %s', (endpoint, normalised) => {
+    const config = parseConfig(`clusters:\n  - name: a\n    endpoint: "${endpoint}"\n    content_paths: [p]\n`);
+    expect(config.clusters[0]?.endpoint).toBe(normalised);
+  });
+
+  it('takes names verbatim, including characters a label value allows', () => {
+    const config = parseConfig('clusters:\n  - name: "prod / west, eu=1"\n    endpoint: http://a\n    content_paths: [p]\n');
+    expect(config.clusters[0]?.name).toBe('prod / west, eu=1');
+  });
+
+  it('refuses an alias bomb instead of expanding it', () => {
+    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 8; i++) {
+      const prev = String.fromCharCode(96 + i);
+      const next = String.fromCharCode(97 + i);
+      bomb.push(`${next}: &${next} [${Array(10).fill(`*${prev}`).join(', ')}]`);
+    }
+    expect(issuesOf(() => parseConfig(bomb.join('\n')))).toEqual([
+      'invalid YAML: Excessive alias count indicates a resource exhaustion attack',
+    ]);
+  });
+
+  it('returns a frozen configuration', () => {
+    const config = loadConfigFile(join(FIXTURES, 'good-minimal.yaml'));
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.poll)).toBe(true);
+    expect(Object.isFrozen(config.clusters)).toBe(true);
+    expect(Object.isFrozen(config.clusters[0])).toBe(true);
+    expect(Object.isFrozen(config.clusters[0]?.contentPaths)).toBe(true);
+  });
+});
