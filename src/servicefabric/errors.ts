@@ -15,15 +15,34 @@ export const FAILURE_REASONS = [
 ] as const;
 export type FailureReason = (typeof FAILURE_REASONS)[number];
 
+/** What every error below may carry besides its message. */
+export interface ServiceFabricErrorOptions {
+  status?: number;
+  cause?: unknown;
+  /** HTTP method of the failed request. */
+  method?: string;
+  /** URL of the failed request, credentials removed. */
+  url?: string;
+  /** From a `Retry-After` header on 429/503, in milliseconds from when the answer arrived. */
+  retryAfterMs?: number;
+}
+
 /** Base class: a failed request, with its method and URL in the message. */
 export abstract class ServiceFabricError extends Error {
   abstract readonly reason: FailureReason;
   /** HTTP status, when an answer arrived. */
   readonly status: number | undefined;
+  readonly method: string | undefined;
+  readonly url: string | undefined;
+  /** How long the server asked us to wait (429/503 `Retry-After`), when it said so. */
+  readonly retryAfterMs: number | undefined;
 
-  constructor(message: string, options: { status?: number; cause?: unknown } = {}) {
+  constructor(message: string, options: ServiceFabricErrorOptions = {}) {
     super(message, { cause: options.cause });
     this.status = options.status;
+    this.method = options.method;
+    this.url = options.url;
+    this.retryAfterMs = options.retryAfterMs;
   }
 }
 
@@ -57,11 +76,17 @@ export class FabricError extends ServiceFabricError {
   readonly reason = 'fabric_error';
   readonly code: string;
   readonly fabricMessage: string | undefined;
+  /** Operator advice when the code alone misleads (e.g. E_INVALIDARG from a Linux cluster). */
+  readonly hint: string | undefined;
 
-  constructor(message: string, options: { status: number; code: string; fabricMessage?: string; cause?: unknown }) {
+  constructor(
+    message: string,
+    options: ServiceFabricErrorOptions & { status: number; code: string; fabricMessage?: string; hint?: string },
+  ) {
     super(message, options);
     this.code = options.code;
     this.fabricMessage = options.fabricMessage;
+    this.hint = options.hint;
   }
 }
 
@@ -69,4 +94,20 @@ export class FabricError extends ServiceFabricError {
 export class InvalidResponseError extends ServiceFabricError {
   override readonly name = 'InvalidResponseError';
   readonly reason = 'invalid_response';
+}
+
+/**
+ * The caller's own `AbortSignal` fired (shutdown): not a poll failure, so it is deliberately not a
+ * `ServiceFabricError` and has no `reason`; callers skip it instead of counting it.
+ */
+export class AbortedError extends Error {
+  override readonly name = 'AbortedError';
+  readonly method: string | undefined;
+  readonly url: string | undefined;
+
+  constructor(message: string, options: { cause?: unknown; method?: string; url?: string } = {}) {
+    super(message, { cause: options.cause });
+    this.method = options.method;
+    this.url = options.url;
+  }
 }

@@ -1,0 +1,274 @@
+/**
+ * The HTTP client for one Service Fabric cluster's image-store upload-session API.
+ *
+ * Every failure leaves here as exactly one typed error from `errors.ts` (or `AbortedError` when the
+ * caller's own signal fired), so the poller and the metrics never inspect raw exceptions.
+ */
+import ky, { type KyInstance, type Options as KyOptions } from 'ky';
+import { Agent, type buildConnector, type Dispatcher } from 'undici';
+import { readBoundedBody } from './body.js';
+import { classifyTransportError } from './classify.js';
+import {
+  AbortedError,
+  FabricError,
+  HttpStatusError,
+  InvalidResponseError,
+  ServiceFabricError,
+  type ServiceFabricErrorOptions,
+  TimeoutError,
+} from './errors.js';
+import { parseUploadSessions } from './parse.js';
+import { uploadSessionPath } from './path.js';
+import { parseRetryAfter } from './retry-after.js';
+import type { UploadSession } from './session.js';
+import { API_VERSION } from './wire.js';
+
+/** Options for one cluster's client. */
+export interface ClientOptions {
+  /** The HTTP gateway base URL, e.g. `http://127.0.0.1:19080` (no trailing slash needed). */
+  endpoint: string;
+  /** Deadline for one whole request, body included; also sent as `timeout` (whole seconds, rounded up). */
+  requestTimeoutMs: number;
+  /** The `User-Agent` header, e.g. `sf-upload-exporter/0.1.0`. */
+  userAgent: string;
+  /**
+   * Most sockets open to this cluster at once (= `poll.concurrency`).
+   * @default 8
+   */
+  connections?: number;
+  /**
+   * Largest response body read; a bigger one is cancelled and counts as an invalid response.
+   * @default 4194304 (4 MiB)
+   */
+  maxResponseBytes?: number;
+  /**
+   * Extra options for undici's socket/TLS connector (`ca`, `cert`, `key`, `checkServerIdentity`,
+   * `lookup`, …), merged over the defaults. The one hook for per-cluster transport security.
+   */
+  connect?: Partial<buildConnector.BuildOptions>;
+}
+
+/** Per-call options. */
+export interface RequestOptions {
+  /** Aborts the call (shutdown); the call then rejects with `AbortedError`. */
+  signal?: AbortSignal;
+}
+
+const DEFAULT_CONNECTIONS = 8;
+const DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
+/** Error bodies are only read for a FabricError; a real one is a few hundred bytes. */
+const MAX_ERROR_BODY_BYTES = 64 * 1024;
+/** The gateway's bound on the `timeout` query parameter (uint32 seconds). */
+const MAX_SERVER_TIMEOUT_S = 4_294_967_295;
+const LINUX_HINT = 'upload sessions may not be supported on this cluster (Linux clusters have no upload-session API)';
+
+/** The reason our own deadline aborted a request; recognised by identity, never shown. */
+class DeadlineExceeded extends Error {
+  override readonly name = 'DeadlineExceeded';
+}
+
+interface RequestContext {
+  readonly method: string;
+  readonly url: string;
+  /** `GET <url>`, the prefix of every message. */
+  readonly prefix: string;
+}
+
+function validEndpoint(endpoint: string): string {
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    throw new TypeError(`endpoint ${JSON.stringify(endpoint)} is not a URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new TypeError(`endpoint must be http: or https:, not ${url.protocol}`);
+  }
+  // fetch refuses URLs with credentials, and error messages must never carry them.
+  if (url.username !== '' || url.password !== '') throw new TypeError('endpoint must not contain credentials');
+  if (url.search !== '' || url.hash !== '') throw new TypeError('endpoint must not have a query or fragment');
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
+
+function statusLine(response: Response): string {
+  return response.statusText ? `${response.status} ${response.statusText}` : String(response.status);
+}
+
+function shorten(text: string, max = 120): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
+/** `{"Error":{"Code":…,"Message":…}}`, or undefined for anything else. */
+function fabricErrorOf(bytes: Uint8Array): { code: string; message: string | undefined } | undefined {
+  let body: unknown;
+  try {
+    body = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+  } catch {
+    return undefined;
+  }
+  const error = (body as { Error?: unknown } | null)?.Error;
+  const code = (error as { Code?: unknown } | null)?.Code;
+  if (typeof code !== 'string' || code === '') return undefined;
+  const message = (error as { Message?: unknown }).Message;
+  return { code, message: typeof message === 'string' ? message : undefined };
+}
+
+/** A keep-alive HTTP client for one cluster's upload-session API. */
+export class ServiceFabricClient {
+  readonly #base: string;
+  readonly #timeoutMs: number;
+  readonly #serverTimeoutS: number;
+  readonly #maxResponseBytes: number;
+  readonly #agent: Dispatcher;
+  readonly #ky: KyInstance;
+
+  /** Builds the client and its connection pool; throws TypeError/RangeError on bad options. */
+  constructor(options: ClientOptions) {
+    this.#base = validEndpoint(options.endpoint);
+    if (!Number.isFinite(options.requestTimeoutMs) || options.requestTimeoutMs <= 0) {
+      throw new RangeError(`requestTimeoutMs must be a positive number, got ${options.requestTimeoutMs}`);
+    }
+    this.#timeoutMs = options.requestTimeoutMs;
+    this.#serverTimeoutS = Math.min(MAX_SERVER_TIMEOUT_S, Math.max(1, Math.ceil(options.requestTimeoutMs / 1000)));
+    this.#maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    this.#agent = ServiceFabricClient.#createDispatcher(options);
+    this.#ky = ky.create({
+      headers: { 'user-agent': options.userAgent, accept: 'application/json' },
+      // The next poll cycle is the retry; retrying here would hide failures and stretch a cycle.
+      retry: 0,
+      // Our own deadline (below) covers the body too; ky's timeout stops at the response headers.
+      timeout: false,
+      throwHttpErrors: false,
+      // A gateway never redirects this route; following one could leave the cluster (or TLS) we
+      // were configured for. A 3xx is reported as an HTTP status failure instead.
+      redirect: 'manual',
+      // ky hands unknown options through to the global fetch, which accepts an undici dispatcher.
+      // The cast bridges the `undici` package's types and the copy `@types/node` bundles.
+      ...({ dispatcher: this.#agent } as unknown as KyOptions),
+    });
+  }
+
+  /** The one place the transport is built, so per-cluster TLS and auth can be added here. */
+  static #createDispatcher(options: ClientOptions): Dispatcher {
+    return new Agent({
+      connections: options.connections ?? DEFAULT_CONNECTIONS,
+      // undici's default keep-alive (4 s, or the server's hint) stays below common server idle
+      // timeouts, so a reused socket is not one the server is closing at the same moment.
+      connect: {
+        // Our deadline, not undici's 10 s connect limit, decides when a connect has taken too long.
+        timeout: options.requestTimeoutMs,
+        ...options.connect,
+      },
+    });
+  }
+
+  /** Lists the upload sessions of exactly this content path (204 → []). Throws a ServiceFabricError subclass. */
+  async getUploadSessions(contentPath: string, options: RequestOptions = {}): Promise<UploadSession[]> {
+    const url = `${this.#base}/${uploadSessionPath(contentPath)}?api-version=${API_VERSION}&timeout=${this.#serverTimeoutS}`;
+    const context: RequestContext = { method: 'GET', url, prefix: `GET ${url}` };
+    const external = options.signal;
+    if (external?.aborted) {
+      throw new AbortedError(`${context.prefix}: aborted by the caller`, { ...context, cause: external.reason });
+    }
+
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(new DeadlineExceeded()), this.#timeoutMs);
+    const signal = external ? AbortSignal.any([external, deadline.signal]) : deadline.signal;
+    try {
+      const response = await this.#ky.get(url, { signal });
+      return await this.#handle(response, context);
+    } catch (error) {
+      // The caller's abort wins over everything: a shutdown is not a failed poll.
+      if (external?.aborted) {
+        throw new AbortedError(`${context.prefix}: aborted by the caller`, { ...context, cause: error });
+      }
+      // Checked before our own typed errors too: a deadline that fires while the body streams
+      // surfaces as a read error, and it is a timeout whatever the read error says.
+      if (deadline.signal.aborted) {
+        throw new TimeoutError(`${context.prefix}: no complete answer within ${this.#timeoutMs} ms`, {
+          ...context,
+          cause: error,
+        });
+      }
+      if (error instanceof ServiceFabricError) throw error;
+      throw classifyTransportError(error, context.prefix, { method: context.method, url: context.url });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Closes keep-alive connections. */
+  async close(): Promise<void> {
+    await this.#agent.close();
+  }
+
+  async #handle(response: Response, context: RequestContext): Promise<UploadSession[]> {
+    const base: ServiceFabricErrorOptions = { method: context.method, url: context.url, status: response.status };
+    if (response.status === 204) {
+      // What a real gateway answers when the path has no session.
+      void response.body?.cancel().catch(() => undefined);
+      return [];
+    }
+    if (response.status === 200) return this.#sessionsOf(response, base, context);
+    if (response.status >= 200 && response.status < 300) {
+      void response.body?.cancel().catch(() => undefined);
+      throw new InvalidResponseError(`${context.prefix}: invalid response: unexpected success status ${statusLine(response)}`, base);
+    }
+    throw await this.#failureOf(response, base, context);
+  }
+
+  async #sessionsOf(response: Response, base: ServiceFabricErrorOptions, context: RequestContext): Promise<UploadSession[]> {
+    const invalid = (what: string, cause?: unknown): InvalidResponseError =>
+      new InvalidResponseError(`${context.prefix}: invalid response: ${what}`, { ...base, cause });
+    const read = await readBoundedBody(response, this.#maxResponseBytes);
+    if (read.tooLarge) throw invalid(`body exceeds the ${this.#maxResponseBytes}-byte limit`);
+    let text: string;
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(read.bytes);
+    } catch (error) {
+      throw invalid('body is not valid UTF-8', error);
+    }
+    // An empty 200 body means zero sessions: no gateway is known to send one, but it cannot mean
+    // anything else. (An object without `UploadSessions` is rejected by the parser.)
+    if (text.trim() === '') return [];
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch (error) {
+      // V8's message quotes part of the input; shortened so a huge body never lands in a log.
+      throw invalid(`body is not JSON (${shorten((error as Error).message)})`, error);
+    }
+    try {
+      return parseUploadSessions(body);
+    } catch (error) {
+      if (error instanceof InvalidResponseError) throw invalid(error.message, error);
+      throw error;
+    }
+  }
+
+  async #failureOf(response: Response, base: ServiceFabricErrorOptions, context: RequestContext): Promise<ServiceFabricError> {
+    const withRetry: ServiceFabricErrorOptions =
+      response.status === 429 || response.status === 503
+        ? { ...base, retryAfterMs: parseRetryAfter(response.headers.get('retry-after')) }
+        : base;
+    const read = await readBoundedBody(response, Math.min(MAX_ERROR_BODY_BYTES, this.#maxResponseBytes));
+    const fabric = read.tooLarge ? undefined : fabricErrorOf(read.bytes);
+    if (!fabric) {
+      return new HttpStatusError(
+        `${context.prefix}: status ${statusLine(response)} without a Service Fabric error body`,
+        withRetry,
+      );
+    }
+    // Routing failures answer 400 E_INVALIDARG; for the well-formed request we send, the likely
+    // cause is a Linux cluster, whose gateway has no upload-session routes at all.
+    const hint = response.status === 400 && fabric.code === 'E_INVALIDARG' ? LINUX_HINT : undefined;
+    const text = fabric.message ? `${fabric.code}: ${shorten(fabric.message, 300)}` : fabric.code;
+    return new FabricError(`${context.prefix}: status ${response.status} ${text}${hint ? `; ${hint}` : ''}`, {
+      ...withRetry,
+      status: response.status,
+      code: fabric.code,
+      fabricMessage: fabric.message,
+      hint,
+    });
+  }
+}

@@ -1,0 +1,457 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { LookupFunction } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ServiceFabricClient, type ClientOptions } from '../../src/servicefabric/client.js';
+import {
+  AbortedError,
+  ConnectionError,
+  FabricError,
+  HttpStatusError,
+  InvalidResponseError,
+  ServiceFabricError,
+  TimeoutError,
+  TlsError,
+} from '../../src/servicefabric/errors.js';
+import { closedPort, startServer, type TestServer } from '../helpers/http-server.js';
+
+const PATH = 'SwaggerTest\\Common.dll';
+const WIRE_PATH = '/ImageStore/SwaggerTest%5CCommon.dll/$/GetUploadSession';
+
+function fixture(name: string): string {
+  return readFileSync(new URL(`../fixtures/servicefabric/${name}`, import.meta.url), 'utf8');
+}
+
+function json(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers }).end(body);
+}
+
+/** Everything opened in a test, closed after it whatever happened. */
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function serve(handler: RequestListener, tls?: { key: string; cert: string }): Promise<TestServer> {
+  const server = await startServer(handler, { tls });
+  cleanups.push(() => server.close());
+  return server;
+}
+
+function client(endpoint: string, options: Partial<ClientOptions> = {}): ServiceFabricClient {
+  const c = new ServiceFabricClient({ endpoint, requestTimeoutMs: 5_000, userAgent: 'sf-upload-exporter/0.1.0-test', ...options });
+  cleanups.push(() => c.close());
+  return c;
+}
+
+/** The rejection of `promise`, which must reject. */
+async function failure(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof Error) return error;
+    throw new Error(`rejected with a non-Error: ${String(error)}`, { cause: error });
+  }
+  throw new Error('expected the call to reject');
+}
+
+/** Resolves with the first request the server sees (the handler never answers). */
+function hangingHandler(): { handler: RequestListener; received: Promise<IncomingMessage> } {
+  let resolve!: (req: IncomingMessage) => void;
+  const received = new Promise<IncomingMessage>((r) => (resolve = r));
+  return { handler: (req) => resolve(req), received };
+}
+
+/** A resolver stub: no DNS packet leaves the machine during tests. */
+function lookupFailing(code: string, calls: string[]): LookupFunction {
+  return (hostname, _options, callback) => {
+    calls.push(hostname);
+    const error = Object.assign(new Error(`getaddrinfo ${code} ${hostname}`), { code, errno: -3008, syscall: 'getaddrinfo', hostname });
+    process.nextTick(() => callback(error, '', 4));
+  };
+}
+
+/** A resolver stub answering 127.0.0.1 for every name. */
+const lookupLoopback: LookupFunction = (_hostname, options, callback) => {
+  process.nextTick(() => {
+    if (options.all) (callback as unknown as (e: null, a: Array<{ address: string; family: number }>) => void)(null, [{ address: '127.0.0.1', family: 4 }]);
+    else callback(null, '127.0.0.1', 4);
+  });
+};
+
+describe('ServiceFabricClient: answers', () => {
+  it('parses the reference example into two sessions', async () => {
+    const server = await serve((_req, res) => json(res, 200, fixture('get-upload-session-by-path.json')));
+    const sessions = await client(server.url).getUploadSessions(PATH);
+    expect(sessions.map((s) => s.remainingBytes)).toEqual([1677791, 1626571]);
+    expect(sessions.map((s) => s.expectedRanges.length)).toEqual([2, 2]);
+    expect(sessions.map((s) => s.sessionId)).toEqual(['2032ac6c-a348-4594-86da-dab0f2bb1ae1', 'fb2da2b2-7cb4-45d2-a2e6-c4888d205bc5']);
+  });
+
+  it('treats 204 No Content (a path without sessions) as zero sessions', async () => {
+    // The real gateway keeps its JSON content type on the 204.
+    const server = await serve((_req, res) => res.writeHead(204, { 'content-type': 'application/json; charset=utf-8' }).end());
+    await expect(client(server.url).getUploadSessions(PATH)).resolves.toEqual([]);
+  });
+
+  it('treats 200 with an empty list as zero sessions', async () => {
+    const server = await serve((_req, res) => json(res, 200, '{"UploadSessions":[]}'));
+    await expect(client(server.url).getUploadSessions(PATH)).resolves.toEqual([]);
+  });
+
+  it('treats 200 with an empty body as zero sessions', async () => {
+    const server = await serve((_req, res) => json(res, 200, ''));
+    await expect(client(server.url).getUploadSessions(PATH)).resolves.toEqual([]);
+  });
+
+  it('sends GET with api-version, the timeout in whole seconds rounded up, User-Agent and Accept', async () => {
+    const requests: IncomingMessage[] = [];
+    const server = await serve((req, res) => {
+      requests.push(req);
+      res.writeHead(204).end();
+    });
+    await client(server.url, { requestTimeoutMs: 2_500 }).getUploadSessions(PATH);
+    await client(server.url, { requestTimeoutMs: 200 }).getUploadSessions(PATH);
+    expect(requests.map((r) => [r.method, r.url])).toEqual([
+      ['GET', `${WIRE_PATH}?api-version=6.0&timeout=3`],
+      ['GET', `${WIRE_PATH}?api-version=6.0&timeout=1`],
+    ]);
+    expect(requests[0]?.headers['user-agent']).toBe('sf-upload-exporter/0.1.0-test');
+    expect(requests[0]?.headers.accept).toBe('application/json');
+  });
+
+  it('accepts an endpoint with a trailing slash or a path prefix', async () => {
+    const urls: Array<string | undefined> = [];
+    const server = await serve((req, res) => {
+      urls.push(req.url);
+      res.writeHead(204).end();
+    });
+    await client(`${server.url}/`).getUploadSessions(PATH);
+    await client(`${server.url}/proxy/sf/`).getUploadSessions(PATH);
+    expect(urls).toEqual([`${WIRE_PATH}?api-version=6.0&timeout=5`, `/proxy/sf${WIRE_PATH}?api-version=6.0&timeout=5`]);
+  });
+
+  it('reuses one keep-alive connection for sequential requests', async () => {
+    const server = await serve((_req, res) => json(res, 200, fixture('get-upload-session-by-path.json')));
+    // One socket allowed: without keep-alive every request would need a new connection.
+    const c = client(server.url, { connections: 1 });
+    await c.getUploadSessions(PATH);
+    await c.getUploadSessions('other\\path');
+    await c.getUploadSessions(PATH);
+    expect(server.connections()).toBe(1);
+  });
+
+  it('keeps connections alive with the default pool too', async () => {
+    const server = await serve((_req, res) => json(res, 200, fixture('get-upload-session-by-path.json')));
+    const c = client(server.url);
+    for (let i = 0; i < 6; i += 1) await c.getUploadSessions(PATH);
+    // undici releases a socket one event-loop turn after the body ends, so a request sent at once
+    // may open a second socket; from then on both are reused.
+    expect(server.connections()).toBeLessThanOrEqual(2);
+  });
+
+  it('opens no more sockets than `connections`', async () => {
+    let open = 0;
+    let most = 0;
+    const server = await serve((_req, res) => {
+      setTimeout(() => res.writeHead(204).end(), 20);
+    });
+    server.server.on('connection', (socket) => {
+      open += 1;
+      most = Math.max(most, open);
+      socket.once('close', () => (open -= 1));
+    });
+    const c = client(server.url, { connections: 2 });
+    await Promise.all(Array.from({ length: 6 }, (_, i) => c.getUploadSessions(`p${i}`)));
+    expect(most).toBeLessThanOrEqual(2);
+    expect(server.connections()).toBeLessThanOrEqual(2);
+  });
+
+  it('refuses an endpoint with credentials, without echoing them', () => {
+    expect(() => new ServiceFabricClient({ endpoint: 'http://user:s3cret@127.0.0.1:19080', requestTimeoutMs: 1000, userAgent: 'x' })).toThrow(
+      /^endpoint must not contain credentials$/,
+    );
+  });
+});
+
+describe('ServiceFabricClient: failures', () => {
+  it('classifies a server that never answers as a timeout', async () => {
+    const server = await serve(() => undefined);
+    const error = await failure(client(server.url, { requestTimeoutMs: 200 }).getUploadSessions(PATH));
+    expect(error).toBeInstanceOf(TimeoutError);
+    expect((error as TimeoutError).reason).toBe('timeout');
+    expect(error.message).toContain(`GET ${server.url}${WIRE_PATH}?api-version=6.0&timeout=1`);
+  });
+
+  it('classifies a body that stalls after the headers as a timeout (the deadline covers the body)', async () => {
+    const server = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+      res.write('{"UploadSessions":[');
+    });
+    const error = await failure(client(server.url, { requestTimeoutMs: 200 }).getUploadSessions(PATH));
+    expect(error).toBeInstanceOf(TimeoutError);
+  });
+
+  it('classifies a refused connection as connection', async () => {
+    const port = await closedPort();
+    const url = `http://127.0.0.1:${port}`;
+    const error = await failure(client(url).getUploadSessions(PATH));
+    expect(error).toBeInstanceOf(ConnectionError);
+    expect((error as ConnectionError).reason).toBe('connection');
+    expect(error.message).toContain('ECONNREFUSED');
+    expect(error.message).toContain(`GET ${url}${WIRE_PATH}`);
+  });
+
+  it('classifies a connection reset before the answer as connection', async () => {
+    const server = await serve((req) => req.socket.destroy());
+    const error = await failure(client(server.url).getUploadSessions(PATH));
+    expect(error).toBeInstanceOf(ConnectionError);
+  });
+
+  it('classifies a connection reset in the middle of the body as connection', async () => {
+    const server = await serve((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+      res.write('{"UploadSessions":[', () => req.socket.destroy());
+    });
+    const error = await failure(client(server.url).getUploadSessions(PATH));
+    expect(error).toBeInstanceOf(ConnectionError);
+  });
+
+  // The local resolver here is not on this machine, so name resolution is stubbed through the
+  // client's connect hook, raising exactly what getaddrinfo raises: no packet leaves 127.0.0.1.
+  it.each(['ENOTFOUND', 'EAI_AGAIN'])('classifies a DNS failure (%s) for a .invalid name as connection', async (code) => {
+    const calls: string[] = [];
+    const url = 'http://sf-upload-exporter-test.invalid:19080';
+    const error = await failure(client(url, { connect: { lookup: lookupFailing(code, calls) } }).getUploadSessions(PATH));
+    expect(calls).toEqual(['sf-upload-exporter-test.invalid']);
+    expect(error).toBeInstanceOf(ConnectionError);
+    expect(error.message).toContain(code);
+  });
+
+  it('classifies HTTPS to a plain-HTTP port as tls', async () => {
+    const server = await serve((_req, res) => res.writeHead(204).end());
+    const error = await failure(client(server.url.replace('http:', 'https:')).getUploadSessions(PATH));
+    expect(error).toBeInstanceOf(TlsError);
+  });
+
+  it('classifies a garbage (non-HTTP) answer as invalid_response', async () => {
+    const server = await serve(() => undefined);
+    server.server.prependListener('connection', (socket) => socket.end('SSH-2.0-OpenSSH_9.6\r\n\r\n'));
+    const error = await failure(client(server.url).getUploadSessions(PATH));
+    expect((error as ServiceFabricError).reason).toBe('invalid_response');
+  });
+
+  describe('TLS', () => {
+    let dir: string;
+    let tls: { key: string; cert: string };
+
+    beforeAll(() => {
+      dir = mkdtempSync(join(tmpdir(), 'sf-client-tls-'));
+      execFileSync(
+        'openssl',
+        [
+          'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
+          '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
+          '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
+        ],
+        { stdio: 'ignore' },
+      );
+      tls = { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8') };
+    });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('classifies a self-signed server certificate as tls', async () => {
+      const server = await serve((_req, res) => res.writeHead(204).end(), tls);
+      const error = await failure(client(server.url).getUploadSessions(PATH));
+      expect(error).toBeInstanceOf(TlsError);
+      expect((error as TlsError).reason).toBe('tls');
+      expect(error.message).toContain('DEPTH_ZERO_SELF_SIGNED_CERT');
+    });
+
+    it('works over HTTPS once the certificate is trusted through the connect hook', async () => {
+      const server = await serve((_req, res) => json(res, 200, fixture('get-upload-session-by-path.json')), tls);
+      const sessions = await client(server.url, { connect: { ca: tls.cert } }).getUploadSessions(PATH);
+      expect(sessions).toHaveLength(2);
+    });
+
+    it('classifies a certificate for another name as tls', async () => {
+      const server = await serve((_req, res) => res.writeHead(204).end(), tls);
+      const url = `https://sf-upload-exporter-test.invalid:${server.port}`;
+      const error = await failure(client(url, { connect: { ca: tls.cert, lookup: lookupLoopback } }).getUploadSessions(PATH));
+      expect(error).toBeInstanceOf(TlsError);
+      expect(error.message).toContain('ERR_TLS_CERT_ALTNAME_INVALID');
+    });
+  });
+
+  it('keeps status, code and message of a FabricError', async () => {
+    const body = '{"Error":{"Code":"FABRIC_E_PATH_TOO_LONG","Message":"The path is too long."}}';
+    const server = await serve((_req, res) => json(res, 400, body));
+    const error = await failure(client(server.url).getUploadSessions(PATH));
+    expect(error).toBeInstanceOf(FabricError);
+    const fabric = error as FabricError;
+    expect([fabric.reason, fabric.status, fabric.code, fabric.fabricMessage, fabric.hint]).toEqual([
+      'fabric_error',
+      400,
+      'FABRIC_E_PATH_TOO_LONG',
+      'The path is too long.',
+      undefined,
+    ]);
+    expect(error.message).toContain('FABRIC_E_PATH_TOO_LONG: The path is too long.');
+  });
+
+  it('says plainly that a 400 E_INVALIDARG may mean a cluster without upload sessions (Linux)', async () => {
+    const server = await serve((_req, res) => json(res, 400, fixture('error-e-invalidarg.json')));
+    const error = await failure(client(server.url).getUploadSessions(PATH));
+    expect(error).toBeInstanceOf(FabricError);
+    expect((error as FabricError).code).toBe('E_INVALIDARG');
+    expect((error as FabricError).hint).toMatch(/upload sessions may not be supported on this cluster/);
+    expect(error.message).toContain('upload sessions may not be supported on this cluster (Linux clusters have no upload-session API)');
+  });
+
+  it('classifies 403 with an empty body (authentication) as http_status', async () => {
+    const server = await serve((_req, res) => res.writeHead(403, 'Client certificate required').end());
+    const error = await failure(client(server.url).getUploadSessions(PATH));
+    expect(error).toBeInstanceOf(HttpStatusError);
+    expect([(error as HttpStatusError).reason, (error as HttpStatusError).status]).toEqual(['http_status', 403]);
+    expect(error.message).toContain('403 Client certificate required');
+  });
+
+  it('classifies a 503 HTML page as http_status', async () => {
+    const server = await serve((_req, res) => res.writeHead(503, { 'content-type': 'text/html' }).end('<html><body>Service Unavailable</body></html>'));
+    const error = await failure(client(server.url).getUploadSessions(PATH));
+    expect(error).toBeInstanceOf(HttpStatusError);
+    expect((error as HttpStatusError).retryAfterMs).toBeUndefined();
+  });
+
+  it('captures Retry-After seconds on 503', async () => {
+    const server = await serve((_req, res) => json(res, 503, fixture('error-service-too-busy.json'), { 'retry-after': '7' }));
+    const error = await failure(client(server.url).getUploadSessions(PATH));
+    expect(error).toBeInstanceOf(FabricError);
+    expect((error as FabricError).code).toBe('FABRIC_E_SERVICE_TOO_BUSY');
+    expect((error as FabricError).retryAfterMs).toBe(7000);
+  });
+
+  it('captures a Retry-After HTTP date on 429', async () => {
+    const at = new Date(Date.now() + 3_600_000).toUTCString();
+    const server = await serve((_req, res) => res.writeHead(429, { 'retry-after': at }).end());
+    const error = await failure(client(server.url).getUploadSessions(PATH));
+    expect(error).toBeInstanceOf(HttpStatusError);
+    const ms = (error as HttpStatusError).retryAfterMs;
+    expect(ms).toBeGreaterThan(3_000_000);
+    expect(ms).toBeLessThanOrEqual(3_600_000);
+  });
+
+  it('does not follow a redirect, reporting it as http_status', async () => {
+    const paths: Array<string | undefined> = [];
+    const server = await serve((req, res) => {
+      paths.push(req.url);
+      res.writeHead(302, { location: '/elsewhere' }).end();
+    });
+    const error = await failure(client(server.url).getUploadSessions(PATH));
+    expect(error).toBeInstanceOf(HttpStatusError);
+    expect((error as HttpStatusError).status).toBe(302);
+    expect(paths).toHaveLength(1);
+  });
+
+  it('classifies a success status other than 200 and 204 as invalid_response', async () => {
+    const server = await serve((_req, res) => json(res, 202, fixture('get-upload-session-by-path.json')));
+    const error = await failure(client(server.url).getUploadSessions(PATH));
+    expect(error).toBeInstanceOf(InvalidResponseError);
+    expect(error.message).toContain('202');
+  });
+
+  it('classifies a non-JSON 200 as invalid_response', async () => {
+    const server = await serve((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html>' + 'x'.repeat(10_000)));
+    const error = await failure(client(server.url).getUploadSessions(PATH));
+    expect(error).toBeInstanceOf(InvalidResponseError);
+    expect(error.message).toContain('not JSON');
+    expect(error.message.length).toBeLessThan(400);
+  });
+
+  it('classifies a 200 JSON object without UploadSessions as invalid_response', async () => {
+    const server = await serve((_req, res) => json(res, 200, '{"StoreFiles":[],"StoreFolders":[]}'));
+    const error = await failure(client(server.url).getUploadSessions(PATH));
+    expect(error).toBeInstanceOf(InvalidResponseError);
+    expect(error.message).toContain('UploadSessions: missing');
+  });
+
+  it('names the bad field of an invalid body, with method and URL', async () => {
+    const body = fixture('get-upload-session-by-path.json').replace('"1087529"', '"abc"');
+    const server = await serve((_req, res) => json(res, 200, body));
+    const error = await failure(client(server.url).getUploadSessions(PATH));
+    expect(error).toBeInstanceOf(InvalidResponseError);
+    expect(error.message).toBe(
+      `GET ${server.url}${WIRE_PATH}?api-version=6.0&timeout=5: invalid response: UploadSessions[1].ExpectedRanges[1].StartPosition: "abc" is not a decimal integer`,
+    );
+  });
+
+  it.each([
+    ['with Content-Length', true],
+    ['chunked', false],
+  ])('stops reading a body over maxResponseBytes (%s) as invalid_response', async (_name, withLength) => {
+    const session = JSON.parse(fixture('get-upload-session-by-path.json')).UploadSessions[0];
+    const many = Array.from({ length: 20_000 }, (_, i) => ({ ...session, SessionId: `00000000-0000-0000-0000-${String(i).padStart(12, '0')}` }));
+    const body = Buffer.from(JSON.stringify({ UploadSessions: many }));
+    expect(body.length).toBeGreaterThan(5 * 1024 * 1024);
+    let sent = 0;
+    const server = await serve((_req, res) => {
+      res.writeHead(200, withLength ? { 'content-length': String(body.length) } : {});
+      // In 64 KiB writes, so the client can stop us long before the end.
+      const writeMore = (): void => {
+        while (sent < body.length) {
+          const chunk = body.subarray(sent, sent + 65_536);
+          sent += chunk.length;
+          if (!res.write(chunk)) {
+            res.once('drain', writeMore);
+            return;
+          }
+        }
+        res.end();
+      };
+      writeMore();
+    });
+    const error = await failure(client(server.url, { maxResponseBytes: 1024 * 1024 }).getUploadSessions(PATH));
+    expect(error).toBeInstanceOf(InvalidResponseError);
+    expect(error.message).toContain('exceeds the 1048576-byte limit');
+  });
+
+  it('reads a body just under maxResponseBytes', async () => {
+    const body = fixture('get-upload-session-by-path.json');
+    const server = await serve((_req, res) => json(res, 200, body));
+    await expect(client(server.url, { maxResponseBytes: Buffer.byteLength(body) }).getUploadSessions(PATH)).resolves.toHaveLength(2);
+  });
+});
+
+describe('ServiceFabricClient: caller abort', () => {
+  it('rejects promptly with AbortedError, not a poll failure, when the caller aborts', async () => {
+    const { handler, received } = hangingHandler();
+    const server = await serve(handler);
+    const controller = new AbortController();
+    const call = client(server.url, { requestTimeoutMs: 60_000 }).getUploadSessions(PATH, { signal: controller.signal });
+    await received;
+    controller.abort();
+    const error = await failure(call);
+    expect(error).toBeInstanceOf(AbortedError);
+    expect(error).not.toBeInstanceOf(ServiceFabricError);
+  });
+
+  it('rejects with AbortedError when aborted while the body streams', async () => {
+    const controller = new AbortController();
+    const server = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+      res.write('{"UploadSessions":[', () => controller.abort());
+    });
+    const error = await failure(client(server.url, { requestTimeoutMs: 60_000 }).getUploadSessions(PATH, { signal: controller.signal }));
+    expect(error).toBeInstanceOf(AbortedError);
+  });
+
+  it('does not send a request when the signal is already aborted', async () => {
+    const server = await serve((_req, res) => res.writeHead(204).end());
+    const error = await failure(client(server.url).getUploadSessions(PATH, { signal: AbortSignal.abort() }));
+    expect(error).toBeInstanceOf(AbortedError);
+    expect(server.connections()).toBe(0);
+  });
+});

@@ -1,0 +1,208 @@
+import { describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { InvalidResponseError } from '../../src/servicefabric/errors.js';
+import { parseUploadSessions } from '../../src/servicefabric/parse.js';
+
+function fixture(name: string): unknown {
+  return JSON.parse(readFileSync(new URL(`../fixtures/servicefabric/${name}`, import.meta.url), 'utf8'));
+}
+
+/** A valid one-session body with `patch` applied to the session. */
+function withSession(patch: Record<string, unknown>): unknown {
+  return {
+    UploadSessions: [
+      {
+        StoreRelativePath: 'apps\\a.dll',
+        SessionId: '2032ac6c-a348-4594-86da-dab0f2bb1ae1',
+        FileSize: '100',
+        ModifiedDate: '2017-09-28T17:28:11.627Z',
+        ExpectedRanges: [{ StartPosition: '0', EndPosition: '99' }],
+        ...patch,
+      },
+    ],
+  };
+}
+
+function withRanges(fileSize: string, ranges: unknown): unknown {
+  return withSession({ FileSize: fileSize, ExpectedRanges: ranges });
+}
+
+function rejection(body: unknown): InvalidResponseError {
+  try {
+    parseUploadSessions(body);
+  } catch (error) {
+    if (error instanceof InvalidResponseError) return error;
+    throw error;
+  }
+  throw new Error('expected parseUploadSessions to throw');
+}
+
+describe('parseUploadSessions', () => {
+  it('parses the reference example from the API page', () => {
+    const sessions = parseUploadSessions(fixture('get-upload-session-by-path.json'));
+    expect(sessions).toEqual([
+      {
+        storeRelativePath: 'SwaggerTest\\Common.dll',
+        sessionId: '2032ac6c-a348-4594-86da-dab0f2bb1ae1',
+        fileSize: 2097152,
+        modifiedMs: Date.UTC(2017, 8, 28, 17, 28, 11, 627),
+        expectedRanges: [
+          { start: 0, end: 207615 },
+          { start: 626977, end: 2097151 },
+        ],
+        remainingBytes: 1677791,
+      },
+      {
+        storeRelativePath: 'SwaggerTest\\Common.dll',
+        sessionId: 'fb2da2b2-7cb4-45d2-a2e6-c4888d205bc5',
+        fileSize: 2097152,
+        modifiedMs: Date.UTC(2017, 8, 28, 17, 28, 11, 643),
+        expectedRanges: [
+          { start: 0, end: 616947 },
+          { start: 1087529, end: 2097151 },
+        ],
+        remainingBytes: 1626571,
+      },
+    ]);
+  });
+
+  it('accepts an empty list', () => {
+    expect(parseUploadSessions({ UploadSessions: [] })).toEqual([]);
+  });
+
+  it('accepts a complete session (no expected ranges) as zero bytes remaining', () => {
+    const [s] = parseUploadSessions(withRanges('100', []));
+    expect(s?.remainingBytes).toBe(0);
+    expect(s?.expectedRanges).toEqual([]);
+  });
+
+  it('maps the runtime zero-byte quirk [{"0","0"}] to no range and zero remaining', () => {
+    const [s] = parseUploadSessions(fixture('zero-byte-session.json'));
+    expect(s?.fileSize).toBe(0);
+    expect(s?.expectedRanges).toEqual([]);
+    expect(s?.remainingBytes).toBe(0);
+  });
+
+  it('accepts a zero-byte session with no range (a runtime without the quirk)', () => {
+    expect(parseUploadSessions(withRanges('0', []))[0]?.remainingBytes).toBe(0);
+  });
+
+  it('accepts 2^53-1 exactly', () => {
+    const max = String(Number.MAX_SAFE_INTEGER);
+    const [s] = parseUploadSessions(withRanges(max, [{ StartPosition: '0', EndPosition: String(Number.MAX_SAFE_INTEGER - 1) }]));
+    expect(s?.fileSize).toBe(Number.MAX_SAFE_INTEGER);
+    expect(s?.remainingBytes).toBe(Number.MAX_SAFE_INTEGER);
+  });
+
+  it('lower-cases the session id', () => {
+    const [s] = parseUploadSessions(withSession({ SessionId: '2032AC6C-A348-4594-86DA-DAB0F2BB1AE1' }));
+    expect(s?.sessionId).toBe('2032ac6c-a348-4594-86da-dab0f2bb1ae1');
+  });
+
+  it.each([
+    ['2017-09-28T17:28:11.627Z', Date.UTC(2017, 8, 28, 17, 28, 11, 627)],
+    ['2017-09-28T17:28:11Z', Date.UTC(2017, 8, 28, 17, 28, 11)],
+    ['2017-09-28T17:28:11.6271234Z', Date.UTC(2017, 8, 28, 17, 28, 11, 627)],
+    ['2017-09-28T19:28:11.627+02:00', Date.UTC(2017, 8, 28, 17, 28, 11, 627)],
+    ['2024-02-29T00:00:00.000Z', Date.UTC(2024, 1, 29)],
+    ['0001-01-01T00:00:00.000Z', -62135596800000],
+  ])('accepts ModifiedDate %s', (date, ms) => {
+    expect(parseUploadSessions(withSession({ ModifiedDate: date }))[0]?.modifiedMs).toBe(ms);
+  });
+
+  it('ignores unknown fields', () => {
+    expect(parseUploadSessions({ ...(withSession({ Extra: 1 }) as object), ContinuationToken: '' })).toHaveLength(1);
+  });
+
+  it('accepts adjacent ranges', () => {
+    const body = withRanges('10', [
+      { StartPosition: '0', EndPosition: '4' },
+      { StartPosition: '5', EndPosition: '9' },
+    ]);
+    expect(parseUploadSessions(body)[0]?.remainingBytes).toBe(10);
+  });
+
+  const s0 = 'UploadSessions[0]';
+  const invalid: ReadonlyArray<[string, unknown, string]> = [
+    ['null body', null, 'body: expected a JSON object, got null'],
+    ['array body', [], 'body: expected a JSON object, got an array'],
+    ['string body', 'x', 'body: expected a JSON object, got string "x"'],
+    ['object without UploadSessions', { Sessions: [] }, 'UploadSessions: missing'],
+    ['UploadSessions null', { UploadSessions: null }, 'UploadSessions: missing'],
+    ['UploadSessions not an array', { UploadSessions: {} }, 'UploadSessions: expected an array, got an object'],
+    ['session not an object', { UploadSessions: [42] }, `${s0}: expected an object, got number 42`],
+    ['StoreRelativePath missing', withSession({ StoreRelativePath: undefined }), `${s0}.StoreRelativePath: missing`],
+    ['StoreRelativePath a number', withSession({ StoreRelativePath: 7 }), `${s0}.StoreRelativePath: expected a string, got number 7`],
+    ['SessionId missing', withSession({ SessionId: undefined }), `${s0}.SessionId: missing`],
+    ['SessionId not a UUID', withSession({ SessionId: 'abc' }), `${s0}.SessionId: "abc" is not a UUID`],
+    ['SessionId with braces', withSession({ SessionId: '{2032ac6c-a348-4594-86da-dab0f2bb1ae1}' }), `${s0}.SessionId: "{2032ac6c`],
+    ['SessionId a number', withSession({ SessionId: 1 }), `${s0}.SessionId: expected a UUID string, got number 1`],
+    ['FileSize missing', withSession({ FileSize: undefined }), `${s0}.FileSize: missing`],
+    ['FileSize a JSON number', withSession({ FileSize: 100 }), `${s0}.FileSize: expected a decimal string, got number 100`],
+    ['FileSize exponent', withSession({ FileSize: '1e3' }), `${s0}.FileSize: "1e3" is not a decimal integer`],
+    ['FileSize leading space', withSession({ FileSize: ' 12' }), `${s0}.FileSize: " 12" is not a decimal integer`],
+    ['FileSize hex', withSession({ FileSize: '0x10' }), `${s0}.FileSize: "0x10" is not a decimal integer`],
+    ['FileSize fraction', withSession({ FileSize: '1.5' }), `${s0}.FileSize: "1.5" is not a decimal integer`],
+    ['FileSize empty', withSession({ FileSize: '' }), `${s0}.FileSize: "" is not a decimal integer`],
+    ['FileSize plus sign', withSession({ FileSize: '+5' }), `${s0}.FileSize: "+5" is not a decimal integer`],
+    ['FileSize negative', withSession({ FileSize: '-1' }), `${s0}.FileSize: "-1" is negative`],
+    ['FileSize 2^53', withSession({ FileSize: '9007199254740992' }), `${s0}.FileSize: "9007199254740992" exceeds 2^53-1`],
+    ['FileSize 2^64', withSession({ FileSize: '18446744073709551616' }), `${s0}.FileSize: "18446744073709551616" exceeds 2^53-1`],
+    ['ModifiedDate missing', withSession({ ModifiedDate: undefined }), `${s0}.ModifiedDate: missing`],
+    ['ModifiedDate garbage', withSession({ ModifiedDate: 'yesterday' }), `${s0}.ModifiedDate: "yesterday" is not an ISO-8601 date-time`],
+    ['ModifiedDate without zone', withSession({ ModifiedDate: '2017-09-28T17:28:11.627' }), `${s0}.ModifiedDate: "2017-09-28T17:28:11.627" is not an ISO`],
+    ['ModifiedDate date only', withSession({ ModifiedDate: '2017-09-28' }), `${s0}.ModifiedDate: "2017-09-28" is not an ISO`],
+    ['ModifiedDate ticks', withSession({ ModifiedDate: '636422320916270000' }), `${s0}.ModifiedDate: "636422320916270000" is not an ISO`],
+    ['ModifiedDate Feb 30', withSession({ ModifiedDate: '2017-02-30T00:00:00Z' }), `${s0}.ModifiedDate: "2017-02-30T00:00:00Z" is not a valid calendar`],
+    ['ModifiedDate hour 24', withSession({ ModifiedDate: '2017-09-28T24:00:00Z' }), `${s0}.ModifiedDate: "2017-09-28T24:00:00Z" is not a valid calendar`],
+    ['ModifiedDate a number', withSession({ ModifiedDate: 1506619691627 }), `${s0}.ModifiedDate: expected an ISO-8601 date string, got number`],
+    ['ExpectedRanges missing', withSession({ ExpectedRanges: undefined }), `${s0}.ExpectedRanges: missing`],
+    ['ExpectedRanges not an array', withSession({ ExpectedRanges: 'none' }), `${s0}.ExpectedRanges: expected an array, got string "none"`],
+    ['range not an object', withRanges('100', ['0-99']), `${s0}.ExpectedRanges[0]: expected an object, got string "0-99"`],
+    ['StartPosition missing', withRanges('100', [{ EndPosition: '99' }]), `${s0}.ExpectedRanges[0].StartPosition: missing`],
+    ['EndPosition not decimal', withRanges('100', [{ StartPosition: '0', EndPosition: 'abc' }]), `${s0}.ExpectedRanges[0].EndPosition: "abc" is not a decimal integer`],
+    ['EndPosition a JSON number', withRanges('100', [{ StartPosition: '0', EndPosition: 99 }]), `${s0}.ExpectedRanges[0].EndPosition: expected a decimal string, got number 99`],
+    ['StartPosition negative', withRanges('100', [{ StartPosition: '-1', EndPosition: '99' }]), `${s0}.ExpectedRanges[0].StartPosition: "-1" is negative`],
+    ['end before start', withRanges('100', [{ StartPosition: '50', EndPosition: '49' }]), `${s0}.ExpectedRanges[0]: EndPosition 49 is before StartPosition 50`],
+    ['range reaching FileSize', withRanges('100', [{ StartPosition: '0', EndPosition: '100' }]), `${s0}.ExpectedRanges[0]: range 0-100 extends beyond FileSize 100`],
+    ['range beyond FileSize', withRanges('100', [{ StartPosition: '0', EndPosition: '10' }, { StartPosition: '200', EndPosition: '300' }]), `${s0}.ExpectedRanges[1]: range 200-300 extends beyond FileSize 100`],
+    [
+      'overlapping ranges',
+      withRanges('100', [{ StartPosition: '0', EndPosition: '50' }, { StartPosition: '50', EndPosition: '99' }]),
+      `${s0}.ExpectedRanges[1]: range 50-99 is not after the previous range 0-50`,
+    ],
+    [
+      'descending ranges',
+      withRanges('100', [{ StartPosition: '60', EndPosition: '99' }, { StartPosition: '0', EndPosition: '10' }]),
+      `${s0}.ExpectedRanges[1]: range 0-10 is not after the previous range 60-99`,
+    ],
+    ['zero-byte file with another range', withRanges('0', [{ StartPosition: '0', EndPosition: '1' }]), `${s0}.ExpectedRanges[0]: range 0-1 extends beyond FileSize 0`],
+    ['zero-byte file with two quirk ranges', withRanges('0', [{ StartPosition: '0', EndPosition: '0' }, { StartPosition: '0', EndPosition: '0' }]), `${s0}.ExpectedRanges[0]: range 0-0 extends beyond FileSize 0`],
+  ];
+
+  it.each(invalid)('rejects %s', (_name, body, fragment) => {
+    const error = rejection(body);
+    expect(error.reason).toBe('invalid_response');
+    expect(error.message).toContain(fragment);
+  });
+
+  it('rejects the whole response when any one session is bad, naming its index', () => {
+    const good = (withSession({}) as { UploadSessions: unknown[] }).UploadSessions[0];
+    const bad = { ...(good as object), SessionId: 'fb2da2b2-7cb4-45d2-a2e6-c4888d205bc5', ExpectedRanges: [{ StartPosition: '0', EndPosition: 'abc' }] };
+    const error = rejection({ UploadSessions: [good, bad] });
+    expect(error.message).toBe('UploadSessions[1].ExpectedRanges[0].EndPosition: "abc" is not a decimal integer');
+  });
+
+  it('rejects a duplicate session id, even differing only in case', () => {
+    const first = (withSession({}) as { UploadSessions: unknown[] }).UploadSessions[0] as Record<string, unknown>;
+    const second = { ...first, SessionId: String(first.SessionId).toUpperCase() };
+    const error = rejection({ UploadSessions: [first, second] });
+    expect(error.message).toContain('UploadSessions[1].SessionId: duplicate session id 2032ac6c-a348-4594-86da-dab0f2bb1ae1');
+  });
+
+  it('quotes only a short excerpt of a long bad value', () => {
+    const error = rejection(withSession({ FileSize: '9'.repeat(100_000) + 'x' }));
+    expect(error.message.length).toBeLessThan(120);
+    expect(error.message).toContain('is not a decimal integer');
+  });
+});
