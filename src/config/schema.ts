@@ -94,6 +94,19 @@ const trimmedString = z
     }
   });
 
+/**
+ * An image-store relative path. `.` and `..` would be removed by URL parsing even when
+ * percent-encoded, so the request would reach another route; a lone surrogate cannot be encoded.
+ */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const contentPath = trimmedString.superRefine((text, ctx) => {
+  if (text === '.' || text === '..') {
+    ctx.addIssue({ code: 'custom', message: `${JSON.stringify(text)} is not a file or folder path in the image store` });
+  } else if (LONE_SURROGATE.test(text)) {
+    ctx.addIssue({ code: 'custom', message: 'contains a lone UTF-16 surrogate and cannot be sent in a URL' });
+  }
+});
+
 /** A duration string checked against bounds; the output is milliseconds. */
 function duration(bounds: { min?: number; max?: number } = {}) {
   return z.string({ error: expecting('a duration such as "10s"') }).transform((text, ctx) => {
@@ -215,7 +228,7 @@ export const clusterSchema = z.strictObject(
   {
     name: trimmedString,
     endpoint: endpointSchema,
-    content_paths: listOf(trimmedString, 'content paths', 'at least one content path is required'),
+    content_paths: listOf(contentPath, 'content paths', 'at least one content path is required'),
   },
   { error: expecting('a mapping') },
 );

@@ -35,6 +35,10 @@ const GOOD: Record<string, Config> = {
 /** Every invalid-*.yaml fixture and the exact issues it must produce, in order. */
 const INVALID: Record<string, string[]> = {
   'invalid-empty.yaml': ['clusters: at least one cluster is required'],
+  'invalid-content-path-dots.yaml': [
+    'clusters[0].content_paths[0]: "." is not a file or folder path in the image store',
+    'clusters[0].content_paths[1]: ".." is not a file or folder path in the image store',
+  ],
   'invalid-not-a-mapping.yaml': ['(top level): expected a mapping with the keys poll and clusters, got a list'],
   'invalid-no-clusters.yaml': ['clusters: at least one cluster is required'],
   'invalid-unknown-keys.yaml': [
@@ -249,6 +253,11 @@ describe('parseConfig', () => {
     expect(issuesOf(() => parseConfig(bomb.join('\n')))).toEqual([
       'invalid YAML: Excessive alias count indicates a resource exhaustion attack',
     ]);
+  });
+
+  it('refuses a content path that cannot be encoded in a URL (lone surrogate)', () => {
+    const yaml = 'clusters:\n  - name: a\n    endpoint: http://h:19080\n    content_paths: ["bad\\uD800path"]\n';
+    expect(() => parseConfig(yaml)).toThrow('clusters[0].content_paths[0]: contains a lone UTF-16 surrogate and cannot be sent in a URL');
   });
 
   it('returns a frozen configuration', () => {
