@@ -1,0 +1,137 @@
+/**
+ * The `simulate` subcommand: runs a simulated Service Fabric image store (HTTP gateway plus admin API)
+ * in the foreground, optionally with generated upload traffic, until SIGINT or SIGTERM.
+ */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { LOG_FORMATS, LOG_LEVELS, createLogger, type LogFormat, type LogLevel, type Logger } from '../log.js';
+import { isLoopbackHost } from './admin.js';
+import { parseDurationMs } from './duration.js';
+import { SCENARIOS, startScenario, type Scenario } from './scenario.js';
+import { startSimulator, type Simulator } from './server.js';
+
+/** Session timing of a real cluster, and the scaled-down timing `--scenario demo` uses by default. */
+const REAL_TIMING = { sessionTimeout: '30m', cleanupInterval: '5m' } as const;
+const DEMO_TIMING = { sessionTimeout: '90s', cleanupInterval: '10s' } as const;
+
+interface SimulateFlags {
+  listen: { host: string; port: number };
+  scenario?: string;
+  platform: 'windows' | 'linux';
+  emptyStatus: '204' | '200';
+  sessionTimeout?: number;
+  cleanupInterval?: number;
+  adminListen: { host: string; port: number } | false;
+  runtimeVersion: string;
+  'log.level': LogLevel;
+  'log.format': LogFormat;
+}
+
+/** Parses `host:port`, `[v6]:port` or `:port` (all interfaces). */
+export function parseHostPort(text: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(text.trim());
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port > 65535) throw new InvalidArgumentError(`expected host:port, e.g. 127.0.0.1:19080, got "${text}"`);
+  return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
+}
+
+function durationArg(text: string): number {
+  try {
+    return parseDurationMs(text);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+}
+
+function adminArg(text: string): { host: string; port: number } | false {
+  if (text === 'none') return false;
+  const address = parseHostPort(text);
+  if (!isLoopbackHost(address.host)) {
+    throw new InvalidArgumentError(`the admin API listens only on loopback (127.0.0.1, ::1, localhost), not "${address.host}"`);
+  }
+  return address;
+}
+
+/** Builds the `simulate` subcommand (the program adds it with `addCommand`). */
+export function simulateCommand(): Command {
+  return new Command('simulate')
+    .description('run a simulated Service Fabric image store (HTTP gateway API 6.0) for demos and tests')
+    .helpOption('-h, --help', 'show this help')
+    .addOption(new Option('--listen <host:port>', 'address of the simulated HTTP gateway').argParser(parseHostPort).default(parseHostPort('127.0.0.1:19080'), '127.0.0.1:19080'))
+    .addOption(new Option('--scenario <name>', 'generate upload traffic through the gateway').choices(SCENARIOS))
+    .addOption(new Option('--platform <platform>', 'linux: the upload-session routes do not exist (400 E_INVALIDARG)').choices(['windows', 'linux']).default('windows'))
+    .addOption(new Option('--empty-status <status>', 'answer for a path without sessions: 204 (as a real gateway) or 200 with an empty list').choices(['204', '200']).default('204'))
+    .addOption(
+      new Option('--session-timeout <duration>', `idle time after which a session expires (default ${REAL_TIMING.sessionTimeout}; ${DEMO_TIMING.sessionTimeout} with --scenario demo)`).argParser(durationArg),
+    )
+    .addOption(
+      new Option('--cleanup-interval <duration>', `period of the expiry tick (default ${REAL_TIMING.cleanupInterval}; ${DEMO_TIMING.cleanupInterval} with --scenario demo)`).argParser(durationArg),
+    )
+    .addOption(new Option('--admin-listen <host:port>', 'loopback address of the admin API (faults, sessions, reset), or "none"').argParser(adminArg).default(adminArg('127.0.0.1:19081'), '127.0.0.1:19081'))
+    .addOption(new Option('--runtime-version <major.minor>', 'simulated runtime version: the highest api-version accepted').default('9.1'))
+    .addOption(new Option('--log.level <level>', 'log level (debug logs one line per request)').choices(LOG_LEVELS).default('info'))
+    .addOption(new Option('--log.format <format>', 'log format').choices(LOG_FORMATS).default('json'))
+    .action(async (flags: SimulateFlags) => {
+      process.exitCode = await runSimulate(flags);
+    });
+}
+
+async function runSimulate(flags: SimulateFlags): Promise<number> {
+  const logger = createLogger({ level: flags['log.level'], format: flags['log.format'] });
+  const timing = flags.scenario === 'demo' ? DEMO_TIMING : REAL_TIMING;
+  const sessionTimeoutMs = flags.sessionTimeout ?? parseDurationMs(timing.sessionTimeout);
+  const cleanupIntervalMs = flags.cleanupInterval ?? parseDurationMs(timing.cleanupInterval);
+  if (sessionTimeoutMs <= 0 || cleanupIntervalMs <= 0) {
+    process.stderr.write('error: --session-timeout and --cleanup-interval must be positive\n');
+    return 1;
+  }
+  let simulator: Simulator;
+  try {
+    simulator = await startSimulator({
+      host: flags.listen.host,
+      port: flags.listen.port,
+      platform: flags.platform,
+      emptyStatus: flags.emptyStatus === '200' ? 200 : 204,
+      sessionTimeoutMs,
+      cleanupIntervalMs,
+      adminPort: flags.adminListen === false ? false : flags.adminListen.port,
+      adminHost: flags.adminListen === false ? undefined : flags.adminListen.host,
+      runtimeVersion: flags.runtimeVersion,
+      logger,
+    });
+  } catch (err) {
+    process.stderr.write(`error: cannot start the simulator: ${(err as Error).message}\n`);
+    return 1;
+  }
+  const scenario: Scenario | undefined = flags.scenario ? startScenario(simulator.url, flags.scenario, { logger }) : undefined;
+  logger.info(
+    {
+      url: simulator.url,
+      admin_url: simulator.adminUrl,
+      platform: flags.platform,
+      empty_status: Number(flags.emptyStatus),
+      session_timeout_ms: sessionTimeoutMs,
+      cleanup_interval_ms: cleanupIntervalMs,
+      runtime_version: flags.runtimeVersion,
+      scenario: flags.scenario,
+    },
+    `simulator listening on ${simulator.url}` + (simulator.adminUrl ? `, admin API on ${simulator.adminUrl}` : ''),
+  );
+  await waitForSignal(logger);
+  await scenario?.stop();
+  await simulator.close();
+  logger.info('simulator stopped');
+  return 0;
+}
+
+function waitForSignal(logger: Logger): Promise<void> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      logger.info({ signal }, 'simulator shutting down');
+      resolve();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}

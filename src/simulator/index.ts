@@ -1,0 +1,18 @@
+/**
+ * The Service Fabric image-store simulator: programmatic API for the exporter's demo mode, tests and
+ * benchmarks.
+ */
+export { startSimulator, DEFAULT_CLEANUP_INTERVAL_MS, type Simulator, type SimulatorOptions } from './server.js';
+export { SessionStore, DEFAULT_SESSION_TIMEOUT_MS, type SessionRecord, type StoreFile } from './store.js';
+export {
+  FaultController,
+  FAULT_KINDS,
+  FAULT_OPERATIONS,
+  WRONG_SHAPES,
+  type FaultKind,
+  type FaultOperation,
+  type FaultRule,
+  type FaultRuleInput,
+  type WrongShape,
+} from './faults.js';
+export { startScenario, SCENARIOS, type Scenario, type ScenarioOptions } from './scenario.js';

@@ -1,0 +1,287 @@
+/**
+ * Traffic generator: drives uploads through the simulator's real HTTP endpoints (PUT UploadChunk,
+ * POST CommitUploadSession, DELETE DeleteUploadSession), the way uploaders on a cluster would, so a
+ * poller watching the simulator sees sessions appear, progress, complete, stall and expire.
+ */
+import http from 'node:http';
+import { silentLogger, type Logger } from '../log.js';
+
+/** Scenario names `startScenario` knows. */
+export const SCENARIOS = ['demo', 'steady', 'stalls', 'reference'] as const;
+export type ScenarioName = (typeof SCENARIOS)[number];
+
+/** What happens to one upload. */
+type Fate = 'complete' | 'stall' | 'abandon';
+
+/** Rates and mix of a scenario; every field has a per-scenario default. */
+export interface ScenarioOptions {
+  /** A new upload starts this often. */
+  newUploadEveryMs?: number;
+  /** Each active upload sends one chunk per tick. */
+  tickMs?: number;
+  /** At most this many uploads are driven at once. */
+  maxActive?: number;
+  /** Uploads started immediately at start-up, so a dashboard has data at once. */
+  initialUploads?: number;
+  /** File sizes, bytes, inclusive bounds. */
+  fileSizeBytes?: readonly [number, number];
+  /** Number of chunks a file is cut into (its upload takes that many ticks), inclusive bounds. */
+  chunksPerFile?: readonly [number, number];
+  /** Relative weights of the fates: completed and committed, stalled part-way, abandoned early. */
+  mix?: { complete: number; stall: number; abandon: number };
+  /** Chance that a committed session is deleted (the official .NET uploader never deletes). */
+  deleteAfterCommit?: number;
+  /** Send real (zero) bytes as chunk bodies instead of none as the generated SDKs do. */
+  sendBodies?: boolean;
+  /** Random source in [0,1), for reproducible runs. */
+  random?: () => number;
+  logger?: Logger;
+}
+
+/** A running traffic generator. */
+export interface Scenario {
+  readonly name: string;
+  /** Counters since start. */
+  readonly stats: { started: number; chunks: number; committed: number; deleted: number; stalled: number; abandoned: number; errors: number };
+  /** Stops starting and driving uploads; resolves once in-flight requests are done. */
+  stop(): Promise<void>;
+}
+
+const MIB = 1024 * 1024;
+
+/** Paths the demo draws from: nested folders, forward slashes, backslashes with spaces. */
+const DEMO_PATHS = [
+  'Store\\CalcServiceApp\\CalcService.Code.2.0\\CalcService.exe',
+  'Store\\CalcServiceApp\\CalcService.Data.2.0\\model.bin',
+  'Store\\VotingApp\\VotingWeb.Code.1.4\\VotingWeb.dll',
+  'apps/inventory/InventoryService.Code.3.1/inventory.zip',
+  'apps/billing/BillingService.Code.1.0/billing.tar',
+  'Store\\My Application\\Code Package\\large file (1).zip',
+];
+/** One path where two uploaders race, as in the API page's example. */
+const SHARED_PATH = 'SwaggerTest\\Common.dll';
+
+const DEFAULTS: Record<ScenarioName, Required<Omit<ScenarioOptions, 'random' | 'logger'>>> = {
+  demo: {
+    newUploadEveryMs: 4000,
+    tickMs: 1000,
+    maxActive: 12,
+    initialUploads: 6,
+    fileSizeBytes: [8 * MIB, 2048 * MIB],
+    chunksPerFile: [8, 45],
+    mix: { complete: 0.55, stall: 0.3, abandon: 0.15 },
+    deleteAfterCommit: 0.3,
+    sendBodies: false,
+  },
+  steady: {
+    newUploadEveryMs: 2000,
+    tickMs: 500,
+    maxActive: 20,
+    initialUploads: 2,
+    fileSizeBytes: [1 * MIB, 256 * MIB],
+    chunksPerFile: [4, 20],
+    mix: { complete: 1, stall: 0, abandon: 0 },
+    deleteAfterCommit: 0.5,
+    sendBodies: false,
+  },
+  stalls: {
+    newUploadEveryMs: 3000,
+    tickMs: 1000,
+    maxActive: 10,
+    initialUploads: 4,
+    fileSizeBytes: [16 * MIB, 1024 * MIB],
+    chunksPerFile: [10, 30],
+    mix: { complete: 0.1, stall: 0.6, abandon: 0.3 },
+    deleteAfterCommit: 0,
+    sendBodies: false,
+  },
+  reference: {
+    newUploadEveryMs: 0,
+    tickMs: 0,
+    maxActive: 0,
+    initialUploads: 0,
+    fileSizeBytes: [2097152, 2097152],
+    chunksPerFile: [1, 1],
+    mix: { complete: 0, stall: 0, abandon: 0 },
+    deleteAfterCommit: 0,
+    sendBodies: false,
+  },
+};
+
+interface Upload {
+  path: string;
+  sessionId: string;
+  fileSize: number;
+  /** Chunks still to send, in sending order. */
+  chunks: { start: number; end: number }[];
+  /** Stop after this many more chunks (stall/abandon); Infinity for a completing upload. */
+  remainingBeforeStop: number;
+  fate: Fate;
+  busy: boolean;
+}
+
+function isScenarioName(name: string): name is ScenarioName {
+  return (SCENARIOS as readonly string[]).includes(name);
+}
+
+/** Starts a named scenario against a running simulator (`demo`, `steady`, `stalls`, `reference`). */
+export function startScenario(simulatorUrl: string, name: 'demo' | string, options: ScenarioOptions = {}): Scenario {
+  if (!isScenarioName(name)) throw new Error(`unknown scenario "${name}" (known: ${SCENARIOS.join(', ')})`);
+  const cfg = { ...DEFAULTS[name], ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as Required<ScenarioOptions>;
+  const random = options.random ?? Math.random;
+  const logger = options.logger ?? silentLogger;
+  const base = new URL(simulatorUrl);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+  const stats = { started: 0, chunks: 0, committed: 0, deleted: 0, stalled: 0, abandoned: 0, errors: 0 };
+  const active: Upload[] = [];
+  const inFlight = new Set<Promise<unknown>>();
+  let stopped = false;
+  let sharedPathUses = 0;
+
+  const between = (lo: number, hi: number): number => Math.floor(lo + random() * (hi - lo + 1));
+  const guid = (): string => globalThis.crypto.randomUUID();
+
+  /** One HTTP request to the simulator; resolves with the status (0 when the connection failed). */
+  function request(method: string, path: string, headers: Record<string, string> = {}, body?: Buffer): Promise<number> {
+    const p = new Promise<number>((resolve) => {
+      const req = http.request(
+        { host: base.hostname.replace(/^\[|\]$/g, ''), port: base.port, method, path, agent, headers: { ...headers, 'Content-Length': String(body?.length ?? 0) } },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+          res.on('error', () => resolve(0));
+        },
+      );
+      req.on('error', () => resolve(0));
+      req.end(body);
+    });
+    inFlight.add(p);
+    void p.finally(() => inFlight.delete(p));
+    return p;
+  }
+
+  const sessionQuery = (id: string): string => `?api-version=6.0&session-id=${id}`;
+
+  async function sendChunk(up: Upload, chunk: { start: number; end: number }): Promise<boolean> {
+    const length = chunk.end - chunk.start + 1;
+    const status = await request(
+      'PUT',
+      `/ImageStore/${encodeURIComponent(up.path)}/$/UploadChunk${sessionQuery(up.sessionId)}`,
+      { 'Content-Range': `bytes ${chunk.start}-${chunk.end}/${up.fileSize}` },
+      cfg.sendBodies ? Buffer.alloc(length) : undefined,
+    );
+    if (status === 200) stats.chunks++;
+    else {
+      stats.errors++;
+      logger.debug({ path: up.path, sessionId: up.sessionId, status }, 'scenario: chunk not accepted');
+    }
+    return status === 200;
+  }
+
+  function planChunks(fileSize: number, count: number): { start: number; end: number }[] {
+    const size = Math.ceil(fileSize / count);
+    const chunks: { start: number; end: number }[] = [];
+    for (let start = 0; start < fileSize; start += size) chunks.push({ start, end: Math.min(start + size, fileSize) - 1 });
+    // Parallel uploaders finish chunks out of order; shuffle a little so ExpectedRanges show gaps.
+    for (let i = 0; i < chunks.length - 1; i++) {
+      if (random() < 0.3) {
+        const j = i + 1;
+        [chunks[i], chunks[j]] = [chunks[j] as { start: number; end: number }, chunks[i] as { start: number; end: number }];
+      }
+    }
+    return chunks;
+  }
+
+  function pickFate(): Fate {
+    const { complete, stall, abandon } = cfg.mix;
+    const r = random() * (complete + stall + abandon);
+    return r < complete ? 'complete' : r < complete + stall ? 'stall' : 'abandon';
+  }
+
+  function startUpload(): void {
+    if (stopped || active.length >= cfg.maxActive) return;
+    // Every few uploads, a second uploader races on the shared path so it holds several sessions.
+    const path = sharedPathUses < 2 || random() < 0.15 ? (sharedPathUses++, SHARED_PATH) : (DEMO_PATHS[between(0, DEMO_PATHS.length - 1)] as string);
+    const fileSize = between(cfg.fileSizeBytes[0], cfg.fileSizeBytes[1]);
+    const chunks = planChunks(fileSize, between(cfg.chunksPerFile[0], cfg.chunksPerFile[1]));
+    const fate = pickFate();
+    const remainingBeforeStop =
+      fate === 'complete' ? Infinity : fate === 'abandon' ? between(1, 2) : Math.max(1, Math.floor(chunks.length * (0.2 + random() * 0.6)));
+    active.push({ path, sessionId: guid(), fileSize, chunks, remainingBeforeStop, fate, busy: false });
+    stats.started++;
+    logger.debug({ path, fileSize, fate }, 'scenario: upload started');
+  }
+
+  async function step(up: Upload): Promise<void> {
+    up.busy = true;
+    try {
+      if (up.remainingBeforeStop <= 0) {
+        // Stalled or abandoned: never touched again; the session ages until the cluster expires it.
+        if (up.fate === 'stall') stats.stalled++;
+        else stats.abandoned++;
+        active.splice(active.indexOf(up), 1);
+        return;
+      }
+      const chunk = up.chunks[0];
+      if (chunk) {
+        if (await sendChunk(up, chunk)) {
+          up.chunks.shift();
+          up.remainingBeforeStop--;
+        }
+        return;
+      }
+      const status = await request('POST', `/ImageStore/$/CommitUploadSession${sessionQuery(up.sessionId)}`);
+      if (status !== 200) {
+        stats.errors++;
+        return;
+      }
+      stats.committed++;
+      if (random() < cfg.deleteAfterCommit) {
+        if ((await request('DELETE', `/ImageStore/$/DeleteUploadSession${sessionQuery(up.sessionId)}`)) === 200) stats.deleted++;
+      }
+      active.splice(active.indexOf(up), 1);
+    } finally {
+      up.busy = false;
+    }
+  }
+
+  function tick(): void {
+    if (stopped) return;
+    for (const up of [...active]) if (!up.busy) void step(up);
+  }
+
+  const timers: NodeJS.Timeout[] = [];
+  if (name === 'reference') {
+    // The two sessions of the API page's example: what was received is the complement of its ExpectedRanges.
+    void (async () => {
+      const put = (id: string, start: number, end: number): Promise<number> =>
+        request('PUT', `/ImageStore/${encodeURIComponent(SHARED_PATH)}/$/UploadChunk${sessionQuery(id)}`, {
+          'Content-Range': `bytes ${start}-${end}/2097152`,
+        });
+      await put('2032ac6c-a348-4594-86da-dab0f2bb1ae1', 207616, 626976);
+      await put('fb2da2b2-7cb4-45d2-a2e6-c4888d205bc5', 616948, 1087528);
+      stats.started += 2;
+      stats.chunks += 2;
+    })();
+  } else {
+    for (let i = 0; i < cfg.initialUploads; i++) startUpload();
+    timers.push(setInterval(startUpload, cfg.newUploadEveryMs), setInterval(tick, cfg.tickMs));
+    setImmediate(tick);
+  }
+  logger.info({ scenario: name, target: simulatorUrl }, 'scenario: started');
+
+  let stopping: Promise<void> | undefined;
+  return {
+    name,
+    stats,
+    stop(): Promise<void> {
+      stopping ??= (async () => {
+        stopped = true;
+        for (const t of timers) clearInterval(t);
+        while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+        agent.destroy();
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,154 @@
+/**
+ * Starts a simulated cluster: the public gateway listener, the optional admin listener and the
+ * session cleanup tick, and stops them all again.
+ */
+import http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { silentLogger, type Logger } from '../log.js';
+import { createAdminServer, isLoopbackHost } from './admin.js';
+import { FaultController } from './faults.js';
+import { Gateway } from './gateway.js';
+import { DEFAULT_SESSION_TIMEOUT_MS, SessionStore } from './store.js';
+
+/** Options of `startSimulator`. */
+export interface SimulatorOptions {
+  /** Public listener address. @default '127.0.0.1' */
+  host?: string;
+  /** Public listener port; 0 picks a free one. @default 0 */
+  port?: number;
+  /** `linux`: the upload-session routes do not exist, as on a Linux cluster. @default 'windows' */
+  platform?: 'windows' | 'linux';
+  /** Answer for "no sessions": 204 as the runtime, or 200 with an empty list. @default 204 */
+  emptyStatus?: 204 | 200;
+  /** Idle time after which a session expires (`UploadSessionTimeout`). @default 30 min */
+  sessionTimeoutMs?: number;
+  /** Period of the cleanup tick (`ProcessPendingCleanupInterval`). @default 5 min */
+  cleanupIntervalMs?: number;
+  /** Admin API port on `adminHost`; false for none, 0 for a free one. @default false */
+  adminPort?: number | false;
+  /** Admin API host; must be a loopback address. @default '127.0.0.1' */
+  adminHost?: string;
+  /** Highest accepted api-version (the simulated runtime's major.minor). @default '9.1' */
+  runtimeVersion?: string;
+  /** DeleteUploadSession of an unknown id: 404 `NotFound` or 200. @default 'not_found' */
+  deleteUnknown?: 'not_found' | 'ok';
+  /** @default silentLogger */
+  logger?: Logger;
+  /** Clock, ms since epoch. @default Date.now */
+  now?: () => number;
+}
+
+/** A running simulator. */
+export interface Simulator {
+  /** Base URL of the simulated gateway, e.g. `http://127.0.0.1:41234`. */
+  readonly url: string;
+  /** Base URL of the admin API, when enabled. */
+  readonly adminUrl?: string;
+  /** Direct access to the session and file store. */
+  readonly store: SessionStore;
+  /** Fault rules, applied to the public listener. */
+  readonly faults: FaultController;
+  /** Runs a cleanup tick now; returns the number of sessions removed. */
+  expireNow(): number;
+  /** Closes both listeners, destroys open sockets (stalled answers too) and stops timers. */
+  close(): Promise<void>;
+}
+
+/** Default `ProcessPendingCleanupInterval`: 5 minutes. */
+export const DEFAULT_CLEANUP_INTERVAL_MS = 5 * 60_000;
+
+function listen(server: http.Server, port: number, host: string): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error): void => reject(err);
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve(server.address() as AddressInfo);
+    });
+  });
+}
+
+function baseUrl(host: string, port: number): string {
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+function closeServer(server: http.Server): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.listening) return resolve();
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+/** Starts a simulated Service Fabric image store. */
+export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
+  const host = options.host ?? '127.0.0.1';
+  const logger = options.logger ?? silentLogger;
+  const now = options.now ?? Date.now;
+  const runtimeVersion = options.runtimeVersion ?? '9.1';
+  if (!/^\d+\.\d+$/.test(runtimeVersion)) throw new Error(`runtimeVersion must be major.minor, got "${runtimeVersion}"`);
+  const adminHost = options.adminHost ?? '127.0.0.1';
+  if (options.adminPort !== undefined && options.adminPort !== false && !isLoopbackHost(adminHost)) {
+    throw new Error(`the admin API listens only on a loopback address, not "${adminHost}"`);
+  }
+  const store = new SessionStore({ now, sessionTimeoutMs: options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS });
+  const faults = new FaultController();
+  const gateway = new Gateway({
+    store,
+    faults,
+    platform: options.platform ?? 'windows',
+    emptyStatus: options.emptyStatus ?? 204,
+    runtimeVersion,
+    deleteUnknown: options.deleteUnknown ?? 'not_found',
+    logger,
+    now,
+  });
+
+  const expireNow = (): number => {
+    const removed = store.expire();
+    if (removed > 0) logger.info({ removed, remaining: store.size }, 'simulator: expired idle upload sessions');
+    return removed;
+  };
+
+  const server = http.createServer(gateway.handle);
+  // Requests Node cannot even parse (e.g. a raw space in the URL) get a bare 400, as HTTP.sys sends.
+  server.on('clientError', (_err, socket: Socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+  const address = await listen(server, options.port ?? 0, host);
+
+  let admin: http.Server | undefined;
+  let adminUrl: string | undefined;
+  if (options.adminPort !== undefined && options.adminPort !== false) {
+    admin = createAdminServer({ store, faults, expireNow, logger });
+    try {
+      const adminAddress = await listen(admin, options.adminPort, adminHost);
+      adminUrl = baseUrl(adminHost, adminAddress.port);
+    } catch (err) {
+      await closeServer(server);
+      throw err;
+    }
+  }
+
+  const cleanupIntervalMs = options.cleanupIntervalMs ?? DEFAULT_CLEANUP_INTERVAL_MS;
+  const timer = setInterval(expireNow, cleanupIntervalMs);
+  timer.unref();
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: baseUrl(host, address.port),
+    adminUrl,
+    store,
+    faults,
+    expireNow,
+    close(): Promise<void> {
+      closing ??= (async () => {
+        clearInterval(timer);
+        gateway.shutdown();
+        await Promise.all([closeServer(server), admin ? closeServer(admin) : Promise.resolve()]);
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,307 @@
+/**
+ * The simulated FileStoreService state: upload sessions (metadata and received ranges only, never the
+ * bytes) keyed by session id, and the committed files of the store. All time comes from an injectable
+ * clock so expiry can be tested without waiting.
+ */
+import { addRange, classifyChunk, complementRanges, mergeRanges, rangeBytes, type Range } from './ranges.js';
+import { normalizeStorePath } from './paths.js';
+
+/** One upload session as the simulator holds it. */
+export interface SessionRecord {
+  /** Lower-case dashed GUID. */
+  readonly sessionId: string;
+  /** The content path exactly as decoded from the UploadChunk URL (never normalised). */
+  readonly path: string;
+  readonly fileSize: number;
+  /** Merged, sorted, disjoint received ranges. */
+  readonly received: readonly Range[];
+  /** Last time new bytes were accepted (creation counts), ms since epoch. */
+  readonly modifiedMs: number;
+  /** Whether CommitUploadSession succeeded; the session stays visible until deleted or expired. */
+  readonly committed: boolean;
+}
+
+/** A file that exists in the store (committed upload or whole-file PUT). */
+export interface StoreFile {
+  /** Normalised store path (`\` separators, trimmed). */
+  readonly path: string;
+  readonly size: number;
+  readonly version: number;
+  readonly modifiedMs: number;
+}
+
+/** Result of UploadChunk at the store level. */
+export type AddChunkResult =
+  | { readonly ok: true; readonly created: boolean; readonly changed: boolean }
+  | { readonly ok: false; readonly error: 'id_conflict' | 'size_mismatch' | 'range' };
+
+/** Result of CommitUploadSession at the store level. */
+export type CommitResult = 'ok' | 'unknown' | 'incomplete';
+
+/** A folder's direct content, for the store listing. */
+export interface StoreListing {
+  /** Whether the path names a file or a folder that holds files. */
+  readonly exists: boolean;
+  readonly files: readonly StoreFile[];
+  readonly folders: readonly { readonly path: string; readonly fileCount: number }[];
+}
+
+export interface SessionStoreOptions {
+  /** Clock, ms since epoch. */
+  now?: () => number;
+  /** Idle time after which a session expires (Service Fabric `UploadSessionTimeout`). */
+  sessionTimeoutMs?: number;
+}
+
+/** Default `UploadSessionTimeout`: 30 minutes. */
+export const DEFAULT_SESSION_TIMEOUT_MS = 30 * 60_000;
+
+/** Matches a dashed GUID, any case, exactly 36 characters (as `Guid::TryParse` requires). */
+const GUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+const EMPTY_GUID = '00000000-0000-0000-0000-000000000000';
+
+/** Parses a session id as the gateway does; lower-case on success, `undefined` if malformed or empty. */
+export function parseSessionId(text: string | undefined): string | undefined {
+  if (text === undefined || !GUID_RE.test(text)) return undefined;
+  const id = text.toLowerCase();
+  return id === EMPTY_GUID ? undefined : id;
+}
+
+/**
+ * Orders GUIDs as `std::map<Guid>` does (memcmp of the Windows GUID struct: the first three groups
+ * little-endian). Clients must not rely on it, but it is the order a real cluster answers in.
+ */
+export function compareGuids(a: string, b: string): number {
+  const key = (g: string): string => {
+    const h = g.replace(/-/g, '');
+    const le = (s: string): string => (s.match(/../g) ?? []).reverse().join('');
+    return le(h.slice(0, 8)) + le(h.slice(8, 12)) + le(h.slice(12, 16)) + h.slice(16);
+  };
+  const ka = key(a);
+  const kb = key(b);
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+}
+
+interface MutableSession {
+  sessionId: string;
+  path: string;
+  fileSize: number;
+  received: Range[];
+  modifiedMs: number;
+  committed: boolean;
+}
+
+/** The in-memory session map and file store of one simulated cluster. */
+export class SessionStore {
+  private readonly sessions = new Map<string, MutableSession>();
+  private readonly storeFiles = new Map<string, StoreFile>();
+  private fileVersion = 0;
+  private readonly now: () => number;
+  sessionTimeoutMs: number;
+
+  constructor(options: SessionStoreOptions = {}) {
+    this.now = options.now ?? Date.now;
+    this.sessionTimeoutMs = options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS;
+  }
+
+  /**
+   * Applies one chunk `[start, end]` of a file of `fileSize` bytes, as NIS and the FileStoreService do:
+   * the first chunk creates the session; a different path is an id conflict, a different size an
+   * invalid argument; a chunk inside a gap is added (and moves ModifiedDate), a chunk wholly present
+   * is accepted unchanged, anything straddling a boundary is unsatisfiable.
+   */
+  addChunk(path: string, sessionId: string, start: number, end: number, fileSize: number): AddChunkResult {
+    const id = sessionId.toLowerCase();
+    let session = this.sessions.get(id);
+    if (session && session.path !== path) return { ok: false, error: 'id_conflict' };
+    if (session && session.fileSize !== fileSize) return { ok: false, error: 'size_mismatch' };
+    const received = session?.received ?? [];
+    const fit = classifyChunk(received, fileSize, { start, end });
+    if (fit === 'overlap') return { ok: false, error: 'range' };
+    const created = session === undefined;
+    if (!session) {
+      session = { sessionId: id, path, fileSize, received: [], modifiedMs: this.now(), committed: false };
+      this.sessions.set(id, session);
+    }
+    if (fit === 'new' && fileSize > 0) {
+      session.received = addRange(session.received, { start, end });
+      session.modifiedMs = this.now();
+      return { ok: true, created, changed: true };
+    }
+    return { ok: true, created, changed: false };
+  }
+
+  /** Sessions whose path equals `path` exactly (case-sensitive, no folder matching), in GUID order. */
+  byPath(path: string): SessionRecord[] {
+    return this.all().filter((s) => s.path === path);
+  }
+
+  /** The session with this id, if any. */
+  byId(sessionId: string): SessionRecord | undefined {
+    const s = this.sessions.get(sessionId.toLowerCase());
+    return s ? snapshot(s) : undefined;
+  }
+
+  /** Every session, in GUID order. */
+  all(): SessionRecord[] {
+    return [...this.sessions.values()].sort((a, b) => compareGuids(a.sessionId, b.sessionId)).map(snapshot);
+  }
+
+  /** Byte ranges still expected for a session (`[]` when complete; `[{0,0}]` for a zero-byte file). */
+  expectedRanges(session: SessionRecord): Range[] {
+    return complementRanges(session.received, session.fileSize);
+  }
+
+  /**
+   * Commits a complete session: the file then exists at the normalised path, overwriting any
+   * previous one, and the session stays visible. Re-committing succeeds again.
+   */
+  commit(sessionId: string): CommitResult {
+    const s = this.sessions.get(sessionId.toLowerCase());
+    if (!s) return 'unknown';
+    if (complementRanges(s.received, s.fileSize).length > 0) return 'incomplete';
+    s.committed = true;
+    this.putFile(s.path, s.fileSize);
+    return 'ok';
+  }
+
+  /** Removes a session; false if there was none. */
+  delete(sessionId: string): boolean {
+    return this.sessions.delete(sessionId.toLowerCase());
+  }
+
+  /** One cleanup tick: removes every session idle for at least the session timeout; returns how many. */
+  expire(): number {
+    const cutoff = this.now() - this.sessionTimeoutMs;
+    let removed = 0;
+    for (const [id, s] of this.sessions) {
+      if (s.modifiedMs <= cutoff) {
+        this.sessions.delete(id);
+        removed++;
+      }
+    }
+    return removed;
+  }
+
+  /** Number of sessions held. */
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  /**
+   * Creates or replaces a session directly, without HTTP: for tests and the admin API. `received`
+   * is merged; `modifiedMs` defaults to now.
+   */
+  putSession(input: {
+    path: string;
+    fileSize: number;
+    sessionId?: string;
+    received?: readonly Range[];
+    modifiedMs?: number;
+    committed?: boolean;
+  }): SessionRecord {
+    const id = input.sessionId !== undefined ? parseSessionId(input.sessionId) : randomGuid();
+    if (id === undefined) throw new Error(`invalid session id: ${input.sessionId}`);
+    if (!Number.isSafeInteger(input.fileSize) || input.fileSize < 0) throw new Error('fileSize must be a safe non-negative integer');
+    for (const r of input.received ?? []) {
+      if (!Number.isSafeInteger(r.start) || !Number.isSafeInteger(r.end) || r.start < 0 || r.start > r.end || r.end >= input.fileSize) {
+        throw new Error(`received range ${r.start}-${r.end} is outside a file of ${input.fileSize} bytes`);
+      }
+    }
+    const session: MutableSession = {
+      sessionId: id,
+      path: input.path,
+      fileSize: input.fileSize,
+      received: mergeRanges(input.received ?? []),
+      modifiedMs: input.modifiedMs ?? this.now(),
+      committed: input.committed ?? false,
+    };
+    this.sessions.set(id, session);
+    return snapshot(session);
+  }
+
+  /** Stores a whole file (a committed session or a non-chunked upload) at its normalised path. */
+  putFile(path: string, size: number): StoreFile {
+    const file: StoreFile = { path: normalizeStorePath(path), size, version: ++this.fileVersion, modifiedMs: this.now() };
+    this.storeFiles.set(file.path, file);
+    return file;
+  }
+
+  /** Deletes a file or a folder with everything under it; false if nothing was there. */
+  deleteContent(path: string): boolean {
+    const p = normalizeStorePath(path);
+    let removed = false;
+    for (const key of [...this.storeFiles.keys()]) {
+      if (key === p || key.startsWith(p + '\\')) {
+        this.storeFiles.delete(key);
+        removed = true;
+      }
+    }
+    return removed;
+  }
+
+  /** Every stored file, by path. */
+  files(): StoreFile[] {
+    return [...this.storeFiles.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  }
+
+  /**
+   * The direct content of a store path ('' is the root): the file itself if the path names one,
+   * otherwise its files and its sub-folders with their recursive file counts.
+   */
+  list(path: string): StoreListing {
+    const p = normalizeStorePath(path);
+    const own = this.storeFiles.get(p);
+    if (own) return { exists: true, files: [own], folders: [] };
+    const prefix = p === '' ? '' : p + '\\';
+    const files: StoreFile[] = [];
+    const folderCounts = new Map<string, number>();
+    for (const f of this.files()) {
+      if (!f.path.startsWith(prefix)) continue;
+      const rest = f.path.slice(prefix.length);
+      const slash = rest.indexOf('\\');
+      if (slash < 0) {
+        files.push(f);
+      } else {
+        const folder = prefix + rest.slice(0, slash);
+        folderCounts.set(folder, (folderCounts.get(folder) ?? 0) + 1);
+      }
+    }
+    const folders = [...folderCounts].map(([folderPath, fileCount]) => ({ path: folderPath, fileCount }));
+    return { exists: p === '' || files.length > 0 || folders.length > 0, files, folders };
+  }
+
+  /** Removes every session (an image-store primary failover loses them all). */
+  clearSessions(): number {
+    const n = this.sessions.size;
+    this.sessions.clear();
+    return n;
+  }
+
+  /** Removes every session and every file. */
+  reset(): void {
+    this.sessions.clear();
+    this.storeFiles.clear();
+  }
+}
+
+function snapshot(s: MutableSession): SessionRecord {
+  return {
+    sessionId: s.sessionId,
+    path: s.path,
+    fileSize: s.fileSize,
+    received: [...s.received],
+    modifiedMs: s.modifiedMs,
+    committed: s.committed,
+  };
+}
+
+/** Bytes still missing from a session. */
+export function remainingBytes(session: SessionRecord): number {
+  return session.fileSize === 0 ? 0 : session.fileSize - rangeBytes(session.received);
+}
+
+/** A random lower-case GUID. */
+export function randomGuid(): string {
+  return globalThis.crypto.randomUUID();
+}

@@ -1,0 +1,40 @@
+import { describe, expect, it } from '@jest/globals';
+import { addRange, classifyChunk, complementRanges, mergeRanges, rangeBytes } from '../../src/simulator/ranges.js';
+
+describe('ranges', () => {
+  it('merges overlapping and adjacent ranges, sorted', () => {
+    expect(mergeRanges([{ start: 20, end: 29 }, { start: 0, end: 9 }, { start: 10, end: 14 }, { start: 25, end: 40 }])).toEqual([
+      { start: 0, end: 14 },
+      { start: 20, end: 40 },
+    ]);
+  });
+
+  it('complement is the ascending gaps with inclusive ends', () => {
+    expect(complementRanges([], 2097152)).toEqual([{ start: 0, end: 2097151 }]);
+    expect(complementRanges([{ start: 207616, end: 626976 }], 2097152)).toEqual([
+      { start: 0, end: 207615 },
+      { start: 626977, end: 2097151 },
+    ]);
+    expect(complementRanges([{ start: 0, end: 99 }], 100)).toEqual([]);
+    expect(complementRanges([{ start: 0, end: 9 }, { start: 90, end: 99 }], 100)).toEqual([{ start: 10, end: 89 }]);
+  });
+
+  it('reports a zero-byte file as expecting [0,0], the runtime quirk', () => {
+    expect(complementRanges([], 0)).toEqual([{ start: 0, end: 0 }]);
+  });
+
+  it('classifies chunks as new, already present or overlapping', () => {
+    const received = addRange(addRange([], { start: 10, end: 19 }), { start: 30, end: 39 });
+    expect(classifyChunk(received, 100, { start: 0, end: 9 })).toBe('new');
+    expect(classifyChunk(received, 100, { start: 20, end: 29 })).toBe('new');
+    expect(classifyChunk(received, 100, { start: 12, end: 15 })).toBe('present');
+    expect(classifyChunk(received, 100, { start: 5, end: 10 })).toBe('overlap');
+    expect(classifyChunk(received, 100, { start: 15, end: 25 })).toBe('overlap');
+    // Spanning two gaps and a received range between them is an overlap too.
+    expect(classifyChunk(received, 100, { start: 0, end: 29 })).toBe('overlap');
+  });
+
+  it('counts bytes in ranges', () => {
+    expect(rangeBytes([{ start: 0, end: 207615 }, { start: 626977, end: 2097151 }])).toBe(207616 + 1470175);
+  });
+});
