@@ -15,4 +15,4 @@ export {
   type FaultRuleInput,
   type WrongShape,
 } from './faults.js';
-export { startScenario, SCENARIOS, type Scenario, type ScenarioOptions } from './scenario.js';
+export { startScenario, SCENARIOS, DEMO_CONTENT_PATHS, type Scenario, type ScenarioOptions } from './scenario.js';

@@ -61,6 +61,9 @@ const DEMO_PATHS = [
 /** One path where two uploaders race, as in the API page's example. */
 const SHARED_PATH = 'SwaggerTest\\Common.dll';
 
+/** Every content path the `demo` scenario uploads to: what a poller of the demo should watch. */
+export const DEMO_CONTENT_PATHS: readonly string[] = [SHARED_PATH, ...DEMO_PATHS];
+
 const DEFAULTS: Record<ScenarioName, Required<Omit<ScenarioOptions, 'random' | 'logger'>>> = {
   demo: {
     newUploadEveryMs: 4000,
