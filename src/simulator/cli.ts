@@ -51,8 +51,11 @@ function adminArg(text: string): { host: string; port: number } | false {
   return address;
 }
 
-/** Builds the `simulate` subcommand (the program adds it with `addCommand`). */
-export function simulateCommand(): Command {
+/**
+ * Builds the `simulate` subcommand (the program adds it with `addCommand`). It runs until SIGINT or
+ * SIGTERM, or until `options.signal` aborts (for tests and embedding).
+ */
+export function simulateCommand(options: { signal?: AbortSignal } = {}): Command {
   return new Command('simulate')
     .description('run a simulated Service Fabric image store (HTTP gateway API 6.0) for demos and tests')
     .helpOption('-h, --help', 'show this help')
@@ -71,11 +74,11 @@ export function simulateCommand(): Command {
     .addOption(new Option('--log.level <level>', 'log level (debug logs one line per request)').choices(LOG_LEVELS).default('info'))
     .addOption(new Option('--log.format <format>', 'log format').choices(LOG_FORMATS).default('json'))
     .action(async (flags: SimulateFlags) => {
-      process.exitCode = await runSimulate(flags);
+      process.exitCode = await runSimulate(flags, options.signal);
     });
 }
 
-async function runSimulate(flags: SimulateFlags): Promise<number> {
+async function runSimulate(flags: SimulateFlags, signal: AbortSignal | undefined): Promise<number> {
   const logger = createLogger({ level: flags['log.level'], format: flags['log.format'] });
   const timing = flags.scenario === 'demo' ? DEMO_TIMING : REAL_TIMING;
   const sessionTimeoutMs = flags.sessionTimeout ?? parseDurationMs(timing.sessionTimeout);
@@ -102,7 +105,6 @@ async function runSimulate(flags: SimulateFlags): Promise<number> {
     process.stderr.write(`error: cannot start the simulator: ${(err as Error).message}\n`);
     return 1;
   }
-  const scenario: Scenario | undefined = flags.scenario ? startScenario(simulator.url, flags.scenario, { logger }) : undefined;
   logger.info(
     {
       url: simulator.url,
@@ -116,22 +118,28 @@ async function runSimulate(flags: SimulateFlags): Promise<number> {
     },
     `simulator listening on ${simulator.url}` + (simulator.adminUrl ? `, admin API on ${simulator.adminUrl}` : ''),
   );
-  await waitForSignal(logger);
+  const scenario: Scenario | undefined = flags.scenario ? startScenario(simulator.url, flags.scenario, { logger }) : undefined;
+  await waitForSignal(logger, signal);
   await scenario?.stop();
   await simulator.close();
   logger.info('simulator stopped');
   return 0;
 }
 
-function waitForSignal(logger: Logger): Promise<void> {
+function waitForSignal(logger: Logger, abort: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve) => {
-    const onSignal = (signal: NodeJS.Signals): void => {
+    const done = (signal: string): void => {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
+      abort?.removeEventListener('abort', onAbort);
       logger.info({ signal }, 'simulator shutting down');
       resolve();
     };
+    const onSignal = (signal: NodeJS.Signals): void => done(signal);
+    const onAbort = (): void => done('abort');
+    if (abort?.aborted) return done('abort');
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    abort?.addEventListener('abort', onAbort);
   });
 }

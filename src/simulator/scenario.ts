@@ -58,6 +58,8 @@ const DEMO_PATHS = [
   'apps/billing/BillingService.Code.1.0/billing.tar',
   'Store\\My Application\\Code Package\\large file (1).zip',
 ];
+/** The demo path with backslashes and spaces. */
+const SPACED_PATH = DEMO_PATHS[DEMO_PATHS.length - 1] as string;
 /** One path where two uploaders race, as in the API page's example. */
 const SHARED_PATH = 'SwaggerTest\\Common.dll';
 
@@ -139,7 +141,6 @@ export function startScenario(simulatorUrl: string, name: 'demo' | string, optio
   const active: Upload[] = [];
   const inFlight = new Set<Promise<unknown>>();
   let stopped = false;
-  let sharedPathUses = 0;
 
   const between = (lo: number, hi: number): number => Math.floor(lo + random() * (hi - lo + 1));
   const guid = (): string => globalThis.crypto.randomUUID();
@@ -201,10 +202,10 @@ export function startScenario(simulatorUrl: string, name: 'demo' | string, optio
     return r < complete ? 'complete' : r < complete + stall ? 'stall' : 'abandon';
   }
 
-  function startUpload(): void {
+  function startUpload(chosenPath?: string): void {
     if (stopped || active.length >= cfg.maxActive) return;
-    // Every few uploads, a second uploader races on the shared path so it holds several sessions.
-    const path = sharedPathUses < 2 || random() < 0.15 ? (sharedPathUses++, SHARED_PATH) : (DEMO_PATHS[between(0, DEMO_PATHS.length - 1)] as string);
+    // Now and then a second uploader races on the shared path, so it holds several sessions.
+    const path = chosenPath ?? (random() < 0.15 ? SHARED_PATH : (DEMO_PATHS[between(0, DEMO_PATHS.length - 1)] as string));
     const fileSize = between(cfg.fileSizeBytes[0], cfg.fileSizeBytes[1]);
     const chunks = planChunks(fileSize, between(cfg.chunksPerFile[0], cfg.chunksPerFile[1]));
     const fate = pickFate();
@@ -267,8 +268,11 @@ export function startScenario(simulatorUrl: string, name: 'demo' | string, optio
       stats.chunks += 2;
     })();
   } else {
-    for (let i = 0; i < cfg.initialUploads; i++) startUpload();
-    timers.push(setInterval(startUpload, cfg.newUploadEveryMs), setInterval(tick, cfg.tickMs));
+    // The first uploads show every feature at once: two sessions on one path, then the path with
+    // backslashes and spaces; the rest are drawn at random.
+    const featured = [SHARED_PATH, SHARED_PATH, SPACED_PATH];
+    for (let i = 0; i < cfg.initialUploads; i++) startUpload(featured[i]);
+    timers.push(setInterval(() => startUpload(), cfg.newUploadEveryMs), setInterval(tick, cfg.tickMs));
     setImmediate(tick);
   }
   logger.info({ scenario: name, target: simulatorUrl }, 'scenario: started');

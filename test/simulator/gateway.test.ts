@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import net from 'node:net';
+import { createLogger } from '../../src/log.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { byIdUrl, byPathUrl, chunkUrl, fabricError, fakeClock, putChunk, rawRequest } from './helpers.js';
 
@@ -412,6 +413,27 @@ describe('session expiry', () => {
       clock.advance(1000);
       while (sim.store.size > 0) await new Promise((r) => setTimeout(r, 10));
       expect((await rawRequest(sim.url, 'GET', byPathUrl('p'))).status).toBe(204);
+    } finally {
+      await sim.close();
+    }
+  });
+});
+
+describe('request logging', () => {
+  it('logs one debug line per request with method, url and status', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const logger = createLogger({ level: 'debug', destination: { write: (s: string) => void lines.push(JSON.parse(s)) } });
+    const sim = await startSimulator({ logger });
+    try {
+      await putChunk(sim.url, 'a\\b', ID, 'bytes 0-9/100');
+      await rawRequest(sim.url, 'GET', byPathUrl('a\\b'));
+      await rawRequest(sim.url, 'GET', '/nowhere');
+      while (lines.filter((l) => l.msg === 'request').length < 3) await new Promise((r) => setTimeout(r, 5));
+      expect(lines.filter((l) => l.msg === 'request').map((l) => [l.method, l.url, l.status])).toEqual([
+        ['PUT', chunkUrl('a\\b', ID), 200],
+        ['GET', byPathUrl('a\\b'), 200],
+        ['GET', '/nowhere', 400],
+      ]);
     } finally {
       await sim.close();
     }

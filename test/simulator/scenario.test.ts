@@ -1,0 +1,81 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { DEMO_CONTENT_PATHS, startScenario, startSimulator, type Scenario, type Simulator } from '../../src/simulator/index.js';
+import { byPathUrl, rawRequest } from './helpers.js';
+
+/** Polls until `condition` holds; the suite's timeout bounds it, no timing is asserted. */
+async function until(condition: () => boolean | Promise<boolean>): Promise<void> {
+  while (!(await condition())) await new Promise((r) => setTimeout(r, 10));
+}
+
+/** A seeded random source, so a run is reproducible. */
+function seeded(seed: number): () => number {
+  let x = seed;
+  return () => {
+    x = (x * 1103515245 + 12345) % 2147483648;
+    return x / 2147483648;
+  };
+}
+
+const FAST = { tickMs: 5, newUploadEveryMs: 15, fileSizeBytes: [1000, 50_000] as const, chunksPerFile: [2, 5] as const };
+
+describe('traffic scenarios', () => {
+  let sim: Simulator;
+  let scenario: Scenario | undefined;
+  afterEach(async () => {
+    await scenario?.stop();
+    await sim.close();
+  });
+
+  it('demo: sessions progress and commit, stall, are abandoned; one path holds several sessions; a path has backslashes and spaces', async () => {
+    sim = await startSimulator();
+    const seenPaths = new Set<string>();
+    let maxSharedSessions = 0;
+    scenario = startScenario(sim.url, 'demo', { ...FAST, random: seeded(42), maxActive: 8, initialUploads: 6 });
+    const s = scenario;
+    await until(async () => {
+      for (const session of sim.store.all()) seenPaths.add(session.path);
+      const shared = await rawRequest(sim.url, 'GET', byPathUrl('SwaggerTest\\Common.dll'));
+      if (shared.status === 200) maxSharedSessions = Math.max(maxSharedSessions, JSON.parse(shared.body).UploadSessions.length);
+      return s.stats.committed >= 2 && s.stats.stalled >= 1 && s.stats.abandoned >= 1 && maxSharedSessions >= 2;
+    });
+    expect(seenPaths.has('Store\\My Application\\Code Package\\large file (1).zip')).toBe(true);
+    for (const path of seenPaths) expect(DEMO_CONTENT_PATHS).toContain(path);
+    // Committed sessions that were not deleted linger with nothing expected; stalled ones keep gaps.
+    const sessions = sim.store.all();
+    expect(sessions.some((x) => x.committed)).toBe(true);
+    expect(sessions.some((x) => !x.committed && sim.store.expectedRanges(x).length > 0)).toBe(true);
+    expect(sim.store.files().length).toBeGreaterThanOrEqual(1);
+    expect(s.stats.errors).toBe(0);
+  });
+
+  it('steady: every upload completes and is committed, sending real chunk bodies if asked', async () => {
+    sim = await startSimulator();
+    scenario = startScenario(sim.url, 'steady', { ...FAST, sendBodies: true, random: seeded(7) });
+    const s = scenario;
+    await until(() => s.stats.committed >= 5);
+    await s.stop();
+    expect(s.stats.stalled + s.stats.abandoned).toBe(0);
+    expect(s.stats.errors).toBe(0);
+    expect(sim.store.files().length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('keeps going through injected upload failures and stops cleanly', async () => {
+    sim = await startSimulator();
+    sim.faults.add({ kind: 'status', status: 503, operations: ['UploadChunk'], times: 5 });
+    scenario = startScenario(sim.url, 'steady', { ...FAST, random: seeded(3) });
+    const s = scenario;
+    await until(() => s.stats.committed >= 2);
+    expect(s.stats.errors).toBeGreaterThanOrEqual(5);
+    await s.stop();
+    const chunks = s.stats.chunks;
+    const sessions = sim.store.size;
+    await new Promise((r) => setTimeout(r, 50));
+    expect(s.stats.chunks).toBe(chunks);
+    expect(sim.store.size).toBe(sessions);
+  });
+
+  it('rejects an unknown scenario name', async () => {
+    sim = await startSimulator();
+    expect(() => startScenario(sim.url, 'chaos')).toThrow(/unknown scenario "chaos"/);
+  });
+});
