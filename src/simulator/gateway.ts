@@ -345,7 +345,8 @@ export class Gateway {
     }
     if (rule.kind === 'invalid_json') {
       const text = rule.text ?? (baseBody.length > 1 ? baseBody.slice(0, Math.floor(baseBody.length / 2)) : '{"UploadSessions":[');
-      return send(res, jsonReply(reply.sessions ? 200 : reply.status, text));
+      // Always a success status: the point is a 2xx whose body does not parse.
+      return send(res, jsonReply(200, text));
     }
     // stall: status line, headers announcing the full length, part of the body, then nothing.
     const body = baseBody.length > 0 ? baseBody : '{"UploadSessions":[]}';

@@ -94,6 +94,14 @@ describe('fault injection', () => {
     expect(res.body).toBe('not json');
   });
 
+  it('invalid_json on the store listing answers 200 with a body that does not parse', async () => {
+    sim.faults.add({ kind: 'invalid_json', operations: ['ListContent'] });
+    const res = await rawRequest(sim.url, 'GET', '/ImageStore?api-version=6.0');
+    expect(res.status).toBe(200);
+    expect(res.body.length).toBeGreaterThan(0);
+    expect(() => JSON.parse(res.body)).toThrow();
+  });
+
   it.each([
     ['numbers', (b: Loose) => typeof b.UploadSessions[0]!.FileSize === 'number' && typeof b.UploadSessions[0]!.ExpectedRanges[0]!.EndPosition === 'number'],
     ['missing_expected_ranges', (b: Loose) => b.UploadSessions[0]!.SessionId === ID && !('ExpectedRanges' in b.UploadSessions[0]!)],
