@@ -66,9 +66,18 @@ export class Poller {
       this.skip();
       return this.running;
     }
-    this.running = this.cycle().finally(() => {
-      this.running = undefined;
-    });
+    this.running = this.cycle().then(
+      (snapshot) => {
+        // Cleared before listeners run, so a listener that starts the next cycle is not "skipped".
+        this.running = undefined;
+        if (snapshot) for (const listener of this.listeners) listener(snapshot);
+      },
+      (error: unknown) => {
+        // runCycle classifies every failure; reaching this is a bug, logged rather than crashing.
+        this.running = undefined;
+        this.options.logger.error({ err: error }, 'poll cycle failed unexpectedly');
+      },
+    );
     return this.running;
   }
 
@@ -88,7 +97,7 @@ export class Poller {
     );
   }
 
-  private async cycle(): Promise<void> {
+  private async cycle(): Promise<Snapshot | undefined> {
     const started = performance.now();
     const outcomes = await runCycle(this.targets, {
       concurrency: this.options.poll.concurrency,
@@ -96,7 +105,7 @@ export class Poller {
       logger: this.options.logger,
       now: this.now,
     });
-    if (!outcomes) return;
+    if (!outcomes) return undefined;
     const cycleDurationSeconds = (performance.now() - started) / 1000;
     this.snapshot = nextSnapshot(this.snapshot, outcomes, {
       completedMs: this.now(),
@@ -105,7 +114,7 @@ export class Poller {
     });
     const failed = outcomes.filter((o) => !o.result.ok).length;
     this.options.logger.debug({ duration_seconds: cycleDurationSeconds, paths: outcomes.length, failed }, 'poll cycle completed');
-    for (const listener of this.listeners) listener(this.snapshot);
+    return this.snapshot;
   }
 
   private cronLogger(): { info(m: string): void; warn(m: string): void; error(m: string | Error): void; debug(m: string | Error): void } {

@@ -1,0 +1,154 @@
+import { Command, Option } from 'commander';
+import { LOG_FORMATS, LOG_LEVELS, createLogger, type LogFormat, type LogLevel, type Logger } from './log.js';
+import { ConfigError, describeConfig, loadConfigFile } from './config/index.js';
+import type { Config } from './config/types.js';
+import { parseListenAddress } from './web/listen.js';
+import { startExporter, type Exporter } from './exporter.js';
+import { startDemo, type Demo } from './demo.js';
+import { simulateCommand } from './simulator/cli.js';
+import { VERSION } from './version.js';
+
+/** The exporter's flags after parsing (commander keeps dotted names as keys). */
+interface ExporterFlags {
+  'config.file'?: string;
+  'config.check'?: boolean;
+  'web.listenAddress': string;
+  'web.telemetryPath': string;
+  'web.disableExporterMetrics'?: boolean;
+  'log.level': LogLevel;
+  'log.format': LogFormat;
+  demo?: boolean;
+}
+
+/** How long shutdown may take before the process exits anyway. */
+const SHUTDOWN_DEADLINE_MS = 5000;
+
+/** Builds the command line: the exporter as the default command, plus `simulate`. */
+export function buildProgram(): Command {
+  const program = new Command('sf-upload-exporter')
+    .description('Prometheus exporter for Azure Service Fabric image-store upload sessions')
+    .version(VERSION, '--version', 'print the version and exit')
+    .helpOption('-h, --help', 'show this help')
+    .option('--config.file <path>', 'YAML configuration file (see config/example.yaml)')
+    .option('--config.check', 'validate the configuration file and exit (0 valid, 1 invalid)')
+    .option('--web.listen-address <address>', 'address to serve metrics on', ':18922')
+    .option('--web.telemetry-path <path>', 'path under which to expose metrics', '/metrics')
+    .option('--web.disable-exporter-metrics', 'leave out the process_* and nodejs_* metrics about the exporter itself')
+    .addOption(new Option('--log.level <level>', 'log level').choices(LOG_LEVELS).default('info'))
+    .addOption(new Option('--log.format <format>', 'log format: JSON lines or one human-readable line per entry').choices(LOG_FORMATS).default('json'))
+    .option('--demo', 'run against a built-in simulated cluster with moving uploads (no configuration needed)')
+    .action(async (flags: ExporterFlags) => {
+      process.exitCode = await runExporter(flags);
+    });
+  program.addCommand(simulateCommand());
+  return program;
+}
+
+async function runExporter(flags: ExporterFlags): Promise<number> {
+  const logger = createLogger({ level: flags['log.level'], format: flags['log.format'] });
+  const configFile = flags['config.file'];
+  if (flags.demo && configFile) {
+    process.stderr.write('error: --demo and --config.file exclude each other: --demo polls a built-in simulated cluster\n');
+    return 1;
+  }
+  if (flags['config.check'] && !configFile) {
+    process.stderr.write('error: --config.check needs --config.file <path>\n');
+    return 1;
+  }
+  if (!flags.demo && !configFile) {
+    process.stderr.write(
+      'error: nothing to poll. Either\n' +
+        '  --config.file <path>   poll the clusters and paths in a YAML file (see config/example.yaml), or\n' +
+        '  --demo                 poll a built-in simulated cluster with moving uploads\n',
+    );
+    return 1;
+  }
+  let listenAddress;
+  try {
+    listenAddress = parseListenAddress(flags['web.listenAddress']);
+  } catch (error) {
+    process.stderr.write(`error: --web.listen-address: ${(error as Error).message}\n`);
+    return 1;
+  }
+  const telemetryPath = flags['web.telemetryPath'];
+  if (!telemetryPath.startsWith('/') || telemetryPath === '/') {
+    process.stderr.write(`error: --web.telemetry-path must start with "/" and not be "/" itself, got "${telemetryPath}"\n`);
+    return 1;
+  }
+
+  let config: Config;
+  let demo: Demo | undefined;
+  if (configFile) {
+    try {
+      config = loadConfigFile(configFile);
+    } catch (error) {
+      if (error instanceof ConfigError) {
+        process.stderr.write(`error: invalid configuration\n${error.message.split('\n').map((l) => `  ${l}`).join('\n')}\n`);
+        return 1;
+      }
+      throw error;
+    }
+    if (flags['config.check']) {
+      process.stdout.write(`${configFile}: configuration is valid\n`);
+      return 0;
+    }
+  } else {
+    demo = await startDemo(logger);
+    config = demo.config;
+    logger.warn({ simulator: demo.simulatorUrl }, 'DEMO MODE: polling a built-in simulated Service Fabric cluster, not a real one');
+  }
+
+  let exporter: Exporter;
+  try {
+    exporter = await startExporter({
+      config,
+      listen: listenAddress,
+      telemetryPath,
+      disableExporterMetrics: flags['web.disableExporterMetrics'] ?? false,
+      logger,
+      demo: demo !== undefined,
+    });
+  } catch (error) {
+    logger.error({ err: error }, `cannot start: ${(error as Error).message}`);
+    await demo?.close();
+    return 1;
+  }
+  logger.info(
+    { version: VERSION, listen_address: exporter.address, telemetry_path: telemetryPath, config: describeConfig(config) },
+    'sf-upload-exporter started',
+  );
+  return await waitForShutdown(logger, async () => {
+    await exporter.close();
+    await demo?.close();
+  });
+}
+
+/** Resolves with the exit code once SIGTERM or SIGINT has been handled. */
+function waitForShutdown(logger: Logger, close: () => Promise<void>): Promise<number> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+      logger.info({ signal }, 'shutting down');
+      const deadline = setTimeout(() => {
+        logger.error({ deadline_ms: SHUTDOWN_DEADLINE_MS }, 'shutdown took too long; exiting anyway');
+        process.exit(1);
+      }, SHUTDOWN_DEADLINE_MS);
+      deadline.unref();
+      close().then(
+        () => {
+          clearTimeout(deadline);
+          logger.info('stopped');
+          resolve(0);
+        },
+        (error: unknown) => {
+          clearTimeout(deadline);
+          logger.error({ err: error }, 'error during shutdown');
+          resolve(1);
+        },
+      );
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+}

@@ -1,0 +1,152 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startSimulator, type Simulator } from '../src/simulator/index.js';
+import { parseExposition, seriesOf } from './helpers/exposition.js';
+import { REFERENCE_EXAMPLE, uploadChunk } from './helpers/upload.js';
+
+// The built CLI, as users run it (`npm test` builds first).
+const MAIN = fileURLToPath(new URL('../dist/src/main.js', import.meta.url));
+const GOOD = fileURLToPath(new URL('./fixtures/config/good-minimal.yaml', import.meta.url));
+const INVALID = fileURLToPath(new URL('./fixtures/config/invalid-names.yaml', import.meta.url));
+
+function run(args: string[]) {
+  const result = spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8', timeout: 20_000 });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+const children: ChildProcess[] = [];
+const sims: Simulator[] = [];
+afterEach(async () => {
+  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+  await Promise.all(sims.splice(0).map((s) => s.close()));
+});
+
+/** Starts the daemon and resolves once its start-up log line names the bound address. */
+async function daemon(args: string[]): Promise<{ child: ChildProcess; address: string; lines: () => Record<string, unknown>[] }> {
+  const child = spawn(process.execPath, [MAIN, '--web.listen-address', '127.0.0.1:0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  const lines: Record<string, unknown>[] = [];
+  let buffered = '';
+  const address = await new Promise<string>((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      const parts = buffered.split('\n');
+      buffered = parts.pop() ?? '';
+      for (const part of parts) {
+        const line = JSON.parse(part) as Record<string, unknown>;
+        lines.push(line);
+        if (line.msg === 'sf-upload-exporter started') resolve(String(line.listen_address));
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`daemon exited with ${code} before start-up`)));
+  });
+  return { child, address, lines: () => lines };
+}
+
+async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, attempts = 100): Promise<T> {
+  for (let i = 0; i < attempts; i++) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`gave up waiting for ${what}`);
+}
+
+describe('command line', () => {
+  it('refuses to start without --config.file or --demo, showing both', () => {
+    const { status, stderr } = run([]);
+    expect(status).toBe(1);
+    expect(stderr).toContain('--config.file <path>');
+    expect(stderr).toContain('--demo');
+  });
+
+  it('exits 1 on an invalid configuration with messages that name the fields', () => {
+    const { status, stderr } = run(['--config.file', INVALID]);
+    expect(status).toBe(1);
+    expect(stderr).toMatch(/invalid configuration/);
+    expect(stderr).toMatch(/clusters\[\d+\]\.name: /);
+  });
+
+  it('checks a configuration with --config.check: 0 valid, 1 invalid', () => {
+    const good = run(['--config.file', GOOD, '--config.check']);
+    expect(good.status).toBe(0);
+    expect(good.stdout).toContain('configuration is valid');
+    expect(run(['--config.file', INVALID, '--config.check']).status).toBe(1);
+  });
+
+  it('names an unreadable configuration file', () => {
+    const { status, stderr } = run(['--config.file', '/nonexistent/cfg.yaml']);
+    expect(status).toBe(1);
+    expect(stderr).toContain('/nonexistent/cfg.yaml');
+  });
+
+  it('prints its version and documents every flag in --help', () => {
+    expect(run(['--version']).stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+    const help = run(['--help']).stdout;
+    for (const flag of [
+      '--config.file',
+      '--config.check',
+      '--web.listen-address',
+      '--web.telemetry-path',
+      '--web.disable-exporter-metrics',
+      '--log.level',
+      '--log.format',
+      '--demo',
+      '--version',
+      'simulate',
+    ]) {
+      expect(help).toContain(flag);
+    }
+  });
+
+  it('rejects a bad listen address and a bad log level before starting', () => {
+    expect(run(['--demo', '--web.listen-address', 'nonsense']).status).toBe(1);
+    const level = run(['--demo', '--log.level', 'verbose']);
+    expect(level.status).not.toBe(0);
+    expect(level.stderr).toContain('verbose');
+  });
+
+  it('polls a configured cluster, serves /metrics, and exits 0 on SIGTERM', async () => {
+    const sim = await startSimulator();
+    sims.push(sim);
+    const s = REFERENCE_EXAMPLE.sessions[0];
+    await uploadChunk(sim.url, REFERENCE_EXAMPLE.path, s.sessionId, { ...s.received, fileSize: REFERENCE_EXAMPLE.fileSize });
+    const dir = mkdtempSync(join(tmpdir(), 'sfue-cli-'));
+    const config = join(dir, 'config.yaml');
+    writeFileSync(
+      config,
+      `poll:\n  schedule: "*/1 * * * * *"\n  request_timeout: 2s\nclusters:\n  - name: sim\n    endpoint: ${sim.url}\n    content_paths: ['${REFERENCE_EXAMPLE.path}']\n`,
+    );
+    const { child, address, lines } = await daemon(['--config.file', config]);
+    const started = lines().find((l) => l.msg === 'sf-upload-exporter started');
+    expect(started).toMatchObject({ level: 'info', version: expect.any(String), listen_address: address });
+    const remaining = await waitFor(async () => {
+      const text = await (await fetch(`http://${address}/metrics`)).text();
+      const found = seriesOf(parseExposition(text), 'servicefabric_imagestore_upload_session_remaining_bytes');
+      return found.length > 0 ? found : undefined;
+    }, 'the session on /metrics');
+    expect(remaining.map((r) => r.value)).toEqual([s.remaining]);
+    child.kill('SIGTERM');
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(0);
+  });
+
+  it('runs the built-in demo: announces it, and shows moving uploads on /metrics', async () => {
+    const { child, address, lines } = await daemon(['--demo']);
+    expect(lines().some((l) => l.level === 'warn' && String(l.msg).includes('DEMO MODE'))).toBe(true);
+    const sessions = await waitFor(async () => {
+      const text = await (await fetch(`http://${address}/metrics`)).text();
+      const found = seriesOf(parseExposition(text), 'servicefabric_imagestore_upload_session_remaining_bytes');
+      return found.length > 0 ? found : undefined;
+    }, 'demo sessions on /metrics');
+    expect(sessions.length).toBeGreaterThan(0);
+    child.kill('SIGINT');
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(0);
+  });
+});

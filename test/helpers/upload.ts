@@ -1,0 +1,37 @@
+/** Sends one UploadChunk to a simulator (or gateway) over plain HTTP; resolves with the status. */
+export async function uploadChunk(
+  baseUrl: string,
+  contentPath: string,
+  sessionId: string,
+  range: { start: number; end: number; fileSize: number },
+): Promise<number> {
+  const res = await fetch(
+    `${baseUrl}/ImageStore/${encodeURIComponent(contentPath)}/$/UploadChunk?api-version=6.0&session-id=${sessionId}`,
+    {
+      method: 'PUT',
+      headers: { 'Content-Range': `bytes ${range.start}-${range.end}/${range.fileSize}` },
+      body: new Uint8Array(range.end - range.start + 1),
+    },
+  );
+  await res.arrayBuffer();
+  return res.status;
+}
+
+/** Calls a session-id operation (CommitUploadSession with POST, DeleteUploadSession with DELETE). */
+export async function sessionOperation(baseUrl: string, operation: 'CommitUploadSession' | 'DeleteUploadSession', sessionId: string): Promise<number> {
+  const res = await fetch(`${baseUrl}/ImageStore/$/${operation}?api-version=6.0&session-id=${sessionId}`, {
+    method: operation === 'CommitUploadSession' ? 'POST' : 'DELETE',
+  });
+  await res.arrayBuffer();
+  return res.status;
+}
+
+/** The two sessions of the API page's example response, as the chunks that leave exactly them. */
+export const REFERENCE_EXAMPLE = {
+  path: 'SwaggerTest\\Common.dll',
+  fileSize: 2097152,
+  sessions: [
+    { sessionId: '2032ac6c-a348-4594-86da-dab0f2bb1ae1', received: { start: 207616, end: 626976 }, remaining: 1677791 },
+    { sessionId: 'fb2da2b2-7cb4-45d2-a2e6-c4888d205bc5', received: { start: 616948, end: 1087528 }, remaining: 1626571 },
+  ],
+} as const;
