@@ -5,7 +5,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { LOG_FORMATS, LOG_LEVELS, createLogger, type LogFormat, type LogLevel, type Logger } from '../log.js';
 import { isLoopbackHost } from './admin.js';
-import { parseDurationMs } from './duration.js';
+import { parseDuration } from '../config/duration.js';
 import { SCENARIOS, startScenario, type Scenario } from './scenario.js';
 import { startSimulator, type Simulator } from './server.js';
 
@@ -36,7 +36,7 @@ export function parseHostPort(text: string): { host: string; port: number } {
 
 function durationArg(text: string): number {
   try {
-    return parseDurationMs(text);
+    return parseDuration(text);
   } catch (err) {
     throw new InvalidArgumentError((err as Error).message);
   }
@@ -81,8 +81,8 @@ export function simulateCommand(options: { signal?: AbortSignal } = {}): Command
 async function runSimulate(flags: SimulateFlags, signal: AbortSignal | undefined): Promise<number> {
   const logger = createLogger({ level: flags['log.level'], format: flags['log.format'] });
   const timing = flags.scenario === 'demo' ? DEMO_TIMING : REAL_TIMING;
-  const sessionTimeoutMs = flags.sessionTimeout ?? parseDurationMs(timing.sessionTimeout);
-  const cleanupIntervalMs = flags.cleanupInterval ?? parseDurationMs(timing.cleanupInterval);
+  const sessionTimeoutMs = flags.sessionTimeout ?? parseDuration(timing.sessionTimeout);
+  const cleanupIntervalMs = flags.cleanupInterval ?? parseDuration(timing.cleanupInterval);
   if (sessionTimeoutMs <= 0 || cleanupIntervalMs <= 0) {
     process.stderr.write('error: --session-timeout and --cleanup-interval must be positive\n');
     return 1;

@@ -1,5 +1,4 @@
 import { describe, expect, it } from '@jest/globals';
-import { parseDurationMs } from '../../src/simulator/duration.js';
 import { apiVersionAccepted, parseContentRange, parseTimeoutSeconds } from '../../src/simulator/gateway.js';
 import { decodeContentPath, matchImageStoreRoute, normalizeStorePath, parseQuery, parseTarget } from '../../src/simulator/paths.js';
 import { compareGuids, parseSessionId } from '../../src/simulator/store.js';
@@ -86,13 +85,5 @@ describe('header and query values', () => {
     expect(compareGuids('2032ac6c-a348-4594-86da-dab0f2bb1ae1', 'fb2da2b2-7cb4-45d2-a2e6-c4888d205bc5')).toBeLessThan(0);
     // 0x00000001 is stored 01 00 00 00, so it sorts after 0x00000100 (00 01 00 00).
     expect(compareGuids('00000001-0000-0000-0000-000000000000', '00000100-0000-0000-0000-000000000000')).toBeGreaterThan(0);
-  });
-
-  it('parses Prometheus-style durations', () => {
-    expect(parseDurationMs('500ms')).toBe(500);
-    expect(parseDurationMs('10s')).toBe(10_000);
-    expect(parseDurationMs('2m')).toBe(120_000);
-    expect(parseDurationMs('1h30m')).toBe(5_400_000);
-    for (const bad of ['', '10', 'ten s', '1.5s', '5x']) expect(() => parseDurationMs(bad)).toThrow(/invalid duration/);
   });
 });
