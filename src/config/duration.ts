@@ -63,8 +63,3 @@ export function formatDuration(ms: number): string {
   take('ms', 1, false);
   return out;
 }
-
-/** The `timeout` query parameter for a request timeout: whole seconds, rounded up so the server never gives up first. */
-export function apiTimeoutSeconds(requestTimeoutMs: number): number {
-  return Math.max(1, Math.ceil(requestTimeoutMs / SECOND));
-}

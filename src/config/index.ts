@@ -1,7 +1,7 @@
 /** The configuration module's public surface. */
 export { parseConfig, loadConfigFile } from './load.js';
 export { ConfigError } from './errors.js';
-export { parseDuration, formatDuration, apiTimeoutSeconds } from './duration.js';
+export { parseDuration, formatDuration } from './duration.js';
 export { describeConfig } from './describe.js';
 export { DEFAULTS } from './schema.js';
 export type { Config, ClusterConfig, PollConfig } from './types.js';

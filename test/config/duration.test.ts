@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { apiTimeoutSeconds, formatDuration, parseDuration } from '../../src/config/index.js';
+import { formatDuration, parseDuration } from '../../src/config/index.js';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -87,18 +87,5 @@ describe('formatDuration', () => {
 
   it.each([-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53])('rejects %d', (ms) => {
     expect(() => formatDuration(ms)).toThrow(RangeError);
-  });
-});
-
-describe('apiTimeoutSeconds', () => {
-  it.each<[number, number]>([
-    [1000, 1],
-    [1001, 2],
-    [1500, 2],
-    [10_000, 10],
-    [90_000, 90],
-    [1, 1],
-  ])('%d ms is sent as timeout=%d', (ms, seconds) => {
-    expect(apiTimeoutSeconds(ms)).toBe(seconds);
   });
 });
