@@ -1,0 +1,207 @@
+/**
+ * The sf-upload-exporter Grafana dashboard, as code (Grafana Foundation SDK). `npm run
+ * deploy:generate` writes it to deploy/grafana/sf-upload-exporter.json (and the Helm chart's copy);
+ * a test fails when the committed JSON differs from what this file builds.
+ */
+import {
+  DashboardBuilder,
+  DashboardCursorSync,
+  DatasourceVariableBuilder,
+  MappingType,
+  QueryVariableBuilder,
+  RowBuilder,
+  VariableRefresh,
+  VariableSort,
+  type Dashboard,
+  type Panel,
+} from '@grafana/grafana-foundation-sdk/dashboard';
+import type { Builder } from '@grafana/grafana-foundation-sdk/cog';
+import { DataqueryBuilder, PromQueryFormat } from '@grafana/grafana-foundation-sdk/prometheus';
+import { PanelBuilder as TimeseriesPanel } from '@grafana/grafana-foundation-sdk/timeseries';
+import { PanelBuilder as TablePanel } from '@grafana/grafana-foundation-sdk/table';
+import { PanelBuilder as StateTimelinePanel } from '@grafana/grafana-foundation-sdk/statetimeline';
+import type { DataSourceRef } from '@grafana/grafana-foundation-sdk/common';
+
+/** The dashboard's uid: stable, so provisioning updates rather than duplicates it. */
+export const DASHBOARD_UID = 'sf-upload-exporter';
+
+const DATASOURCE: DataSourceRef = { type: 'prometheus', uid: '${datasource}' };
+const EXPORTER = 'job=~"$job", instance=~"$instance"';
+const PATH = `${EXPORTER}, sf_cluster=~"$sf_cluster", content_path=~"$content_path"`;
+const SESSION_LEGEND = '{{sf_cluster}} {{store_relative_path}} {{session_id}}';
+const PATH_LEGEND = '{{sf_cluster}} {{content_path}}';
+
+function query(expr: string, legend: string, refId = 'A'): DataqueryBuilder {
+  return new DataqueryBuilder().datasource(DATASOURCE).expr(expr).legendFormat(legend).refId(refId);
+}
+
+/** An instant query in table format: one column of the sessions table. */
+function column(expr: string, refId: string): DataqueryBuilder {
+  return new DataqueryBuilder().datasource(DATASOURCE).expr(expr).instant().format(PromQueryFormat.Table).refId(refId);
+}
+
+function labelVariable(name: string, label: string, metric: string, selector: string): QueryVariableBuilder {
+  const q = `label_values(${metric}${selector ? `{${selector}}` : ''}, ${name})`;
+  return new QueryVariableBuilder(name)
+    .label(label)
+    .datasource(DATASOURCE)
+    .query({ query: q, refId: `${name}-variable`, qryType: 1 })
+    .definition(q)
+    .refresh(VariableRefresh.OnTimeRangeChanged)
+    .sort(VariableSort.AlphabeticalAsc)
+    .multi(true)
+    .includeAll(true)
+    .allValue('.*');
+}
+
+function exporterHealthPanels(): Array<Builder<Panel>> {
+  return [
+    new StateTimelinePanel()
+      .title('Poll success')
+      .description('1 when the last GetUploadSession poll of the path succeeded (servicefabric_imagestore_poll_success).')
+      .datasource(DATASOURCE)
+      .withTarget(query(`servicefabric_imagestore_poll_success{${PATH}}`, PATH_LEGEND))
+      .mappings([
+        { type: MappingType.ValueToText, options: { '0': { text: 'failing', color: 'red', index: 0 }, '1': { text: 'ok', color: 'green', index: 1 } } },
+        ])
+      .span(12)
+      .height(8),
+    new TimeseriesPanel()
+      .title('Poll failures by reason')
+      .description('Failed polls per interval, by reason (servicefabric_imagestore_poll_failures_total).')
+      .datasource(DATASOURCE)
+      .withTarget(
+        query(
+          `sum by (sf_cluster, content_path, reason) (increase(servicefabric_imagestore_poll_failures_total{${PATH}}[$__rate_interval])) > 0`,
+          '{{sf_cluster}} {{content_path}} {{reason}}',
+        ),
+        )
+      .unit('short')
+      .min(0)
+      .span(12)
+      .height(8),
+    new TimeseriesPanel()
+      .title('Poll duration')
+      .description('Wall time of the last poll of each path, and of the whole poll cycle.')
+      .datasource(DATASOURCE)
+      .withTarget(query(`servicefabric_imagestore_poll_duration_seconds{${PATH}}`, PATH_LEGEND, 'A'))
+      .withTarget(query(`servicefabric_imagestore_poll_cycle_duration_seconds{${EXPORTER}}`, 'cycle {{instance}}', 'B'))
+      .unit('s')
+      .min(0)
+      .span(8)
+      .height(8),
+    new TimeseriesPanel()
+      .title('Data age')
+      .description('Seconds since the last successful poll of each path; ServiceFabricExporterDataStale fires when a whole cluster passes 5 minutes.')
+      .datasource(DATASOURCE)
+      .withTarget(query(`time() - servicefabric_imagestore_last_poll_success_timestamp_seconds{${PATH}}`, PATH_LEGEND))
+      .unit('s')
+      .min(0)
+      .span(8)
+      .height(8),
+    new TimeseriesPanel()
+      .title('Cycles skipped')
+      .description('Poll cycles skipped because the previous one was still running: the schedule is shorter than a cycle takes.')
+      .datasource(DATASOURCE)
+      .withTarget(query(`increase(servicefabric_imagestore_poll_cycles_skipped_total{${EXPORTER}}[$__rate_interval])`, '{{instance}}'))
+      .unit('short')
+      .min(0)
+      .span(8)
+      .height(8),
+  ];
+}
+
+function sessionsPanels(): Array<Builder<Panel>> {
+  const columns: Array<[refId: string, title: string, unit: string]> = [
+    ['A', 'Size', 'bytes'],
+    ['B', 'Remaining', 'bytes'],
+    ['C', 'Progress', 'percentunit'],
+    ['D', 'Age', 's'],
+    ['E', 'ETA', 's'],
+  ];
+  const table = new TablePanel()
+    .title('Upload sessions')
+    .description(
+      'One row per live upload session. Progress, throughput and ETA come from the recording rules in deploy/prometheus/rules.yml; a session that is not moving has no ETA.',
+    )
+    .datasource(DATASOURCE)
+    .withTarget(column(`servicefabric_imagestore_upload_session_size_bytes{${PATH}}`, 'A'))
+    .withTarget(column(`servicefabric_imagestore_upload_session_remaining_bytes{${PATH}}`, 'B'))
+    .withTarget(column(`servicefabric_imagestore_upload_session:progress:ratio{${PATH}}`, 'C'))
+    .withTarget(column(`servicefabric_imagestore_upload_session_age_seconds{${PATH}}`, 'D'))
+    .withTarget(column(`servicefabric_imagestore_upload_session:eta_seconds:deriv5m{${PATH}}`, 'E'))
+    .withTransformation({ id: 'merge', options: {} })
+    .withTransformation({
+      id: 'organize',
+      options: {
+        excludeByName: { Time: true, job: true, instance: true, __name__: true },
+        indexByName: {
+          sf_cluster: 0,
+          content_path: 1,
+          store_relative_path: 2,
+          session_id: 3,
+          ...Object.fromEntries(columns.map(([refId], i) => [`Value #${refId}`, 4 + i])),
+        },
+        renameByName: {
+          sf_cluster: 'Cluster',
+          content_path: 'Path',
+          store_relative_path: 'File',
+          session_id: 'Session',
+          ...Object.fromEntries(columns.map(([refId, title]) => [`Value #${refId}`, title])),
+        },
+      },
+    })
+    .span(24)
+    .height(10);
+  for (const [, title, unit] of columns) table.overrideByName(title, [{ id: 'unit', value: unit }]);
+
+  return [
+    table,
+    
+      new TimeseriesPanel()
+      .title('Remaining bytes')
+      .description('Bytes each session still misses (servicefabric_imagestore_upload_session_remaining_bytes); a flat line above 0 is a stall.')
+      .datasource(DATASOURCE)
+      .withTarget(query(`servicefabric_imagestore_upload_session_remaining_bytes{${PATH}}`, SESSION_LEGEND))
+      .unit('bytes')
+      .min(0)
+      .span(12)
+      .height(9),
+    new TimeseriesPanel()
+      .title('Throughput')
+      .description('Bytes received per second, from the 5-minute slope of the remaining bytes.')
+      .datasource(DATASOURCE)
+      .withTarget(query(`servicefabric_imagestore_upload_session:throughput_bytes_per_second:deriv5m{${PATH}}`, SESSION_LEGEND))
+      .unit('Bps')
+      .min(0)
+      .span(12)
+      .height(9),
+  ];
+}
+
+/** Builds the dashboard model: two expanded rows, each followed by its panels. */
+export function buildDashboard(): Dashboard {
+  const builder = new DashboardBuilder('Service Fabric image-store uploads')
+    .uid(DASHBOARD_UID)
+    .description('Upload sessions and poll health from sf-upload-exporter.')
+    .tags(['service-fabric', 'sf-upload-exporter'])
+    .editable()
+    .tooltip(DashboardCursorSync.Crosshair)
+    .refresh('30s')
+    .time({ from: 'now-3h', to: 'now' })
+    .timezone('browser')
+    .withVariable(new DatasourceVariableBuilder('datasource').label('Data source').type('prometheus'))
+    .withVariable(labelVariable('job', 'Job', 'servicefabric_exporter_build_info', ''))
+    .withVariable(labelVariable('instance', 'Instance', 'servicefabric_exporter_build_info', 'job=~"$job"'))
+    .withVariable(labelVariable('sf_cluster', 'Cluster', 'servicefabric_imagestore_poll_success', EXPORTER))
+    .withVariable(labelVariable('content_path', 'Content path', 'servicefabric_imagestore_poll_success', `${EXPORTER}, sf_cluster=~"$sf_cluster"`));
+  const rows: Array<[title: string, panels: Array<Builder<Panel>>]> = [
+    ['Exporter health', exporterHealthPanels()],
+    ['Upload sessions', sessionsPanels()],
+  ];
+  for (const [title, panels] of rows) {
+    builder.withRow(new RowBuilder(title));
+    for (const panel of panels) builder.withPanel(panel);
+  }
+  return builder.build();
+}
