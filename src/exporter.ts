@@ -4,7 +4,7 @@ import { Poller } from './poller/poller.js';
 import { createRegistry } from './metrics/registry.js';
 import { createApp } from './web/app.js';
 import { listen, type ListenAddress, type RunningServer } from './web/listen.js';
-import { ServiceFabricClient } from './servicefabric/client.js';
+import { createClusterClient } from './servicefabric/cluster-client.js';
 import { REVISION, USER_AGENT, VERSION } from './version.js';
 
 export interface ExporterOptions {
@@ -36,12 +36,15 @@ export async function startExporter(options: ExporterOptions): Promise<Exporter>
     clusters: config.clusters,
     logger,
     createClient: (cluster) =>
-      new ServiceFabricClient({
-        endpoint: cluster.endpoint,
-        requestTimeoutMs: config.poll.requestTimeoutMs,
-        userAgent: USER_AGENT,
-        connections: config.poll.concurrency,
-      }),
+      createClusterClient(
+        cluster,
+        {
+          requestTimeoutMs: config.poll.requestTimeoutMs,
+          userAgent: USER_AGENT,
+          connections: config.poll.concurrency,
+        },
+        logger,
+      ),
   });
   const registry = createRegistry({
     snapshot: () => poller.current(),

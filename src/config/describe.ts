@@ -1,5 +1,6 @@
 /** What the start-up log says about the configuration. */
 import { formatDuration } from './duration.js';
+import { describeAuth, describeTls } from './security.js';
 import type { Config } from './types.js';
 
 /** A JSON-able summary for the start-up log: the file's key names, durations formatted; the one place that decides what is printed (and, later, what is redacted). */
@@ -17,6 +18,8 @@ export function describeConfig(config: Config): Record<string, unknown> {
       name: cluster.name,
       endpoint: cluster.endpoint,
       content_paths: [...cluster.contentPaths],
+      ...(cluster.tls === undefined ? {} : { tls: describeTls(cluster.tls) }),
+      ...(cluster.auth === undefined ? {} : { auth: describeAuth(cluster.auth) }),
     })),
   };
 }

@@ -4,4 +4,4 @@ export { ConfigError } from './errors.js';
 export { parseDuration, formatDuration } from './duration.js';
 export { describeConfig } from './describe.js';
 export { DEFAULTS } from './schema.js';
-export type { Config, ClusterConfig, PollConfig } from './types.js';
+export type { Config, ClusterConfig, PollConfig, ClusterTlsConfig, ClusterAuthConfig } from './types.js';

@@ -1,9 +1,11 @@
 /** Turns YAML text or a file into a validated `Config`, or a `ConfigError` listing every problem. */
 import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument, visit, type YAMLError } from 'yaml';
 import type * as z from 'zod';
 import { ConfigError, formatPath } from './errors.js';
 import { configFileSchema, errorMap, type ConfigFile } from './schema.js';
+import { securityIssues, toAuthConfig, toTlsConfig } from './security.js';
 import type { Config } from './types.js';
 
 /** Parses and validates configuration text; `source` (a file name) prefixes each line of the error message. */
@@ -11,7 +13,11 @@ export function parseConfig(text: string, source?: string): Config {
   const document = parseYaml(text, source);
   const result = configFileSchema.safeParse(document, { error: errorMap });
   if (!result.success) throw new ConfigError(inDocumentOrder(result.error.issues).flatMap(formatIssue), source);
-  return toConfig(result.data);
+  // Relative file paths are relative to the configuration file, as in Prometheus.
+  const baseDir = source === undefined ? process.cwd() : dirname(resolve(source));
+  const outside = result.data.clusters.flatMap((cluster, i) => securityIssues(cluster, ['clusters', i], baseDir));
+  if (outside.length > 0) throw new ConfigError(outside, source);
+  return toConfig(result.data, baseDir);
 }
 
 /** Reads and validates a configuration file; an unreadable file is a ConfigError naming the path. */
@@ -108,7 +114,7 @@ function formatIssue(issue: z.core.$ZodIssue): string[] {
   return [`${formatPath(issue.path)}: ${issue.message}`];
 }
 
-function toConfig(file: ConfigFile): Config {
+function toConfig(file: ConfigFile, baseDir: string): Config {
   // Frozen because one Config is shared by the poller, the metrics and the web layer.
   return Object.freeze({
     poll: Object.freeze({
@@ -123,6 +129,8 @@ function toConfig(file: ConfigFile): Config {
           name: cluster.name,
           endpoint: cluster.endpoint,
           contentPaths: Object.freeze([...cluster.content_paths]),
+          ...(cluster.tls === undefined ? {} : { tls: toTlsConfig(cluster.tls, baseDir) }),
+          ...(cluster.auth === undefined ? {} : { auth: toAuthConfig(cluster.auth, baseDir) }),
         }),
       ),
     ),

@@ -7,6 +7,7 @@ import * as z from 'zod';
 import { validate as isValidCron, validateDetailed as explainCron } from 'node-cron';
 import { formatDuration, parseDuration } from './duration.js';
 import { formatPath } from './errors.js';
+import { authSchema, tlsSchema } from './security.js';
 
 /** Defaults, as they would be written in the file. */
 export const DEFAULTS = {
@@ -223,12 +224,14 @@ function listOf<T extends z.ZodType>(item: T, what: string, required: string) {
     .min(1, { error: required });
 }
 
-/** One cluster. Later keys (`tls:`, `auth:`) are one line each here; until then they are unknown keys. */
+/** One cluster; its `tls:` and `auth:` sections live in security.ts. */
 export const clusterSchema = z.strictObject(
   {
     name: trimmedString,
     endpoint: endpointSchema,
     content_paths: listOf(contentPath, 'content paths', 'at least one content path is required'),
+    tls: tlsSchema.optional(),
+    auth: authSchema.optional(),
   },
   { error: expecting('a mapping') },
 );

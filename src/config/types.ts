@@ -2,6 +2,9 @@
  * The validated configuration, as the rest of the program sees it: durations in milliseconds,
  * every default applied. Produced only by `load.ts`.
  */
+import type { ClusterAuthConfig, ClusterTlsConfig } from './security.js';
+
+export type { ClusterAuthConfig, ClusterTlsConfig } from './security.js';
 
 /** One Service Fabric cluster to poll. */
 export interface ClusterConfig {
@@ -11,6 +14,10 @@ export interface ClusterConfig {
   readonly endpoint: string;
   /** `clusters[].content_paths`: image-store relative paths, exactly as uploaders use them. */
   readonly contentPaths: readonly string[];
+  /** `clusters[].tls`: client certificate and server verification; absent means Node's defaults. */
+  readonly tls?: ClusterTlsConfig;
+  /** `clusters[].auth`: Entra ID client credentials; absent means no bearer token. */
+  readonly auth?: ClusterAuthConfig;
 }
 
 /** How and when to poll. */

@@ -45,7 +45,7 @@ export const pathFamilies: readonly FamilySpec[] = [
   },
   {
     name: 'servicefabric_imagestore_poll_failures_total',
-    help: `Failed GetUploadSession polls of the path, by reason (timeout, connection, tls, http_status, fabric_error, invalid_response). ${REFRESHED}`,
+    help: `Failed GetUploadSession polls of the path, by reason (timeout, connection, tls, http_status, fabric_error, invalid_response, auth). ${REFRESHED}`,
     type: 'counter',
     collect: (view) => {
       // Every reason is present from the first poll so that rate() and increase() see the first failure.

@@ -43,15 +43,18 @@ export interface ClientOptions {
   maxResponseBytes?: number;
   /**
    * Extra options for undici's socket/TLS connector (`ca`, `cert`, `key`, `checkServerIdentity`,
-   * `lookup`, …), merged over the defaults. The one hook for per-cluster transport security.
+   * `lookup`, …), merged over the defaults; or a whole connector (`tls.ts`), used as it is. The one
+   * hook for per-cluster transport security.
    */
-  connect?: Partial<buildConnector.BuildOptions>;
+  connect?: Partial<buildConnector.BuildOptions> | buildConnector.connector;
 }
 
 /** Per-call options. */
 export interface RequestOptions {
   /** Aborts the call (shutdown); the call then rejects with `AbortedError`. */
   signal?: AbortSignal;
+  /** Extra request headers, e.g. `authorization`; never part of an error message. */
+  headers?: Record<string, string>;
 }
 
 const DEFAULT_CONNECTIONS = 8;
@@ -154,11 +157,14 @@ export class ServiceFabricClient {
       connections: options.connections ?? DEFAULT_CONNECTIONS,
       // undici's default keep-alive (4 s, or the server's hint) stays below common server idle
       // timeouts, so a reused socket is not one the server is closing at the same moment.
-      connect: {
-        // Our deadline, not undici's 10 s connect limit, decides when a connect has taken too long.
-        timeout: options.requestTimeoutMs,
-        ...options.connect,
-      },
+      connect:
+        typeof options.connect === 'function'
+          ? options.connect
+          : {
+              // Our deadline, not undici's 10 s connect limit, decides when a connect has taken too long.
+              timeout: options.requestTimeoutMs,
+              ...options.connect,
+            },
     });
   }
 
@@ -175,7 +181,7 @@ export class ServiceFabricClient {
     const timer = setTimeout(() => deadline.abort(new DeadlineExceeded()), this.#timeoutMs);
     const signal = external ? AbortSignal.any([external, deadline.signal]) : deadline.signal;
     try {
-      const response = await this.#ky.get(url, { signal });
+      const response = await this.#ky.get(url, { signal, headers: options.headers });
       return await this.#handle(response, context);
     } catch (error) {
       // The caller's abort wins over everything: a shutdown is not a failed poll.

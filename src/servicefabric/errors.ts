@@ -12,6 +12,7 @@ export const FAILURE_REASONS = [
   'http_status',
   'fabric_error',
   'invalid_response',
+  'auth',
 ] as const;
 export type FailureReason = (typeof FAILURE_REASONS)[number];
 
@@ -94,6 +95,15 @@ export class FabricError extends ServiceFabricError {
 export class InvalidResponseError extends ServiceFabricError {
   override readonly name = 'InvalidResponseError';
   readonly reason = 'invalid_response';
+}
+
+/**
+ * The cluster's credential could not be obtained: the Entra ID token request failed, or the cluster's
+ * `GetAadMetadata` does not describe an Entra ID cluster. No request for sessions was sent.
+ */
+export class AuthError extends ServiceFabricError {
+  override readonly name = 'AuthError';
+  readonly reason = 'auth';
 }
 
 /**

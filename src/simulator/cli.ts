@@ -2,12 +2,14 @@
  * The `simulate` subcommand: runs a simulated Service Fabric image store (HTTP gateway plus admin API)
  * in the foreground, optionally with generated upload traffic, until SIGINT or SIGTERM.
  */
+import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { LOG_FORMATS, LOG_LEVELS, createLogger, type LogFormat, type LogLevel, type Logger } from '../log.js';
 import { isLoopbackHost } from './admin.js';
 import { parseDuration } from '../config/duration.js';
 import { SCENARIOS, startScenario, type Scenario } from './scenario.js';
-import { startSimulator, type Simulator } from './server.js';
+import { startSimulator, type Simulator, type SimulatorOptions } from './server.js';
+import { DEFAULT_AAD } from './security.js';
 
 /** Session timing of a real cluster, and the scaled-down timing `--scenario demo` uses by default. */
 const REAL_TIMING = { sessionTimeout: '30m', cleanupInterval: '5m' } as const;
@@ -22,6 +24,13 @@ interface SimulateFlags {
   cleanupInterval?: number;
   adminListen: { host: string; port: number } | false;
   runtimeVersion: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  clientCa?: string;
+  tokenKey?: string;
+  aadTenant?: string;
+  aadClusterApp?: string;
+  aadLogin?: string;
   'log.level': LogLevel;
   'log.format': LogFormat;
 }
@@ -71,6 +80,13 @@ export function simulateCommand(options: { signal?: AbortSignal } = {}): Command
     )
     .addOption(new Option('--admin-listen <host:port>', 'loopback address of the admin API (faults, sessions, reset), or "none"').argParser(adminArg).default(adminArg('127.0.0.1:19081'), '127.0.0.1:19081'))
     .addOption(new Option('--runtime-version <major.minor>', 'simulated runtime version: the highest api-version accepted').default('9.1'))
+    .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (with --tls-key), as a secure cluster')
+    .option('--tls-key <file>', 'PEM private key of --tls-cert')
+    .option('--client-ca <file>', 'require a client certificate issued by this PEM CA (needs --tls-cert); with --token-key, either credential admits')
+    .option('--token-key <file>', `require an Entra ID bearer token signed by this PEM public key or certificate, with audience --aad-cluster-app (needs --tls-cert)`)
+    .option('--aad-tenant <id>', 'tenant named by GET /$/GetAadMetadata', DEFAULT_AAD.tenant)
+    .option('--aad-cluster-app <id>', 'cluster application named by GET /$/GetAadMetadata: the audience tokens must carry', DEFAULT_AAD.clusterApp)
+    .option('--aad-login <url>', 'login host named by GET /$/GetAadMetadata (the token authority)', DEFAULT_AAD.login)
     .addOption(new Option('--log.level <level>', 'log level (debug logs one line per request)').choices(LOG_LEVELS).default('info'))
     .addOption(new Option('--log.format <format>', 'log format').choices(LOG_FORMATS).default('json'))
     .action(async (flags: SimulateFlags) => {
@@ -87,9 +103,17 @@ async function runSimulate(flags: SimulateFlags, signal: AbortSignal | undefined
     process.stderr.write('error: --session-timeout and --cleanup-interval must be positive\n');
     return 1;
   }
+  let security: Pick<SimulatorOptions, 'tls' | 'aad'>;
+  try {
+    security = readSecurityFlags(flags);
+  } catch (err) {
+    process.stderr.write(`error: ${(err as Error).message}\n`);
+    return 1;
+  }
   let simulator: Simulator;
   try {
     simulator = await startSimulator({
+      ...security,
       host: flags.listen.host,
       port: flags.listen.port,
       platform: flags.platform,
@@ -124,6 +148,30 @@ async function runSimulate(flags: SimulateFlags, signal: AbortSignal | undefined
   await simulator.close();
   logger.info('simulator stopped');
   return 0;
+}
+
+/** Reads the files the TLS and token flags name; throws with the flag's name in the message. */
+function readSecurityFlags(flags: SimulateFlags): Pick<SimulatorOptions, 'tls' | 'aad'> {
+  const read = (flag: string, path: string | undefined): Buffer | undefined => {
+    if (path === undefined) return undefined;
+    try {
+      return readFileSync(path);
+    } catch (err) {
+      throw new Error(`${flag}: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
+    }
+  };
+  if ((flags.tlsCert === undefined) !== (flags.tlsKey === undefined)) throw new Error('--tls-cert and --tls-key go together');
+  if (flags.tlsCert === undefined && (flags.clientCa !== undefined || flags.tokenKey !== undefined)) {
+    throw new Error('--client-ca and --token-key need --tls-cert and --tls-key: credentials only travel over HTTPS');
+  }
+  const cert = read('--tls-cert', flags.tlsCert);
+  const key = read('--tls-key', flags.tlsKey);
+  const clientCa = read('--client-ca', flags.clientCa);
+  const tokenKey = read('--token-key', flags.tokenKey);
+  return {
+    tls: cert && key ? { cert, key, ...(clientCa ? { clientCa } : {}) } : undefined,
+    aad: tokenKey ? { tokenKey, tenant: flags.aadTenant, clusterApp: flags.aadClusterApp, login: flags.aadLogin } : undefined,
+  };
 }
 
 function waitForSignal(logger: Logger, abort: AbortSignal | undefined): Promise<void> {

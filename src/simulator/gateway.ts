@@ -11,6 +11,7 @@ import { HTTPSYS_503_BODY, applyWrongShape, type FaultController, type FaultOper
 import { decodeContentPath, matchImageStoreRoute, parseTarget, type ParsedTarget } from './paths.js';
 import { parseSessionId, type SessionRecord, type SessionStore } from './store.js';
 import { contentWire, isoDate, uploadSessionWire } from './wire-format.js';
+import { aadMetadataBody } from './security.js';
 
 /** Settings of the simulated gateway. */
 export interface GatewayOptions {
@@ -27,6 +28,10 @@ export interface GatewayOptions {
   logger: Logger;
   /** Clock for sample data in faults, ms since epoch. */
   now: () => number;
+  /** Whether a request carries an accepted credential; absent: every request is admitted. */
+  authorize?: (req: IncomingMessage) => Promise<boolean>;
+  /** The body of the anonymous `GET /$/GetAadMetadata`. */
+  aadMetadata?: string;
 }
 
 /** Lowest api-version accepted: the version the image-store upload-session operations appeared in. */
@@ -203,8 +208,14 @@ export class Gateway {
   private async process(req: IncomingMessage, res: ServerResponse, setNote: (note: string) => void): Promise<void> {
     const bodyBytes = await drainBody(req);
     const target = parseTarget(req.url ?? '/');
+    if (this.isAadMetadata(req.method ?? '', target)) return send(res, jsonReply(200, this.options.aadMetadata ?? aadMetadataBody(undefined)));
     const op = this.resolve(req.method ?? '', target);
+    // As on the real gateway, the URL is parsed before credentials are checked.
     if (!op) return send(res, INVALID_ARGUMENT());
+    if (this.options.authorize && !(await this.options.authorize(req))) {
+      setNote('forbidden');
+      return send(res, { status: 403, statusMessage: 'Client certificate required', headers: { 'Content-Length': '0' }, body: '' });
+    }
 
     const { store } = this.options;
     const query = target.query;
@@ -232,6 +243,17 @@ export class Gateway {
       }
     }
     send(res, this.execute(op, query, req, bodyBytes));
+  }
+
+  /** `GET /$/GetAadMetadata` at an accepted api-version: anonymous, before any credential check. */
+  private isAadMetadata(method: string, target: ParsedTarget): boolean {
+    return (
+      method === 'GET' &&
+      target.segments.length === 2 &&
+      target.segments[0] === '$' &&
+      target.segments[1] === 'GetAadMetadata' &&
+      apiVersionAccepted(target.query.get('api-version'), this.options.runtimeVersion)
+    );
   }
 
   /** Matches method and URL against the gateway's templates, including the api-version check. */

@@ -3,12 +3,14 @@
  * session cleanup tick, and stops them all again.
  */
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { silentLogger, type Logger } from '../log.js';
 import { createAdminServer, isLoopbackHost } from './admin.js';
 import { FaultController } from './faults.js';
 import { Gateway } from './gateway.js';
 import { DEFAULT_SESSION_TIMEOUT_MS, SessionStore } from './store.js';
+import { aadMetadataBody, createAuthorizer, type SimulatorAadOptions, type SimulatorTlsOptions } from './security.js';
 
 /** Options of `startSimulator`. */
 export interface SimulatorOptions {
@@ -36,6 +38,10 @@ export interface SimulatorOptions {
   logger?: Logger;
   /** Clock, ms since epoch. @default Date.now */
   now?: () => number;
+  /** Serve HTTPS (optionally requiring client certificates), as a secure cluster. @default plain HTTP */
+  tls?: SimulatorTlsOptions;
+  /** Require an Entra ID bearer token (unless a verified client certificate admits the request). */
+  aad?: SimulatorAadOptions;
 }
 
 /** A running simulator. */
@@ -68,8 +74,8 @@ function listen(server: http.Server, port: number, host: string): Promise<Addres
   });
 }
 
-function baseUrl(host: string, port: number): string {
-  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+function baseUrl(host: string, port: number, scheme = 'http'): string {
+  return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
 function closeServer(server: http.Server): Promise<void> {
@@ -102,6 +108,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     deleteUnknown: options.deleteUnknown ?? 'not_found',
     logger,
     now,
+    authorize: createAuthorizer(options.tls, options.aad),
+    aadMetadata: aadMetadataBody(options.aad),
   });
 
   const expireNow = (): number => {
@@ -110,7 +118,25 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     return removed;
   };
 
-  const server = http.createServer(gateway.handle);
+  const tls = options.tls;
+  const server: http.Server = tls
+    ? https.createServer(
+        {
+          cert: tls.cert,
+          key: tls.key,
+          ca: tls.clientCa,
+          requestCert: tls.clientCa !== undefined,
+          // With a client CA alone the handshake itself requires a verified certificate; when a
+          // token may admit the request instead, the certificate is only asked for (security.ts).
+          rejectUnauthorized: tls.clientCa !== undefined && options.aad === undefined,
+          // The Windows gateway (HTTP.sys) asks for client certificates by TLS 1.2 renegotiation, so
+          // a refused certificate fails inside the handshake; under TLS 1.3 Node would instead close
+          // an established connection without an alert, which a client cannot tell from a reset.
+          ...(tls.clientCa !== undefined ? { maxVersion: 'TLSv1.2' as const } : {}),
+        },
+        gateway.handle,
+      )
+    : http.createServer(gateway.handle);
   // Requests Node cannot even parse (e.g. a raw space in the URL) get a bare 400, as HTTP.sys sends.
   server.on('clientError', (_err, socket: Socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
@@ -137,7 +163,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 
   let closing: Promise<void> | undefined;
   return {
-    url: baseUrl(host, address.port),
+    url: baseUrl(host, address.port, tls ? 'https' : 'http'),
     adminUrl,
     store,
     faults,

@@ -14,8 +14,65 @@ const DEFAULT_POLL = {
 };
 const DEV = { name: 'dev', endpoint: 'http://localhost:19080', contentPaths: ['MyAppPkg'] };
 
+const SECURE = `${FIXTURES}secure/`;
+const PLAIN_TLS = { insecureSkipVerify: false };
+
 /** Every good-*.yaml fixture and the Config it must produce. */
 const GOOD: Record<string, Config> = {
+  'good-secure.yaml': {
+    poll: DEFAULT_POLL,
+    clusters: [
+      {
+        name: 'mtls-pem',
+        endpoint: 'https://sf-a.example.com:19080',
+        contentPaths: ['MyAppPkg'],
+        tls: {
+          ...PLAIN_TLS,
+          caFile: `${SECURE}ca.pem`,
+          certFile: `${SECURE}client.crt`,
+          keyFile: `${SECURE}client.key`,
+          serverCommonNames: ['sf-a.example.com', 'sf-a-next.example.com'],
+        },
+      },
+      {
+        name: 'pfx-pinned',
+        endpoint: 'https://10.0.0.4:19080',
+        contentPaths: ['MyAppPkg'],
+        tls: {
+          ...PLAIN_TLS,
+          pfxFile: `${SECURE}client.pfx`,
+          passphraseFile: `${SECURE}pfx.pass`,
+          serverThumbprints: ['3F2A1B4C5D6E7F8091A2B3C4D5E6F708192A3B4C', '3F2A1B4C5D6E7F8091A2B3C4D5E6F708192A3B4D'],
+        },
+      },
+      {
+        name: 'entra',
+        endpoint: 'https://sf-c.example.com:19080',
+        contentPaths: ['MyAppPkg'],
+        tls: { ...PLAIN_TLS, caFile: `${SECURE}ca.pem` },
+        auth: {
+          type: 'entra_id',
+          clientId: '11111111-2222-3333-4444-555555555555',
+          tenantId: '66666666-7777-8888-9999-000000000000',
+          clientSecretFile: `${SECURE}entra.secret`,
+          authorityHost: 'https://login.microsoftonline.us',
+        },
+      },
+      {
+        name: 'entra-certificate',
+        endpoint: 'https://sf-d.example.com:19080',
+        contentPaths: ['MyAppPkg'],
+        auth: {
+          type: 'entra_id',
+          clientId: 'exporter',
+          clientCertificateFile: `${SECURE}client.crt`,
+          clientKeyFile: `${SECURE}client.key`,
+          authorityCaFile: `${SECURE}ca.pem`,
+        },
+      },
+      { name: 'lab', endpoint: 'https://lab.example.com:19080', contentPaths: ['MyAppPkg'], tls: { insecureSkipVerify: true } },
+    ],
+  },
   'good-minimal.yaml': { poll: DEFAULT_POLL, clusters: [DEV] },
   'good-poll-partial.yaml': { poll: { ...DEFAULT_POLL, requestTimeoutMs: 1500 }, clusters: [DEV] },
   'good-full.yaml': {
@@ -34,6 +91,40 @@ const GOOD: Record<string, Config> = {
 
 /** Every invalid-*.yaml fixture and the exact issues it must produce, in order. */
 const INVALID: Record<string, string[]> = {
+  'invalid-tls.yaml': [
+    'clusters[0].tls.server_thumbprints[0]: expected a SHA-1 thumbprint (40 hexadecimal digits), got "not-hex"',
+    'clusters[0].tls.server_thumbprints[1]: expected a SHA-1 thumbprint (40 hexadecimal digits), got "3F2A"',
+    'clusters[0].tls.server_common_names: list at least one common name, or leave the key out',
+    'clusters[0].tls.key_file: required with cert_file',
+    'clusters[0].tls.pfx_file: excludes cert_file and key_file: give the client certificate one way',
+    'clusters[0].tls.passphrase_env: excludes passphrase_file: give the passphrase one way',
+    'clusters[1].tls.passphrase_env: expected an environment variable name, got "not a name"',
+    'clusters[1].tls.cert_file: required with key_file',
+    'clusters[1].tls.passphrase_env: only used with pfx_file',
+    'clusters[1].tls.insecure_skip_verify: excludes ca_file: nothing would be verified',
+    'clusters[2].tls.server_thumbprints: expected a list of thumbprints',
+    'clusters[2].tls.insecure_skip_verify: expected a boolean, got string "yes"',
+    'clusters[2].tls.passphrase_file: only used with pfx_file',
+  ],
+  'invalid-auth.yaml': [
+    'clusters[0].auth.type: expected entra_id, got "aad"',
+    'clusters[0].auth.client_id: must not be empty',
+    'clusters[0].auth.authority_host: expected an https:// URL without credentials, query or fragment, got "http://login.example.com"',
+    'clusters[0].auth.client_certificate_file: excludes client_secret_file: give the client credential one way',
+    'clusters[0].auth.client_key_file: required with client_certificate_file',
+    'clusters[1].auth: needs client_secret_file, or client_certificate_file with client_key_file',
+    'clusters[2].auth.type: required key is missing',
+    'clusters[2].auth.client_secret: unknown key',
+    'clusters[2].auth.client_certificate_file: required with client_key_file',
+  ],
+  'invalid-secure-files.yaml': [
+    'clusters[0].tls: needs an https:// endpoint, got http://a:19080',
+    'clusters[0].tls.ca_file: cannot read secure/missing-ca.pem: no such file (ENOENT)',
+    'clusters[0].tls.pfx_file: secure is a directory',
+    'clusters[0].tls.passphrase_env: environment variable SF_TEST_UNSET_PASSPHRASE is not set or empty',
+    'clusters[0].auth: needs an https:// endpoint (a token must not travel in clear text), got http://a:19080',
+    'clusters[0].auth.client_secret_file: cannot read secure/missing.secret: no such file (ENOENT)',
+  ],
   'invalid-empty.yaml': ['clusters: at least one cluster is required'],
   'invalid-content-path-dots.yaml': [
     'clusters[0].content_paths[0]: "." is not a file or folder path in the image store',
@@ -43,8 +134,8 @@ const INVALID: Record<string, string[]> = {
   'invalid-no-clusters.yaml': ['clusters: at least one cluster is required'],
   'invalid-unknown-keys.yaml': [
     'poll.interval: unknown key',
-    'clusters[0].tls: unknown key',
-    'clusters[0].auth: unknown key',
+    'clusters[0].tls.ca_files: unknown key',
+    'clusters[0].auth.secret: unknown key',
     'clusters[0]["content paths"]: unknown key',
     'global: unknown key',
   ],

@@ -81,7 +81,7 @@ describe('metrics registry', () => {
     expect(valueOf(series, 'servicefabric_imagestore_polls_total', bad)).toBe(1);
     expect(valueOf(series, 'servicefabric_imagestore_poll_failures_total', { ...bad, reason: 'timeout' })).toBe(1);
     expect(seriesOf(series, 'servicefabric_imagestore_poll_failures_total', bad).map((s) => s.labels.reason).sort()).toEqual(
-      ['connection', 'fabric_error', 'http_status', 'invalid_response', 'timeout', 'tls'],
+      ['auth', 'connection', 'fabric_error', 'http_status', 'invalid_response', 'timeout', 'tls'],
     );
     expect(seriesOf(series, 'servicefabric_imagestore_upload_session_size_bytes', bad)).toHaveLength(0);
   });

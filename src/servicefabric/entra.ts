@@ -1,0 +1,208 @@
+/**
+ * Entra ID (Azure AD) bearer tokens for one cluster: client-credentials flow through MSAL for the
+ * cluster application that `GetAadMetadata` names, cached and renewed before it expires.
+ *
+ * The secret or key is read from its file for every token request, so a rotated credential is used
+ * from the next renewal on without a restart. Nothing here logs; failures become an `AuthError`
+ * whose message names the authority and MSAL's error code, never a credential or a token.
+ */
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { ConfidentialClientApplication, LogLevel, type Configuration, type INetworkModule, type NetworkRequestOptions, type NetworkResponse } from '@azure/msal-node';
+import { Agent } from 'undici';
+import type { ClusterAuthConfig } from '../config/types.js';
+import type { AadMetadata } from './aad-metadata.js';
+import { AuthError, ServiceFabricError } from './errors.js';
+import { readSecretFile } from './tls.js';
+
+/** Renew a token when less than this is left of it (or half its lifetime, if that is shorter). */
+export const TOKEN_RENEW_BEFORE_MS = 5 * 60_000;
+/** After a failed token request, calls within this time fail the same way without a new request. */
+export const DEFAULT_FAILURE_HOLD_MS = 10_000;
+
+export interface EntraTokenSourceOptions {
+  readonly auth: ClusterAuthConfig;
+  /** Fetches the cluster's `GetAadMetadata` (through the cluster's TLS settings). */
+  readonly discover: (signal?: AbortSignal) => Promise<AadMetadata>;
+  /** Deadline of each request to the authority. */
+  readonly timeoutMs: number;
+  /** @default Date.now */
+  readonly now?: () => number;
+  /** @default DEFAULT_FAILURE_HOLD_MS */
+  readonly failureHoldMs?: number;
+}
+
+interface CachedToken {
+  readonly value: string;
+  readonly renewAtMs: number;
+  readonly expiresMs: number;
+}
+
+/** Replaces every occurrence of each secret in `text` (defence in depth for third-party messages). */
+export function redact(text: string, secrets: ReadonlyArray<string | undefined>): string {
+  let out = text;
+  for (const secret of secrets) {
+    if (secret !== undefined && secret.length >= 4) out = out.split(secret).join('[REDACTED]');
+  }
+  return out;
+}
+
+/** MSAL's HTTP, through undici so that `authority_ca_file` and our deadline apply. */
+class NetworkClient implements INetworkModule {
+  readonly #agent: Agent;
+  readonly #timeoutMs: number;
+
+  constructor(ca: Buffer | undefined, timeoutMs: number) {
+    this.#agent = new Agent({ connect: { ca, timeout: timeoutMs } });
+    this.#timeoutMs = timeoutMs;
+  }
+
+  sendGetRequestAsync<T>(url: string, options?: NetworkRequestOptions): Promise<NetworkResponse<T>> {
+    return this.#send<T>('GET', url, options);
+  }
+
+  sendPostRequestAsync<T>(url: string, options?: NetworkRequestOptions): Promise<NetworkResponse<T>> {
+    return this.#send<T>('POST', url, options);
+  }
+
+  close(): Promise<void> {
+    return this.#agent.close();
+  }
+
+  async #send<T>(method: string, url: string, options?: NetworkRequestOptions): Promise<NetworkResponse<T>> {
+    const response = await fetch(url, {
+      method,
+      headers: options?.headers,
+      body: options?.body,
+      signal: AbortSignal.timeout(this.#timeoutMs),
+      // The global fetch accepts an undici dispatcher; the cast bridges undici's and Node's types.
+      ...({ dispatcher: this.#agent } as object),
+    });
+    const headers: Record<string, string> = {};
+    response.headers.forEach((value, name) => {
+      headers[name] = value;
+    });
+    const text = await response.text();
+    let body: unknown;
+    try {
+      body = text === '' ? {} : JSON.parse(text);
+    } catch {
+      // MSAL reads an error out of the body; a non-JSON one becomes an empty object and its status.
+      body = {};
+    }
+    return { headers, body: body as T, status: response.status };
+  }
+}
+
+/** Tokens for one cluster; shares one request among concurrent callers. */
+export class EntraTokenSource {
+  readonly #options: EntraTokenSourceOptions;
+  readonly #now: () => number;
+  #metadata: AadMetadata | undefined;
+  #token: CachedToken | undefined;
+  #pending: Promise<string> | undefined;
+  #failure: { error: ServiceFabricError; untilMs: number } | undefined;
+  /** Token requests made (renewals included); for tests and debugging. */
+  requests = 0;
+
+  constructor(options: EntraTokenSourceOptions) {
+    this.#options = options;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** A valid access token, from the cache or a new request. Throws AuthError (or the discovery's error). */
+  token(signal?: AbortSignal): Promise<string> {
+    const now = this.#now();
+    if (this.#token !== undefined && now < this.#token.renewAtMs) return Promise.resolve(this.#token.value);
+    if (this.#failure !== undefined && now < this.#failure.untilMs) return Promise.reject(this.#failure.error);
+    this.#pending ??= this.#acquire(signal).finally(() => {
+      this.#pending = undefined;
+    });
+    return this.#pending;
+  }
+
+  /** Drops the cached token and metadata (after the cluster refused the token). */
+  invalidate(): void {
+    this.#token = undefined;
+    this.#metadata = undefined;
+  }
+
+  async #acquire(signal: AbortSignal | undefined): Promise<string> {
+    try {
+      this.#metadata ??= await this.#options.discover(signal);
+      const token = await this.#request(this.#metadata);
+      this.#token = token;
+      this.#failure = undefined;
+      return token.value;
+    } catch (error) {
+      // The metadata may be what changed (a moved tenant): discover again next time.
+      this.#metadata = undefined;
+      // A still-valid token outlives a failed early renewal.
+      if (this.#token !== undefined && this.#now() < this.#token.expiresMs) return this.#token.value;
+      const failure =
+        error instanceof ServiceFabricError ? error : new AuthError(`Entra ID token request failed: ${(error as Error).message}`, { cause: error });
+      this.#failure = { error: failure, untilMs: this.#now() + (this.#options.failureHoldMs ?? DEFAULT_FAILURE_HOLD_MS) };
+      throw failure;
+    }
+  }
+
+  async #request(metadata: AadMetadata): Promise<CachedToken> {
+    const { auth, timeoutMs } = this.#options;
+    const host = auth.authorityHost ?? metadata.login;
+    const authority = `${host}/${auth.tenantId ?? metadata.tenant}`;
+    const fail = (what: string, cause?: unknown, secrets: ReadonlyArray<string | undefined> = []): AuthError =>
+      new AuthError(redact(`Entra ID token request to ${authority} failed: ${what}`, secrets), { cause, url: authority });
+
+    let secret: string | undefined;
+    let certificate: { thumbprintSha256: string; privateKey: string; x5c: string } | undefined;
+    let ca: Buffer | undefined;
+    try {
+      if (auth.clientSecretFile !== undefined) secret = readSecretFile(auth.clientSecretFile);
+      if (auth.clientCertificateFile !== undefined && auth.clientKeyFile !== undefined) {
+        const pem = readFileSync(auth.clientCertificateFile, 'utf8');
+        certificate = {
+          thumbprintSha256: new X509Certificate(pem).fingerprint256.replace(/:/g, ''),
+          privateKey: readFileSync(auth.clientKeyFile, 'utf8'),
+          x5c: pem,
+        };
+      }
+      if (auth.authorityCaFile !== undefined) ca = readFileSync(auth.authorityCaFile);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw fail(`cannot read a credential file: ${code ?? 'invalid certificate'}`);
+    }
+    const network = new NetworkClient(ca, timeoutMs);
+    const config: Configuration = {
+      auth: {
+        clientId: auth.clientId,
+        authority,
+        // A known authority is trusted as it is: no instance discovery against Microsoft's cloud.
+        knownAuthorities: [new URL(host).host],
+        ...(secret !== undefined ? { clientSecret: secret } : {}),
+        ...(certificate !== undefined ? { clientCertificate: certificate } : {}),
+      },
+      system: {
+        networkClient: network,
+        loggerOptions: { loggerCallback: () => undefined, piiLoggingEnabled: false, logLevel: LogLevel.Error },
+      },
+    };
+    try {
+      const app = new ConfidentialClientApplication(config);
+      const result = await app.acquireTokenByClientCredential({ scopes: [`${metadata.cluster}/.default`], skipCache: true });
+      if (result === null || result.accessToken === '' || result.expiresOn === null) throw fail('no token in the answer');
+      const obtainedMs = this.#now();
+      const expiresMs = result.expiresOn.getTime();
+      this.requests += 1;
+      const renewBefore = Math.min(TOKEN_RENEW_BEFORE_MS, Math.max(0, (expiresMs - obtainedMs) / 2));
+      return { value: result.accessToken, expiresMs, renewAtMs: expiresMs - renewBefore };
+    } catch (error) {
+      if (error instanceof AuthError) throw error;
+      this.requests += 1;
+      const e = error as { errorCode?: string; errorMessage?: string; message?: string };
+      const detail = [e.errorCode, (e.errorMessage ?? e.message ?? '').split('\n')[0]?.slice(0, 300)].filter((s) => s).join(': ');
+      throw fail(detail || 'unknown error', undefined, [secret, certificate?.privateKey]);
+    } finally {
+      await network.close();
+    }
+  }
+}
