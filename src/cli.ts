@@ -107,6 +107,7 @@ async function runExporter(flags: ExporterFlags): Promise<number> {
       disableExporterMetrics: flags['web.disableExporterMetrics'] ?? false,
       logger,
       demo: demo !== undefined,
+      configFile,
     });
   } catch (error) {
     logger.error({ err: error }, `cannot start: ${(error as Error).message}`);
@@ -117,9 +118,16 @@ async function runExporter(flags: ExporterFlags): Promise<number> {
     { version: VERSION, listen_address: exporter.address, telemetry_path: telemetryPath, config: describeConfig(config) },
     'sf-upload-exporter started',
   );
+  // SIGHUP reloads --config.file, as for Prometheus; without the handler it would end the process.
+  const onHangup = (): void => {
+    if (exporter.reload) exporter.reload('SIGHUP');
+    else logger.warn('SIGHUP ignored: nothing to reload in demo mode (no --config.file)');
+  };
+  process.on('SIGHUP', onHangup);
   return await waitForShutdown(logger, async () => {
     await exporter.close();
     await demo?.close();
+    process.off('SIGHUP', onHangup);
   });
 }
 

@@ -24,7 +24,7 @@ export async function startDemo(logger: Logger): Promise<Demo> {
   });
   const scenario = startScenario(simulator.url, 'demo', { logger: logger.child({ component: 'scenario' }) });
   const config: Config = {
-    poll: { schedule: '*/5 * * * * *', concurrency: 4, requestTimeoutMs: 3000, maxStalenessMs: 30_000 },
+    poll: { schedule: '*/5 * * * * *', concurrency: 4, requestTimeoutMs: 3000, maxStalenessMs: 30_000, maxResponseBytes: 4 * 1024 * 1024 },
     clusters: [{ name: 'demo', endpoint: simulator.url, contentPaths: [...DEMO_CONTENT_PATHS] }],
   };
   return {

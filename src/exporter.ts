@@ -1,9 +1,11 @@
-import type { Config } from './config/types.js';
+import type { ClusterConfig, Config } from './config/types.js';
+import { ConfigReloader, type ReloadResult } from './config/reloader.js';
 import type { Logger } from './log.js';
 import { Poller } from './poller/poller.js';
 import { createRegistry } from './metrics/registry.js';
 import { createApp } from './web/app.js';
 import { listen, type ListenAddress, type RunningServer } from './web/listen.js';
+import type { ClientOptions } from './servicefabric/client.js';
 import { createClusterClient } from './servicefabric/cluster-client.js';
 import { REVISION, USER_AGENT, VERSION } from './version.js';
 
@@ -17,6 +19,10 @@ export interface ExporterOptions {
   readonly logger: Logger;
   /** Shown on the landing page. */
   readonly demo?: boolean;
+  /** `--config.file` the configuration came from; without it (demo mode) there is nothing to reload. */
+  readonly configFile?: string;
+  /** For tests: per-cluster client options laid over the ones built from the configuration (e.g. a DNS stub). */
+  readonly clientOverrides?: (cluster: ClusterConfig) => Partial<ClientOptions>;
 }
 
 /** A running exporter. */
@@ -24,6 +30,8 @@ export interface Exporter {
   /** The bound listen address, e.g. `127.0.0.1:18922`. */
   readonly address: string;
   readonly poller: Poller;
+  /** Re-reads `--config.file` (SIGHUP, `POST /-/reload`); undefined in demo mode, which has no file. */
+  readonly reload: ((trigger: string) => ReloadResult) | undefined;
   /** Stops polling (aborting in-flight requests) and closes the HTTP server. */
   close(): Promise<void>;
 }
@@ -31,24 +39,38 @@ export interface Exporter {
 /** Wires config → poller → clients → snapshot → metrics → HTTP, starts listening and polling. */
 export async function startExporter(options: ExporterOptions): Promise<Exporter> {
   const { config, logger } = options;
+  const startedMs = Date.now();
   const poller = new Poller({
     poll: config.poll,
     clusters: config.clusters,
     logger,
-    createClient: (cluster) =>
+    createClient: (cluster, poll) =>
       createClusterClient(
         cluster,
         {
-          requestTimeoutMs: config.poll.requestTimeoutMs,
+          requestTimeoutMs: poll.requestTimeoutMs,
           userAgent: USER_AGENT,
-          connections: config.poll.concurrency,
+          connections: poll.concurrency,
+          maxResponseBytes: poll.maxResponseBytes,
+          ...options.clientOverrides?.(cluster),
         },
         logger,
       ),
   });
+  const reloader = options.configFile
+    ? new ConfigReloader({
+        file: options.configFile,
+        initial: config,
+        apply: (next) => poller.reconfigure(next.poll, next.clusters),
+        logger,
+      })
+    : undefined;
+  const reload = reloader ? (trigger: string) => reloader.reload(trigger) : undefined;
   const registry = createRegistry({
     snapshot: () => poller.current(),
-    maxStalenessMs: config.poll.maxStalenessMs,
+    // The staleness limit in effect changes with the poll settings, at a cycle boundary.
+    maxStalenessMs: () => poller.pollConfig().maxStalenessMs,
+    reload: () => reloader?.state() ?? { lastSuccessful: true, lastSuccessMs: startedMs },
     build: { version: VERSION, revision: REVISION, nodejsVersion: process.version },
     disableExporterMetrics: options.disableExporterMetrics,
   });
@@ -56,12 +78,13 @@ export async function startExporter(options: ExporterOptions): Promise<Exporter>
     registry,
     telemetryPath: options.telemetryPath,
     ready: () => poller.current() !== undefined,
-    landing: {
+    landing: () => ({
       version: VERSION,
       telemetryPath: options.telemetryPath,
-      clusters: config.clusters.map((c) => ({ name: c.name, endpoint: c.endpoint, contentPaths: c.contentPaths })),
+      clusters: (reloader?.current() ?? config).clusters.map((c) => ({ name: c.name, endpoint: c.endpoint, contentPaths: c.contentPaths })),
       demo: options.demo ?? false,
-    },
+    }),
+    reload,
     logger,
   });
   let server: RunningServer;
@@ -81,6 +104,7 @@ export async function startExporter(options: ExporterOptions): Promise<Exporter>
   return {
     address: server.address,
     poller,
+    reload,
     close: async () => {
       await Promise.all([poller.stop(), server.close()]);
     },

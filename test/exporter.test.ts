@@ -24,7 +24,7 @@ async function simulator(options: Parameters<typeof startSimulator>[0] = {}): Pr
 
 async function exporter(endpoint: string, contentPaths: string[], extra: Partial<Config['poll']> = {}, disableExporterMetrics = true): Promise<Exporter> {
   const config: Config = {
-    poll: { schedule: MANUAL, concurrency: 4, requestTimeoutMs: 2000, maxStalenessMs: 60_000, ...extra },
+    poll: { schedule: MANUAL, concurrency: 4, requestTimeoutMs: 2000, maxStalenessMs: 60_000, maxResponseBytes: 4 * 1024 * 1024, ...extra },
     clusters: [{ name: 'sim', endpoint, contentPaths }],
   };
   const exp = await startExporter({

@@ -1,5 +1,6 @@
 /** What the start-up log says about the configuration. */
 import { formatDuration } from './duration.js';
+import { formatSize } from './size.js';
 import { describeAuth, describeTls } from './security.js';
 import type { Config } from './types.js';
 
@@ -11,6 +12,7 @@ export function describeConfig(config: Config): Record<string, unknown> {
       concurrency: config.poll.concurrency,
       request_timeout: formatDuration(config.poll.requestTimeoutMs),
       max_staleness: formatDuration(config.poll.maxStalenessMs),
+      max_response_size: formatSize(config.poll.maxResponseBytes),
     },
     // Listed key by key rather than spread, so that a secret added to ClusterConfig later is not
     // printed until someone decides how to show it.

@@ -2,6 +2,7 @@
 export { parseConfig, loadConfigFile } from './load.js';
 export { ConfigError } from './errors.js';
 export { parseDuration, formatDuration } from './duration.js';
+export { parseSize, formatSize } from './size.js';
 export { describeConfig } from './describe.js';
 export { DEFAULTS } from './schema.js';
 export type { Config, ClusterConfig, PollConfig, ClusterTlsConfig, ClusterAuthConfig } from './types.js';

@@ -122,6 +122,7 @@ function toConfig(file: ConfigFile, baseDir: string): Config {
       concurrency: file.poll.concurrency,
       requestTimeoutMs: file.poll.request_timeout,
       maxStalenessMs: file.poll.max_staleness,
+      maxResponseBytes: file.poll.max_response_size,
     }),
     clusters: Object.freeze(
       file.clusters.map((cluster) =>

@@ -6,6 +6,7 @@
 import * as z from 'zod';
 import { validate as isValidCron, validateDetailed as explainCron } from 'node-cron';
 import { formatDuration, parseDuration } from './duration.js';
+import { formatSize, parseSize } from './size.js';
 import { formatPath } from './errors.js';
 import { authSchema, tlsSchema } from './security.js';
 
@@ -15,7 +16,11 @@ export const DEFAULTS = {
   concurrency: 8,
   request_timeout: '10s',
   max_staleness: '90s',
+  max_response_size: '4MiB',
 } as const;
+
+/** Bounds of `poll.max_response_size`: below 1 KiB no real answer fits; above 1 GiB is no bound at all. */
+export const MAX_RESPONSE_SIZE_RANGE = { min: 1024, max: 1024 ** 3 } as const;
 
 /** Bounds of `poll.concurrency`. */
 export const CONCURRENCY_RANGE = { min: 1, max: 1024 } as const;
@@ -130,6 +135,32 @@ function duration(bounds: { min?: number; max?: number } = {}) {
   });
 }
 
+/** A byte size (`4MiB`, or a whole number of bytes) checked against bounds; the output is bytes. */
+function size(bounds: { min: number; max: number }) {
+  return z.union([z.string(), z.number()], { error: expecting('a size such as "4MiB"') }).transform((value, ctx) => {
+    let bytes: number;
+    if (typeof value === 'number') {
+      if (!Number.isSafeInteger(value) || value < 0) {
+        ctx.addIssue({ code: 'custom', message: `expected a whole number of bytes or a size such as "4MiB", got number ${value}` });
+        return z.NEVER;
+      }
+      bytes = value;
+    } else {
+      try {
+        bytes = parseSize(value);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    }
+    if (bytes < bounds.min || bytes > bounds.max) {
+      ctx.addIssue({ code: 'custom', message: `must be between ${formatSize(bounds.min)} and ${formatSize(bounds.max)}, got ${String(value)}` });
+      return z.NEVER;
+    }
+    return bytes;
+  });
+}
+
 function cronHint(expression: string): string {
   const reasons = explainCron(expression).errors.map((e) =>
     e.field === 'expression' ? e.message : `bad ${e.field} field ${JSON.stringify(e.value ?? '')}`,
@@ -159,6 +190,7 @@ const pollSchema = z
         .prefault(DEFAULTS.concurrency),
       request_timeout: duration({ min: MIN_REQUEST_TIMEOUT_MS, max: MAX_REQUEST_TIMEOUT_MS }).prefault(DEFAULTS.request_timeout),
       max_staleness: duration().prefault(DEFAULTS.max_staleness),
+      max_response_size: size(MAX_RESPONSE_SIZE_RANGE).prefault(DEFAULTS.max_response_size),
     },
     { error: expecting('a mapping') },
   )

@@ -30,6 +30,8 @@ export interface PollConfig {
   readonly requestTimeoutMs: number;
   /** `poll.max_staleness`: a snapshot older than this is not served as data. */
   readonly maxStalenessMs: number;
+  /** `poll.max_response_size`: largest response body read; a bigger one is an invalid response. */
+  readonly maxResponseBytes: number;
 }
 
 /** The whole configuration file. */

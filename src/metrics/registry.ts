@@ -4,6 +4,8 @@ import { defineFamily, type ScrapeView } from './family.js';
 import { sessionFamilies } from './sessions.js';
 import { pathFamilies } from './paths.js';
 import { exporterFamilies, type BuildInfo } from './exporter.js';
+import { backoffFamilies } from './backoff.js';
+import { reloadFamilies, type ReloadStatus } from './reload.js';
 
 // promtool rejects these three prom-client defaults: gauges whose names end in _total.
 const PROMTOOL_REJECTED_DEFAULTS = [
@@ -15,8 +17,10 @@ const PROMTOOL_REJECTED_DEFAULTS = [
 export interface MetricsOptions {
   /** The current snapshot; read once per family per scrape. */
   readonly snapshot: () => Snapshot | undefined;
-  /** `poll.max_staleness` in ms. */
-  readonly maxStalenessMs: number;
+  /** `poll.max_staleness` in ms; a function when a config reload can change it. */
+  readonly maxStalenessMs: number | (() => number);
+  /** Configuration reload state; without it the reload families are left out. */
+  readonly reload?: () => ReloadStatus;
   readonly build: BuildInfo;
   /** `--web.disable-exporter-metrics`: leave out the process_* and nodejs_* metrics. */
   readonly disableExporterMetrics?: boolean;
@@ -30,10 +34,12 @@ export function createRegistry(options: MetricsOptions): Registry {
   const view = (): ScrapeView => {
     const snapshot = options.snapshot();
     const nowMs = now();
-    const fresh = snapshot !== undefined && nowMs - snapshot.completedMs <= options.maxStalenessMs;
+    const maxStalenessMs = typeof options.maxStalenessMs === 'function' ? options.maxStalenessMs() : options.maxStalenessMs;
+    const fresh = snapshot !== undefined && nowMs - snapshot.completedMs <= maxStalenessMs;
     return { snapshot, nowMs, fresh };
   };
-  for (const spec of [...sessionFamilies, ...pathFamilies, ...exporterFamilies(options.build)]) {
+  const reload = options.reload ? reloadFamilies(options.reload) : [];
+  for (const spec of [...sessionFamilies, ...pathFamilies, ...backoffFamilies, ...exporterFamilies(options.build), ...reload]) {
     // prom-client accepts any object with name and get(); its Metric typings are narrower.
     registry.registerMetric(defineFamily(spec, view) as unknown as Parameters<Registry['registerMetric']>[0]);
   }

@@ -2,7 +2,7 @@ import pLimit from 'p-limit';
 import type { Logger } from '../log.js';
 import type { UploadSession } from '../servicefabric/session.js';
 import { ServiceFabricError } from '../servicefabric/errors.js';
-import type { PollFailure, PollOutcome } from './snapshot.js';
+import type { HeldPath, PollFailure, PollOutcome } from './snapshot.js';
 
 /** What the poller needs from a cluster client; `ServiceFabricClient` implements it. */
 export interface SessionLister {
@@ -24,18 +24,33 @@ export interface CycleOptions {
   readonly signal?: AbortSignal;
   readonly logger: Logger;
   readonly now?: () => number;
+  /** Paths not to poll this cycle (backing off after `Retry-After`); they come back as `HeldPath`s. */
+  readonly hold?: (cluster: string, contentPath: string) => boolean;
+  /**
+   * Longest `Retry-After` honoured: a cluster asking for more is polled again after this long, so a
+   * bogus header cannot silence a path indefinitely.
+   * @default 600000 (10 minutes)
+   */
+  readonly maxBackoffMs?: number;
 }
+
+/** Default cap on a `Retry-After` backoff. */
+export const DEFAULT_MAX_BACKOFF_MS = 10 * 60_000;
 
 /**
  * Polls every path of every cluster once, at most `concurrency` requests in flight per cluster, and
- * returns one outcome per path in configuration order. Never rejects: each failure becomes an
- * outcome. Returns undefined if the cycle was aborted.
+ * returns one outcome per path in configuration order (a held path yields a `HeldPath` instead).
+ * Never rejects: each failure becomes an outcome. Returns undefined if the cycle was aborted.
  */
-export async function runCycle(targets: readonly ClusterTarget[], options: CycleOptions): Promise<PollOutcome[] | undefined> {
+export async function runCycle(targets: readonly ClusterTarget[], options: CycleOptions): Promise<Array<PollOutcome | HeldPath> | undefined> {
   const now = options.now ?? Date.now;
   const perCluster = targets.map((target) => {
     const limit = pLimit(options.concurrency);
-    return target.contentPaths.map((contentPath) => limit(() => pollOne(target, contentPath, options, now)));
+    return target.contentPaths.map((contentPath): Promise<PollOutcome | HeldPath> =>
+      options.hold?.(target.cluster, contentPath)
+        ? Promise.resolve({ cluster: target.cluster, contentPath, held: true })
+        : limit(() => pollOne(target, contentPath, options, now)),
+    );
   });
   const outcomes = await Promise.all(perCluster.flat());
   return options.signal?.aborted ? undefined : outcomes;
@@ -57,10 +72,14 @@ async function pollOne(target: ClusterTarget, contentPath: string, options: Cycl
     const sessions = await target.client.getUploadSessions(contentPath, { signal: options.signal });
     return finish({ ok: true, sessions });
   } catch (error) {
-    const failure = toFailure(error);
+    const raw = toFailure(error);
+    const retryAfterMs = raw.retryAfterMs === undefined ? undefined : Math.min(raw.retryAfterMs, options.maxBackoffMs ?? DEFAULT_MAX_BACKOFF_MS);
+    const failure: PollFailure = { ...raw, retryAfterMs };
     const outcome = finish({ ok: false, failure });
     if (!options.signal?.aborted) {
-      // Exactly one line per failed poll; the message already carries method and URL.
+      // Exactly one line per failed poll; the message already carries method and URL. A backoff is
+      // announced in that same line, since it starts with this failure.
+      const backoffUntil = retryAfterMs ? new Date(outcome.finishedMs + retryAfterMs).toISOString() : undefined;
       options.logger.warn(
         {
           sf_cluster: target.cluster,
@@ -68,8 +87,9 @@ async function pollOne(target: ClusterTarget, contentPath: string, options: Cycl
           reason: failure.reason,
           status: failure.status,
           fabric_code: failure.code,
+          backoff_until: backoffUntil,
         },
-        `poll failed: ${failure.message}`,
+        `poll failed: ${failure.message}${backoffUntil ? `; the cluster asked to retry later (Retry-After): not polling this path again before ${backoffUntil}` : ''}`,
       );
     }
     return outcome;
@@ -80,7 +100,7 @@ async function pollOne(target: ClusterTarget, contentPath: string, options: Cycl
 export function toFailure(error: unknown): PollFailure {
   if (error instanceof ServiceFabricError) {
     const code = 'code' in error && typeof error.code === 'string' ? error.code : undefined;
-    return { reason: error.reason, message: error.message, status: error.status, code };
+    return { reason: error.reason, message: error.message, status: error.status, code, retryAfterMs: error.retryAfterMs };
   }
   // A client bug, not a cluster answer: still one classified failure rather than a crash.
   const message = error instanceof Error ? error.message : String(error);

@@ -2,15 +2,23 @@ import cron, { type ScheduledTask } from 'node-cron';
 import type { ClusterConfig, PollConfig } from '../config/types.js';
 import type { Logger } from '../log.js';
 import { runCycle, type ClusterTarget, type SessionLister } from './cycle.js';
-import { nextSnapshot, type Snapshot } from './snapshot.js';
+import { isHeld, nextSnapshot, pathKey, type Snapshot } from './snapshot.js';
 
 export interface PollerOptions {
   readonly poll: PollConfig;
   readonly clusters: readonly ClusterConfig[];
-  /** Builds the client for one cluster; the poller owns and closes what it returns. */
-  readonly createClient: (cluster: ClusterConfig) => SessionLister;
+  /** Builds the client for one cluster under `poll`; the poller owns and closes what it returns. May throw. */
+  readonly createClient: (cluster: ClusterConfig, poll: PollConfig) => SessionLister;
   readonly logger: Logger;
   readonly now?: () => number;
+  /** Longest `Retry-After` honoured, ms (default `DEFAULT_MAX_BACKOFF_MS`, 10 minutes). */
+  readonly maxBackoffMs?: number;
+}
+
+/** A configuration staged by `reconfigure`, with its clients already built. */
+interface Staged {
+  readonly poll: PollConfig;
+  readonly targets: ClusterTarget[];
 }
 
 /**
@@ -19,7 +27,10 @@ export interface PollerOptions {
  */
 export class Poller {
   private readonly options: PollerOptions;
-  private readonly targets: ClusterTarget[];
+  private poll: PollConfig;
+  private targets: ClusterTarget[];
+  private staged: Staged | undefined;
+  private stopped = false;
   private readonly now: () => number;
   private snapshot: Snapshot | undefined;
   private cyclesSkipped = 0;
@@ -31,11 +42,29 @@ export class Poller {
   constructor(options: PollerOptions) {
     this.options = options;
     this.now = options.now ?? Date.now;
-    this.targets = options.clusters.map((cluster) => ({
-      cluster: cluster.name,
-      client: options.createClient(cluster),
-      contentPaths: cluster.contentPaths,
-    }));
+    this.poll = options.poll;
+    this.targets = buildTargets(options.clusters, options.poll, options.createClient);
+  }
+
+  /** The poll settings in effect (those of the last applied configuration). */
+  pollConfig(): PollConfig {
+    return this.poll;
+  }
+
+  /**
+   * Stages a new configuration. It takes effect at the start of the next cycle, never in the middle
+   * of one: clients for it are built now (so a client that cannot be built rejects the whole
+   * configuration, and the current one keeps running), the current clients are closed when it is
+   * applied. A later call replaces a configuration staged but not yet applied.
+   */
+  reconfigure(poll: PollConfig, clusters: readonly ClusterConfig[]): void {
+    if (this.stopped) throw new Error('the poller is stopped');
+    // Every client is rebuilt, not only those whose settings changed: a reload is also how
+    // certificate files rotated on disk are picked up.
+    const targets = buildTargets(clusters, poll, this.options.createClient);
+    const replaced = this.staged;
+    this.staged = { poll, targets };
+    if (replaced) void closeAll(replaced.targets);
   }
 
   /** The snapshot of the last completed cycle; undefined until the first one completes. */
@@ -51,7 +80,11 @@ export class Poller {
   /** Runs the first cycle now and schedules the rest; resolves once scheduling is set up. */
   start(): void {
     void this.tick();
-    this.task = cron.schedule(this.options.poll.schedule, () => this.tick(), {
+    this.schedule();
+  }
+
+  private schedule(): void {
+    this.task = cron.schedule(this.poll.schedule, () => this.tick(), {
       noOverlap: true,
       name: 'poll',
       logger: this.cronLogger(),
@@ -66,6 +99,7 @@ export class Poller {
       this.skip();
       return this.running;
     }
+    this.applyStaged();
     this.running = this.cycle().then(
       (snapshot) => {
         // Cleared before listeners run, so a listener that starts the next cycle is not "skipped".
@@ -83,10 +117,33 @@ export class Poller {
 
   /** Stops scheduling, aborts in-flight requests, waits for the cycle to settle, closes clients. */
   async stop(): Promise<void> {
+    this.stopped = true;
     await this.task?.destroy();
     this.abort.abort();
     await this.running;
-    await Promise.all(this.targets.map((t) => t.client.close().catch(() => undefined)));
+    const staged = this.staged;
+    this.staged = undefined;
+    await Promise.all([closeAll(this.targets), closeAll(staged?.targets ?? [])]);
+  }
+
+  /** Switches to the staged configuration; only called between cycles. */
+  private applyStaged(): void {
+    const staged = this.staged;
+    if (!staged) return;
+    this.staged = undefined;
+    const old = this.targets;
+    const scheduleChanged = staged.poll.schedule !== this.poll.schedule;
+    this.targets = staged.targets;
+    this.poll = staged.poll;
+    void closeAll(old);
+    if (scheduleChanged && this.task) {
+      void this.task.destroy();
+      this.schedule();
+    }
+    this.options.logger.info(
+      { clusters: this.targets.length, paths: this.targets.reduce((n, t) => n + t.contentPaths.length, 0) },
+      'new configuration in effect from this poll cycle',
+    );
   }
 
   private skip(): void {
@@ -99,11 +156,15 @@ export class Poller {
 
   private async cycle(): Promise<Snapshot | undefined> {
     const started = performance.now();
+    const before = new Map(this.snapshot?.paths.map((p) => [pathKey(p.cluster, p.contentPath), p]));
+    const startedMs = this.now();
     const outcomes = await runCycle(this.targets, {
-      concurrency: this.options.poll.concurrency,
+      concurrency: this.poll.concurrency,
       signal: this.abort.signal,
       logger: this.options.logger,
       now: this.now,
+      maxBackoffMs: this.options.maxBackoffMs,
+      hold: (cluster, contentPath) => (before.get(pathKey(cluster, contentPath))?.backoffUntilMs ?? 0) > startedMs,
     });
     if (!outcomes) return undefined;
     const cycleDurationSeconds = (performance.now() - started) / 1000;
@@ -112,8 +173,9 @@ export class Poller {
       cycleDurationSeconds,
       cyclesSkippedTotal: this.cyclesSkipped,
     });
-    const failed = outcomes.filter((o) => !o.result.ok).length;
-    this.options.logger.debug({ duration_seconds: cycleDurationSeconds, paths: outcomes.length, failed }, 'poll cycle completed');
+    const failed = outcomes.filter((o) => !isHeld(o) && !o.result.ok).length;
+    const held = outcomes.filter(isHeld).length;
+    this.options.logger.debug({ duration_seconds: cycleDurationSeconds, paths: outcomes.length, failed, held }, 'poll cycle completed');
     return this.snapshot;
   }
 
@@ -127,4 +189,27 @@ export class Poller {
       debug: (m) => log.debug({ component: 'node-cron' }, String(m)),
     };
   }
+}
+
+function buildTargets(
+  clusters: readonly ClusterConfig[],
+  poll: PollConfig,
+  createClient: PollerOptions['createClient'],
+): ClusterTarget[] {
+  const targets: ClusterTarget[] = [];
+  try {
+    for (const cluster of clusters) targets.push({
+      cluster: cluster.name,
+      client: createClient(cluster, poll),
+      contentPaths: cluster.contentPaths,
+    });
+  } catch (error) {
+    void closeAll(targets);
+    throw error;
+  }
+  return targets;
+}
+
+function closeAll(targets: readonly ClusterTarget[]): Promise<void> {
+  return Promise.all(targets.map((t) => t.client.close().catch(() => undefined))).then(() => undefined);
 }

@@ -9,6 +9,15 @@ export interface PollFailure {
   readonly status?: number;
   /** FabricError `Code`, when the answer carried one. */
   readonly code?: string;
+  /** How long the cluster asked us to wait before polling this path again (`Retry-After`), already capped. */
+  readonly retryAfterMs?: number;
+}
+
+/** Remaining bytes of each session (by id) as one successful poll saw them; the basis of throughput. */
+export interface RemainingSample {
+  /** Unix ms at which that poll finished. */
+  readonly polledMs: number;
+  readonly remainingBytes: ReadonlyMap<string, number>;
 }
 
 /** The state of one configured (cluster, content path) after the most recent cycle. */
@@ -31,6 +40,14 @@ export interface PathState {
   readonly failuresTotal: Readonly<Partial<Record<FailureReason, number>>>;
   /** The most recent failure; undefined when the most recent poll succeeded. */
   readonly failure: PollFailure | undefined;
+  /** Unix ms before which the path is not polled, because the cluster answered with `Retry-After`. */
+  readonly backoffUntilMs: number | undefined;
+  /** Unix ms at which the most recent poll finished. */
+  readonly polledMs: number;
+  /** The most recent successful poll's remaining bytes per session; undefined until one succeeds. */
+  readonly lastSample: RemainingSample | undefined;
+  /** The successful poll before `lastSample`: throughput is the bytes that arrived in between. */
+  readonly previousSample: RemainingSample | undefined;
 }
 
 /** One immutable picture of everything the exporter knows, replaced whole after every cycle. */
@@ -54,6 +71,21 @@ export interface PollOutcome {
   readonly result: { readonly ok: true; readonly sessions: readonly UploadSession[] } | { readonly ok: false; readonly failure: PollFailure };
 }
 
+/**
+ * A path that the cycle deliberately did not poll (it is backing off after a `Retry-After`): it keeps
+ * its previous state, and the skipped poll is counted neither as a poll nor as a failure.
+ */
+export interface HeldPath {
+  readonly cluster: string;
+  readonly contentPath: string;
+  readonly held: true;
+}
+
+/** Whether a cycle entry is a held path rather than a poll outcome. */
+export function isHeld(entry: PollOutcome | HeldPath): entry is HeldPath {
+  return 'held' in entry;
+}
+
 /** A collision-free map key for a (cluster, content path) pair: both are arbitrary strings. */
 export function pathKey(cluster: string, contentPath: string): string {
   return JSON.stringify([cluster, contentPath]);
@@ -65,18 +97,22 @@ export function pathKey(cluster: string, contentPath: string): string {
  */
 export function nextSnapshot(
   previous: Snapshot | undefined,
-  outcomes: readonly PollOutcome[],
+  outcomes: readonly (PollOutcome | HeldPath)[],
   cycle: { completedMs: number; cycleDurationSeconds: number; cyclesSkippedTotal: number },
 ): Snapshot {
   const before = new Map(previous?.paths.map((p) => [pathKey(p.cluster, p.contentPath), p]));
-  const paths = outcomes.map((outcome): PathState => {
+  const paths = outcomes.flatMap((outcome): PathState[] => {
     const prior = before.get(pathKey(outcome.cluster, outcome.contentPath));
+    // A held path without a prior state cannot happen (a backoff comes from a previous poll); if it
+    // did, the path is simply absent until it is polled.
+    if (isHeld(outcome)) return prior ? [prior] : [];
     const failuresTotal = { ...prior?.failuresTotal };
     if (!outcome.result.ok) {
       const reason = outcome.result.failure.reason;
       failuresTotal[reason] = (failuresTotal[reason] ?? 0) + 1;
     }
-    return {
+    const retryAfterMs = outcome.result.ok ? undefined : outcome.result.failure.retryAfterMs;
+    const state: PathState = {
       cluster: outcome.cluster,
       contentPath: outcome.contentPath,
       success: outcome.result.ok,
@@ -87,7 +123,14 @@ export function nextSnapshot(
       pollsTotal: (prior?.pollsTotal ?? 0) + 1,
       failuresTotal,
       failure: outcome.result.ok ? undefined : outcome.result.failure,
+      backoffUntilMs: retryAfterMs !== undefined && retryAfterMs > 0 ? outcome.finishedMs + retryAfterMs : undefined,
+      polledMs: outcome.finishedMs,
+      lastSample: outcome.result.ok
+        ? { polledMs: outcome.finishedMs, remainingBytes: new Map(outcome.result.sessions.map((s) => [s.sessionId, s.remainingBytes])) }
+        : prior?.lastSample,
+      previousSample: outcome.result.ok ? prior?.lastSample : prior?.previousSample,
     };
+    return [state];
   });
   return { ...cycle, paths };
 }

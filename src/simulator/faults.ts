@@ -4,7 +4,7 @@
  */
 
 /** What a rule does to a matching request. */
-export const FAULT_KINDS = ['latency', 'status', 'reset', 'invalid_json', 'wrong_shape', 'stall'] as const;
+export const FAULT_KINDS = ['latency', 'status', 'reset', 'invalid_json', 'wrong_shape', 'stall', 'large_body'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 /** The gateway operations a rule can target. */
@@ -28,7 +28,13 @@ export const DEFAULT_FAULT_OPERATIONS: readonly FaultOperation[] = ['GetUploadSe
  * - `date_without_millis`: ModifiedDate `YYYY-MM-DDTHH:MM:SSZ`;
  * - `range_past_file_size`: the last EndPosition equals FileSize;
  * - `not_an_object`: a JSON array at the top level;
- * - `negative_numbers`: FileSize "-1".
+ * - `negative_numbers`: FileSize "-1";
+ * - `nulls`: every field of every session null;
+ * - `fractional_numbers`: FileSize with a fraction ("2097152.5");
+ * - `beyond_2_53`: FileSize 2^53 + 1, which a JavaScript number cannot hold exactly;
+ * - `end_before_start`: a range whose EndPosition is below its StartPosition;
+ * - `overlapping_ranges`: a second range that overlaps the first;
+ * - `duplicate_session_ids`: every session listed twice.
  */
 export const WRONG_SHAPES = [
   'numbers',
@@ -38,6 +44,12 @@ export const WRONG_SHAPES = [
   'range_past_file_size',
   'not_an_object',
   'negative_numbers',
+  'nulls',
+  'fractional_numbers',
+  'beyond_2_53',
+  'end_before_start',
+  'overlapping_ranges',
+  'duplicate_session_ids',
 ] as const;
 export type WrongShape = (typeof WRONG_SHAPES)[number];
 
@@ -70,6 +82,12 @@ export interface FaultRuleInput {
   text?: string;
   /** `stall`: bytes of the body sent before stalling (default half of it). */
   stallAfterBytes?: number;
+  /** `reset`: send the status, headers and this many bytes of the body first, then reset (mid-response). */
+  resetAfterBytes?: number;
+  /** `large_body`: size of the 200 body, streamed (default 100 MiB). */
+  bodyBytes?: number;
+  /** `large_body`: announce the size in `Content-Length` (default: chunked, so only reading tells). */
+  declareLength?: boolean;
   /** Apply to this many requests, then remove the rule. */
   times?: number;
   /** Chance (0–1) that a matching request is affected; default 1. */
@@ -120,9 +138,16 @@ function optionalEnum<T extends string>(o: Record<string, unknown>, key: string,
   return v as T;
 }
 
+function optionalBoolean(o: Record<string, unknown>, key: string): boolean | undefined {
+  const v = o[key];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'boolean') throw new Error(`${key} must be true or false`);
+  return v;
+}
+
 const KNOWN_KEYS = new Set([
   'kind', 'path', 'operations', 'latencyMs', 'status', 'code', 'message', 'body', 'retryAfterSeconds',
-  'shape', 'text', 'stallAfterBytes', 'times', 'probability',
+  'shape', 'text', 'stallAfterBytes', 'resetAfterBytes', 'bodyBytes', 'declareLength', 'times', 'probability',
 ]);
 
 /** Validates untrusted input (admin API JSON) into a rule; throws an Error with a readable message. */
@@ -156,6 +181,9 @@ export function validateFaultRule(input: unknown): FaultRuleInput {
     shape: optionalEnum(input, 'shape', WRONG_SHAPES),
     text: optionalString(input, 'text'),
     stallAfterBytes: optionalNumber(input, 'stallAfterBytes', 0, Number.MAX_SAFE_INTEGER),
+    resetAfterBytes: optionalNumber(input, 'resetAfterBytes', 0, Number.MAX_SAFE_INTEGER),
+    bodyBytes: optionalNumber(input, 'bodyBytes', 1, 16 * 1024 ** 3),
+    declareLength: optionalBoolean(input, 'declareLength'),
     times: optionalNumber(input, 'times', 1, Number.MAX_SAFE_INTEGER),
     probability: optionalNumber(input, 'probability', 0, 1, false),
   };
@@ -264,5 +292,27 @@ export function applyWrongShape(body: { UploadSessions?: Record<string, unknown>
       return sessions;
     case 'negative_numbers':
       return { UploadSessions: sessions.map((s) => ({ ...s, FileSize: '-1' })) };
+    case 'nulls':
+      return { UploadSessions: sessions.map((s) => Object.fromEntries(Object.keys(s).map((k) => [k, null]))) };
+    case 'fractional_numbers':
+      return { UploadSessions: sessions.map((s) => ({ ...s, FileSize: `${String(s.FileSize)}.5` })) };
+    case 'beyond_2_53':
+      return { UploadSessions: sessions.map((s) => ({ ...s, FileSize: '9007199254740993' })) };
+    case 'end_before_start':
+      return {
+        UploadSessions: sessions.map((s) => ({ ...s, ExpectedRanges: [{ StartPosition: '10', EndPosition: '5' }] })),
+      };
+    case 'overlapping_ranges':
+      return {
+        UploadSessions: sessions.map((s) => ({
+          ...s,
+          ExpectedRanges: [
+            { StartPosition: '0', EndPosition: '9' },
+            { StartPosition: '5', EndPosition: '19' },
+          ],
+        })),
+      };
+    case 'duplicate_session_ids':
+      return { UploadSessions: [...sessions, ...sessions] };
   }
 }

@@ -233,10 +233,11 @@ export class Gateway {
       const rule = decision.action;
       if (rule) {
         setNote(rule.kind);
-        if (rule.kind === 'reset') {
+        if (rule.kind === 'reset' && rule.resetAfterBytes === undefined) {
           resetConnection(req);
           return;
         }
+        if (rule.kind === 'large_body') return sendLargeBody(req, res, rule);
         if (rule.kind === 'status') return send(res, statusFaultReply(rule));
         const reply = this.execute(op, query, req, bodyBytes);
         return this.deliverBodyFault(res, rule, reply, faultPath);
@@ -354,7 +355,7 @@ export class Gateway {
     return { ...jsonReply(200, JSON.stringify(wire)), sessions: infos };
   }
 
-  /** Applies an `invalid_json`, `wrong_shape` or `stall` rule to an answer. */
+  /** Applies an `invalid_json`, `wrong_shape`, `stall` or mid-response `reset` rule to an answer. */
   private deliverBodyFault(res: ServerResponse, rule: FaultRule, reply: Reply, path: string | undefined): void {
     // With nothing to distort (no session), the reference example's first session stands in, so
     // the fault is always visible to the client under test.
@@ -371,11 +372,18 @@ export class Gateway {
       return send(res, jsonReply(200, text));
     }
     // stall: status line, headers announcing the full length, part of the body, then nothing.
+    // reset (mid-response): the same, then the connection is reset instead of left hanging.
     const body = baseBody.length > 0 ? baseBody : '{"UploadSessions":[]}';
-    const cut = Math.min(rule.stallAfterBytes ?? Math.floor(Buffer.byteLength(body) / 2), Buffer.byteLength(body) - 1);
+    const wanted = rule.kind === 'reset' ? rule.resetAfterBytes : rule.stallAfterBytes;
+    const cut = Math.min(wanted ?? Math.floor(Buffer.byteLength(body) / 2), Buffer.byteLength(body) - 1);
     const status = reply.status === 204 ? 200 : reply.status;
     res.writeHead(status, { ...JSON_HEADERS, 'Content-Length': String(Buffer.byteLength(body)) });
     res.flushHeaders();
+    if (rule.kind === 'reset') {
+      // Reset only once what was written has left, so the client sees headers and part of a body.
+      res.write(cut > 0 ? Buffer.from(body).subarray(0, cut) : '', () => resetConnection(res.req));
+      return;
+    }
     if (cut > 0) res.write(Buffer.from(body).subarray(0, cut));
   }
 }
@@ -431,6 +439,36 @@ function statusFaultReply(rule: FaultRule): Reply {
   const code = rule.code ?? defaultCodeForStatus(status);
   const reply = errorReply(code, { status, message: rule.message ?? defaultMessageForCode(code) });
   return { ...reply, headers: { ...reply.headers, ...extra } };
+}
+
+/** Chunk of a `large_body` answer: the start of a plausible body, then JSON whitespace. */
+const LARGE_BODY_CHUNK = 64 * 1024;
+
+/**
+ * Streams a 200 body of `bodyBytes` (default 100 MiB) without ever holding it: a valid JSON start
+ * padded with spaces, written as fast as the client reads and stopped when the client goes away.
+ */
+function sendLargeBody(req: IncomingMessage, res: ServerResponse, rule: FaultRule): void {
+  const total = rule.bodyBytes ?? 100 * 1024 * 1024;
+  const headers: Record<string, string> = { ...JSON_HEADERS };
+  if (rule.declareLength) headers['Content-Length'] = String(total);
+  res.writeHead(200, headers);
+  const head = Buffer.from('{"UploadSessions":[');
+  const padding = Buffer.alloc(LARGE_BODY_CHUNK, 0x20);
+  let sent = 0;
+  const pump = (): void => {
+    while (sent < total && !res.destroyed) {
+      const chunk = sent === 0 ? Buffer.concat([head, padding]).subarray(0, Math.min(LARGE_BODY_CHUNK, total)) : padding.subarray(0, Math.min(LARGE_BODY_CHUNK, total - sent));
+      sent += chunk.length;
+      if (!res.write(chunk)) {
+        res.once('drain', pump);
+        return;
+      }
+    }
+    if (sent >= total && !res.destroyed) res.end();
+  };
+  req.socket.once('close', () => res.removeListener('drain', pump));
+  pump();
 }
 
 /** Drops the connection abruptly (TCP RST where the runtime supports it). */

@@ -1,6 +1,7 @@
 import express, { type Express } from 'express';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../log.js';
+import type { ReloadResult } from '../config/reloader.js';
 import { renderLanding, type LandingInfo } from './landing.js';
 
 export interface AppOptions {
@@ -9,7 +10,10 @@ export interface AppOptions {
   readonly telemetryPath: string;
   /** True once the first poll cycle has completed. */
   readonly ready: () => boolean;
-  readonly landing: LandingInfo;
+  /** A function when the page can change (the cluster list after a configuration reload). */
+  readonly landing: LandingInfo | (() => LandingInfo);
+  /** Reloads the configuration for `POST /-/reload`; absent when there is none to reload (demo mode). */
+  readonly reload?: (trigger: string) => ReloadResult;
   readonly logger: Logger;
 }
 
@@ -18,7 +22,8 @@ export function createApp(options: AppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  const landing = renderLanding(options.landing);
+  const fixedLanding = typeof options.landing === 'function' ? undefined : renderLanding(options.landing);
+  const landing = (): string => fixedLanding ?? renderLanding((options.landing as () => LandingInfo)());
 
   app.get(options.telemetryPath, async (_req, res) => {
     try {
@@ -36,8 +41,21 @@ export function createApp(options: AppOptions): Express {
     if (options.ready()) res.type('text/plain').send('Ready\n');
     else res.status(503).type('text/plain').send('Not ready: the first poll cycle has not completed\n');
   });
+  // As Prometheus and blackbox_exporter: POST reloads, 200 on success, 500 with the reason on failure.
+  app.post('/-/reload', (_req, res) => {
+    if (!options.reload) {
+      res.status(400).type('text/plain').send('nothing to reload: the exporter runs without --config.file (demo mode)\n');
+      return;
+    }
+    const result = options.reload('POST /-/reload');
+    if (result.ok) res.type('text/plain').send('configuration reloaded; it takes effect at the next poll cycle\n');
+    else res.status(500).type('text/plain').send(`failed to reload config: ${result.error}\n`);
+  });
+  app.all('/-/reload', (_req, res) => {
+    res.status(405).set('Allow', 'POST').type('text/plain').send('This endpoint requires a POST request.\n');
+  });
   app.get('/', (_req, res) => {
-    res.type('html').send(landing);
+    res.type('html').send(landing());
   });
   return app;
 }

@@ -20,7 +20,7 @@ describe('describeConfig', () => {
 
   it('summarises with the file key names and formatted durations', () => {
     expect(describeConfig(config)).toEqual({
-      poll: { schedule: '*/30 * * * * *', concurrency: 8, request_timeout: '1s500ms', max_staleness: '1h30m' },
+      poll: { schedule: '*/30 * * * * *', concurrency: 8, request_timeout: '1s500ms', max_staleness: '1h30m', max_response_size: '4MiB' },
       clusters: [
         { name: 'prod', endpoint: 'https://sf.example.com:19080', content_paths: ['SwaggerTest\\Common.dll', 'MyAppPkg'] },
         { name: 'dev', endpoint: 'http://localhost:19080', content_paths: ['MyAppPkg'] },

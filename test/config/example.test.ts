@@ -8,7 +8,7 @@ const EXAMPLE = fileURLToPath(new URL('../../config/example.yaml', import.meta.u
 describe('config/example.yaml', () => {
   it('is valid and says what the spec example says', () => {
     expect(loadConfigFile(EXAMPLE)).toEqual({
-      poll: { schedule: '*/30 * * * * *', concurrency: 8, requestTimeoutMs: 10_000, maxStalenessMs: 90_000 },
+      poll: { schedule: '*/30 * * * * *', concurrency: 8, requestTimeoutMs: 10_000, maxStalenessMs: 90_000, maxResponseBytes: 4 * 1024 * 1024 },
       clusters: [
         { name: 'prod-westeurope', endpoint: 'http://localhost:19080', contentPaths: ['SwaggerTest\\Common.dll', 'MyAppPkg'] },
       ],
@@ -28,6 +28,7 @@ describe('config/example.yaml', () => {
       concurrency: String(DEFAULTS.concurrency),
       request_timeout: formatDuration(10_000),
       max_staleness: DEFAULTS.max_staleness,
+      max_response_size: DEFAULTS.max_response_size,
     };
     for (const [key, value] of Object.entries(documented)) {
       const block = new RegExp(`((?:\\n  #[^\\n]*)+)\\n  ${key}: `).exec(text);

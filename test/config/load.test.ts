@@ -11,6 +11,7 @@ const DEFAULT_POLL = {
   concurrency: 8,
   requestTimeoutMs: 10_000,
   maxStalenessMs: 90_000,
+  maxResponseBytes: 4 * 1024 * 1024,
 };
 const DEV = { name: 'dev', endpoint: 'http://localhost:19080', contentPaths: ['MyAppPkg'] };
 
@@ -76,7 +77,7 @@ const GOOD: Record<string, Config> = {
   'good-minimal.yaml': { poll: DEFAULT_POLL, clusters: [DEV] },
   'good-poll-partial.yaml': { poll: { ...DEFAULT_POLL, requestTimeoutMs: 1500 }, clusters: [DEV] },
   'good-full.yaml': {
-    poll: { schedule: '*/5 * * * *', concurrency: 1024, requestTimeoutMs: 90_000, maxStalenessMs: 3_600_000 },
+    poll: { schedule: '*/5 * * * *', concurrency: 1024, requestTimeoutMs: 90_000, maxStalenessMs: 3_600_000, maxResponseBytes: 10_000_000 },
     clusters: [
       {
         name: 'prod-westeurope',
@@ -151,6 +152,8 @@ const INVALID: Record<string, string[]> = {
     'clusters[1].content_paths[0]: expected a string, got number 42',
     'clusters[2]: expected a mapping, got string "just a string"',
   ],
+  'invalid-response-size.yaml': ['poll.max_response_size: invalid size "4 MB" (use e.g. 4MiB, 512KiB, 10MB or a number of bytes)'],
+  'invalid-response-size-bounds.yaml': ['poll.max_response_size: must be between 1KiB and 1GiB, got 2GiB'],
   'invalid-durations.yaml': [
     'poll.request_timeout: invalid duration "10 seconds" (use e.g. 500ms, 10s, 2m)',
     'poll.max_staleness: invalid duration "1.5m" (use e.g. 500ms, 10s, 2m)',

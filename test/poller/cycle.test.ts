@@ -5,6 +5,7 @@ import type { UploadSession } from '../../src/servicefabric/session.js';
 import { silentLogger, createLogger } from '../../src/log.js';
 import { session } from '../fixtures/sessions.js';
 import { Writable } from 'node:stream';
+import type { PollOutcome } from '../../src/poller/snapshot.js';
 
 /** A fake cluster whose answers the test scripts per path, recording concurrency. */
 function fakeCluster(answers: Record<string, () => Promise<UploadSession[]>>): SessionLister & { maxInFlight: number } {
@@ -40,7 +41,8 @@ describe('runCycle', () => {
       },
     });
     const targets: ClusterTarget[] = [{ cluster: 'c1', client: cluster, contentPaths: ['a', 'b', 'c'] }];
-    const outcomes = await runCycle(targets, { concurrency: 2, logger: silentLogger });
+    // Nothing is held here, so every entry is a poll outcome.
+    const outcomes = (await runCycle(targets, { concurrency: 2, logger: silentLogger })) as PollOutcome[] | undefined;
     expect(outcomes?.map((o) => [o.contentPath, o.result.ok ? 'ok' : o.result.failure.reason])).toEqual([
       ['a', 'ok'],
       ['b', 'fabric_error'],
@@ -100,7 +102,7 @@ describe('runCycle', () => {
         throw new RangeError('bug');
       },
     });
-    const outcomes = await runCycle([{ cluster: 'c1', client: cluster, contentPaths: ['a'] }], { concurrency: 1, logger: silentLogger });
+    const outcomes = (await runCycle([{ cluster: 'c1', client: cluster, contentPaths: ['a'] }], { concurrency: 1, logger: silentLogger })) as PollOutcome[] | undefined;
     const result = outcomes?.[0]?.result;
     expect(result?.ok === false && result.failure.reason).toBe('invalid_response');
   });

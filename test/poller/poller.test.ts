@@ -5,7 +5,7 @@ import type { Snapshot } from '../../src/poller/snapshot.js';
 import { silentLogger } from '../../src/log.js';
 import { session } from '../fixtures/sessions.js';
 
-const poll = { schedule: '* * * * * *', concurrency: 2, requestTimeoutMs: 1000, maxStalenessMs: 10_000 };
+const poll = { schedule: '* * * * * *', concurrency: 2, requestTimeoutMs: 1000, maxStalenessMs: 10_000, maxResponseBytes: 4 * 1024 * 1024 };
 
 /** A fake client whose requests wait until the test releases them (or the signal aborts them). */
 function gatedClient() {

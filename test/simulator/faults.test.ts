@@ -110,6 +110,12 @@ describe('fault injection', () => {
     ['range_past_file_size', (b: Loose) => b.UploadSessions[0]!.ExpectedRanges.at(-1)!.EndPosition === '1000'],
     ['not_an_object', (b: Loose) => Array.isArray(b)],
     ['negative_numbers', (b: Loose) => b.UploadSessions[0]!.FileSize === '-1'],
+    ['nulls', (b: Loose) => Object.values(b.UploadSessions[0]!).every((v) => v === null) && 'SessionId' in b.UploadSessions[0]!],
+    ['fractional_numbers', (b: Loose) => b.UploadSessions[0]!.FileSize === '1000.5'],
+    ['beyond_2_53', (b: Loose) => b.UploadSessions[0]!.FileSize === '9007199254740993'],
+    ['end_before_start', (b: Loose) => JSON.stringify(b.UploadSessions[0]!.ExpectedRanges) === '[{"StartPosition":"10","EndPosition":"5"}]'],
+    ['overlapping_ranges', (b: Loose) => b.UploadSessions[0]!.ExpectedRanges.length === 2 && b.UploadSessions[0]!.ExpectedRanges[0]!.EndPosition === '9'],
+    ['duplicate_session_ids', (b: Loose) => b.UploadSessions.length === 2 && b.UploadSessions[1]!.SessionId === ID && b.UploadSessions[0]!.SessionId === ID],
   ] as const)('wrong_shape %s answers 200 with a body of that shape', async (shape, check) => {
     sim.faults.add({ kind: 'wrong_shape', shape });
     const res = await rawRequest(sim.url, 'GET', byPathUrl(PATH));
@@ -154,6 +160,56 @@ describe('fault injection', () => {
     expect(result.ended).toBe(false);
     expect(result.received.length).toBeGreaterThan(0);
     expect(result.received.length).toBeLessThan(result.declared);
+  });
+
+  it('reset with resetAfterBytes sends the status, headers and part of the body, then resets', async () => {
+    sim.faults.add({ kind: 'reset', resetAfterBytes: 10 });
+    const base = new URL(sim.url);
+    const result = await new Promise<{ status: number; received: string; error: string | undefined }>((resolve) => {
+      const req = http.get({ host: base.hostname, port: base.port, path: byPathUrl(PATH), agent: false }, (res) => {
+        let received = '';
+        res.on('data', (d: Buffer) => (received += d.toString()));
+        res.on('error', (e: NodeJS.ErrnoException) => resolve({ status: res.statusCode ?? 0, received, error: e.code ?? e.message }));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, received, error: undefined }));
+      });
+      req.on('error', () => undefined);
+    });
+    expect(result.status).toBe(200);
+    expect(result.received).toBe('{"UploadSe');
+    expect(result.error).toMatch(/ECONNRESET|aborted/);
+  });
+
+  it('large_body streams a body of the given size, chunked unless declareLength', async () => {
+    sim.faults.add({ kind: 'large_body', bodyBytes: 200_000, times: 1 });
+    const chunked = await rawRequest(sim.url, 'GET', byPathUrl(PATH));
+    expect(chunked.status).toBe(200);
+    expect(chunked.headers['content-length']).toBeUndefined();
+    expect(chunked.body.length).toBe(200_000);
+    expect(chunked.body.startsWith('{"UploadSessions":[ ')).toBe(true);
+    sim.faults.add({ kind: 'large_body', bodyBytes: 70_000, declareLength: true, times: 1 });
+    const declared = await rawRequest(sim.url, 'GET', byPathUrl(PATH));
+    expect(declared.headers['content-length']).toBe('70000');
+    expect(declared.body.length).toBe(70_000);
+  });
+
+  it('large_body stops streaming when the client goes away', async () => {
+    sim.faults.add({ kind: 'large_body', bodyBytes: 1024 ** 3 });
+    const base = new URL(sim.url);
+    const received = await new Promise<number>((resolve) => {
+      const req = http.get({ host: base.hostname, port: base.port, path: byPathUrl(PATH), agent: false }, (res) => {
+        let bytes = 0;
+        res.on('data', (d: Buffer) => {
+          bytes += d.length;
+          if (bytes > 1_000_000) req.destroy();
+        });
+        res.on('close', () => resolve(bytes));
+      });
+      req.on('error', () => undefined);
+    });
+    expect(received).toBeLessThan(1024 ** 3);
+    // The simulator is still healthy afterwards.
+    sim.faults.clear();
+    expect((await rawRequest(sim.url, 'GET', byPathUrl(PATH))).status).toBe(200);
   });
 
   it('applies per path or globally', async () => {
@@ -219,6 +275,8 @@ describe('fault rules', () => {
     [{ kind: 'wrong_shape', shape: 'weird' }, /shape must be one of/],
     [{ kind: 'status', probability: 2 }, /probability/],
     [{ kind: 'status', colour: 'red' }, /unknown field "colour"/],
+    [{ kind: 'large_body', bodyBytes: 0 }, /bodyBytes must be/],
+    [{ kind: 'large_body', declareLength: 'yes' }, /declareLength must be true or false/],
   ])('reject invalid input %j', (input, message) => {
     expect(() => validateFaultRule(input)).toThrow(message);
   });
