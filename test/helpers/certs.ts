@@ -38,6 +38,8 @@ export interface TestCerts {
   /** A CA nobody trusts and a client certificate it issued. */
   readonly otherCa: CertFiles;
   readonly otherClient: CertFiles;
+  /** Self-signed RSA certificate for an Entra ID app registration (MSAL signs assertions with RSA). */
+  readonly entraClient: CertFiles;
   /** `client` as PKCS#12, protected by `pfxPassphrase`. */
   readonly pfxFile: string;
   readonly pfxPassphrase: string;
@@ -69,6 +71,12 @@ function key(dir: string, name: string): void {
 function selfSigned(dir: string, name: string, subject: string, extensions: string[]): CertFiles {
   key(dir, name);
   openssl(['req', '-x509', '-new', '-key', `${name}.key`, '-out', `${name}.crt`, '-days', '2', '-subj', subject, ...extensions.flatMap((e) => ['-addext', e])], dir);
+  return files(dir, name);
+}
+
+function rsaSelfSigned(dir: string, name: string, subject: string): CertFiles {
+  openssl(['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', `${name}.key`], dir);
+  openssl(['req', '-x509', '-new', '-key', `${name}.key`, '-out', `${name}.crt`, '-days', '2', '-subj', subject], dir);
   return files(dir, name);
 }
 
@@ -106,6 +114,7 @@ export function makeTestCerts(): TestCerts {
     otherSelfSigned: selfSigned(dir, 'self2', '/CN=sf-selfsigned', ['subjectAltName=IP:127.0.0.1']),
     client,
     client2: issued(dir, 'client2', 'ca', '/CN=sf-exporter-2', CLIENT_EXT),
+    entraClient: rsaSelfSigned(dir, 'entra-client', '/CN=sf-exporter-entra'),
     otherCa,
     otherClient: issued(dir, 'other-client', 'other-ca', '/CN=sf-exporter', CLIENT_EXT),
     pfxFile: join(dir, 'client.pfx'),
