@@ -15,6 +15,7 @@ interface ExporterFlags {
   'web.listenAddress': string;
   'web.telemetryPath': string;
   'web.disableExporterMetrics'?: boolean;
+  'web.config.file'?: string;
   'log.level': LogLevel;
   'log.format': LogFormat;
   demo?: boolean;
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
     .option('--web.listen-address <address>', 'address to serve metrics on', ':18922')
     .option('--web.telemetry-path <path>', 'path under which to expose metrics', '/metrics')
     .option('--web.disable-exporter-metrics', 'leave out the process_* and nodejs_* metrics about the exporter itself')
+    .option('--web.config.file <path>', 'exporter-toolkit web configuration: TLS, basic auth and headers for this listener (re-read when it changes)')
     .addOption(new Option('--log.level <level>', 'log level').choices(LOG_LEVELS).default('info'))
     .addOption(new Option('--log.format <format>', 'log format: JSON lines or one human-readable line per entry').choices(LOG_FORMATS).default('json'))
     .option('--demo', 'run against a built-in simulated cluster with moving uploads (no configuration needed)')
@@ -105,6 +107,7 @@ async function runExporter(flags: ExporterFlags): Promise<number> {
       listen: listenAddress,
       telemetryPath,
       disableExporterMetrics: flags['web.disableExporterMetrics'] ?? false,
+      webConfigFile: flags['web.config.file'],
       logger,
       demo: demo !== undefined,
       configFile,

@@ -7,6 +7,7 @@ import { createApp } from './web/app.js';
 import { listen, type ListenAddress, type RunningServer } from './web/listen.js';
 import type { ClientOptions } from './servicefabric/client.js';
 import { createClusterClient } from './servicefabric/cluster-client.js';
+import { WebSecurity } from './web/web-security.js';
 import { REVISION, USER_AGENT, VERSION } from './version.js';
 
 export interface ExporterOptions {
@@ -23,6 +24,8 @@ export interface ExporterOptions {
   readonly configFile?: string;
   /** For tests: per-cluster client options laid over the ones built from the configuration (e.g. a DNS stub). */
   readonly clientOverrides?: (cluster: ClusterConfig) => Partial<ClientOptions>;
+  /** `--web.config.file`: TLS, basic auth and headers for the exporter's own listener. */
+  readonly webConfigFile?: string;
 }
 
 /** A running exporter. */
@@ -38,6 +41,9 @@ export interface Exporter {
 
 /** Wires config → poller → clients → snapshot → metrics → HTTP, starts listening and polling. */
 export async function startExporter(options: ExporterOptions): Promise<Exporter> {
+  // First, so that an invalid web configuration stops start-up before anything polls.
+  const security = options.webConfigFile === undefined ? undefined : new WebSecurity(options.webConfigFile, options.logger);
+  if (security) options.logger.info({ web_config: security.describe() }, 'web configuration loaded');
   const { config, logger } = options;
   const startedMs = Date.now();
   const poller = new Poller({
@@ -89,7 +95,7 @@ export async function startExporter(options: ExporterOptions): Promise<Exporter>
   });
   let server: RunningServer;
   try {
-    server = await listen(app, options.listen);
+    server = await listen(security ? security.wrap(app) : app, options.listen, security ? (handler) => security.createServer(handler) : undefined);
   } catch (error) {
     await poller.stop();
     throw error;

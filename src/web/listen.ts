@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { RequestListener } from 'node:http';
 
@@ -18,18 +19,22 @@ export function parseListenAddress(text: string): ListenAddress {
   return { host: match[1] ?? match[2] ?? '', port };
 }
 
-/** A listening HTTP server and how to stop it. */
+/** A listening HTTP(S) server and how to stop it. */
 export interface RunningServer {
-  readonly server: Server;
+  readonly server: Server | HttpsServer;
   /** The bound address, e.g. `127.0.0.1:18922` (useful with port 0). */
   readonly address: string;
   /** Stops accepting, ends idle keep-alive connections, and destroys the rest after `graceMs`. */
   close(graceMs?: number): Promise<void>;
 }
 
-/** Starts an HTTP server for `handler` on `address`. */
-export async function listen(handler: RequestListener, address: ListenAddress): Promise<RunningServer> {
-  const server = createServer(handler);
+/** Starts a server for `handler` on `address`: plain HTTP unless `create` builds another (HTTPS, web-security.ts). */
+export async function listen(
+  handler: RequestListener,
+  address: ListenAddress,
+  create: (handler: RequestListener) => Server | HttpsServer = createServer,
+): Promise<RunningServer> {
+  const server = create(handler);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(address.port, address.host || undefined, () => {

@@ -1,0 +1,183 @@
+/**
+ * Applies `--web.config.file` to the exporter's listener: TLS (with the toolkit's client
+ * certificate policies), basic auth and security headers, re-reading the file and the files it
+ * names when they change (checked with a `stat` before each new connection and each request).
+ *
+ * `/-/healthy` and `/-/ready` are exempt from basic auth (they reveal nothing and Kubernetes
+ * probes cannot send credentials); they still get TLS and its client-certificate policy.
+ * Whether the listener speaks HTTPS is decided at start; a later change between HTTP and HTTPS
+ * needs a restart and is logged.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import type { TLSSocket } from 'node:tls';
+import type { Logger } from '../log.js';
+import { FileSet } from '../servicefabric/files.js';
+import { BasicAuthenticator, basicCredentials } from './auth.js';
+import { loadWebConfigFile, type WebConfig, type WebTlsMaterial } from './webconfig.js';
+
+/** Paths served without basic auth. */
+export const UNAUTHENTICATED_PATHS: readonly string[] = ['/-/healthy', '/-/ready'];
+
+const REALM = 'sf-upload-exporter';
+
+function filesOf(path: string, config: WebConfig): string[] {
+  const tls = config.tls;
+  return [path, ...(tls ? [tls.certFile, tls.keyFile, tls.clientCaFile].filter((p): p is string => p !== undefined) : [])];
+}
+
+function sansOf(socket: TLSSocket): string[] {
+  const text = socket.getPeerCertificate().subjectaltname ?? '';
+  // "DNS:a, IP Address:10.0.0.1, email:x@y, URI:spiffe://…": the toolkit compares the values.
+  return text
+    .split(', ')
+    .map((entry) => entry.slice(entry.indexOf(':') + 1))
+    .filter((v) => v !== '');
+}
+
+/** The web configuration in effect, and what applies it. */
+export class WebSecurity {
+  readonly #path: string;
+  readonly #logger: Logger;
+  readonly #auth = new BasicAuthenticator();
+  readonly #https: boolean;
+  #config: WebConfig;
+  #material: WebTlsMaterial | undefined;
+  #files: FileSet;
+  #server: https.Server | undefined;
+
+  /** Loads `path`; throws ConfigError naming the file and key when it is invalid or names unusable files. */
+  constructor(path: string, logger: Logger) {
+    this.#path = path;
+    this.#logger = logger;
+    const { config, material } = loadWebConfigFile(path);
+    this.#config = config;
+    this.#material = material;
+    this.#https = config.tls !== undefined;
+    this.#files = new FileSet(filesOf(path, config));
+    const token = this.#files.pollSync();
+    if (token !== undefined) this.#files.accept(token);
+  }
+
+  /** Whether the listener serves HTTPS. */
+  get https(): boolean {
+    return this.#https;
+  }
+
+  /** What the start-up log may say: never users or hashes, only how many. */
+  describe(): Record<string, unknown> {
+    return {
+      file: this.#path,
+      tls: this.#config.tls ? { cert_file: this.#config.tls.certFile, client_auth_type: this.#config.tls.clientAuthType } : false,
+      basic_auth_users: Object.keys(this.#config.users).length,
+    };
+  }
+
+  /** Re-reads the configuration if it or a file it names changed; keeps the previous one if the new one is unusable. */
+  refresh(): void {
+    const token = this.#files.pollSync();
+    if (token === undefined) return;
+    this.#files.accept(token);
+    let loaded: ReturnType<typeof loadWebConfigFile>;
+    try {
+      loaded = loadWebConfigFile(this.#path);
+    } catch (error) {
+      this.#logger.error({ file: this.#path }, `web configuration changed but is not usable; keeping the previous one: ${(error as Error).message}`);
+      return;
+    }
+    if ((loaded.config.tls !== undefined) !== this.#https) {
+      this.#logger.error({ file: this.#path }, 'web configuration changed between HTTP and HTTPS; that takes a restart, keeping the previous one');
+      return;
+    }
+    this.#config = loaded.config;
+    this.#material = loaded.material;
+    // A changed file list (e.g. a new client_ca_file) is tracked from now on.
+    this.#files = new FileSet(filesOf(this.#path, loaded.config));
+    const next = this.#files.pollSync();
+    if (next !== undefined) this.#files.accept(next);
+    if (this.#server) this.#applyTls(this.#server);
+    this.#logger.info({ file: this.#path }, 'web configuration reloaded');
+  }
+
+  /** Wraps the application: security headers on every answer, basic auth except on UNAUTHENTICATED_PATHS. */
+  wrap(handler: http.RequestListener): http.RequestListener {
+    return (req, res) => {
+      this.refresh();
+      const config = this.#config;
+      for (const [name, value] of Object.entries(config.headers)) res.setHeader(name, value);
+      const path = (req.url ?? '/').split('?')[0] ?? '/';
+      if (Object.keys(config.users).length === 0 || UNAUTHENTICATED_PATHS.includes(path)) return handler(req, res);
+      const credentials = basicCredentials(req);
+      const verdict = credentials === undefined ? Promise.resolve(false) : this.#auth.verify(config.users, credentials.user, credentials.password);
+      verdict.then(
+        (ok) => {
+          if (ok) return handler(req, res);
+          res.writeHead(401, { 'WWW-Authenticate': `Basic realm="${REALM}"`, 'Content-Type': 'text/plain; charset=utf-8' }).end('Unauthorized\n');
+        },
+        (error: unknown) => {
+          this.#logger.error({ err: error }, 'basic auth check failed');
+          if (!res.headersSent) res.writeHead(500).end();
+        },
+      );
+    };
+  }
+
+  /** Creates the listener's server: HTTPS with the configured TLS, or plain HTTP. */
+  createServer(handler: http.RequestListener): http.Server | https.Server {
+    if (!this.#https) return http.createServer(handler);
+    const server = https.createServer({}, handler);
+    this.#server = server;
+    this.#applyTls(server);
+    // Before tls.Server's own listener builds the TLS socket, so a renewed certificate or policy
+    // applies to this very connection.
+    server.prependListener('connection', () => this.refresh());
+    server.on('secureConnection', (socket: TLSSocket) => {
+      const problem = this.#clientCertificateProblem(socket);
+      if (problem !== undefined) {
+        this.#logger.debug({ remote: socket.remoteAddress }, `client certificate refused: ${problem}`);
+        socket.destroy();
+      }
+    });
+    return server;
+  }
+
+  #applyTls(server: https.Server): void {
+    const tls = this.#config.tls;
+    const material = this.#material;
+    if (tls === undefined || material === undefined) return;
+    server.setSecureContext({
+      cert: material.cert,
+      key: material.key,
+      ca: material.ca,
+      minVersion: tls.minVersion,
+      maxVersion: tls.maxVersion,
+      honorCipherOrder: tls.preferServerCipherSuites,
+    });
+    // tls.Server reads these two per connection but setSecureContext does not take them.
+    const policy = server as unknown as { requestCert: boolean; rejectUnauthorized: boolean };
+    policy.requestCert = tls.clientAuthType !== 'NoClientCert';
+    policy.rejectUnauthorized = tls.clientAuthType === 'RequireAndVerifyClientCert';
+  }
+
+  /** The toolkit's client_auth_type and client_allowed_sans, for the policies the handshake does not enforce itself. */
+  #clientCertificateProblem(socket: TLSSocket): string | undefined {
+    const tls = this.#config.tls;
+    if (tls === undefined) return undefined;
+    const cert = socket.getPeerCertificate();
+    const presented = cert !== null && Object.keys(cert).length > 0;
+    switch (tls.clientAuthType) {
+      case 'RequireAnyClientCert':
+        if (!presented) return 'a client certificate is required';
+        break;
+      case 'VerifyClientCertIfGiven':
+        if (presented && !socket.authorized) return `not trusted: ${String(socket.authorizationError)}`;
+        break;
+      default:
+        break;
+    }
+    if (tls.clientAllowedSans !== undefined && presented && tls.clientAuthType !== 'NoClientCert') {
+      if (!sansOf(socket).some((san) => tls.clientAllowedSans?.includes(san))) return 'no subject alternative name is in client_allowed_sans';
+    }
+    return undefined;
+  }
+}

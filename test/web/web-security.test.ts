@@ -1,0 +1,162 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { copyFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { connect } from 'node:tls';
+import bcrypt from 'bcryptjs';
+import { Agent, request } from 'undici';
+import type { Config } from '../../src/config/types.js';
+import { startExporter, type Exporter } from '../../src/exporter.js';
+import { startSimulator, type Simulator } from '../../src/simulator/index.js';
+import { makeTestCerts, type CertFiles, type TestCerts } from '../helpers/certs.js';
+import { captureLog, type CapturedLog } from '../helpers/log-capture.js';
+
+const PASSWORD = `pw-${Math.random().toString(36).slice(2)}`;
+let certs: TestCerts;
+let sim: Simulator;
+let hash: string;
+const running: Array<{ close(): Promise<void> }> = [];
+
+beforeAll(async () => {
+  certs = makeTestCerts();
+  sim = await startSimulator();
+  hash = bcrypt.hashSync(PASSWORD, 4);
+});
+
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((r) => r.close()));
+});
+
+afterAll(async () => {
+  await sim.close();
+  certs.cleanup();
+});
+
+function webConfig(name: string, text: string): string {
+  const path = join(certs.dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+async function exporter(webConfigFile: string, log: CapturedLog = captureLog()): Promise<Exporter> {
+  const config: Config = {
+    poll: { schedule: '0 0 1 1 *', concurrency: 1, requestTimeoutMs: 2000, maxStalenessMs: 60_000, maxResponseBytes: 4 * 1024 * 1024 },
+    clusters: [{ name: 'sim', endpoint: sim.url, contentPaths: ['MyAppPkg'] }],
+  };
+  const exp = await startExporter({ config, listen: { host: '127.0.0.1', port: 0 }, telemetryPath: '/metrics', disableExporterMetrics: true, logger: log.logger, webConfigFile });
+  running.push(exp);
+  return exp;
+}
+
+interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/** GET with optional client certificate and basic-auth credentials; rejects when TLS refuses. */
+async function get(url: string, options: { client?: CertFiles; user?: string; password?: string } = {}): Promise<Answer> {
+  const agent = new Agent({ connect: { ca: certs.ca.cert, cert: options.client?.cert, key: options.client?.key } });
+  try {
+    const headers: Record<string, string> =
+      options.user === undefined ? {} : { authorization: `Basic ${Buffer.from(`${options.user}:${options.password ?? ''}`).toString('base64')}` };
+    const res = await request(url, { dispatcher: agent, headers });
+    return { status: res.statusCode, headers: res.headers, body: await res.body.text() };
+  } finally {
+    await agent.close();
+  }
+}
+
+describe('basic auth (basic_auth_users)', () => {
+  it('admits the right password and answers 401 with WWW-Authenticate: Basic to a wrong password, an unknown user or none', async () => {
+    const exp = await exporter(webConfig('basic.yml', `basic_auth_users:\n  prometheus: ${hash}\n`));
+    const url = `http://${exp.address}/metrics`;
+    const ok = await get(url, { user: 'prometheus', password: PASSWORD });
+    expect(ok.status).toBe(200);
+    expect(ok.body).toContain('servicefabric_imagestore_');
+    for (const attempt of [{ user: 'prometheus', password: 'wrong' }, { user: 'mallory', password: PASSWORD }, {}]) {
+      const refused = await get(url, attempt);
+      expect(refused.status).toBe(401);
+      expect(String(refused.headers['www-authenticate'])).toMatch(/^Basic\b/);
+      expect(refused.body).not.toContain('servicefabric_');
+    }
+    // The landing page is protected too; health and readiness are not (Kubernetes probes).
+    expect((await get(`http://${exp.address}/`)).status).toBe(401);
+    expect((await get(`http://${exp.address}/-/healthy`)).status).toBe(200);
+    expect([200, 503]).toContain((await get(`http://${exp.address}/-/ready`)).status);
+  });
+
+  it('sets only the configured security headers, on refusals too', async () => {
+    const exp = await exporter(
+      webConfig('headers.yml', `basic_auth_users:\n  prometheus: ${hash}\nhttp_server_config:\n  headers:\n    X-Frame-Options: deny\n    X-Content-Type-Options: nosniff\n`),
+    );
+    const refused = await get(`http://${exp.address}/metrics`);
+    expect(refused.headers['x-frame-options']).toBe('deny');
+    expect(refused.headers['x-content-type-options']).toBe('nosniff');
+    expect(refused.headers['strict-transport-security']).toBeUndefined();
+  });
+
+  it('re-reads the file when it changes: a new user works at once, and a broken file keeps the last good one', async () => {
+    const path = webConfig('changing.yml', `basic_auth_users:\n  prometheus: ${hash}\n`);
+    const log = captureLog();
+    const exp = await exporter(path, log);
+    const url = `http://${exp.address}/metrics`;
+    expect((await get(url, { user: 'grafana', password: PASSWORD })).status).toBe(401);
+    writeFileSync(path, `basic_auth_users:\n  prometheus: ${hash}\n  grafana: ${hash}\n`);
+    expect((await get(url, { user: 'grafana', password: PASSWORD })).status).toBe(200);
+    writeFileSync(path, `basic_auth_users:\n  grafana: not-a-hash\n`);
+    expect((await get(url, { user: 'grafana', password: PASSWORD })).status).toBe(200);
+    expect(log.entries().some((e) => e.level === 'error' && String(e.msg).includes('keeping the previous one'))).toBe(true);
+  });
+});
+
+describe('TLS (tls_server_config)', () => {
+  it('serves /metrics over HTTPS with the configured certificate', async () => {
+    const exp = await exporter(webConfig('tls.yml', 'tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n'));
+    const res = await get(`https://${exp.address}/metrics`);
+    expect(res.status).toBe(200);
+    await expect(get(`http://${exp.address}/metrics`)).rejects.toThrow();
+  });
+
+  it('requires a client certificate from client_ca_file with RequireAndVerifyClientCert, health included', async () => {
+    const exp = await exporter(
+      webConfig('mtls.yml', 'tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  client_ca_file: ca.crt\n  client_auth_type: RequireAndVerifyClientCert\n'),
+    );
+    expect((await get(`https://${exp.address}/metrics`, { client: certs.client })).status).toBe(200);
+    await expect(get(`https://${exp.address}/metrics`, { client: certs.otherClient })).rejects.toThrow();
+    await expect(get(`https://${exp.address}/-/healthy`)).rejects.toThrow();
+  });
+
+  it('checks a given certificate but admits none with VerifyClientCertIfGiven', async () => {
+    const exp = await exporter(
+      webConfig('ifgiven.yml', 'tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  client_ca_file: ca.crt\n  client_auth_type: VerifyClientCertIfGiven\n'),
+    );
+    expect((await get(`https://${exp.address}/metrics`)).status).toBe(200);
+    expect((await get(`https://${exp.address}/metrics`, { client: certs.client })).status).toBe(200);
+    await expect(get(`https://${exp.address}/metrics`, { client: certs.otherClient })).rejects.toThrow();
+  });
+
+  it('picks up a renewed server certificate on disk for new connections', async () => {
+    copyFileSync(certs.server.certFile, join(certs.dir, 'live.crt'));
+    copyFileSync(certs.server.keyFile, join(certs.dir, 'live.key'));
+    const exp = await exporter(webConfig('rotate.yml', 'tls_server_config:\n  cert_file: live.crt\n  key_file: live.key\n'));
+    /** The thumbprint of the certificate a fresh TLS connection is served. */
+    const serial = (): Promise<string> =>
+      new Promise((resolve, reject) => {
+        const [host, port] = exp.address.split(':');
+        const socket = connect({ host, port: Number(port), ca: certs.ca.cert, servername: 'localhost' }, () => {
+          resolve(socket.getPeerCertificate().fingerprint.replace(/:/g, ''));
+          socket.end();
+        });
+        socket.on('error', reject);
+      });
+    expect(await serial()).toBe(certs.server.thumbprint);
+    copyFileSync(certs.server2.certFile, join(certs.dir, 'live.crt'));
+    copyFileSync(certs.server2.keyFile, join(certs.dir, 'live.key'));
+    expect(await serial()).toBe(certs.server2.thumbprint);
+  });
+
+  it('refuses to start with an unusable web configuration, naming the file and field', async () => {
+    const path = webConfig('broken.yml', 'tls_server_config:\n  cert_file: server.crt\n  key_file: missing.key\n');
+    await expect(exporter(path)).rejects.toThrow(`${path}: tls_server_config.key_file: cannot read`);
+  });
+});
