@@ -7,6 +7,7 @@ import { startExporter, type Exporter } from './exporter.js';
 import { startDemo, type Demo } from './demo.js';
 import { simulateCommand } from './simulator/cli.js';
 import { VERSION } from './version.js';
+import { parseShard, ShardError, type Shard } from './poller/shard.js';
 
 /** The exporter's flags after parsing (commander keeps dotted names as keys). */
 interface ExporterFlags {
@@ -19,6 +20,8 @@ interface ExporterFlags {
   'log.level': LogLevel;
   'log.format': LogFormat;
   demo?: boolean;
+  'shard.index': string;
+  'shard.count': string;
 }
 
 /** How long shutdown may take before the process exits anyway. */
@@ -38,6 +41,8 @@ export function buildProgram(): Command {
     .option('--web.config.file <path>', 'exporter-toolkit web configuration: TLS, basic auth and headers for this listener (re-read when it changes)')
     .addOption(new Option('--log.level <level>', 'log level').choices(LOG_LEVELS).default('info'))
     .addOption(new Option('--log.format <format>', 'log format: JSON lines or one human-readable line per entry').choices(LOG_FORMATS).default('json'))
+    .option('--shard.index <n>', 'this process polls only the paths that hash to shard n, 0 to shard.count-1', '0')
+    .option('--shard.count <n>', 'number of exporter processes sharing the paths (each path has exactly one owner)', '1')
     .option('--demo', 'run against a built-in simulated cluster with moving uploads (no configuration needed)')
     .action(async (flags: ExporterFlags) => {
       process.exitCode = await runExporter(flags);
@@ -77,6 +82,14 @@ async function runExporter(flags: ExporterFlags): Promise<number> {
     process.stderr.write(`error: --web.telemetry-path must start with "/" and not be "/" itself, got "${telemetryPath}"\n`);
     return 1;
   }
+  let shard: Shard;
+  try {
+    shard = parseShard(flags['shard.index'], flags['shard.count']);
+  } catch (error) {
+    if (!(error instanceof ShardError)) throw error;
+    process.stderr.write(`error: ${error.message}\n`);
+    return 1;
+  }
 
   let config: Config;
   let demo: Demo | undefined;
@@ -110,6 +123,7 @@ async function runExporter(flags: ExporterFlags): Promise<number> {
       webConfigFile: flags['web.config.file'],
       logger,
       demo: demo !== undefined,
+      shard,
       configFile,
     });
   } catch (error) {
@@ -118,7 +132,7 @@ async function runExporter(flags: ExporterFlags): Promise<number> {
     return 1;
   }
   logger.info(
-    { version: VERSION, listen_address: exporter.address, telemetry_path: telemetryPath, config: describeConfig(config) },
+    { version: VERSION, listen_address: exporter.address, telemetry_path: telemetryPath, shard: `${shard.index}/${shard.count}`, config: describeConfig(config) },
     'sf-upload-exporter started',
   );
   // SIGHUP reloads --config.file, as for Prometheus; without the handler it would end the process.

@@ -2,6 +2,7 @@ import type { ClusterConfig, Config } from './config/types.js';
 import { ConfigReloader, type ReloadResult } from './config/reloader.js';
 import type { Logger } from './log.js';
 import { Poller } from './poller/poller.js';
+import type { Shard } from './poller/shard.js';
 import { createRegistry } from './metrics/registry.js';
 import { createApp } from './web/app.js';
 import { listen, type ListenAddress, type RunningServer } from './web/listen.js';
@@ -20,6 +21,8 @@ export interface ExporterOptions {
   readonly logger: Logger;
   /** Shown on the landing page. */
   readonly demo?: boolean;
+  /** `--shard.index`/`--shard.count`; default: this process polls every path. */
+  readonly shard?: Shard;
   /** `--config.file` the configuration came from; without it (demo mode) there is nothing to reload. */
   readonly configFile?: string;
   /** For tests: per-cluster client options laid over the ones built from the configuration (e.g. a DNS stub). */
@@ -50,6 +53,7 @@ export async function startExporter(options: ExporterOptions): Promise<Exporter>
     poll: config.poll,
     clusters: config.clusters,
     logger,
+    shard: options.shard,
     createClient: (cluster, poll) =>
       createClusterClient(
         cluster,

@@ -2,6 +2,7 @@ import cron, { type ScheduledTask } from 'node-cron';
 import type { ClusterConfig, PollConfig } from '../config/types.js';
 import type { Logger } from '../log.js';
 import { runCycle, type ClusterTarget, type SessionLister } from './cycle.js';
+import { ALL_PATHS, shardTargets, type Shard } from './shard.js';
 import { isHeld, nextSnapshot, pathKey, type Snapshot } from './snapshot.js';
 
 export interface PollerOptions {
@@ -13,6 +14,8 @@ export interface PollerOptions {
   readonly now?: () => number;
   /** Longest `Retry-After` honoured, ms (default `DEFAULT_MAX_BACKOFF_MS`, 10 minutes). */
   readonly maxBackoffMs?: number;
+  /** `--shard.index`/`--shard.count`: poll only the paths this shard owns (default: all). */
+  readonly shard?: Shard;
 }
 
 /** A configuration staged by `reconfigure`, with its clients already built. */
@@ -158,7 +161,8 @@ export class Poller {
     const started = performance.now();
     const before = new Map(this.snapshot?.paths.map((p) => [pathKey(p.cluster, p.contentPath), p]));
     const startedMs = this.now();
-    const outcomes = await runCycle(this.targets, {
+    // Sharding applies where the paths are chosen, so reloaded paths are shared out too.
+    const outcomes = await runCycle(shardTargets(this.targets, this.options.shard ?? ALL_PATHS), {
       concurrency: this.poll.concurrency,
       signal: this.abort.signal,
       logger: this.options.logger,
