@@ -27,6 +27,8 @@ export interface TokenServer {
   readonly publicKeyPem: string;
   /** Token requests answered (successful or not). */
   tokenRequests(): number;
+  /** Every access token issued so far (for secrets scans). */
+  issued(): string[];
   /** Every request path seen, e.g. for "no instance discovery against Microsoft". */
   paths(): string[];
   /** From now on answer token requests with 401 invalid_client (true) or normally (false). */
@@ -55,6 +57,7 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
   let wrong = false;
   let tokenRequests = 0;
   const paths: string[] = [];
+  const issued: string[] = [];
   let base = '';
 
   const handler = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -104,6 +107,7 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
         .setIssuedAt()
         .setExpirationTime(`${expiresIn}s`)
         .sign(wrong ? wrongKeys.privateKey : keys.privateKey);
+      issued.push(accessToken);
       return json(res, 200, { token_type: 'Bearer', expires_in: expiresIn, ext_expires_in: expiresIn, access_token: accessToken });
     }
     json(res, 404, { error: 'not_found' });
@@ -123,6 +127,7 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
     publicKeyPem: await exportSPKI(keys.publicKey),
     tokenRequests: () => tokenRequests,
     paths: () => [...paths],
+    issued: () => [...issued],
     failing: (f) => {
       fail = f;
     },
