@@ -6,6 +6,8 @@ import { parseListenAddress } from './web/listen.js';
 import { startExporter, type Exporter } from './exporter.js';
 import { startDemo, type Demo } from './demo.js';
 import { simulateCommand } from './simulator/cli.js';
+import { statusCommand } from './commands/status.js';
+import { pathsCommand } from './commands/paths.js';
 import { VERSION } from './version.js';
 import { parseShard, ShardError, type Shard } from './poller/shard.js';
 
@@ -33,6 +35,8 @@ export function buildProgram(): Command {
     .description('Prometheus exporter for Azure Service Fabric image-store upload sessions')
     .version(VERSION, '--version', 'print the version and exit')
     .helpOption('-h, --help', 'show this help')
+    // Subcommands (status) have flags of the same names; after a subcommand's name they are its own.
+    .enablePositionalOptions()
     .option('--config.file <path>', 'YAML configuration file (see config/example.yaml)')
     .option('--config.check', 'validate the configuration file and exit (0 valid, 1 invalid)')
     .option('--web.listen-address <address>', 'address to serve metrics on', ':18922')
@@ -48,6 +52,8 @@ export function buildProgram(): Command {
       process.exitCode = await runExporter(flags);
     });
   program.addCommand(simulateCommand());
+  program.addCommand(statusCommand());
+  program.addCommand(pathsCommand());
   return program;
 }
 

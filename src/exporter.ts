@@ -3,6 +3,8 @@ import { ConfigReloader, type ReloadResult } from './config/reloader.js';
 import type { Logger } from './log.js';
 import { Poller } from './poller/poller.js';
 import type { Shard } from './poller/shard.js';
+import { PathFiles } from './poller/pathfiles.js';
+import { buildStatusView, DEFAULT_STALLED_AFTER_MS } from './status/view.js';
 import { createRegistry } from './metrics/registry.js';
 import { createApp } from './web/app.js';
 import { listen, type ListenAddress, type RunningServer } from './web/listen.js';
@@ -49,11 +51,13 @@ export async function startExporter(options: ExporterOptions): Promise<Exporter>
   if (security) options.logger.info({ web_config: security.describe() }, 'web configuration loaded');
   const { config, logger } = options;
   const startedMs = Date.now();
+  const pathFiles = new PathFiles({ logger });
   const poller = new Poller({
     poll: config.poll,
     clusters: config.clusters,
     logger,
     shard: options.shard,
+    resolveTargets: (targets) => pathFiles.resolveTargets(targets),
     createClient: (cluster, poll) =>
       createClusterClient(
         cluster,
@@ -83,6 +87,7 @@ export async function startExporter(options: ExporterOptions): Promise<Exporter>
     reload: () => reloader?.state() ?? { lastSuccessful: true, lastSuccessMs: startedMs },
     build: { version: VERSION, revision: REVISION, nodejsVersion: process.version },
     disableExporterMetrics: options.disableExporterMetrics,
+    pathFiles: { watched: () => pathFiles.watched(), fileErrors: () => pathFiles.fileErrors() },
   });
   const app = createApp({
     registry,
@@ -95,6 +100,14 @@ export async function startExporter(options: ExporterOptions): Promise<Exporter>
       demo: options.demo ?? false,
     }),
     reload,
+    status: () =>
+      buildStatusView({
+        snapshot: poller.current(),
+        nowMs: Date.now(),
+        stalledAfterMs: (reloader?.current() ?? config).status?.stalledAfterMs ?? DEFAULT_STALLED_AFTER_MS,
+        maxStalenessMs: poller.pollConfig().maxStalenessMs,
+        sourceOf: (cluster, path) => pathFiles.sourceOf(cluster, path),
+      }),
     logger,
   });
   let server: RunningServer;

@@ -14,12 +14,14 @@ export function describeConfig(config: Config): Record<string, unknown> {
       max_staleness: formatDuration(config.poll.maxStalenessMs),
       max_response_size: formatSize(config.poll.maxResponseBytes),
     },
+    ...(config.status === undefined ? {} : { status: { stalled_after: formatDuration(config.status.stalledAfterMs) } }),
     // Listed key by key rather than spread, so that a secret added to ClusterConfig later is not
     // printed until someone decides how to show it.
     clusters: config.clusters.map((cluster) => ({
       name: cluster.name,
       endpoint: cluster.endpoint,
       content_paths: [...cluster.contentPaths],
+      ...(cluster.contentPathFiles === undefined ? {} : { content_path_files: [...cluster.contentPathFiles] }),
       ...(cluster.tls === undefined ? {} : { tls: describeTls(cluster.tls) }),
       ...(cluster.auth === undefined ? {} : { auth: describeAuth(cluster.auth) }),
     })),

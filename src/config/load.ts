@@ -1,6 +1,6 @@
 /** Turns YAML text or a file into a validated `Config`, or a `ConfigError` listing every problem. */
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { LineCounter, parseDocument, visit, type YAMLError } from 'yaml';
 import type * as z from 'zod';
 import { ConfigError, formatPath } from './errors.js';
@@ -96,7 +96,7 @@ function parseYaml(text: string, source: string | undefined): unknown {
 function inDocumentOrder(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue[] {
   const sectionOf = (issue: z.core.$ZodIssue): number => {
     const first = issue.path[0];
-    return first === 'poll' ? 0 : first === 'clusters' ? 1 : 2;
+    return first === 'poll' ? 0 : first === 'status' ? 1 : first === 'clusters' ? 2 : 3;
   };
   const clusterOf = (issue: z.core.$ZodIssue): number => {
     const index = issue.path[1];
@@ -124,16 +124,25 @@ function toConfig(file: ConfigFile, baseDir: string): Config {
       maxStalenessMs: file.poll.max_staleness,
       maxResponseBytes: file.poll.max_response_size,
     }),
+    ...(file.status === undefined ? {} : { status: Object.freeze({ stalledAfterMs: file.status.stalled_after }) }),
     clusters: Object.freeze(
       file.clusters.map((cluster) =>
         Object.freeze({
           name: cluster.name,
           endpoint: cluster.endpoint,
-          contentPaths: Object.freeze([...cluster.content_paths]),
+          contentPaths: Object.freeze([...(cluster.content_paths ?? [])]),
+          ...(cluster.content_path_files === undefined || cluster.content_path_files.length === 0
+            ? {}
+            : { contentPathFiles: Object.freeze(cluster.content_path_files.map((pattern) => resolvePattern(pattern, baseDir))) }),
           ...(cluster.tls === undefined ? {} : { tls: toTlsConfig(cluster.tls, baseDir) }),
           ...(cluster.auth === undefined ? {} : { auth: toAuthConfig(cluster.auth, baseDir) }),
         }),
       ),
     ),
   });
+}
+
+/** A glob pattern relative to the configuration file's folder, as Prometheus resolves `file_sd` patterns. */
+function resolvePattern(pattern: string, baseDir: string): string {
+  return isAbsolute(pattern) ? pattern : join(baseDir, pattern);
 }

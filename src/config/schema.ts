@@ -17,6 +17,7 @@ export const DEFAULTS = {
   request_timeout: '10s',
   max_staleness: '90s',
   max_response_size: '4MiB',
+  stalled_after: '10m',
 } as const;
 
 /** Bounds of `poll.max_response_size`: below 1 KiB no real answer fits; above 1 GiB is no bound at all. */
@@ -105,7 +106,7 @@ const trimmedString = z
  * percent-encoded, so the request would reach another route; a lone surrogate cannot be encoded.
  */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-const contentPath = trimmedString.superRefine((text, ctx) => {
+export const contentPath = trimmedString.superRefine((text, ctx) => {
   if (text === '.' || text === '..') {
     ctx.addIssue({ code: 'custom', message: `${JSON.stringify(text)} is not a file or folder path in the image store` });
   } else if (LONE_SURROGATE.test(text)) {
@@ -261,14 +262,33 @@ export const clusterSchema = z.strictObject(
   {
     name: trimmedString,
     endpoint: endpointSchema,
-    content_paths: listOf(contentPath, 'content paths', 'at least one content path is required'),
+    // Either list may be empty or absent, not both: the cross-check is in configFileSchema.
+    content_paths: z
+      .array(contentPath, { error: (issue) => (issue.code === 'invalid_type' ? `expected a list of content paths, got ${describeInput(issue)}` : undefined) })
+      .optional(),
+    content_path_files: z
+      .array(trimmedString, { error: (issue) => (issue.code === 'invalid_type' ? `expected a list of file patterns, got ${describeInput(issue)}` : undefined) })
+      .optional(),
     tls: tlsSchema.optional(),
     auth: authSchema.optional(),
   },
   { error: expecting('a mapping') },
 );
 
-type Element = { name?: unknown; content_paths?: unknown } | null | undefined;
+type Element = { name?: unknown; content_paths?: unknown; content_path_files?: unknown } | null | undefined;
+
+/** Whether a list key is absent or an empty list (a mistyped value is reported by its own schema). */
+function absentOrEmpty(value: unknown): boolean {
+  return value === undefined || (Array.isArray(value) && value.length === 0);
+}
+
+/** `status:`, the status page's and the `status` command's settings. */
+const statusSchema = z.strictObject(
+  {
+    stalled_after: duration({ min: 1000 }).prefault(DEFAULTS.stalled_after),
+  },
+  { error: expecting('a mapping') },
+);
 
 function reportDuplicates(
   values: readonly unknown[],
@@ -293,6 +313,7 @@ function reportDuplicates(
 export const configFileSchema = z.strictObject(
   {
     poll: pollSchema.prefault({}),
+    status: statusSchema.optional(),
     clusters: listOf(clusterSchema, 'clusters', 'at least one cluster is required')
       .superRefine(
         (clusters, ctx) => {
@@ -301,6 +322,16 @@ export const configFileSchema = z.strictObject(
           const elements = clusters as unknown as Element[];
           reportDuplicates(elements.map((c) => c?.name), (i) => [i, 'name'], 'cluster name', ctx);
           elements.forEach((c, ci) => {
+            if (c !== null && typeof c === 'object' && absentOrEmpty(c.content_paths) && absentOrEmpty(c.content_path_files)) {
+              ctx.addIssue({
+                code: 'custom',
+                path: [ci, 'content_paths'],
+                message: 'at least one content path is required (in content_paths, or from content_path_files)',
+              });
+            }
+            if (Array.isArray(c?.content_path_files)) {
+              reportDuplicates(c.content_path_files as unknown[], (i) => [ci, 'content_path_files', i], 'file pattern', ctx);
+            }
             if (!Array.isArray(c?.content_paths)) return;
             reportDuplicates(c.content_paths as unknown[], (i) => [ci, 'content_paths', i], 'content path', ctx);
           });

@@ -12,8 +12,10 @@ export interface ClusterConfig {
   readonly name: string;
   /** `clusters[].endpoint`: the HTTP gateway base URL, e.g. `http://localhost:19080`. */
   readonly endpoint: string;
-  /** `clusters[].content_paths`: image-store relative paths, exactly as uploaders use them. */
+  /** `clusters[].content_paths`: image-store relative paths, exactly as uploaders use them (may be empty when `contentPathFiles` is set). */
   readonly contentPaths: readonly string[];
+  /** `clusters[].content_path_files`: glob patterns of path files, absolute (resolved against the config file's folder); absent when none. */
+  readonly contentPathFiles?: readonly string[];
   /** `clusters[].tls`: client certificate and server verification; absent means Node's defaults. */
   readonly tls?: ClusterTlsConfig;
   /** `clusters[].auth`: Entra ID client credentials; absent means no bearer token. */
@@ -34,8 +36,16 @@ export interface PollConfig {
   readonly maxResponseBytes: number;
 }
 
+/** `status:`: settings of the status page, `/api/v1/sessions` and the `status` command. */
+export interface StatusConfig {
+  /** `status.stalled_after`: a session with bytes missing and no chunk for this long is `stalled`. */
+  readonly stalledAfterMs: number;
+}
+
 /** The whole configuration file. */
 export interface Config {
   readonly poll: PollConfig;
+  /** `status:`; absent when the file has no `status:` section (then `DEFAULT_STALLED_AFTER_MS` applies). */
+  readonly status?: StatusConfig;
   readonly clusters: readonly ClusterConfig[];
 }

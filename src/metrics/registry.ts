@@ -6,6 +6,7 @@ import { pathFamilies } from './paths.js';
 import { exporterFamilies, type BuildInfo } from './exporter.js';
 import { backoffFamilies } from './backoff.js';
 import { reloadFamilies, type ReloadStatus } from './reload.js';
+import { pathFileFamilies, type PathFileStatus } from './pathfiles.js';
 
 // promtool rejects these three prom-client defaults: gauges whose names end in _total.
 const PROMTOOL_REJECTED_DEFAULTS = [
@@ -21,6 +22,8 @@ export interface MetricsOptions {
   readonly maxStalenessMs: number | (() => number);
   /** Configuration reload state; without it the reload families are left out. */
   readonly reload?: () => ReloadStatus;
+  /** Where the polled paths come from (path files); without it those families are left out. */
+  readonly pathFiles?: PathFileStatus;
   readonly build: BuildInfo;
   /** `--web.disable-exporter-metrics`: leave out the process_* and nodejs_* metrics. */
   readonly disableExporterMetrics?: boolean;
@@ -39,7 +42,8 @@ export function createRegistry(options: MetricsOptions): Registry {
     return { snapshot, nowMs, fresh };
   };
   const reload = options.reload ? reloadFamilies(options.reload) : [];
-  for (const spec of [...sessionFamilies, ...pathFamilies, ...backoffFamilies, ...exporterFamilies(options.build), ...reload]) {
+  const pathFiles = options.pathFiles ? pathFileFamilies(options.pathFiles) : [];
+  for (const spec of [...sessionFamilies, ...pathFamilies, ...backoffFamilies, ...exporterFamilies(options.build), ...reload, ...pathFiles]) {
     // prom-client accepts any object with name and get(); its Metric typings are narrower.
     registry.registerMetric(defineFamily(spec, view) as unknown as Parameters<Registry['registerMetric']>[0]);
   }

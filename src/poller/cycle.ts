@@ -15,6 +15,8 @@ export interface ClusterTarget {
   readonly cluster: string;
   readonly client: SessionLister;
   readonly contentPaths: readonly string[];
+  /** `content_path_files` patterns; `PathFiles.resolveTargets` adds their paths to `contentPaths`. */
+  readonly contentPathFiles?: readonly string[];
 }
 
 export interface CycleOptions {

@@ -16,6 +16,11 @@ export interface PollerOptions {
   readonly maxBackoffMs?: number;
   /** `--shard.index`/`--shard.count`: poll only the paths this shard owns (default: all). */
   readonly shard?: Shard;
+  /**
+   * Called at the start of every cycle with the configured targets; returns those to poll in this
+   * cycle (`PathFiles.resolveTargets` adds the paths of path files). Must not reject.
+   */
+  readonly resolveTargets?: (targets: readonly ClusterTarget[]) => Promise<readonly ClusterTarget[]>;
 }
 
 /** A configuration staged by `reconfigure`, with its clients already built. */
@@ -161,8 +166,9 @@ export class Poller {
     const started = performance.now();
     const before = new Map(this.snapshot?.paths.map((p) => [pathKey(p.cluster, p.contentPath), p]));
     const startedMs = this.now();
-    // Sharding applies where the paths are chosen, so reloaded paths are shared out too.
-    const outcomes = await runCycle(shardTargets(this.targets, this.options.shard ?? ALL_PATHS), {
+    const targets = this.options.resolveTargets ? await this.options.resolveTargets(this.targets) : this.targets;
+    // Sharding applies last, so paths from reloads and path files are shared out too.
+    const outcomes = await runCycle(shardTargets(targets, this.options.shard ?? ALL_PATHS), {
       concurrency: this.poll.concurrency,
       signal: this.abort.signal,
       logger: this.options.logger,
@@ -206,6 +212,7 @@ function buildTargets(
       cluster: cluster.name,
       client: createClient(cluster, poll),
       contentPaths: cluster.contentPaths,
+      contentPathFiles: cluster.contentPathFiles,
     });
   } catch (error) {
     void closeAll(targets);

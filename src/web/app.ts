@@ -3,6 +3,8 @@ import type { Registry } from 'prom-client';
 import type { Logger } from '../log.js';
 import type { ReloadResult } from '../config/reloader.js';
 import { renderLanding, type LandingInfo } from './landing.js';
+import { renderStatusPage } from './status-page.js';
+import type { StatusView } from '../status/view.js';
 
 export interface AppOptions {
   readonly registry: Registry;
@@ -14,6 +16,8 @@ export interface AppOptions {
   readonly landing: LandingInfo | (() => LandingInfo);
   /** Reloads the configuration for `POST /-/reload`; absent when there is none to reload (demo mode). */
   readonly reload?: (trigger: string) => ReloadResult;
+  /** The status view of the current snapshot: `/` becomes the live status page and `/api/v1/sessions` serves it as JSON. */
+  readonly status?: () => StatusView;
   readonly logger: Logger;
 }
 
@@ -54,8 +58,17 @@ export function createApp(options: AppOptions): Express {
   app.all('/-/reload', (_req, res) => {
     res.status(405).set('Allow', 'POST').type('text/plain').send('This endpoint requires a POST request.\n');
   });
+  const status = options.status;
+  if (status) {
+    app.get('/api/v1/sessions', (_req, res) => {
+      res.set('Cache-Control', 'no-store').json(status());
+    });
+  }
   app.get('/', (_req, res) => {
-    res.type('html').send(landing());
+    if (status) {
+      const info = typeof options.landing === 'function' ? options.landing() : options.landing;
+      res.set('Cache-Control', 'no-store').type('html').send(renderStatusPage(info, status()));
+    } else res.type('html').send(landing());
   });
   return app;
 }

@@ -75,6 +75,14 @@ const GOOD: Record<string, Config> = {
     ],
   },
   'good-minimal.yaml': { poll: DEFAULT_POLL, clusters: [DEV] },
+  'good-path-files.yaml': {
+    poll: DEFAULT_POLL,
+    status: { stalledAfterMs: 15 * 60_000 },
+    clusters: [
+      { ...DEV, contentPaths: [], contentPathFiles: [join(FIXTURES, 'paths.d/*.yaml'), '/etc/sf-upload-exporter/paths.d/*.json'] },
+      { ...DEV, name: 'both', contentPathFiles: [join(FIXTURES, 'pipelines.yaml')] },
+    ],
+  },
   'good-poll-partial.yaml': { poll: { ...DEFAULT_POLL, requestTimeoutMs: 1500 }, clusters: [DEV] },
   'good-full.yaml': {
     poll: { schedule: '*/5 * * * *', concurrency: 1024, requestTimeoutMs: 90_000, maxStalenessMs: 3_600_000, maxResponseBytes: 10_000_000 },
@@ -92,6 +100,12 @@ const GOOD: Record<string, Config> = {
 
 /** Every invalid-*.yaml fixture and the exact issues it must produce, in order. */
 const INVALID: Record<string, string[]> = {
+  'invalid-path-files.yaml': [
+    'status.stalled_after: expected a duration such as "10s", got number 10',
+    'clusters[0].content_paths: at least one content path is required (in content_paths, or from content_path_files)',
+    'clusters[1].content_path_files: expected a list of file patterns, got string "paths.d/*.yaml"',
+    'clusters[2].content_path_files[1]: duplicate file pattern "a.yaml" (also clusters[2].content_path_files[0])',
+  ],
   'invalid-tls.yaml': [
     'clusters[0].tls.server_thumbprints[0]: expected a SHA-1 thumbprint (40 hexadecimal digits), got "not-hex"',
     'clusters[0].tls.server_thumbprints[1]: expected a SHA-1 thumbprint (40 hexadecimal digits), got "3F2A"',
@@ -199,8 +213,8 @@ const INVALID: Record<string, string[]> = {
     'clusters[0].content_paths[3]: must not be empty',
     'clusters[0].content_paths[4]: must not start or end with whitespace, got " Padded"',
     'clusters[0].content_paths[2]: duplicate content path "MyAppPkg" (also clusters[0].content_paths[0])',
-    'clusters[1].content_paths: at least one content path is required',
-    'clusters[2].content_paths: at least one content path is required',
+    'clusters[1].content_paths: at least one content path is required (in content_paths, or from content_path_files)',
+    'clusters[2].content_paths: at least one content path is required (in content_paths, or from content_path_files)',
     'clusters[3].content_paths[1]: duplicate content path "SwaggerTest\\\\Common.dll" (also clusters[3].content_paths[0])',
   ],
   'invalid-many.yaml': [
@@ -208,7 +222,7 @@ const INVALID: Record<string, string[]> = {
     'poll.request_timeout: invalid duration "soon" (use e.g. 500ms, 10s, 2m)',
     'poll.schedul: unknown key',
     'clusters[0].endpoint: expected an absolute http:// or https:// URL, got "ftp://prod"',
-    'clusters[0].content_paths: at least one content path is required',
+    'clusters[0].content_paths: at least one content path is required (in content_paths, or from content_path_files)',
     'clusters[1].timeout: unknown key',
     'clusters[1].name: duplicate cluster name "prod" (also clusters[0].name)',
     'clusters[1].content_paths[1]: duplicate content path "a" (also clusters[1].content_paths[0])',

@@ -1,0 +1,74 @@
+/** `sf-upload-exporter paths`: the path file for a package that a pipeline is about to upload. */
+import { randomBytes } from 'node:crypto';
+import { rename, unlink, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { Command, Option } from 'commander';
+import { parseDuration } from '../config/duration.js';
+import { formatPathFile } from '../config/pathfile.js';
+import { packageContentPaths, PackagePathsError, SEPARATORS, type Separator } from '../package/contentpaths.js';
+
+interface PathsFlags {
+  package: string;
+  storePath?: string;
+  separator: Separator;
+  expiresIn?: string;
+  outputFile?: string;
+}
+
+/** Builds the `paths` subcommand. */
+export function pathsCommand(): Command {
+  return new Command('paths')
+    .description('print the content paths that uploading an application package creates, in the path-file format (content_path_files)')
+    .requiredOption('--package <dir>', 'local application package folder (the one holding ApplicationManifest.xml)')
+    .option('--store-path <folder>', 'folder in the image store the package is uploaded to (default: the package folder name)')
+    .addOption(new Option('--separator <sep>', 'separator the uploader uses between folders').choices(SEPARATORS).default('\\'))
+    .option('--expires-in <duration>', 'drop the paths from polling this long from now (e.g. 2h): the entries get an expires time')
+    .option('--output-file <file>', 'write the file atomically (temporary file, then rename) instead of printing it')
+    .action(async (flags: PathsFlags) => {
+      process.exitCode = await runPaths(flags);
+    });
+}
+
+async function runPaths(flags: PathsFlags): Promise<number> {
+  let expiresMs: number | undefined;
+  if (flags.expiresIn !== undefined) {
+    try {
+      expiresMs = Date.now() + parseDuration(flags.expiresIn);
+    } catch (error) {
+      process.stderr.write(`error: --expires-in: ${(error as Error).message}\n`);
+      return 1;
+    }
+  }
+  let paths: string[];
+  try {
+    paths = await packageContentPaths({ packageDir: flags.package, storePath: flags.storePath, separator: flags.separator });
+  } catch (error) {
+    if (error instanceof PackagePathsError) {
+      process.stderr.write(`error: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+  const text = formatPathFile(
+    paths.map((path) => (expiresMs === undefined ? { path } : { path, expiresMs })),
+    `Content paths of an upload of ${basename(resolve(flags.package))}; written by sf-upload-exporter paths.`,
+  );
+  if (flags.outputFile === undefined) {
+    process.stdout.write(text);
+    return 0;
+  }
+  // The exporter may read the file at any moment: it must see the old list or the new one, never half.
+  const target = resolve(flags.outputFile);
+  // A dot file in the same folder: the exporter's globs skip dot files, and rename stays atomic.
+  const temporary = join(dirname(target), `.${basename(target)}.${randomBytes(4).toString('hex')}.tmp`);
+  try {
+    await writeFile(temporary, text);
+    await rename(temporary, target);
+  } catch (error) {
+    await unlink(temporary).catch(() => undefined);
+    process.stderr.write(`error: cannot write ${target}: ${(error as Error).message}\n`);
+    return 1;
+  }
+  process.stderr.write(`wrote ${paths.length} content paths to ${target}\n`);
+  return 0;
+}

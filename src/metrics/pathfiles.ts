@@ -1,0 +1,28 @@
+import type { PathFileErrorCount, WatchedCount } from '../poller/pathfiles.js';
+import type { FamilySpec } from './family.js';
+
+/** What the path-file reader reports, read at scrape time. */
+export interface PathFileStatus {
+  /** Content paths polled per cluster and source, as of the last cycle. */
+  readonly watched: () => readonly WatchedCount[];
+  /** Malformed versions seen per cluster and path file. */
+  readonly fileErrors: () => readonly PathFileErrorCount[];
+}
+
+/** Families about where the polled paths come from: the configuration or path files. */
+export function pathFileFamilies(status: PathFileStatus): FamilySpec[] {
+  return [
+    {
+      name: 'servicefabric_imagestore_watched_paths',
+      help: 'Content paths polled for the cluster, by source: config (content_paths) or file (content_path_files); a path in both counts as config. As of the last poll cycle.',
+      type: 'gauge',
+      collect: () => status.watched().map((w) => ({ labels: { sf_cluster: w.cluster, source: w.source }, value: w.count })),
+    },
+    {
+      name: 'servicefabric_exporter_path_file_errors_total',
+      help: 'Malformed or unreadable versions of a path file seen (each counted once per change); the last good content stays in force. Present while the file matches the cluster\'s content_path_files.',
+      type: 'counter',
+      collect: () => status.fileErrors().map((e) => ({ labels: { sf_cluster: e.cluster, file: e.file }, value: e.count })),
+    },
+  ];
+}

@@ -1,0 +1,124 @@
+/**
+ * The status page served at `/`: server-rendered HTML from the status view model, so it works
+ * without JavaScript (a `<noscript>` refresh reloads it); a small inline script re-fetches the page
+ * and swaps in its `#status` element, which refreshes it without a full reload. Everything that
+ * comes from a cluster, the configuration or a path file is escaped: paths can contain any character.
+ */
+import type { PathView, SessionView, StatusView } from '../status/view.js';
+import { formatAge, formatBytes, formatPercent, formatThroughput, shortId } from '../status/format.js';
+import { escapeHtml, type LandingInfo } from './landing.js';
+
+/** Seconds between refreshes (script) and between reloads (no script). */
+export const STATUS_REFRESH_SECONDS = 5;
+const NOSCRIPT_REFRESH_SECONDS = 15;
+
+const COLUMNS = ['File', 'Session', 'Size', 'Remaining', 'Progress', 'Throughput', 'Last chunk', 'State'];
+
+function sessionRow(s: SessionView): string {
+  const percent = Math.floor(s.progress * 1000) / 10;
+  return `<tr class="session" data-state="${s.state}" data-session-id="${escapeHtml(s.session_id)}">
+<td class="file"><code>${escapeHtml(s.store_relative_path)}</code></td>
+<td><code title="${escapeHtml(s.session_id)}">${escapeHtml(shortId(s.session_id))}</code></td>
+<td class="num">${formatBytes(s.size_bytes)}</td>
+<td class="num">${formatBytes(s.remaining_bytes)}</td>
+<td><div class="bar ${s.state}" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow="${percent}"><span style="width:${percent}%"></span></div> <span class="pct">${formatPercent(s.progress)}</span></td>
+<td class="num">${formatThroughput(s.throughput_bytes_per_second)}</td>
+<td class="num" title="${escapeHtml(s.modified_at)}">${formatAge(s.age_seconds)} ago</td>
+<td><span class="state ${s.state}">${s.state}</span></td>
+</tr>`;
+}
+
+function pollResult(path: PathView, generatedMs: number): string {
+  const ago = formatAge((generatedMs - Date.parse(path.poll.at)) / 1000);
+  if (path.poll.success) {
+    const n = path.sessions.length;
+    return `<span class="poll ok">polled ${ago} ago: ${n === 0 ? 'no upload session' : n === 1 ? '1 session' : `${n} sessions`}</span>`;
+  }
+  const e = path.poll.error;
+  const what = [e?.code, e?.status === null || e?.status === undefined ? undefined : `HTTP ${e.status}`].filter((x) => x !== undefined && x !== null).join(', ');
+  return `<span class="poll failed">poll failed ${ago} ago (${escapeHtml(e?.reason ?? 'unknown')}${what ? `: ${escapeHtml(what)}` : ''})</span>
+<div class="error">${escapeHtml(e?.message ?? '')}</div>`;
+}
+
+function pathRows(path: PathView, generatedMs: number): string {
+  const source = path.source === null ? '' : ` <span class="source" title="where this path comes from">${path.source === 'file' ? 'path file' : 'config'}</span>`;
+  const header = `<tr class="path" data-success="${path.poll.success}"><th colspan="${COLUMNS.length}"><code>${escapeHtml(path.content_path)}</code>${source} ${pollResult(path, generatedMs)}</th></tr>`;
+  return [header, ...path.sessions.map(sessionRow)].join('\n');
+}
+
+/** The `#status` element: summary and one table per cluster. */
+export function renderStatusSection(view: StatusView): string {
+  if (view.last_cycle_at === null) {
+    return `<main id="status" data-refresh-seconds="${STATUS_REFRESH_SECONDS}"><p class="summary">Waiting for the first poll cycle&hellip;</p></main>`;
+  }
+  const generatedMs = Date.parse(view.generated_at);
+  const s = view.summary;
+  const stale = view.fresh
+    ? ''
+    : `<p class="stale">The last poll cycle completed ${formatAge((generatedMs - Date.parse(view.last_cycle_at)) / 1000)} ago, longer than poll.max_staleness: polling may be stuck, and what follows may be outdated.</p>`;
+  const clusters = view.clusters
+    .map(
+      (c) => `<section class="cluster"><h2>${escapeHtml(c.name)}</h2>
+<table><thead><tr>${COLUMNS.map((h) => `<th>${h}</th>`).join('')}</tr></thead>
+<tbody>
+${c.paths.map((p) => pathRows(p, generatedMs)).join('\n')}
+</tbody></table></section>`,
+    )
+    .join('\n');
+  return `<main id="status" data-refresh-seconds="${STATUS_REFRESH_SECONDS}">
+<p class="summary">${s.sessions} upload session${s.sessions === 1 ? '' : 's'}: <span class="state uploading">${s.uploading} uploading</span> <span class="state stalled">${s.stalled} stalled</span> <span class="state complete">${s.complete} complete</span> &middot; ${s.paths - s.failed_paths} of ${s.paths} paths polled OK &middot; stalled after ${formatAge(view.stalled_after_seconds)} without a chunk &middot; updated <time datetime="${view.generated_at}">${view.generated_at.replace('T', ' ').replace(/\.\d+Z$/, 'Z')}</time></p>
+${stale}${clusters}
+</main>`;
+}
+
+const STYLE = `body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#1b1f24}
+h1{margin:0 0 .2em}h2{margin:1.2em 0 .3em;font-size:1.2em}
+table{border-collapse:collapse;width:100%}th,td{padding:.25em .6em;text-align:left;border-bottom:1px solid #e3e6ea;vertical-align:middle}
+thead th{background:#f3f5f7;font-weight:600}tr.path th{background:#fafbfc;font-weight:normal;padding-top:.6em}
+td.num{text-align:right;white-space:nowrap}td.file code{word-break:break-all}
+.bar{display:inline-block;width:9em;height:.8em;background:#e3e6ea;border-radius:.4em;overflow:hidden;vertical-align:middle}
+.bar span{display:block;height:100%;background:#2f6fdf}.bar.stalled span{background:#d9822b}.bar.complete span{background:#2da44e}
+.state{font-weight:600;white-space:nowrap}.state.uploading{color:#2f6fdf}.state.stalled{color:#c2410c}.state.complete{color:#2da44e}
+.poll{margin-left:.8em;color:#57606a}.poll.failed{color:#cf222e;font-weight:600}.error{color:#cf222e;font-family:monospace;white-space:pre-wrap;word-break:break-all}
+.source{font-size:.8em;background:#eef1f4;border-radius:.6em;padding:0 .5em;margin-left:.4em;color:#57606a}
+.stale{background:#fff4e5;border:1px solid #d9822b;padding:.5em}.summary .state{margin-right:.6em}
+#status[data-refresh-error]::before{content:"refresh failed: " attr(data-refresh-error);color:#cf222e}`;
+
+// Swaps in the #status element of a freshly fetched copy of this page. Parsed markup from
+// DOMParser never runs scripts, and it is the same escaped HTML the server renders.
+const SCRIPT = `(() => {
+  const current = () => document.getElementById('status');
+  const seconds = Number(current().dataset.refreshSeconds) || 5;
+  async function refresh() {
+    try {
+      const res = await fetch(location.pathname, { headers: { Accept: 'text/html' }, cache: 'no-store' });
+      if (!res.ok) throw new Error('HTTP ' + res.status);
+      const next = new DOMParser().parseFromString(await res.text(), 'text/html').getElementById('status');
+      if (next) current().replaceWith(document.adoptNode(next));
+    } catch (error) {
+      current().dataset.refreshError = String(error && error.message || error);
+    }
+    setTimeout(refresh, seconds * 1000);
+  }
+  setTimeout(refresh, seconds * 1000);
+})();`;
+
+/** Renders the whole page: the exporter's links, then the live status. */
+export function renderStatusPage(info: LandingInfo, view: StatusView): string {
+  const telemetry = escapeHtml(info.telemetryPath);
+  return `<!DOCTYPE html>
+<html lang="en">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>sf-upload-exporter: upload sessions</title>
+<noscript><meta http-equiv="refresh" content="${NOSCRIPT_REFRESH_SECONDS}"></noscript>
+<style>${STYLE}</style></head>
+<body>
+<h1>sf-upload-exporter</h1>
+<p>Azure Service Fabric image-store upload sessions, version ${escapeHtml(info.version)}.${info.demo ? ' <strong>Demo mode: polling the built-in simulated cluster.</strong>' : ''}
+<a href="${telemetry}">Metrics</a> &middot; <a href="/api/v1/sessions">JSON</a> &middot; <a href="/-/healthy">Health</a> &middot; <a href="/-/ready">Readiness</a></p>
+${renderStatusSection(view)}
+<script>${SCRIPT}</script>
+</body>
+</html>
+`;
+}

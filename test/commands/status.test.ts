@@ -1,0 +1,112 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { mkdirSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startSimulator, type Simulator } from '../../src/simulator/index.js';
+import type { StatusView } from '../../src/status/view.js';
+import { closedPort } from '../helpers/http-server.js';
+import { uploadChunk } from '../helpers/upload.js';
+import { runCli } from '../helpers/run-cli.js';
+
+const sims: Simulator[] = [];
+const dirs: string[] = [];
+afterEach(async () => {
+  await Promise.all(sims.splice(0).map((s) => s.close()));
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+async function simulator(): Promise<Simulator> {
+  const sim = await startSimulator();
+  sims.push(sim);
+  return sim;
+}
+
+/** Writes a configuration (and any extra files) into a fresh folder; returns the config's path. */
+function config(yaml: string, files: Record<string, string> = {}): string {
+  const dir = mkdtempSync(join(tmpdir(), 'sfue-status-'));
+  dirs.push(dir);
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  writeFileSync(join(dir, 'config.yaml'), yaml);
+  return join(dir, 'config.yaml');
+}
+
+const ID = '0f0e0d0c-0b0a-4908-8706-050403020100';
+const NO_TTY_ENV = { ...process.env, NO_COLOR: undefined, FORCE_COLOR: undefined };
+// eslint-disable-next-line no-control-regex
+const ANSI = /\x1b\[/;
+
+describe('status command', () => {
+  it('prints a progress bar per session, exits 0, and uses no colour when piped', async () => {
+    const sim = await simulator();
+    expect(await uploadChunk(sim.url, 'Store\\App\\big.zip', ID, { start: 0, end: 499, fileSize: 1000 })).toBe(200);
+    const file = config(`clusters:\n  - name: prod\n    endpoint: ${sim.url}\n    content_paths: ['Store\\App\\big.zip', 'Store\\App\\idle.zip']\n`);
+    const { status, stdout, stderr } = await runCli(['status', '--config.file', file], { env: NO_TTY_ENV });
+    expect(stderr).toBe('');
+    expect(status).toBe(0);
+    expect(stdout).toContain('1 upload session: 1 uploading, 0 stalled, 0 complete');
+    expect(stdout).toContain('Store\\App\\big.zip');
+    expect(stdout).toContain('0f0e0d0c');
+    expect(stdout).toMatch(/█{10}░{10}\s+50%/);
+    expect(stdout).toContain('(1 path without an upload session)');
+    expect(stdout).not.toMatch(ANSI);
+  });
+
+  it('colours states with FORCE_COLOR and never with NO_COLOR', async () => {
+    const sim = await simulator();
+    await uploadChunk(sim.url, 'a', ID, { start: 0, end: 9, fileSize: 100 });
+    const file = config(`clusters:\n  - name: prod\n    endpoint: ${sim.url}\n    content_paths: [a]\n`);
+    expect((await runCli(['status', '--config.file', file], { env: { ...NO_TTY_ENV, FORCE_COLOR: '1' } })).stdout).toMatch(ANSI);
+    expect((await runCli(['status', '--config.file', file], { env: { ...NO_TTY_ENV, FORCE_COLOR: '1', NO_COLOR: '1' } })).stdout).not.toMatch(ANSI);
+  });
+
+  it('exits 2 when a session is stalled, with the same JSON as /api/v1/sessions', async () => {
+    const sim = await simulator();
+    await uploadChunk(sim.url, 'Store\\App\\big.zip', ID, { start: 0, end: 99, fileSize: 1000 });
+    // Nothing arrives for longer than status.stalled_after.
+    await new Promise((r) => setTimeout(r, 1500));
+    const file = config(`status:\n  stalled_after: 1s\nclusters:\n  - name: prod\n    endpoint: ${sim.url}\n    content_paths: ['Store\\App\\big.zip']\n`);
+    const { status, stdout } = await runCli(['status', '--config.file', file, '--output', 'json']);
+    expect(status).toBe(2);
+    const view = JSON.parse(stdout) as StatusView;
+    expect(view.stalled_after_seconds).toBe(1);
+    expect(view.summary).toMatchObject({ sessions: 1, stalled: 1 });
+    expect(view.clusters[0]!.paths[0]!.sessions[0]).toMatchObject({ session_id: ID, size_bytes: 1000, remaining_bytes: 900, state: 'stalled' });
+  });
+
+  it('exits 3 when a path cannot be polled, and shows the FabricError code and message', async () => {
+    const sim = await simulator();
+    sim.faults.add({ kind: 'status', path: 'busy', status: 503, code: 'FABRIC_E_SERVICE_TOO_BUSY', message: 'busy <now>' });
+    const file = config(`clusters:\n  - name: prod\n    endpoint: ${sim.url}\n    content_paths: [busy, fine]\n`);
+    const table = await runCli(['status', '--config.file', file], { env: NO_TTY_ENV });
+    expect(table.status).toBe(3);
+    expect(table.stdout).toContain('poll failed (fabric_error, FABRIC_E_SERVICE_TOO_BUSY, HTTP 503)');
+    const json = JSON.parse((await runCli(['status', '--config.file', file, '--output', 'json'])).stdout) as StatusView;
+    expect(json.clusters[0]!.paths[0]!.poll.error).toMatchObject({ reason: 'fabric_error', status: 503, code: 'FABRIC_E_SERVICE_TOO_BUSY' });
+    const down = config(`clusters:\n  - name: down\n    endpoint: http://127.0.0.1:${await closedPort()}\n    content_paths: [x]\n`);
+    expect((await runCli(['status', '--config.file', down])).status).toBe(3);
+  });
+
+  it('polls paths from content_path_files and says where each path comes from', async () => {
+    const sim = await simulator();
+    await uploadChunk(sim.url, 'Store\\Pipeline\\new.zip', ID, { start: 0, end: 9, fileSize: 20 });
+    // A relative pattern is relative to the configuration file's folder.
+    const file = config(`clusters:\n  - name: prod\n    endpoint: ${sim.url}\n    content_path_files: ['paths.d/*.yaml']\n`);
+    const dir = join(file, '..', 'paths.d');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'release.yaml'), "- 'Store\\Pipeline\\new.zip'\n");
+    const { status, stdout } = await runCli(['status', '--config.file', file, '--output', 'json']);
+    expect(status).toBe(0);
+    const path = (JSON.parse(stdout) as StatusView).clusters[0]!.paths[0]!;
+    expect(path).toMatchObject({ content_path: 'Store\\Pipeline\\new.zip', source: 'file' });
+    expect(path.sessions).toHaveLength(1);
+  });
+
+  it('works against the demo, and refuses to run without a configuration or with both', async () => {
+    const demo = await runCli(['status', '--demo', '--output', 'json']);
+    expect(demo.status).toBe(0);
+    expect((JSON.parse(demo.stdout) as StatusView).summary.sessions).toBeGreaterThan(0);
+    const neither = await runCli(['status']);
+    expect(neither.status).toBe(1);
+    expect(neither.stderr).toContain('--config.file');
+  });
+});

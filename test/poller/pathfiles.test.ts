@@ -1,0 +1,140 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { createLogger } from '../../src/log.js';
+import { mergePaths, PathFiles } from '../../src/poller/pathfiles.js';
+import type { ClusterTarget, SessionLister } from '../../src/poller/cycle.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'sfue-pathfiles-'));
+  dirs.push(dir);
+  return dir;
+}
+
+/** Writes a file the way a pipeline should: a temporary file, then a rename. */
+function writeAtomically(file: string, text: string): void {
+  writeFileSync(`${file}.tmp`, text);
+  renameSync(`${file}.tmp`, file);
+}
+
+const client: SessionLister = { getUploadSessions: async () => [], close: async () => undefined };
+
+function target(cluster: string, contentPaths: string[], patterns: string[]): ClusterTarget {
+  return { cluster, client, contentPaths, contentPathFiles: patterns };
+}
+
+function setup(now = { ms: Date.UTC(2030, 0, 1) }) {
+  const lines: Array<{ level: string; msg: string; file?: string }> = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(JSON.parse(chunk.toString()) as { level: string; msg: string });
+      done();
+    },
+  });
+  const logger = createLogger({ level: 'info', destination });
+  const files = new PathFiles({ logger, now: () => now.ms });
+  return { files, lines, now };
+}
+
+async function pathsOf(files: PathFiles, t: ClusterTarget): Promise<readonly string[]> {
+  const [resolved] = await files.resolveTargets([t]);
+  return resolved!.contentPaths;
+}
+
+describe('mergePaths', () => {
+  it('puts configured paths first, drops duplicates, and counts a path in both as config', () => {
+    expect(mergePaths(['a', 'b'], ['b', 'c', 'c', 'd'])).toEqual([
+      { path: 'a', source: 'config' },
+      { path: 'b', source: 'config' },
+      { path: 'c', source: 'file' },
+      { path: 'd', source: 'file' },
+    ]);
+  });
+});
+
+describe('path files', () => {
+  it('follows a file as it appears, changes, turns malformed, expires and is removed', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'release-42.yaml');
+    const { files, lines, now } = setup();
+    const t = target('prod', ['Configured\\a.dll'], [join(dir, '*.yaml')]);
+
+    // No file yet: only the configured path.
+    expect(await pathsOf(files, t)).toEqual(['Configured\\a.dll']);
+
+    // Appears.
+    writeAtomically(file, "- 'Store\\App\\one.zip'\n- 'Configured\\a.dll'\n");
+    expect(await pathsOf(files, t)).toEqual(['Configured\\a.dll', 'Store\\App\\one.zip']);
+    expect(files.watched()).toEqual([
+      { cluster: 'prod', source: 'config', count: 1 },
+      { cluster: 'prod', source: 'file', count: 1 },
+    ]);
+    expect(files.sourceOf('prod', 'Store\\App\\one.zip')).toBe('file');
+    expect(files.sourceOf('prod', 'Configured\\a.dll')).toBe('config');
+
+    // Changes (one path expires an hour from "now").
+    const inAnHour = new Date(now.ms + 3_600_000).toISOString();
+    writeAtomically(file, `- 'Store\\App\\two.zip'\n- path: 'Store\\App\\three.zip'\n  expires: '${inAnHour}'\n`);
+    expect(await pathsOf(files, t)).toEqual(['Configured\\a.dll', 'Store\\App\\two.zip', 'Store\\App\\three.zip']);
+
+    // Turns malformed: the last good content stays, the error is logged and counted once per change.
+    writeAtomically(file, '- [unterminated\n');
+    expect(await pathsOf(files, t)).toEqual(['Configured\\a.dll', 'Store\\App\\two.zip', 'Store\\App\\three.zip']);
+    expect(await pathsOf(files, t)).toEqual(['Configured\\a.dll', 'Store\\App\\two.zip', 'Store\\App\\three.zip']);
+    expect(files.fileErrors()).toEqual([{ cluster: 'prod', file, count: 1 }]);
+    const malformed = lines.filter((l) => l.msg.startsWith('path file malformed'));
+    expect(malformed).toHaveLength(1);
+    expect(malformed[0]).toMatchObject({ level: 'warn', file });
+    expect(malformed[0]!.msg).toContain('last good content (2 paths) stays in force');
+    writeAtomically(file, '{not: a list}\n');
+    await pathsOf(files, t);
+    expect(files.fileErrors()).toEqual([{ cluster: 'prod', file, count: 2 }]);
+
+    // Fixed again, then the expiry passes without the file changing.
+    writeAtomically(file, `- 'Store\\App\\two.zip'\n- path: 'Store\\App\\three.zip'\n  expires: '${inAnHour}'\n`);
+    expect(await pathsOf(files, t)).toEqual(['Configured\\a.dll', 'Store\\App\\two.zip', 'Store\\App\\three.zip']);
+    now.ms += 3_600_000;
+    expect(await pathsOf(files, t)).toEqual(['Configured\\a.dll', 'Store\\App\\two.zip']);
+
+    // Removed: its paths go, and so does its error series.
+    rmSync(file);
+    expect(await pathsOf(files, t)).toEqual(['Configured\\a.dll']);
+    expect(files.fileErrors()).toEqual([]);
+    expect(lines.some((l) => l.msg.startsWith('path file removed'))).toBe(true);
+  });
+
+  it('polls nothing from a file that was never valid, and reads JSON files and several files in name order', async () => {
+    const dir = tempDir();
+    const { files } = setup();
+    writeAtomically(join(dir, 'b.json'), '["from-b"]');
+    writeAtomically(join(dir, 'a.yaml'), '- from-a\n');
+    writeAtomically(join(dir, 'c.yaml'), '- 12\n');
+    const t = target('prod', [], [join(dir, '*.yaml'), join(dir, '*.json')]);
+    expect(await pathsOf(files, t)).toEqual(['from-a', 'from-b']);
+    expect(files.fileErrors()).toEqual([{ cluster: 'prod', file: join(dir, 'c.yaml'), count: 1 }]);
+  });
+
+  it('skips dot files, such as a temporary file being written', async () => {
+    const dir = tempDir();
+    const { files } = setup();
+    writeFileSync(join(dir, '.release.yaml.tmp.yaml'), '- half-writ');
+    writeAtomically(join(dir, 'release.yaml'), '- done\n');
+    expect(await pathsOf(files, target('prod', [], [join(dir, '*')]))).toEqual(['done']);
+  });
+
+  it('leaves a cluster without content_path_files as configured', async () => {
+    const { files } = setup();
+    expect(await pathsOf(files, target('dev', ['x', 'y'], []))).toEqual(['x', 'y']);
+    expect(files.watched()).toEqual([
+      { cluster: 'dev', source: 'config', count: 2 },
+      { cluster: 'dev', source: 'file', count: 0 },
+    ]);
+  });
+});

@@ -1,0 +1,121 @@
+/**
+ * The status page in a real browser: Debian's headless Chromium driven by playwright-core, against
+ * an exporter polling the simulator's demo traffic. Saves a screenshot to reports/status-page.png
+ * (and to docs/status-page.png, the README's, when UPDATE_DOCS_SCREENSHOT=1).
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type BrowserContext } from 'playwright-core';
+import { startExporter, type Exporter } from '../../src/exporter.js';
+import { startScenario, startSimulator, DEMO_CONTENT_PATHS, type Scenario, type Simulator } from '../../src/simulator/index.js';
+import type { Config } from '../../src/config/types.js';
+import type { StatusView } from '../../src/status/view.js';
+import { silentLogger } from '../../src/log.js';
+import { uploadChunk } from '../helpers/upload.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** A content path that is markup: it must be shown as text and never run. */
+const HOSTILE = 'Store\\<script>window.__injected=1</script>\\"quoted" & <b>bold</b>.zip';
+const HOSTILE_ID = '5c2b7e1a-0000-4000-8000-00000000cafe';
+/** A schedule that never fires during the test: cycles run at start-up and when the test ticks. */
+const MANUAL = '0 0 1 1 *';
+
+let sim: Simulator;
+let scenario: Scenario;
+let exporter: Exporter;
+const contexts: BrowserContext[] = [];
+const profiles: string[] = [];
+
+async function browser(options: { javaScriptEnabled?: boolean } = {}): Promise<BrowserContext> {
+  const profile = mkdtempSync(join(tmpdir(), 'sfue-chromium-'));
+  profiles.push(profile);
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    viewport: { width: 1400, height: 900 },
+    javaScriptEnabled: options.javaScriptEnabled ?? true,
+  });
+  contexts.push(context);
+  return context;
+}
+
+async function api(): Promise<StatusView> {
+  return (await (await fetch(`http://${exporter.address}/api/v1/sessions`)).json()) as StatusView;
+}
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} is missing: the browser test needs Debian's chromium package (apt-get install chromium; .ci/run installs it)`);
+  }
+  sim = await startSimulator({ sessionTimeoutMs: 90_000, cleanupIntervalMs: 15_000 });
+  scenario = startScenario(sim.url, 'demo', { logger: silentLogger });
+  expect(await uploadChunk(sim.url, HOSTILE, HOSTILE_ID, { start: 0, end: 2047, fileSize: 8192 })).toBe(200);
+  // Let the demo's first uploads land before the one cycle the page shows.
+  await new Promise((r) => setTimeout(r, 2500));
+  const config: Config = {
+    poll: { schedule: MANUAL, concurrency: 4, requestTimeoutMs: 3000, maxStalenessMs: 3_600_000, maxResponseBytes: 4 * 1024 * 1024 },
+    status: { stalledAfterMs: 30_000 },
+    clusters: [{ name: 'demo', endpoint: sim.url, contentPaths: [...DEMO_CONTENT_PATHS, HOSTILE] }],
+  };
+  exporter = await startExporter({ config, listen: { host: '127.0.0.1', port: 0 }, telemetryPath: '/metrics', disableExporterMetrics: true, logger: silentLogger, demo: true });
+  for (let i = 0; i < 50 && exporter.poller.current() === undefined; i++) await new Promise((r) => setTimeout(r, 100));
+});
+
+afterAll(async () => {
+  for (const context of contexts.splice(0)) await context.close();
+  for (const profile of profiles.splice(0)) rmSync(profile, { recursive: true, force: true });
+  await exporter?.close();
+  await scenario?.stop();
+  await sim?.close();
+});
+
+describe('status page in Chromium', () => {
+  it('shows one row per session of the last poll, with the hostile path as text', async () => {
+    const view = await api();
+    const ids = view.clusters.flatMap((c) => c.paths.flatMap((p) => p.sessions.map((s) => s.session_id)));
+    expect(ids.length).toBeGreaterThan(1);
+    const page = await (await browser()).newPage();
+    await page.goto(`http://${exporter.address}/`);
+    const rows = page.locator('tr.session');
+    expect(await rows.count()).toBe(ids.length);
+    expect((await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-session-id')))).sort()).toEqual([...ids].sort());
+    expect(await page.locator('tr.path').count()).toBe(view.summary.paths);
+    // The markup in the path is text on the page and never ran.
+    expect(await page.evaluate(() => (globalThis as unknown as { __injected?: number }).__injected)).toBeUndefined();
+    const hostileRow = page.locator(`tr[data-session-id="${HOSTILE_ID}"]`);
+    expect(await hostileRow.locator('td.file').innerText()).toBe(HOSTILE);
+    expect(await hostileRow.locator('td').nth(3).innerText()).toBe('6 KiB');
+    expect(await page.locator('b', { hasText: 'bold' }).count()).toBe(0);
+  });
+
+  it('refreshes itself without a full reload when a new poll finds a new session, and saves a screenshot', async () => {
+    const page = await (await browser()).newPage();
+    await page.goto(`http://${exporter.address}/`);
+    await page.evaluate(() => ((globalThis as unknown as { __sameDocument: boolean }).__sameDocument = true));
+    const newId = 'b7e4f0d2-0000-4000-8000-00000000beef';
+    expect(await uploadChunk(sim.url, HOSTILE, newId, { start: 0, end: 99, fileSize: 1000 })).toBe(200);
+    await exporter.poller.tick();
+    await page.waitForSelector(`tr[data-session-id="${newId}"]`, { timeout: 20_000 });
+    expect(await page.evaluate(() => (globalThis as unknown as { __sameDocument?: boolean }).__sameDocument)).toBe(true);
+    expect(await page.evaluate(() => (globalThis as unknown as { __injected?: number }).__injected)).toBeUndefined();
+    // After two polls the page has throughput too: the screenshot the README shows.
+    expect(await page.locator('tr.session td:nth-child(6)', { hasText: '/s' }).count()).toBeGreaterThan(0);
+    mkdirSync(join(ROOT, 'reports'), { recursive: true });
+    await page.screenshot({ path: join(ROOT, 'reports', 'status-page.png'), fullPage: true });
+    if (process.env.UPDATE_DOCS_SCREENSHOT === '1') await page.screenshot({ path: join(ROOT, 'docs', 'status-page.png'), fullPage: true });
+  });
+
+  it('works without JavaScript: the rows are in the served HTML, which reloads itself', async () => {
+    const page = await (await browser({ javaScriptEnabled: false })).newPage();
+    await page.goto(`http://${exporter.address}/`);
+    expect(await page.locator('tr.session').count()).toBe((await api()).summary.sessions);
+    expect(await page.locator('noscript').count()).toBe(1);
+    const html = await (await fetch(`http://${exporter.address}/`)).text();
+    expect(html).toMatch(/<noscript><meta http-equiv="refresh" content="\d+"><\/noscript>/);
+  });
+});
