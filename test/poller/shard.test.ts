@@ -7,14 +7,20 @@ const PATHS = ['prod-west', 'prod-east', 'test'].flatMap((cluster) =>
   Array.from({ length: 1000 }, (_, i) => ({ cluster, path: `App${i % 37}Pkg\\Code\\lib${i}.dll` })),
 );
 
+const ownersByCount = new Map<number, number[]>();
+
 /** The owning shard of every path, asking each of `count` shards; throws unless exactly one owns it. */
 function owners(count: number): number[] {
-  return PATHS.map(({ cluster, path }) => {
+  const known = ownersByCount.get(count);
+  if (known) return known;
+  const result = PATHS.map(({ cluster, path }) => {
     const owning = [];
     for (let index = 0; index < count; index += 1) if (ownsPath(cluster, path, { index, count })) owning.push(index);
     if (owning.length !== 1) throw new Error(`${cluster} ${path}: owned by shards [${owning.join(', ')}] of ${count}`);
     return owning[0] as number;
   });
+  ownersByCount.set(count, result);
+  return result;
 }
 
 describe('sharding paths between exporter processes', () => {
