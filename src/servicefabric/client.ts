@@ -179,7 +179,12 @@ export class ServiceFabricClient {
 
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(new DeadlineExceeded()), this.#timeoutMs);
-    const signal = external ? AbortSignal.any([external, deadline.signal]) : deadline.signal;
+    // The caller's signal is forwarded by hand rather than with AbortSignal.any: on Node 20 a signal
+    // composed with a long-lived one (the poller's, alive for the whole process) is never freed, a
+    // leak of every request (found by the soak test; Node 24 does not leak).
+    const forward = (): void => deadline.abort(external?.reason);
+    external?.addEventListener('abort', forward, { once: true });
+    const signal = deadline.signal;
     try {
       const response = await this.#ky.get(url, { signal, headers: options.headers });
       return await this.#handle(response, context);
@@ -200,6 +205,7 @@ export class ServiceFabricClient {
       throw classifyTransportError(error, context.prefix, { method: context.method, url: context.url });
     } finally {
       clearTimeout(timer);
+      external?.removeEventListener('abort', forward);
     }
   }
 
