@@ -186,7 +186,8 @@ export class ServiceFabricClient {
     external?.addEventListener('abort', forward, { once: true });
     const signal = deadline.signal;
     try {
-      const response = await this.#ky.get(url, { signal, headers: options.headers });
+      // Only when given: ky treats an explicit `headers: undefined` as "no headers", dropping the defaults.
+      const response = await this.#ky.get(url, options.headers ? { signal, headers: options.headers } : { signal });
       return await this.#handle(response, context);
     } catch (error) {
       // The caller's abort wins over everything: a shutdown is not a failed poll.
