@@ -33,6 +33,19 @@ describe('describeConfig', () => {
     expect(JSON.parse(JSON.stringify(summary))).toEqual(summary);
   });
 
+  it('shows tls: and auth: as file paths and names, never what they hold', () => {
+    const cluster = {
+      ...config.clusters[0]!,
+      tls: { pfxFile: '/s/client.pfx', passphraseEnv: 'SF_PFX_PASSPHRASE', serverThumbprints: ['AB'.repeat(20)], insecureSkipVerify: false },
+      auth: { type: 'entra_id' as const, clientId: 'app', clientSecretFile: '/s/entra.secret' },
+    };
+    const summary = describeConfig({ ...config, clusters: [cluster] }) as { clusters: Array<Record<string, unknown>> };
+    expect(summary.clusters[0]).toMatchObject({
+      tls: { pfx_file: '/s/client.pfx', passphrase_env: 'SF_PFX_PASSPHRASE', server_thumbprints: ['AB'.repeat(20)], insecure_skip_verify: false },
+      auth: { type: 'entra_id', client_id: 'app', client_secret_file: '/s/entra.secret' },
+    });
+  });
+
   it('prints only the keys it knows, not whatever a cluster object carries', () => {
     const cluster = { ...config.clusters[0]!, password: 'hunter2' };
     const summary = describeConfig({ ...config, clusters: [cluster] });
