@@ -1,16 +1,15 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { MAIN, startDaemon, type Daemon } from './helpers/run-cli.js';
 import { startSimulator, type Simulator } from '../src/simulator/index.js';
 import { parseExposition, seriesOf } from './helpers/exposition.js';
 import { REFERENCE_EXAMPLE, uploadChunk } from './helpers/upload.js';
 
-// The built CLI, as users run it (`npm test` builds first).
-const MAIN = fileURLToPath(new URL('../dist/src/main.js', import.meta.url));
 const GOOD = fileURLToPath(new URL('./fixtures/config/good-minimal.yaml', import.meta.url));
 const INVALID = fileURLToPath(new URL('./fixtures/config/invalid-names.yaml', import.meta.url));
 
@@ -26,26 +25,11 @@ afterEach(async () => {
   await Promise.all(sims.splice(0).map((s) => s.close()));
 });
 
-/** Starts the daemon and resolves once its start-up log line names the bound address. */
-async function daemon(args: string[]): Promise<{ child: ChildProcess; address: string; lines: () => Record<string, unknown>[] }> {
-  const child = spawn(process.execPath, [MAIN, '--web.listen-address', '127.0.0.1:0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  const lines: Record<string, unknown>[] = [];
-  let buffered = '';
-  const address = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
-      const parts = buffered.split('\n');
-      buffered = parts.pop() ?? '';
-      for (const part of parts) {
-        const line = JSON.parse(part) as Record<string, unknown>;
-        lines.push(line);
-        if (line.msg === 'sf-upload-exporter started') resolve(String(line.listen_address));
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`daemon exited with ${code} before start-up`)));
-  });
-  return { child, address, lines: () => lines };
+/** Starts the daemon; it is killed after the test. */
+async function daemon(args: string[]): Promise<Daemon> {
+  const started = await startDaemon(args);
+  children.push(started.child);
+  return started;
 }
 
 async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, attempts = 100): Promise<T> {

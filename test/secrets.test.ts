@@ -5,10 +5,9 @@
  * nothing it writes or serves may contain any secret it was given or obtained.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import bcrypt from 'bcryptjs';
 import { Agent, request } from 'undici';
 import { loadConfigFile } from '../src/config/index.js';
@@ -16,9 +15,9 @@ import { startExporter } from '../src/exporter.js';
 import { startSimulator, type Simulator } from '../src/simulator/index.js';
 import { makeTestCerts, type TestCerts } from './helpers/certs.js';
 import { captureLog } from './helpers/log-capture.js';
+import { startDaemon } from './helpers/run-cli.js';
 import { startTokenServer, type TokenServer } from './helpers/token-server.js';
 
-const MAIN = fileURLToPath(new URL('../dist/src/main.js', import.meta.url));
 const random = (): string => Math.random().toString(36).slice(2);
 const CLIENT_SECRET = `client-secret-${random()}`;
 const WRONG_SECRET = `revoked-secret-${random()}`;
@@ -154,38 +153,21 @@ describe('secrets never appear in output', () => {
   });
 
   it('from the command line at --log.level debug, stdout and stderr included', async () => {
-    const child: ChildProcess = spawn(
-      process.execPath,
-      [MAIN, '--config.file', configFile, '--web.config.file', webConfigFile, '--web.listen-address', '127.0.0.1:0', '--log.level', 'debug'],
-      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, [PASSPHRASE_ENV]: certs.pfxPassphrase } },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const daemon = await startDaemon(['--config.file', configFile, '--web.config.file', webConfigFile, '--log.level', 'debug'], {
+      env: { ...process.env, [PASSPHRASE_ENV]: certs.pfxPassphrase },
+    });
+    const exited = once(daemon.child, 'exit');
     try {
-      const address = await new Promise<string>((resolve, reject) => {
-        child.stdout!.on('data', (chunk: Buffer) => {
-          stdout += chunk.toString();
-          const started = stdout
-            .split('\n')
-            .slice(0, -1) // the last piece may be a partial line
-            .filter((line) => line.startsWith('{'))
-            .map((line) => JSON.parse(line) as { msg?: string; listen_address?: string })
-            .find((line) => line.msg === 'sf-upload-exporter started');
-          if (started?.listen_address !== undefined) resolve(started.listen_address);
-        });
-        child.once('exit', (code) => reject(new Error(`exited with ${code}: ${stderr}`)));
-      });
+      const address = daemon.address;
       const metrics = await scrapeWhenPolled(address);
       expectNoSecrets('/metrics', metrics);
       for (const [where, body] of await pages(address)) expectNoSecrets(where, body);
     } finally {
-      child.kill('SIGTERM');
+      daemon.child.kill('SIGTERM');
       await exited;
     }
-    expect(stdout).toContain('"level":"debug"');
-    expectNoSecrets('stdout', stdout);
-    expectNoSecrets('stderr', stderr);
+    expect(daemon.stdout()).toContain('"level":"debug"');
+    expectNoSecrets('stdout', daemon.stdout());
+    expectNoSecrets('stderr', daemon.stderr());
   });
 });

@@ -4,16 +4,15 @@
  * scrapes in process all see one consistent snapshot.
  */
 import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseExposition, seriesOf, type Series } from '../helpers/exposition.js';
+import { startDaemon, type Daemon } from '../helpers/run-cli.js';
 import { FAULTY, HEALTHY_A, HEALTHY_B, closeAll, healthySimulator, runExporter } from './harness.js';
 
-const MAIN = fileURLToPath(new URL('../../dist/src/main.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'sf-lifecycle-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -27,34 +26,11 @@ function configText(endpoint: string, paths: string[], extra = ''): string {
   return `poll:\n  schedule: "* * * * * *"\n  request_timeout: 10s\n  max_staleness: 1m${extra}\nclusters:\n  - name: sim\n    endpoint: ${endpoint}\n    content_paths: [${paths.map((p) => `'${p}'`).join(', ')}]\n`;
 }
 
-interface Daemon {
-  readonly child: ChildProcess;
-  readonly address: string;
-  readonly lines: Array<Record<string, unknown>>;
-  readonly stderr: () => string;
-}
-
+/** Starts the daemon on a config file; it is killed after the test. */
 async function daemon(configFile: string): Promise<Daemon> {
-  const child = spawn(process.execPath, [MAIN, '--web.listen-address', '127.0.0.1:0', '--config.file', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  const lines: Array<Record<string, unknown>> = [];
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  let buffered = '';
-  const address = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
-      const parts = buffered.split('\n');
-      buffered = parts.pop() ?? '';
-      for (const part of parts) {
-        const line = JSON.parse(part) as Record<string, unknown>;
-        lines.push(line);
-        if (line.msg === 'sf-upload-exporter started') resolve(String(line.listen_address));
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`daemon exited with ${code} before start-up: ${stderr}`)));
-  });
-  return { child, address, lines, stderr: () => stderr };
+  const started = await startDaemon(['--config.file', configFile]);
+  children.push(started.child);
+  return started;
 }
 
 async function metrics(address: string): Promise<Series[]> {
@@ -93,7 +69,7 @@ describe('the daemon', () => {
     d.child.kill('SIGHUP');
     await waitFor('the failed reload', async () => (await reloadOk(d.address)) === 0);
     expect(await pathsPolled(d.address)).toEqual([HEALTHY_B, FAULTY]);
-    const failed = d.lines.filter((l) => l.level === 'error');
+    const failed = d.lines().filter((l) => l.level === 'error');
     expect(failed).toHaveLength(1);
     expect(failed[0]).toMatchObject({ trigger: 'SIGHUP', msg: expect.stringContaining('poll.concurrency: must be at least 1, got 0') });
 
@@ -135,7 +111,7 @@ describe('the daemon', () => {
     expect(served).toBeGreaterThan(0);
     expect({ code, signal }).toEqual({ code: 0, signal: null });
     expect(d.stderr()).not.toMatch(/unhandled/i);
-    expect(d.lines.map((l) => l.msg)).toEqual(expect.arrayContaining(['shutting down', 'stopped']));
+    expect(d.lines().map((l) => l.msg)).toEqual(expect.arrayContaining(['shutting down', 'stopped']));
   });
 });
 
