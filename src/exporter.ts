@@ -4,14 +4,14 @@ import type { Logger } from './log.js';
 import { Poller } from './poller/poller.js';
 import type { Shard } from './poller/shard.js';
 import { PathFiles } from './poller/pathfiles.js';
+import { clusterClientFactory } from './poller/clients.js';
 import { buildStatusView, DEFAULT_STALLED_AFTER_MS } from './status/view.js';
 import { createRegistry } from './metrics/registry.js';
 import { createApp } from './web/app.js';
 import { listen, type ListenAddress, type RunningServer } from './web/listen.js';
 import type { ClientOptions } from './servicefabric/client.js';
-import { createClusterClient } from './servicefabric/cluster-client.js';
 import { WebSecurity } from './web/web-security.js';
-import { REVISION, USER_AGENT, VERSION } from './version.js';
+import { REVISION, VERSION } from './version.js';
 
 export interface ExporterOptions {
   readonly config: Config;
@@ -58,18 +58,7 @@ export async function startExporter(options: ExporterOptions): Promise<Exporter>
     logger,
     shard: options.shard,
     resolveTargets: (targets) => pathFiles.resolveTargets(targets),
-    createClient: (cluster, poll) =>
-      createClusterClient(
-        cluster,
-        {
-          requestTimeoutMs: poll.requestTimeoutMs,
-          userAgent: USER_AGENT,
-          connections: poll.concurrency,
-          maxResponseBytes: poll.maxResponseBytes,
-          ...options.clientOverrides?.(cluster),
-        },
-        logger,
-      ),
+    createClient: clusterClientFactory(logger, options.clientOverrides),
   });
   const reloader = options.configFile
     ? new ConfigReloader({

@@ -11,11 +11,10 @@ import type { Config } from '../config/types.js';
 import { createLogger, LOG_LEVELS, type LogLevel, type Logger } from '../log.js';
 import { Poller } from '../poller/poller.js';
 import { PathFiles } from '../poller/pathfiles.js';
-import { createClusterClient } from '../servicefabric/cluster-client.js';
+import { clusterClientFactory } from '../poller/clients.js';
 import { buildStatusView, DEFAULT_STALLED_AFTER_MS, type StatusView } from '../status/view.js';
 import { renderStatusTable, useColor } from '../status/table.js';
 import { startDemo, type Demo } from '../demo.js';
-import { USER_AGENT } from '../version.js';
 
 /** Exit codes of `status`. */
 export const STATUS_EXIT = {
@@ -109,12 +108,7 @@ async function pollAndPrint(config: Config, flags: StatusFlags, logger: Logger):
       clusters: config.clusters,
       logger,
       resolveTargets: (targets) => pathFiles.resolveTargets(targets),
-      createClient: (cluster, poll) =>
-        createClusterClient(
-          cluster,
-          { requestTimeoutMs: poll.requestTimeoutMs, userAgent: USER_AGENT, connections: poll.concurrency, maxResponseBytes: poll.maxResponseBytes },
-          logger,
-        ),
+      createClient: clusterClientFactory(logger),
     });
   } catch (error) {
     process.stderr.write(`error: ${(error as Error).message}\n`);
