@@ -1,10 +1,22 @@
-// Prints the line CI reads, `N passed, N failed`, summed over jest JSON reports given as arguments.
-// A report that is missing or unreadable counts as a failure, so a crashed run never looks green.
+// Prints the line CI reads, `N passed, N failed`: the tests of the jest JSON reports given as
+// arguments, plus one count per named check given as `--check NAME=EXIT_CODE` (lint, typecheck,
+// build, soak, ...), so a failing step never hides behind green tests. A report that is missing or
+// unreadable counts as a failure, so a crashed run never looks green.
 import { readFileSync } from 'node:fs';
 
 let passed = 0;
 let failed = 0;
-for (const file of process.argv.slice(2)) {
+const args = process.argv.slice(2);
+for (let i = 0; i < args.length; i++) {
+  if (args[i] === '--check') {
+    const [name, code] = (args[++i] ?? '').split('=');
+    const ok = code === '0';
+    if (ok) passed += 1;
+    else failed += 1;
+    console.log(`check ${name}: ${ok ? 'passed' : `failed (exit ${code})`}`);
+    continue;
+  }
+  const file = args[i];
   try {
     const report = JSON.parse(readFileSync(file, 'utf8'));
     passed += report.numPassedTests;
