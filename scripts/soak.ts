@@ -6,6 +6,7 @@
  * exposed session series must equal the live sessions. Run with `node --expose-gc` (`npm run soak`).
  * Prints one JSON line with the figures; exits 1 when a criterion fails.
  */
+import { createServer, type AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startExporter } from '../src/exporter.js';
 import { createLogger } from '../src/log.js';
@@ -30,6 +31,7 @@ function options(argv: string[]): Options {
 
 const PATHS = Array.from({ length: 12 }, (_, i) => `Soak\\App${i}\\pkg.sfpkg`);
 const TOLERANCE = 0.1;
+const REQUEST_TIMEOUT_MS = 300;
 const MINUTE = 60_000;
 
 /** One-shot faults, as a sick gateway produces them now and then. */
@@ -44,7 +46,19 @@ const FAULTS: Array<Omit<FaultRuleInput, 'path'>> = [
   { kind: 'wrong_shape', shape: 'duplicate_session_ids' },
   { kind: 'latency', latencyMs: 30 },
   { kind: 'large_body', bodyBytes: 8 * 1024 * 1024 },
+  // Past the request timeout: the paths with timers, aborts and socket teardown, where leaks hide.
+  { kind: 'latency', latencyMs: 2 * REQUEST_TIMEOUT_MS },
+  { kind: 'stall' },
 ];
+
+/** A loopback port that nothing listens on (opened, then closed). */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
 
 /** A small deterministic PRNG, so that a failing run can be repeated. */
 function random(seed: number): () => number {
@@ -90,8 +104,12 @@ async function main(): Promise<number> {
   });
   const exporter = await startExporter({
     config: {
-      poll: { schedule: '0 0 1 1 *', concurrency: 4, requestTimeoutMs: 1000, maxStalenessMs: 60_000, maxResponseBytes: 4 * 1024 * 1024 },
-      clusters: [{ name: 'soak', endpoint: sim.url, contentPaths: PATHS }],
+      poll: { schedule: '0 0 1 1 *', concurrency: 4, requestTimeoutMs: REQUEST_TIMEOUT_MS, maxStalenessMs: 60_000, maxResponseBytes: 4 * 1024 * 1024 },
+      clusters: [
+        { name: 'soak', endpoint: sim.url, contentPaths: PATHS },
+        // A gateway that refuses every connection: a failed poll in every cycle.
+        { name: 'refused', endpoint: `http://127.0.0.1:${await closedPort()}`, contentPaths: ['Refused\\pkg.sfpkg'] },
+      ],
     },
     listen: { host: '127.0.0.1', port: 0 },
     telemetryPath: '/metrics',
