@@ -1,13 +1,20 @@
-import { afterAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Agent, request } from 'undici';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { Deployment, StatefulSet } from 'kubernetes-models/apps/v1';
 import { ConfigMap, Secret, Service, ServiceAccount } from 'kubernetes-models/v1';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { parseConfig } from '../../src/config/index.js';
+import { configFileSchema, errorMap } from '../../src/config/schema.js';
+import { startExporter } from '../../src/exporter.js';
+import { CLIENT_AUTH_TYPES } from '../../src/web/webconfig.js';
+import { makeTestCerts, type TestCerts } from '../helpers/certs.js';
+import { captureLog } from '../helpers/log-capture.js';
 import { CHART_DIR, DASHBOARD_FILE, RULES_FILE, repoFile } from './paths.js';
 
 // scripts/get-helm.sh puts helm there (.ci/run runs it); HELM overrides.
@@ -216,5 +223,169 @@ describe('Helm chart (helm/sf-upload-exporter)', () => {
     expect(policy.spec.policyTypes).toEqual(['Ingress']);
     expect(policy.spec.ingress).toEqual([{ ports: [{ port: 'http', protocol: 'TCP' }], from: EVERYTHING.networkPolicy.ingressFrom }]);
     expect(render().filter((m) => m.kind === 'NetworkPolicy')).toEqual([]);
+  });
+
+  describe('client certificates and the probes', () => {
+    let certs: TestCerts;
+    beforeAll(() => {
+      certs = makeTestCerts();
+    });
+    afterAll(() => certs.cleanup());
+
+    /** What the kubelet's probes can do against an exporter with this client_auth_type: an HTTPS GET without a client certificate, and a TCP connect. */
+    async function kubeletView(clientAuthType: string): Promise<{ httpsGet: string; tcpConnect: string }> {
+      const file = join(tmp, `web-${clientAuthType}.yml`);
+      const ca = clientAuthType === 'NoClientCert' ? {} : { client_ca_file: certs.ca.certFile };
+      writeFileSync(file, stringify({ tls_server_config: { cert_file: certs.server.certFile, key_file: certs.server.keyFile, client_auth_type: clientAuthType, ...ca } }));
+      const exporter = await startExporter({
+        config: {
+          poll: { schedule: '0 0 1 1 *', concurrency: 1, requestTimeoutMs: 2000, maxStalenessMs: 60_000, maxResponseBytes: 4 * 1024 * 1024 },
+          clusters: [{ name: 'unused', endpoint: 'http://127.0.0.1:9', contentPaths: ['MyAppPkg'] }],
+        },
+        listen: { host: '127.0.0.1', port: 0 },
+        telemetryPath: '/metrics',
+        disableExporterMetrics: true,
+        logger: captureLog('error').logger,
+        webConfigFile: file,
+      });
+      // Like the kubelet: no client certificate, server certificate not verified.
+      const agent = new Agent({ connect: { rejectUnauthorized: false } });
+      try {
+        const httpsGet = await request(`https://${exporter.address}/-/healthy`, { dispatcher: agent }).then(
+          async (res) => {
+            await res.body.dump();
+            return `status ${res.statusCode}`;
+          },
+          () => 'refused',
+        );
+        const [host, port] = [exporter.address.slice(0, exporter.address.lastIndexOf(':')), Number(exporter.address.slice(exporter.address.lastIndexOf(':') + 1))];
+        const tcpConnect = await new Promise<string>((resolve) => {
+          const socket = connect({ host, port }, () => {
+            socket.destroy();
+            resolve('connected');
+          });
+          socket.on('error', () => resolve('refused'));
+        });
+        return { httpsGet, tcpConnect };
+      } finally {
+        await agent.close();
+        await exporter.close();
+      }
+    }
+
+    it.each([
+      ['NoClientCert', 'httpGet'],
+      ['RequestClientCert', 'httpGet'],
+      ['VerifyClientCertIfGiven', 'httpGet'],
+      ['RequireAnyClientCert', 'tcpSocket'],
+      ['RequireAndVerifyClientCert', 'tcpSocket'],
+      ['RequireClientCert', 'tcpSocket'],
+    ])('with client_auth_type %s renders %s probes, the kind the kubelet can pass against the exporter', async (clientAuthType, kind) => {
+      const view = await kubeletView(clientAuthType);
+      expect(view).toEqual(kind === 'httpGet' ? { httpsGet: 'status 200', tcpConnect: 'connected' } : { httpsGet: 'refused', tcpConnect: 'connected' });
+
+      const webConfiguration = { tls_server_config: { cert_file: '/etc/sf-upload-exporter/secrets/tls.crt', key_file: '/etc/sf-upload-exporter/secrets/tls.key', client_auth_type: clientAuthType } };
+      const deployment = one(render({ webConfiguration, existingSecret: 'tls' }), 'Deployment');
+      expect(() => new Deployment(deployment as never).validate()).not.toThrow();
+      const c = container(deployment);
+      const probes = { liveness: c.livenessProbe, readiness: c.readinessProbe };
+      if (kind === 'httpGet') {
+        expect(probes).toMatchObject({
+          liveness: { httpGet: { path: '/-/healthy', port: 'http', scheme: 'HTTPS' }, periodSeconds: 10 },
+          readiness: { httpGet: { path: '/-/ready', port: 'http', scheme: 'HTTPS' }, periodSeconds: 5 },
+        });
+      } else {
+        expect(probes).toEqual({
+          liveness: { tcpSocket: { port: 'http' }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+          readiness: { tcpSocket: { port: 'http' }, periodSeconds: 5, timeoutSeconds: 5, failureThreshold: 3 },
+        });
+      }
+    });
+
+    it('covers every client_auth_type the exporter accepts', () => {
+      expect([...CLIENT_AUTH_TYPES, 'RequireClientCert'].sort()).toEqual(
+        ['NoClientCert', 'RequestClientCert', 'VerifyClientCertIfGiven', 'RequireAnyClientCert', 'RequireAndVerifyClientCert', 'RequireClientCert'].sort(),
+      );
+    });
+  });
+
+  describe('config clusters: the chart schema accepts what the exporter accepts', () => {
+    const base = { name: 'prod', endpoint: 'https://prod.example.com:19080' };
+    const accepted: Array<[string, object]> = [
+      ['content_path_files only', { clusters: [{ ...base, content_path_files: ['/etc/sf-upload-exporter/paths.d/*.yaml'] }] }],
+      ['empty content_paths and content_path_files', { clusters: [{ ...base, content_paths: [], content_path_files: ['/paths/*.yaml'] }] }],
+      ['content_paths and empty content_path_files', { clusters: [{ ...base, content_paths: ['MyAppPkg'], content_path_files: [] }] }],
+      [
+        'tls, auth and status',
+        {
+          status: { stalled_after: '5m' },
+          clusters: [
+            {
+              ...base,
+              content_paths: ['MyAppPkg'],
+              tls: { ca_file: '/etc/sf-upload-exporter/secrets/ca.crt', cert_file: '/etc/sf-upload-exporter/secrets/client.crt', key_file: '/etc/sf-upload-exporter/secrets/client.key' },
+              auth: { type: 'entra_id', client_id: '00000000-0000-0000-0000-000000000001', client_secret_file: '/etc/sf-upload-exporter/secrets/secret' },
+            },
+          ],
+        },
+      ],
+    ];
+    it.each(accepted)('accepts %s', (_what, config) => {
+      expect(configFileSchema.safeParse(config, { error: errorMap }).error?.issues).toBeUndefined();
+      const configMap = one(render({ config }), 'ConfigMap');
+      expect(parse(configMap.data['config.yaml'] as string)).toMatchObject(config);
+    });
+
+    it.each([
+      ['neither content_paths nor content_path_files', { clusters: [base] }],
+      ['both lists empty', { clusters: [{ ...base, content_paths: [], content_path_files: [] }] }],
+    ])('rejects %s, as the exporter does', (_what, config) => {
+      expect(configFileSchema.safeParse(config, { error: errorMap }).success).toBe(false);
+      const run = helm(['template', 'sfue', CHART_DIR, '-f', valuesFile({ config })]);
+      expect(run.status).not.toBe(0);
+      expect(run.stderr).toContain('/config/clusters/0');
+    });
+  });
+
+  it('mounts extraVolumes with extraVolumeMounts: path files from a ConfigMap (the README example)', () => {
+    const section = readFileSync(repoFile('README.md'), 'utf8').split('### Path files from a ConfigMap')[1] ?? '';
+    const values = parse(/```yaml\n([\s\S]*?)```/.exec(section)?.[1] ?? '') as {
+      extraVolumes: Array<{ name: string }>;
+      extraVolumeMounts: Array<{ name: string; mountPath: string }>;
+    };
+    expect(values.extraVolumeMounts).toEqual([{ name: 'paths', mountPath: '/etc/sf-upload-exporter/paths.d', readOnly: true }]);
+    expect(values.extraVolumes.map((v) => v.name)).toEqual(['paths']);
+    for (const manifests of [render(values), render({ ...values, sharding: { shards: 2 } })]) {
+      const workload = manifests.find((m) => m.kind === 'Deployment' || m.kind === 'StatefulSet') as Manifest;
+      expect(() => new (workload.kind === 'Deployment' ? Deployment : StatefulSet)(workload as never).validate()).not.toThrow();
+      expect(workload.spec.template.spec.volumes).toContainEqual(values.extraVolumes[0]);
+      expect(container(workload).volumeMounts).toContainEqual(values.extraVolumeMounts[0]);
+      const config = parseConfig(one(manifests, 'ConfigMap').data['config.yaml'] as string);
+      expect(config.clusters[0]?.contentPathFiles).toEqual(['/etc/sf-upload-exporter/paths.d/*.yaml']);
+    }
+    expect(container(one(render(), 'Deployment')).volumeMounts.map((m: { name: string }) => m.name)).toEqual(['config', 'tmp']);
+  });
+
+  it.each([
+    ['plain HTTP', {}, 'http'],
+    ['TLS', { webConfiguration: EVERYTHING.webConfiguration }, 'https'],
+    ['TLS with an explicit scheme', { webConfiguration: EVERYTHING.webConfiguration, serviceMonitor: { enabled: true, scheme: 'http' } }, 'http'],
+    ['plain HTTP with an explicit scheme', { serviceMonitor: { enabled: true, scheme: 'https' } }, 'https'],
+  ])('scrapes with the scheme the listener speaks: %s', (_what, values, scheme) => {
+    const monitor = one(render({ serviceMonitor: { enabled: true }, ...values }), 'ServiceMonitor');
+    expect(monitor.spec.endpoints[0].scheme).toBe(scheme);
+  });
+
+  it('serves and scrapes metrics under telemetryPath (--web.telemetry-path)', () => {
+    const defaults = render({ serviceMonitor: { enabled: true } });
+    expect(one(defaults, 'ServiceMonitor').spec.endpoints[0].path).toBe('/metrics');
+    expect(container(one(defaults, 'Deployment')).args.filter((a: string) => a.startsWith('--web.telemetry-path'))).toEqual([]);
+
+    const moved = render({ serviceMonitor: { enabled: true }, telemetryPath: '/sf/metrics', sharding: { shards: 2 } });
+    expect(one(moved, 'ServiceMonitor').spec.endpoints[0].path).toBe('/sf/metrics');
+    expect(container(one(moved, 'StatefulSet')).args).toContain('--web.telemetry-path=/sf/metrics');
+
+    const run = helm(['template', 'sfue', CHART_DIR, '-f', valuesFile({ telemetryPath: 'metrics' })]);
+    expect({ status: run.status, where: run.stderr.includes('/telemetryPath') }).toEqual({ status: 1, where: true });
   });
 });

@@ -52,10 +52,40 @@ app.kubernetes.io/component: exporter
 {{- if and .Values.webConfiguration (hasKey .Values.webConfiguration "tls_server_config") -}}true{{- end -}}
 {{- end -}}
 
-{{/* A probe from values, with scheme HTTPS when the web configuration turns on TLS. */}}
+{{/*
+True (non-empty) when the web configuration makes every TLS client present a certificate
+(RequireClientCert is the toolkit's old name of RequireAnyClientCert). The kubelet has none to
+present, and /-/healthy and /-/ready are exempt from basic auth only, not from this policy.
+*/}}
+{{- define "sf-upload-exporter.webClientCertRequired" -}}
+{{- if include "sf-upload-exporter.webTls" . -}}
+{{- $type := (.Values.webConfiguration.tls_server_config | default dict).client_auth_type | default "" -}}
+{{- if has $type (list "RequireAndVerifyClientCert" "RequireAnyClientCert" "RequireClientCert") -}}true{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The ServiceMonitor's scheme: serviceMonitor.scheme, else https when the web configuration turns on TLS. */}}
+{{- define "sf-upload-exporter.scrapeScheme" -}}
+{{- if .Values.serviceMonitor.scheme -}}
+{{- .Values.serviceMonitor.scheme -}}
+{{- else if include "sf-upload-exporter.webTls" . -}}
+https
+{{- else -}}
+http
+{{- end -}}
+{{- end -}}
+
+{{/*
+A probe from values. With TLS, httpGet gets scheme HTTPS; when TLS also requires a client
+certificate, an httpGet probe cannot complete the handshake and becomes a tcpSocket probe of the
+same port (the listener accepts connections: the process is up).
+*/}}
 {{- define "sf-upload-exporter.probe" -}}
 {{- $probe := deepCopy .probe -}}
-{{- if and (include "sf-upload-exporter.webTls" .root) (hasKey $probe "httpGet") (not (hasKey $probe.httpGet "scheme")) -}}
+{{- if and (include "sf-upload-exporter.webClientCertRequired" .root) (hasKey $probe "httpGet") -}}
+{{- $_ := set $probe "tcpSocket" (dict "port" ($probe.httpGet.port | default "http")) -}}
+{{- $_ := unset $probe "httpGet" -}}
+{{- else if and (include "sf-upload-exporter.webTls" .root) (hasKey $probe "httpGet") (not (hasKey $probe.httpGet "scheme")) -}}
 {{- $_ := set $probe.httpGet "scheme" "HTTPS" -}}
 {{- end -}}
 {{- toYaml $probe -}}
@@ -94,6 +124,9 @@ spec:
       args:
         - --config.file=/etc/sf-upload-exporter/config.yaml
         - --web.listen-address=:18922
+        {{- if ne .Values.telemetryPath "/metrics" }}
+        - {{ printf "--web.telemetry-path=%s" .Values.telemetryPath | quote }}
+        {{- end }}
         {{- if .Values.webConfiguration }}
         - --web.config.file=/etc/sf-upload-exporter/web/web-config.yml
         {{- end }}
@@ -146,6 +179,9 @@ spec:
         {{- end }}
         - name: tmp
           mountPath: /tmp
+        {{- with .Values.extraVolumeMounts }}
+        {{- toYaml . | nindent 8 }}
+        {{- end }}
   volumes:
     - name: config
       configMap:
@@ -168,6 +204,9 @@ spec:
     - name: tmp
       emptyDir:
         sizeLimit: 16Mi
+    {{- with .Values.extraVolumes }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
   {{- with .Values.nodeSelector }}
   nodeSelector:
     {{- toYaml . | nindent 4 }}
