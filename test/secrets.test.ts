@@ -59,6 +59,7 @@ beforeAll(async () => {
       cluster('pfx-file', mtlsSim.url, '    tls:\n      ca_file: ca.crt\n      pfx_file: client.pfx\n      passphrase_file: pfx.pass\n'),
       cluster('pfx-env', mtlsSim.url, `    tls:\n      ca_file: ca.crt\n      pfx_file: client.pfx\n      passphrase_env: ${PASSPHRASE_ENV}\n`),
       cluster('entra', entraSim.url, '    tls:\n      ca_file: ca.crt\n    auth:\n      type: entra_id\n      client_id: exporter\n      client_secret_file: client.secret\n      authority_ca_file: ca.crt\n'),
+      cluster('entra-cert', entraSim.url, '    tls:\n      ca_file: ca.crt\n    auth:\n      type: entra_id\n      client_id: exporter\n      client_certificate_file: client.crt\n      client_key_file: client.key\n      authority_ca_file: ca.crt\n'),
       cluster('entra-revoked', entraSim.url, '    tls:\n      ca_file: ca.crt\n    auth:\n      type: entra_id\n      client_id: exporter\n      client_secret_file: wrong.secret\n      authority_ca_file: ca.crt\n'),
     ].join('\n'),
   );
@@ -120,7 +121,7 @@ async function scrapeWhenPolled(address: string): Promise<string> {
 /** Pages a user could look at, fetched with and without credentials. */
 async function pages(address: string): Promise<Array<[string, string]>> {
   const out: Array<[string, string]> = [];
-  for (const path of ['/', '/metrics', '/-/healthy', '/-/ready']) {
+  for (const path of ['/', '/api/v1/sessions', '/metrics', '/-/healthy', '/-/ready']) {
     out.push([`${path} (authorised)`, (await get(`https://${address}${path}`, `prometheus:${PASSWORD}`)).body]);
     out.push([`${path} (wrong password)`, (await get(`https://${address}${path}`, 'prometheus:nope')).body]);
   }
