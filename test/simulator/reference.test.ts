@@ -8,7 +8,7 @@ import { startScenario, startSimulator, type Simulator } from '../../src/simulat
 import { fakeClock, putChunk, rawRequest } from './helpers.js';
 
 const fixture = JSON.parse(
-  readFileSync(new URL('../fixtures/simulator/get-upload-session-by-path.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../fixtures/servicefabric/get-upload-session-by-path.json', import.meta.url), 'utf8'),
 ) as { UploadSessions: Record<string, unknown>[] };
 
 // The request exactly as the API page shows it, raw backslash included.
