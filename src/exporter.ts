@@ -6,7 +6,7 @@ import type { Shard } from './poller/shard.js';
 import { PathFiles } from './poller/pathfiles.js';
 import { clusterClientFactory } from './poller/clients.js';
 import { buildStatusView, DEFAULT_STALLED_AFTER_MS } from './status/view.js';
-import { createRegistry } from './metrics/registry.js';
+import { createMetricsRenderer } from './metrics/render.js';
 import { createApp } from './web/app.js';
 import { listen, type ListenAddress, type RunningServer } from './web/listen.js';
 import type { ClientOptions } from './servicefabric/client.js';
@@ -69,7 +69,7 @@ export async function startExporter(options: ExporterOptions): Promise<Exporter>
       })
     : undefined;
   const reload = reloader ? (trigger: string) => reloader.reload(trigger) : undefined;
-  const registry = createRegistry({
+  const registry = createMetricsRenderer({
     snapshot: () => poller.current(),
     // The staleness limit in effect changes with the poll settings, at a cycle boundary.
     maxStalenessMs: () => poller.pollConfig().maxStalenessMs,
@@ -108,6 +108,8 @@ export async function startExporter(options: ExporterOptions): Promise<Exporter>
   }
   let announced = false;
   poller.onSnapshot((snapshot) => {
+    // Rendered after the cycle rather than by the first scrape after it, so scrapes cost the same.
+    registry.prepare();
     if (announced) return;
     announced = true;
     logger.info({ paths: snapshot.paths.length }, 'first poll cycle completed; ready');

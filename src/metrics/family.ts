@@ -29,6 +29,22 @@ export interface FamilySpec {
   readonly help: string;
   readonly type: 'gauge' | 'counter';
   readonly collect: (view: ScrapeView) => Sample[];
+  /**
+   * `snapshot`: the samples depend only on the snapshot and its freshness, so the text renderer
+   * (render.ts) renders them once per snapshot and reuses the text between scrapes. Absent: the
+   * family is collected again at every scrape.
+   */
+  readonly scope?: 'snapshot';
+  /**
+   * For a family whose label sets come from the snapshot but whose values move with the scrape's
+   * clock (`age_seconds`): `series` gives each sample with a clock-independent input as its value,
+   * `value` turns that input into the sample's value at the scrape's time. The renderer formats the
+   * label sets once per snapshot and only the numbers per scrape. `collect` must agree with them.
+   */
+  readonly timed?: {
+    readonly series: (view: ScrapeView) => Sample[];
+    readonly value: (input: number, nowMs: number) => number;
+  };
 }
 
 /**

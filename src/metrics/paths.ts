@@ -17,36 +17,42 @@ export const pathFamilies: readonly FamilySpec[] = [
     name: 'servicefabric_imagestore_upload_sessions',
     help: `Upload sessions found for the path by its last successful GetUploadSession poll (0 when none). ${REFRESHED}`,
     type: 'gauge',
+    scope: 'snapshot',
     collect: (view) => pathSamples(view, (p) => p.lastSuccessSessionCount),
   },
   {
     name: 'servicefabric_imagestore_poll_success',
     help: `1 if the last GetUploadSession poll of the path succeeded, else 0; 0 for every path when the data is older than poll.max_staleness. ${REFRESHED}`,
     type: 'gauge',
+    scope: 'snapshot',
     collect: (view) => pathSamples(view, (p, v) => (p.success && v.fresh ? 1 : 0)),
   },
   {
     name: 'servicefabric_imagestore_poll_duration_seconds',
     help: `Wall time of the last GetUploadSession poll of the path, in seconds. ${REFRESHED}`,
     type: 'gauge',
+    scope: 'snapshot',
     collect: (view) => pathSamples(view, (p) => p.durationSeconds),
   },
   {
     name: 'servicefabric_imagestore_last_poll_success_timestamp_seconds',
     help: `Unix time of the path's last successful GetUploadSession poll; absent until one succeeds. ${REFRESHED}`,
     type: 'gauge',
+    scope: 'snapshot',
     collect: (view) => pathSamples(view, (p) => (p.lastSuccessMs === undefined ? undefined : p.lastSuccessMs / 1000)),
   },
   {
     name: 'servicefabric_imagestore_polls_total',
     help: `GetUploadSession polls of the path attempted. ${REFRESHED}`,
     type: 'counter',
+    scope: 'snapshot',
     collect: (view) => pathSamples(view, (p) => p.pollsTotal),
   },
   {
     name: 'servicefabric_imagestore_poll_failures_total',
     help: `Failed GetUploadSession polls of the path, by reason (timeout, connection, tls, http_status, fabric_error, invalid_response, auth). ${REFRESHED}`,
     type: 'counter',
+    scope: 'snapshot',
     collect: (view) => {
       // Every reason is present from the first poll so that rate() and increase() see the first failure.
       const samples: Sample[] = [];

@@ -1,6 +1,6 @@
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { Snapshot } from '../poller/snapshot.js';
-import { defineFamily, type ScrapeView } from './family.js';
+import { defineFamily, type FamilySpec, type ScrapeView } from './family.js';
 import { sessionFamilies } from './sessions.js';
 import { pathFamilies } from './paths.js';
 import { exporterFamilies, type BuildInfo } from './exporter.js';
@@ -30,26 +30,43 @@ export interface MetricsOptions {
   readonly now?: () => number;
 }
 
-/** Builds the registry served on the telemetry path. */
-export function createRegistry(options: MetricsOptions): Registry {
-  const registry = new Registry();
+/** The exporter's own families, in exposition order. */
+export function familySpecs(options: MetricsOptions): FamilySpec[] {
+  const reload = options.reload ? reloadFamilies(options.reload) : [];
+  const pathFiles = options.pathFiles ? pathFileFamilies(options.pathFiles) : [];
+  return [...sessionFamilies, ...pathFamilies, ...backoffFamilies, ...exporterFamilies(options.build), ...reload, ...pathFiles];
+}
+
+/** The view every family reads at one scrape: the current snapshot, the clock, and whether the snapshot is fresh. */
+export function scrapeView(options: MetricsOptions): () => ScrapeView {
   const now = options.now ?? Date.now;
-  const view = (): ScrapeView => {
+  return () => {
     const snapshot = options.snapshot();
     const nowMs = now();
     const maxStalenessMs = typeof options.maxStalenessMs === 'function' ? options.maxStalenessMs() : options.maxStalenessMs;
     const fresh = snapshot !== undefined && nowMs - snapshot.completedMs <= maxStalenessMs;
     return { snapshot, nowMs, fresh };
   };
-  const reload = options.reload ? reloadFamilies(options.reload) : [];
-  const pathFiles = options.pathFiles ? pathFileFamilies(options.pathFiles) : [];
-  for (const spec of [...sessionFamilies, ...pathFamilies, ...backoffFamilies, ...exporterFamilies(options.build), ...reload, ...pathFiles]) {
+}
+
+/** Adds prom-client's default process_* and nodejs_* metrics to `registry`, minus those promtool rejects. */
+export function addDefaultMetrics(registry: Registry): void {
+  collectDefaultMetrics({ register: registry });
+  for (const name of PROMTOOL_REJECTED_DEFAULTS) registry.removeSingleMetric(name);
+}
+
+/**
+ * Builds a prom-client registry of every family. The exporter serves the faster renderer of
+ * render.ts, whose output is byte-identical for the same snapshot and clock; this registry is the
+ * reference it is tested against.
+ */
+export function createRegistry(options: MetricsOptions): Registry {
+  const registry = new Registry();
+  const view = scrapeView(options);
+  for (const spec of familySpecs(options)) {
     // prom-client accepts any object with name and get(); its Metric typings are narrower.
     registry.registerMetric(defineFamily(spec, view) as unknown as Parameters<Registry['registerMetric']>[0]);
   }
-  if (!options.disableExporterMetrics) {
-    collectDefaultMetrics({ register: registry });
-    for (const name of PROMTOOL_REJECTED_DEFAULTS) registry.removeSingleMetric(name);
-  }
+  if (!options.disableExporterMetrics) addDefaultMetrics(registry);
   return registry;
 }

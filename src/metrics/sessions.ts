@@ -26,36 +26,45 @@ function sessionLabels(path: PathState, session: UploadSession): Record<string, 
   };
 }
 
+function ageSeconds(modifiedMs: number, nowMs: number): number {
+  return Math.max(0, (nowMs - modifiedMs) / 1000);
+}
+
 /** Per-session families, one series per live upload session. */
 export const sessionFamilies: readonly FamilySpec[] = [
   {
     name: 'servicefabric_imagestore_upload_session_size_bytes',
     help: `Size of the file being uploaded, from the session's FileSize. ${REFRESHED}`,
     type: 'gauge',
+    scope: 'snapshot',
     collect: (view) => sessionSamples(view, (s) => s.fileSize),
   },
   {
     name: 'servicefabric_imagestore_upload_session_remaining_bytes',
     help: `Bytes not yet received: sum of EndPosition - StartPosition + 1 over the session's ExpectedRanges. ${REFRESHED}`,
     type: 'gauge',
+    scope: 'snapshot',
     collect: (view) => sessionSamples(view, (s) => s.remainingBytes),
   },
   {
     name: 'servicefabric_imagestore_upload_session_expected_ranges',
     help: `Number of byte ranges still missing, from the length of the session's ExpectedRanges. ${REFRESHED}`,
     type: 'gauge',
+    scope: 'snapshot',
     collect: (view) => sessionSamples(view, (s) => s.expectedRanges.length),
   },
   {
     name: 'servicefabric_imagestore_upload_session_modified_timestamp_seconds',
     help: `Time the session last accepted new bytes, from its ModifiedDate, as Unix seconds. ${REFRESHED}`,
     type: 'gauge',
+    scope: 'snapshot',
     collect: (view) => sessionSamples(view, (s) => s.modifiedMs / 1000),
   },
   {
     name: 'servicefabric_imagestore_upload_session_age_seconds',
     help: `Seconds from the session's ModifiedDate to this scrape, never negative; ModifiedDate is refreshed each poll cycle, the age is computed at scrape time.`,
     type: 'gauge',
-    collect: (view) => sessionSamples(view, (s, v) => Math.max(0, (v.nowMs - s.modifiedMs) / 1000)),
+    collect: (view) => sessionSamples(view, (s, v) => ageSeconds(s.modifiedMs, v.nowMs)),
+    timed: { series: (view) => sessionSamples(view, (s) => s.modifiedMs), value: ageSeconds },
   },
 ];

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { ClusterConfig, PollConfig } from '../config/types.js';
 import type { Logger } from '../log.js';
@@ -51,6 +52,9 @@ export class Poller {
     this.options = options;
     this.now = options.now ?? Date.now;
     this.poll = options.poll;
+    // Every request in flight listens on this signal (up to poll.concurrency per cluster) and
+    // stops listening when it ends: many listeners here are expected, not a leak.
+    setMaxListeners(0, this.abort.signal);
     this.targets = buildTargets(options.clusters, options.poll, options.createClient);
   }
 

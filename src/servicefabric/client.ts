@@ -4,9 +4,8 @@
  * Every failure leaves here as exactly one typed error from `errors.ts` (or `AbortedError` when the
  * caller's own signal fired), so the poller and the metrics never inspect raw exceptions.
  */
-import ky, { type KyInstance, type Options as KyOptions } from 'ky';
 import { Agent, type buildConnector, type Dispatcher } from 'undici';
-import { readBoundedBody } from './body.js';
+import { DeadlineExceeded, exchange, type Exchanged } from './exchange.js';
 import { classifyTransportError } from './classify.js';
 import {
   AbortedError,
@@ -63,12 +62,9 @@ const DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
 /** The gateway's bound on the `timeout` query parameter (uint32 seconds). */
 const MAX_SERVER_TIMEOUT_S = 4_294_967_295;
+/** Stateless for whole-buffer decodes, so one serves every answer. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
 const LINUX_HINT = 'upload sessions may not be supported on this cluster (Linux clusters have no upload-session API)';
-
-/** The reason our own deadline aborted a request; recognised by identity, never shown. */
-class DeadlineExceeded extends Error {
-  override readonly name = 'DeadlineExceeded';
-}
 
 interface RequestContext {
   readonly method: string;
@@ -93,8 +89,14 @@ function validEndpoint(endpoint: string): string {
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
 
-function statusLine(response: Response): string {
+function statusLine(response: Pick<Exchanged, 'status' | 'statusText'>): string {
   return response.statusText ? `${response.status} ${response.statusText}` : String(response.status);
+}
+
+/** A header as fetch's `headers.get` gives it: repeated values joined with `, `. */
+function headerValue(value: string | string[] | undefined): string | null {
+  if (value === undefined) return null;
+  return Array.isArray(value) ? value.join(', ') : value;
 }
 
 function shorten(text: string, max = 120): string {
@@ -123,7 +125,8 @@ export class ServiceFabricClient {
   readonly #serverTimeoutS: number;
   readonly #maxResponseBytes: number;
   readonly #agent: Dispatcher;
-  readonly #ky: KyInstance;
+  readonly #origin: string;
+  readonly #headers: Record<string, string>;
 
   /** Builds the client and its connection pool; throws TypeError/RangeError on bad options. */
   constructor(options: ClientOptions) {
@@ -135,20 +138,9 @@ export class ServiceFabricClient {
     this.#serverTimeoutS = Math.min(MAX_SERVER_TIMEOUT_S, Math.max(1, Math.ceil(options.requestTimeoutMs / 1000)));
     this.#maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     this.#agent = ServiceFabricClient.#createDispatcher(options);
-    this.#ky = ky.create({
-      headers: { 'user-agent': options.userAgent, accept: 'application/json' },
-      // The next poll cycle is the retry; retrying here would hide failures and stretch a cycle.
-      retry: 0,
-      // Our own deadline (below) covers the body too; ky's timeout stops at the response headers.
-      timeout: false,
-      throwHttpErrors: false,
-      // A gateway never redirects this route; following one could leave the cluster (or TLS) we
-      // were configured for. A 3xx is reported as an HTTP status failure instead.
-      redirect: 'manual',
-      // ky hands unknown options through to the global fetch, which accepts an undici dispatcher.
-      // The cast bridges the `undici` package's types and the copy `@types/node` bundles.
-      ...({ dispatcher: this.#agent } as unknown as KyOptions),
-    });
+    const base = new URL(this.#base);
+    this.#origin = base.origin;
+    this.#headers = { 'user-agent': options.userAgent, accept: 'application/json' };
   }
 
   /** The one place the transport is built, so per-cluster TLS and auth can be added here. */
@@ -177,18 +169,22 @@ export class ServiceFabricClient {
       throw new AbortedError(`${context.prefix}: aborted by the caller`, { ...context, cause: external.reason });
     }
 
-    const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(new DeadlineExceeded()), this.#timeoutMs);
-    // The caller's signal is forwarded by hand rather than with AbortSignal.any: on Node 20 a signal
-    // composed with a long-lived one (the poller's, alive for the whole process) is never freed, a
-    // leak of every request (found by the soak test; Node 24 does not leak).
-    const forward = (): void => deadline.abort(external?.reason);
-    external?.addEventListener('abort', forward, { once: true });
-    const signal = deadline.signal;
+    // The caller's signal is listened to directly, never composed with AbortSignal.any: on Node 20
+    // a signal composed with a long-lived one (the poller's, alive for the whole process) is never
+    // freed, a leak of every request (found by the soak test; Node 24 does not leak).
     try {
-      // Only when given: ky treats an explicit `headers: undefined` as "no headers", dropping the defaults.
-      const response = await this.#ky.get(url, options.headers ? { signal, headers: options.headers } : { signal });
-      return await this.#handle(response, context);
+      // No retries (the next poll cycle is the retry) and no redirects: a gateway never redirects
+      // this route, and following one could leave the cluster (or TLS) we were configured for.
+      const response = await exchange(this.#agent, {
+        origin: this.#origin,
+        path: url.slice(this.#origin.length),
+        headers: options.headers ? { ...this.#headers, ...options.headers } : this.#headers,
+        signal: external,
+        timeoutMs: this.#timeoutMs,
+        // Error bodies are only read for a FabricError; other 2xx answers are not read at all.
+        limitFor: (status) => (status === 200 ? this.#maxResponseBytes : status < 300 ? 0 : Math.min(MAX_ERROR_BODY_BYTES, this.#maxResponseBytes)),
+      });
+      return this.#handle(response, context);
     } catch (error) {
       // The caller's abort wins over everything: a shutdown is not a failed poll.
       if (external?.aborted) {
@@ -196,7 +192,7 @@ export class ServiceFabricClient {
       }
       // Checked before our own typed errors too: a deadline that fires while the body streams
       // surfaces as a read error, and it is a timeout whatever the read error says.
-      if (deadline.signal.aborted) {
+      if (error instanceof DeadlineExceeded) {
         throw new TimeoutError(`${context.prefix}: no complete answer within ${this.#timeoutMs} ms`, {
           ...context,
           cause: error,
@@ -204,9 +200,6 @@ export class ServiceFabricClient {
       }
       if (error instanceof ServiceFabricError) throw error;
       throw classifyTransportError(error, context.prefix, { method: context.method, url: context.url });
-    } finally {
-      clearTimeout(timer);
-      external?.removeEventListener('abort', forward);
     }
   }
 
@@ -215,29 +208,25 @@ export class ServiceFabricClient {
     await this.#agent.close();
   }
 
-  async #handle(response: Response, context: RequestContext): Promise<UploadSession[]> {
+  #handle(response: Exchanged, context: RequestContext): UploadSession[] {
     const base: ServiceFabricErrorOptions = { method: context.method, url: context.url, status: response.status };
-    if (response.status === 204) {
-      // What a real gateway answers when the path has no session.
-      void response.body?.cancel().catch(() => undefined);
-      return [];
-    }
+    // 204 is what a real gateway answers when the path has no session.
+    if (response.status === 204) return [];
     if (response.status === 200) return this.#sessionsOf(response, base, context);
     if (response.status >= 200 && response.status < 300) {
-      void response.body?.cancel().catch(() => undefined);
       throw new InvalidResponseError(`${context.prefix}: invalid response: unexpected success status ${statusLine(response)}`, base);
     }
-    throw await this.#failureOf(response, base, context);
+    throw this.#failureOf(response, base, context);
   }
 
-  async #sessionsOf(response: Response, base: ServiceFabricErrorOptions, context: RequestContext): Promise<UploadSession[]> {
+  #sessionsOf(response: Exchanged, base: ServiceFabricErrorOptions, context: RequestContext): UploadSession[] {
     const invalid = (what: string, cause?: unknown): InvalidResponseError =>
       new InvalidResponseError(`${context.prefix}: invalid response: ${what}`, { ...base, cause });
-    const read = await readBoundedBody(response, this.#maxResponseBytes);
+    const read = response.body;
     if (read.tooLarge) throw invalid(`body exceeds the ${this.#maxResponseBytes}-byte limit`);
     let text: string;
     try {
-      text = new TextDecoder('utf-8', { fatal: true }).decode(read.bytes);
+      text = UTF8.decode(read.bytes);
     } catch (error) {
       throw invalid('body is not valid UTF-8', error);
     }
@@ -259,12 +248,12 @@ export class ServiceFabricClient {
     }
   }
 
-  async #failureOf(response: Response, base: ServiceFabricErrorOptions, context: RequestContext): Promise<ServiceFabricError> {
+  #failureOf(response: Exchanged, base: ServiceFabricErrorOptions, context: RequestContext): ServiceFabricError {
     const withRetry: ServiceFabricErrorOptions =
       response.status === 429 || response.status === 503
-        ? { ...base, retryAfterMs: parseRetryAfter(response.headers.get('retry-after')) }
+        ? { ...base, retryAfterMs: parseRetryAfter(headerValue(response.headers['retry-after'])) }
         : base;
-    const read = await readBoundedBody(response, Math.min(MAX_ERROR_BODY_BYTES, this.#maxResponseBytes));
+    const read = response.body;
     const fabric = read.tooLarge ? undefined : fabricErrorOf(read.bytes);
     if (!fabric) {
       return new HttpStatusError(

@@ -94,6 +94,8 @@ interface MutableSession {
 /** The in-memory session map and file store of one simulated cluster. */
 export class SessionStore {
   private readonly sessions = new Map<string, MutableSession>();
+  /** Session ids by exact path: `byPath` is what every GetUploadSession asks, and scanning every session per request made a 10,000-path poll quadratic. */
+  private readonly pathIndex = new Map<string, Set<string>>();
   private readonly storeFiles = new Map<string, StoreFile>();
   private fileVersion = 0;
   private readonly now: () => number;
@@ -121,7 +123,7 @@ export class SessionStore {
     const created = session === undefined;
     if (!session) {
       session = { sessionId: id, path, fileSize, received: [], modifiedMs: this.now(), committed: false };
-      this.sessions.set(id, session);
+      this.set(session);
     }
     if (fit === 'new' && fileSize > 0) {
       session.received = addRange(session.received, { start, end });
@@ -133,7 +135,35 @@ export class SessionStore {
 
   /** Sessions whose path equals `path` exactly (case-sensitive, no folder matching), in GUID order. */
   byPath(path: string): SessionRecord[] {
-    return this.all().filter((s) => s.path === path);
+    const ids = this.pathIndex.get(path);
+    if (ids === undefined) return [];
+    const found: MutableSession[] = [];
+    for (const id of ids) {
+      const s = this.sessions.get(id);
+      if (s !== undefined) found.push(s);
+    }
+    return found.sort((a, b) => compareGuids(a.sessionId, b.sessionId)).map(snapshot);
+  }
+
+  private set(session: MutableSession): void {
+    this.remove(session.sessionId);
+    this.sessions.set(session.sessionId, session);
+    let ids = this.pathIndex.get(session.path);
+    if (ids === undefined) {
+      ids = new Set();
+      this.pathIndex.set(session.path, ids);
+    }
+    ids.add(session.sessionId);
+  }
+
+  private remove(id: string): boolean {
+    const s = this.sessions.get(id);
+    if (s === undefined) return false;
+    this.sessions.delete(id);
+    const ids = this.pathIndex.get(s.path);
+    ids?.delete(id);
+    if (ids?.size === 0) this.pathIndex.delete(s.path);
+    return true;
   }
 
   /** The session with this id, if any. */
@@ -167,7 +197,7 @@ export class SessionStore {
 
   /** Removes a session; false if there was none. */
   delete(sessionId: string): boolean {
-    return this.sessions.delete(sessionId.toLowerCase());
+    return this.remove(sessionId.toLowerCase());
   }
 
   /** One cleanup tick: removes every session idle for at least the session timeout; returns how many. */
@@ -176,7 +206,7 @@ export class SessionStore {
     let removed = 0;
     for (const [id, s] of this.sessions) {
       if (s.modifiedMs <= cutoff) {
-        this.sessions.delete(id);
+        this.remove(id);
         removed++;
       }
     }
@@ -216,7 +246,7 @@ export class SessionStore {
       modifiedMs: input.modifiedMs ?? this.now(),
       committed: input.committed ?? false,
     };
-    this.sessions.set(id, session);
+    this.set(session);
     return snapshot(session);
   }
 
@@ -275,12 +305,14 @@ export class SessionStore {
   clearSessions(): number {
     const n = this.sessions.size;
     this.sessions.clear();
+    this.pathIndex.clear();
     return n;
   }
 
   /** Removes every session and every file. */
   reset(): void {
     this.sessions.clear();
+    this.pathIndex.clear();
     this.storeFiles.clear();
   }
 }

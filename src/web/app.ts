@@ -1,5 +1,6 @@
 import express, { type Express } from 'express';
-import type { Registry } from 'prom-client';
+import type { MetricsSource } from '../metrics/render.js';
+import { acceptsGzip, gzipChunks } from './compress.js';
 import type { Logger } from '../log.js';
 import type { ReloadResult } from '../config/reloader.js';
 import { renderLanding, type LandingInfo } from './landing.js';
@@ -7,7 +8,8 @@ import { renderStatusPage } from './status-page.js';
 import type { StatusView } from '../status/view.js';
 
 export interface AppOptions {
-  readonly registry: Registry;
+  /** The exposition: the exporter's renderer (render.ts), or any prom-client Registry. */
+  readonly registry: MetricsSource;
   /** `--web.telemetry-path`. */
   readonly telemetryPath: string;
   /** True once the first poll cycle has completed. */
@@ -29,10 +31,24 @@ export function createApp(options: AppOptions): Express {
   const fixedLanding = typeof options.landing === 'function' ? undefined : renderLanding(options.landing);
   const landing = (): string => fixedLanding ?? renderLanding((options.landing as () => LandingInfo)());
 
-  app.get(options.telemetryPath, async (_req, res) => {
+  app.get(options.telemetryPath, async (req, res) => {
     try {
       const body = await options.registry.metrics();
-      res.set('Content-Type', options.registry.contentType).send(body);
+      const chunks = typeof body === 'string' ? [Buffer.from(body)] : body;
+      res.setHeader('Content-Type', options.registry.contentType);
+      res.setHeader('Vary', 'Accept-Encoding');
+      // Written with Node's own res.write/end: express's send() would copy megabytes into one buffer.
+      if (acceptsGzip(req.headers['accept-encoding'])) {
+        const compressed = await gzipChunks(chunks);
+        res.setHeader('Content-Encoding', 'gzip');
+        res.setHeader('Content-Length', compressed.length);
+        res.end(compressed);
+        return;
+      }
+      res.setHeader('Content-Length', chunks.reduce((n, c) => n + c.length, 0));
+      res.cork();
+      for (const chunk of chunks) res.write(chunk);
+      res.end();
     } catch (error) {
       options.logger.error({ err: error }, 'rendering metrics failed');
       res.status(500).type('text/plain').send('error rendering metrics\n');

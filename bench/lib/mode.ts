@@ -1,0 +1,49 @@
+/** How big and how long: the full benchmark, or the CI smoke run (`--quick`). */
+export interface BenchMode {
+  readonly name: 'full' | 'quick';
+  /** Paths of the poll-cycle benchmark; the scrape, SDK and memory figures use `scalePaths`. */
+  readonly pollSizes: readonly number[];
+  /** Repetitions per poll size (the 100,000-path cycles take 8 s each). */
+  readonly pollReps: (paths: number) => number;
+  readonly scalePaths: number;
+  readonly latencyMs: number;
+  readonly concurrency: number;
+  readonly sdkReps: number;
+  /** Load runs per server and encoding, and each run's length. */
+  readonly loadReps: number;
+  readonly loadSeconds: number;
+  readonly connections: number;
+  /** Session churn: paths, sessions per path, cycles, warm-up cycles, share of sessions replaced per cycle. */
+  readonly churn: { readonly paths: number; readonly sessionsPerPath: number; readonly cycles: number; readonly warmup: number; readonly fraction: number };
+}
+
+export const FULL: BenchMode = {
+  name: 'full',
+  pollSizes: [1_000, 10_000, 100_000],
+  // 100,000-path cycles take about 20 s each here: 3 of them keep the run under 10 minutes.
+  pollReps: (paths) => (paths >= 100_000 ? 3 : 5),
+  scalePaths: 10_000,
+  latencyMs: 5,
+  concurrency: 64,
+  sdkReps: 5,
+  loadReps: 5,
+  // 5 interleaved runs of 6 s (30 s of load per server and encoding) rather than 10 s runs, which
+  // would take the whole run past 10 minutes.
+  loadSeconds: 6,
+  connections: 10,
+  churn: { paths: 500, sessionsPerPath: 20, cycles: 1_000, warmup: 100, fraction: 0.02 },
+};
+
+export const QUICK: BenchMode = {
+  name: 'quick',
+  pollSizes: [1_000, 5_000],
+  pollReps: () => 3,
+  scalePaths: 5_000,
+  latencyMs: 5,
+  concurrency: 64,
+  sdkReps: 2,
+  loadReps: 1,
+  loadSeconds: 2,
+  connections: 10,
+  churn: { paths: 500, sessionsPerPath: 20, cycles: 30, warmup: 10, fraction: 0.02 },
+};

@@ -1,0 +1,248 @@
+/**
+ * `npm run bench` (`-- --quick` for the CI smoke run): measures the exporter against the physical
+ * limits of its work and prints one table, each figure beside its limit with their ratio and the
+ * issue's target (PASS/FAIL). Writes bench/results/latest.json (full) or bench/results/quick.json.
+ *
+ * Exit status: 0 when the harness ran (whatever the verdicts), 1 when it broke (a worker failed, a
+ * poll failed, a load run had errors, a baseline did not serve what was asked). `--strict` also
+ * exits 2 when a target FAILs.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { FULL, QUICK, type BenchMode } from './lib/mode.js';
+import { describeMachine } from './lib/machine.js';
+import { spread, round, type Spread } from './lib/stats.js';
+import { withCluster, type Memory } from './lib/cluster.js';
+import { measureCycles, type PollRun } from './poll.js';
+import { measureSdk, type SdkRun } from './sdk.js';
+import { measureScrape, type ScrapeRun, type ScrapeSeries } from './scrape.js';
+import { measureChurn, type ChurnRun } from './memory.js';
+import { GZIP_LEVEL } from '../src/web/compress.js';
+
+/** One line of the table. */
+interface Verdict {
+  readonly figure: string;
+  readonly ours: string;
+  readonly limit: string;
+  readonly ratio: number | undefined;
+  readonly target: string;
+  /** undefined: reported without a target. */
+  readonly pass: boolean | undefined;
+}
+
+const MB = 1024 * 1024;
+const log = (line: string): void => void process.stderr.write(`${line}\n`);
+
+function harnessCheck(ok: boolean, what: string): void {
+  if (!ok) throw new Error(`harness check failed: ${what}`);
+}
+
+function fmtSpread(s: Spread, unit: string, digits = 1): string {
+  return `${s.median.toFixed(digits)} ${unit} (${s.min.toFixed(digits)}–${s.max.toFixed(digits)}, n=${s.n})`;
+}
+
+function spreadJson(s: Spread, digits = 3): Spread {
+  return { median: round(s.median, digits), min: round(s.min, digits), max: round(s.max, digits), n: s.n };
+}
+
+function seriesOf(run: ScrapeRun, target: ScrapeSeries['target'], encoding: ScrapeSeries['encoding']): ScrapeSeries {
+  const s = run.series.find((x) => x.target === target && x.encoding === encoding);
+  if (!s) throw new Error(`no scrape series ${target} ${encoding}`);
+  return s;
+}
+
+function loadFigures(s: ScrapeSeries) {
+  return {
+    served_encoding: s.servedEncoding,
+    median_ms: spreadJson(spread(s.runs.map((r) => r.medianMs))),
+    p99_ms: spreadJson(spread(s.runs.map((r) => r.p99Ms))),
+    requests_per_second: spreadJson(spread(s.runs.map((r) => r.requestsPerSecond)), 1),
+    bytes_per_response: Math.round(spread(s.runs.map((r) => r.bytesPerResponse)).median),
+    errors: s.runs.reduce((n, r) => n + r.errors, 0),
+  };
+}
+
+function memoryJson(m: Memory) {
+  return { rss_mb: round(m.rss / MB, 1), heap_used_mb: round(m.heapUsed / MB, 1), heap_total_mb: round(m.heapTotal / MB, 1), external_mb: round(m.external / MB, 1) };
+}
+
+async function main(): Promise<number> {
+  const argv = process.argv.slice(2);
+  const mode: BenchMode = argv.includes('--quick') ? QUICK : FULL;
+  const strict = argv.includes('--strict');
+  const started = performance.now();
+  const machine = describeMachine();
+  log(`bench (${mode.name}) on ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}`);
+
+  const polls: PollRun[] = [];
+  let sdk: SdkRun | undefined;
+  let floor: SdkRun | undefined;
+  let scrape: ScrapeRun | undefined;
+  let scaleMemory: Memory | undefined;
+  const { latencyMs, concurrency } = mode;
+
+  for (const paths of mode.pollSizes) {
+    const reps = mode.pollReps(paths);
+    log(`poll: ${paths} paths, ${latencyMs} ms latency, concurrency ${concurrency}, ${reps} cycles`);
+    await withCluster({ paths, sessionsPerPath: 1, latencyMs, concurrency }, async (cluster) => {
+      const run = await measureCycles(cluster, paths, reps, latencyMs, concurrency);
+      harnessCheck(run.failedPolls === 0, `${run.failedPolls} polls failed at ${paths} paths`);
+      harnessCheck(run.sessionsSeen === cluster.sessions, `the exporter saw ${run.sessionsSeen} of ${cluster.sessions} sessions`);
+      polls.push(run);
+      log(`  cycles: ${run.wallMs.map((w) => w.toFixed(0)).join(', ')} ms (ideal ${run.idealMs.toFixed(0)} ms); CPU ${run.cpuMs.map((c) => c.toFixed(0)).join(', ')} ms`);
+      if (paths !== mode.scalePaths) return;
+      log(`sdk: azure-servicefabric, ${paths} paths, concurrency ${concurrency}, ${mode.sdkReps} polls`);
+      sdk = await measureSdk(cluster.simulatorUrl, paths, concurrency, mode.sdkReps);
+      harnessCheck(sdk.failed === 0, `${sdk.failed} SDK calls failed`);
+      log(`  polls: ${sdk.wallMs.map((w) => w.toFixed(0)).join(', ')} ms; CPU ${sdk.cpuMs.map((c) => c.toFixed(0)).join(', ')} ms`);
+      log(`floor: bare undici dispatches, ${paths} paths, concurrency ${concurrency}, ${mode.sdkReps} polls`);
+      floor = await measureSdk(cluster.simulatorUrl, paths, concurrency, mode.sdkReps, 'floor');
+      harnessCheck(floor.failed === 0, `${floor.failed} bare-client requests failed`);
+      log(`  polls: ${floor.wallMs.map((w) => w.toFixed(0)).join(', ')} ms; CPU ${floor.cpuMs.map((c) => c.toFixed(0)).join(', ')} ms`);
+      log(`scrape: ${cluster.sessions} sessions, wrk ${mode.connections} connections, ${mode.loadSeconds} s runs, ${mode.loadReps} rounds`);
+      scrape = await measureScrape(cluster.exporterAddress, { reps: mode.loadReps, seconds: mode.loadSeconds, connections: mode.connections, log });
+      for (const s of scrape.series) {
+        harnessCheck(s.runs.every((r) => r.errors === 0), `${s.target} ${s.encoding}: load errors`);
+        if (s.target !== 'exporter') harnessCheck(s.servedEncoding === s.encoding, `${s.target} served ${s.servedEncoding} when ${s.encoding} was asked`);
+      }
+      scaleMemory = await cluster.memory();
+    });
+  }
+
+  const c = mode.churn;
+  log(`memory: ${c.paths} paths × ${c.sessionsPerPath} sessions, ${c.cycles} churn cycles (${c.fraction * 100}% of sessions replaced per cycle), no added latency`);
+  const churn: ChurnRun = await withCluster({ paths: c.paths, sessionsPerPath: c.sessionsPerPath, latencyMs: 0, concurrency }, (cluster) =>
+    measureChurn(cluster, { cycles: c.cycles, warmup: c.warmup, fraction: c.fraction }),
+  );
+  harnessCheck(churn.failedPolls === 0, `${churn.failedPolls} polls failed during churn`);
+  log(`  ${churn.elapsedS.toFixed(1)} s; RSS ${(churn.afterWarmup.rss / MB).toFixed(1)} -> ${(churn.atEnd.rss / MB).toFixed(1)} MB`);
+
+  // Verdicts.
+  const verdicts: Verdict[] = [];
+  const ratioLine = (figure: string, ours: string, limit: string, ratio: number | undefined, target: string, pass: boolean | undefined): void => {
+    verdicts.push({ figure, ours, limit, ratio: ratio === undefined ? undefined : round(ratio, 2), target, pass });
+  };
+  for (const run of polls) {
+    const wall = spread(run.wallMs);
+    const ratios = spread(run.wallMs.map((w) => w / run.idealMs));
+    const atScale = run.paths === mode.scalePaths;
+    ratioLine(`poll cycle, ${run.paths.toLocaleString('en')} paths`, fmtSpread(wall, 'ms', 0), `${run.idealMs.toFixed(0)} ms ideal`, ratios.median, atScale ? '≤ 1.15' : '(shape)', atScale ? ratios.median <= 1.15 : undefined);
+  }
+  const scale = polls.find((p) => p.paths === mode.scalePaths);
+  const largest = polls.at(-1);
+  if (scale && largest && largest !== scale) {
+    const perPath = (p: PollRun): number => spread(p.wallMs).median / p.paths;
+    const growth = perPath(largest) / perPath(scale);
+    ratioLine(`growth: time per path at ${largest.paths.toLocaleString('en')} / at ${scale.paths.toLocaleString('en')}`, `${(perPath(largest) * 1000).toFixed(1)} µs/path`, `${(perPath(scale) * 1000).toFixed(1)} µs/path`, growth, '≤ 1.15 (linear)', growth <= 1.15);
+  }
+  for (const run of polls) {
+    const cpuPerK = spread(run.cpuMs.map((ms) => ms / 1000 / (run.paths / 1000)));
+    const peer = run.paths === mode.scalePaths && sdk ? spread(sdk.cpuMs.map((ms) => ms / 1000 / (run.paths / 1000))) : undefined;
+    ratioLine(`CPU per cycle per 1,000 paths, ${run.paths.toLocaleString('en')} paths`, fmtSpread(cpuPerK, 's', 3), peer ? `${peer.median.toFixed(3)} s (SDK)` : '—', peer ? cpuPerK.median / peer.median : undefined, '(reported)', undefined);
+  }
+  if (floor && scale) {
+    const f = spread(floor.wallMs);
+    const ours = spread(scale.wallMs);
+    ratioLine(`bare-client floor, ${scale.paths.toLocaleString('en')} paths (this machine's limit)`, fmtSpread(f, 'ms', 0), `${scale.idealMs.toFixed(0)} ms ideal`, f.median / scale.idealMs, '(limit)', undefined);
+    ratioLine(`poll cycle vs bare-client floor, ${scale.paths.toLocaleString('en')} paths`, fmtSpread(ours, 'ms', 0), fmtSpread(f, 'ms', 0), ours.median / f.median, '≤ 1.15 (proposed)', ours.median / f.median <= 1.15);
+  }
+  if (sdk && scale) {
+    const ours = spread(scale.wallMs);
+    const theirs = spread(sdk.wallMs);
+    ratioLine(`poll cycle vs official SDK, ${scale.paths.toLocaleString('en')} paths`, fmtSpread(ours, 'ms', 0), `${fmtSpread(theirs, 'ms', 0)} SDK`, ours.median / theirs.median, '< 1', ours.median < theirs.median);
+  }
+  if (scrape) {
+    for (const encoding of ['identity', 'gzip'] as const) {
+      const ours = seriesOf(scrape, 'exporter', encoding);
+      const oursMedian = spread(ours.runs.map((r) => r.medianMs));
+      const node = spread(seriesOf(scrape, 'node_static', encoding).runs.map((r) => r.medianMs));
+      const nginx = spread(seriesOf(scrape, 'nginx_static', encoding).runs.map((r) => r.medianMs));
+      const label = encoding === 'gzip' ? `gzip level ${GZIP_LEVEL}` : 'plain';
+      const servedRight = ours.servedEncoding === encoding;
+      ratioLine(`/metrics median latency, ${label}, vs Node static buffer`, fmtSpread(oursMedian, 'ms', 2), fmtSpread(node, 'ms', 2), oursMedian.median / node.median, '≤ 1.5', servedRight && oursMedian.median / node.median <= 1.5);
+      ratioLine(`/metrics median latency, ${label}, vs nginx static file`, fmtSpread(oursMedian, 'ms', 2), fmtSpread(nginx, 'ms', 2), oursMedian.median / nginx.median, '(reported)', undefined);
+      if (encoding === 'gzip') {
+        const once = spread(seriesOf(scrape, 'node_static_gzip_once', 'gzip').runs.map((r) => r.medianMs));
+        ratioLine('/metrics median latency, gzip, vs bytes compressed once', fmtSpread(oursMedian, 'ms', 2), fmtSpread(once, 'ms', 2), oursMedian.median / once.median, '(left on the table)', undefined);
+      }
+    }
+  }
+  if (scaleMemory) {
+    ratioLine(`RSS at ${mode.scalePaths.toLocaleString('en')} paths / sessions, after warm-up`, `${(scaleMemory.rss / MB).toFixed(1)} MB (heap ${(scaleMemory.heapUsed / MB).toFixed(1)} MB)`, '120 MB', scaleMemory.rss / (120 * MB), '≤ 1', scaleMemory.rss <= 120 * MB);
+  }
+  const rssChange = churn.atEnd.rss / churn.afterWarmup.rss;
+  const heapChange = churn.atEnd.heapUsed / churn.afterWarmup.heapUsed;
+  ratioLine(`RSS after ${churn.cycles} churn cycles / after warm-up`, `${(churn.atEnd.rss / MB).toFixed(1)} MB`, `${(churn.afterWarmup.rss / MB).toFixed(1)} MB`, rssChange, '0.9–1.1', rssChange >= 0.9 && rssChange <= 1.1);
+  ratioLine(`heap after ${churn.cycles} churn cycles / after warm-up`, `${(churn.atEnd.heapUsed / MB).toFixed(1)} MB`, `${(churn.afterWarmup.heapUsed / MB).toFixed(1)} MB`, heapChange, '0.9–1.1', heapChange >= 0.9 && heapChange <= 1.1);
+
+  const elapsedS = (performance.now() - started) / 1000;
+  printTable(verdicts);
+  const failed = verdicts.filter((v) => v.pass === false).length;
+  process.stdout.write(`\n${verdicts.filter((v) => v.pass === true).length} PASS, ${failed} FAIL (${mode.name} mode, ${elapsedS.toFixed(0)} s)\n`);
+
+  const results = {
+    mode: mode.name,
+    finished_at: new Date().toISOString(),
+    elapsed_s: round(elapsedS, 1),
+    machine,
+    settings: { latency_ms: latencyMs, concurrency, connections: mode.connections, load_seconds: mode.loadSeconds, load_rounds: mode.loadReps, gzip_level: GZIP_LEVEL, churn: mode.churn },
+    verdicts,
+    poll: polls.map((p) => ({
+      paths: p.paths,
+      ideal_ms: round(p.idealMs, 1),
+      cycle_ms: spreadJson(spread(p.wallMs), 1),
+      ratio_to_ideal: spreadJson(spread(p.wallMs.map((w) => w / p.idealMs))),
+      cpu_s_per_cycle: spreadJson(spread(p.cpuMs.map((ms) => ms / 1000))),
+      cpu_s_per_cycle_per_1000_paths: spreadJson(spread(p.cpuMs.map((ms) => ms / p.paths))),
+      sessions: p.sessionsSeen,
+    })),
+    floor: floor && {
+      paths: mode.scalePaths,
+      cycle_ms: spreadJson(spread(floor.wallMs), 1),
+      cpu_s_per_cycle: spreadJson(spread(floor.cpuMs.map((ms) => ms / 1000))),
+    },
+    sdk: sdk && {
+      paths: mode.scalePaths,
+      cycle_ms: spreadJson(spread(sdk.wallMs), 1),
+      cpu_s_per_cycle: spreadJson(spread(sdk.cpuMs.map((ms) => ms / 1000))),
+      sessions: sdk.sessions,
+      no_content_answers: sdk.noContent,
+    },
+    scrape: scrape && {
+      sessions: mode.scalePaths,
+      exposition_bytes: scrape.exposition.bytes,
+      exposition_gzip_bytes: scrape.exposition.gzipBytes,
+      exposition_samples: scrape.exposition.lines,
+      nginx: scrape.nginxVersion,
+      series: scrape.series.map((s) => ({ target: s.target, encoding: s.encoding, ...loadFigures(s) })),
+    },
+    memory: {
+      at_scale: scaleMemory && memoryJson(scaleMemory),
+      churn: { cycles: churn.cycles, warmup_cycles: churn.warmup, sessions: churn.sessions, elapsed_s: round(churn.elapsedS, 1), after_warmup: memoryJson(churn.afterWarmup), at_end: memoryJson(churn.atEnd) },
+    },
+  };
+  const dir = fileURLToPath(new URL('../../bench/results/', import.meta.url));
+  mkdirSync(dir, { recursive: true });
+  const file = `${dir}${mode.name === 'full' ? 'latest' : 'quick'}.json`;
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  log(`results written to ${file}`);
+  return strict && failed > 0 ? 2 : 0;
+}
+
+function printTable(verdicts: readonly Verdict[]): void {
+  const rows = verdicts.map((v) => [v.figure, v.ours, v.limit, v.ratio === undefined ? '—' : v.ratio.toFixed(2), v.target, v.pass === undefined ? '' : v.pass ? 'PASS' : 'FAIL']);
+  const header = ['figure', 'ours', 'limit', 'ratio', 'target', ''];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]): string => cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  process.stdout.write(`\n${line(header)}\n${line(widths.map((w) => '-'.repeat(w)))}\n${rows.map(line).join('\n')}\n`);
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    log(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,101 @@
+/**
+ * Scrape figures: /metrics of the exporter under load, against a plain Node `http` server and nginx
+ * serving the identical exposition bytes from memory or disk, plain and with `Accept-Encoding: gzip`.
+ * Runs are interleaved (one of each per round), so drift in the machine affects all alike.
+ */
+import http from 'node:http';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GZIP_LEVEL } from '../src/web/compress.js';
+import { startNginx } from './lib/nginx.js';
+import { startWorker } from './lib/rpc.js';
+import { runLoad, type LoadResult } from './lib/wrk.js';
+
+/** Who answers. */
+export type ScrapeTarget = 'exporter' | 'node_static' | 'nginx_static' | 'node_static_gzip_once';
+
+/** All runs of one target and encoding. */
+export interface ScrapeSeries {
+  readonly target: ScrapeTarget;
+  readonly encoding: 'identity' | 'gzip';
+  readonly runs: LoadResult[];
+  /** The Content-Encoding the server answered with (a check that gzip was really served). */
+  readonly servedEncoding: string;
+}
+
+/** The scrape benchmark's results. */
+export interface ScrapeRun {
+  readonly exposition: { readonly bytes: number; readonly gzipBytes: number; readonly lines: number };
+  readonly nginxVersion: string;
+  readonly series: ScrapeSeries[];
+}
+
+/** GETs `url` once with optional gzip, returns the raw body and its Content-Encoding and Content-Type. */
+function get(url: string, gzip: boolean): Promise<{ body: Buffer; encoding: string; contentType: string }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { headers: gzip ? { 'accept-encoding': 'gzip' } : {} }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          if (res.statusCode !== 200) reject(new Error(`${url} answered ${res.statusCode}`));
+          else resolve({ body: Buffer.concat(chunks), encoding: res.headers['content-encoding'] ?? 'identity', contentType: res.headers['content-type'] ?? '' });
+        });
+      })
+      .on('error', reject);
+  });
+}
+
+/** Loads the exporter at `exporterAddress` and both static servers, `reps` interleaved rounds. */
+export async function measureScrape(exporterAddress: string, options: { reps: number; seconds: number; connections: number; log: (line: string) => void; only?: 'identity' | 'gzip' }): Promise<ScrapeRun> {
+  const dir = mkdtempSync(join(tmpdir(), 'sfue-bench-scrape-'));
+  const file = join(dir, 'metrics.txt');
+  const ours = await get(`http://${exporterAddress}/metrics`, false);
+  writeFileSync(file, ours.body, { mode: 0o644 });
+  // Started as root, nginx's worker runs as an unprivileged user, which must be able to read the file.
+  chmodSync(dir, 0o755);
+  const staticServer = await startWorker('static-server');
+  let nginx: Awaited<ReturnType<typeof startNginx>> | undefined;
+  try {
+    const node = await staticServer.call<{ address: string; bytes: number; gzipBytes: number }>('start', { file, contentType: ours.contentType });
+    nginx = await startNginx(file, ours.contentType, GZIP_LEVEL);
+    const urls: Record<ScrapeTarget, string> = {
+      exporter: `http://${exporterAddress}/metrics`,
+      node_static: `http://${node.address}/metrics`,
+      nginx_static: `http://${nginx.address}/metrics`,
+      node_static_gzip_once: `http://${node.address}/metrics-once`,
+    };
+    const plan: Array<{ target: ScrapeTarget; encoding: 'identity' | 'gzip' }> = [
+      { target: 'exporter', encoding: 'identity' },
+      { target: 'node_static', encoding: 'identity' },
+      { target: 'nginx_static', encoding: 'identity' },
+      { target: 'exporter', encoding: 'gzip' },
+      { target: 'node_static', encoding: 'gzip' },
+      { target: 'nginx_static', encoding: 'gzip' },
+      { target: 'node_static_gzip_once', encoding: 'gzip' },
+    ];
+    const series: ScrapeSeries[] = [];
+    for (const p of plan.filter((x) => options.only === undefined || x.encoding === options.only)) {
+      const probe = await get(urls[p.target], p.encoding === 'gzip');
+      series.push({ ...p, runs: [], servedEncoding: probe.encoding });
+    }
+    for (let rep = 0; rep < options.reps; rep++) {
+      for (const s of series) {
+        const result = await runLoad(urls[s.target], {
+          connections: options.connections,
+          durationS: options.seconds,
+          headers: s.encoding === 'gzip' ? { 'Accept-Encoding': 'gzip' } : {},
+        });
+        s.runs.push(result);
+        options.log(`  scrape ${s.target} ${s.encoding} run ${rep + 1}: median ${result.medianMs.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms, ${result.requestsPerSecond.toFixed(1)} req/s`);
+      }
+    }
+    const lines = ours.body.toString('utf8').split('\n').filter((l) => l !== '' && !l.startsWith('#')).length;
+    return { exposition: { bytes: ours.body.length, gzipBytes: node.gzipBytes, lines }, nginxVersion: nginx.version, series };
+  } finally {
+    await nginx?.stop();
+    await staticServer.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

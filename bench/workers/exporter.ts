@@ -1,0 +1,73 @@
+/**
+ * Benchmark worker: the exporter as users run it (startExporter: poller, clients, registry, HTTP),
+ * in its own process so that its CPU time and RSS are measured alone. Cycles are driven by the
+ * harness (`tick`); the schedule never fires during a run.
+ */
+import { startExporter, type Exporter } from '../../src/exporter.js';
+import { createLogger } from '../../src/log.js';
+import { serve } from '../lib/rpc.js';
+import { benchPaths } from '../lib/paths.js';
+
+let exporter: Exporter | undefined;
+let warnings = 0;
+
+function gc(): void {
+  const collect = (globalThis as { gc?: () => void }).gc;
+  if (!collect) throw new Error('the worker needs --expose-gc');
+  collect();
+  collect();
+}
+
+serve({
+  start: async (args: { endpoint: string; paths: number; concurrency: number }) => {
+    const logger = createLogger({
+      level: 'warn',
+      destination: {
+        write: () => {
+          warnings += 1;
+        },
+      },
+    });
+    exporter = await startExporter({
+      config: {
+        // Once a year: the harness drives every cycle itself with `tick`.
+        poll: { schedule: '0 0 1 1 *', concurrency: args.concurrency, requestTimeoutMs: 30_000, maxStalenessMs: 3_600_000, maxResponseBytes: 4 * 1024 * 1024 },
+        clusters: [{ name: 'bench', endpoint: args.endpoint, contentPaths: benchPaths(args.paths) }],
+      },
+      listen: { host: '127.0.0.1', port: 0 },
+      telemetryPath: '/metrics',
+      disableExporterMetrics: false,
+      logger,
+    });
+    // startExporter runs the first cycle at once; wait for it so that `tick` is never "skipped".
+    while (!exporter.poller.current()) await new Promise((r) => setTimeout(r, 5));
+    return { address: exporter.address };
+  },
+  /** One poll cycle: its wall time and the CPU time this process spent in it. */
+  tick: async () => {
+    if (!exporter) throw new Error('not started');
+    const cpu = process.cpuUsage();
+    const t0 = performance.now();
+    await exporter.poller.tick();
+    const wallMs = performance.now() - t0;
+    const used = process.cpuUsage(cpu);
+    const snapshot = exporter.poller.current();
+    const failed = snapshot?.paths.filter((p) => !p.success).length ?? -1;
+    const sessions = snapshot?.paths.reduce((n, p) => n + p.sessions.length, 0) ?? 0;
+    return { wallMs, cpuMs: (used.user + used.system) / 1000, failed, sessions, warnings };
+  },
+  /** Heap and RSS after a forced GC. */
+  memory: () => {
+    gc();
+    const m = process.memoryUsage();
+    return { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers };
+  },
+  /** CPU time of this process so far, ms. */
+  cpu: () => {
+    const used = process.cpuUsage();
+    return { cpuMs: (used.user + used.system) / 1000 };
+  },
+  close: async () => {
+    await exporter?.close();
+  },
+});

@@ -1,0 +1,96 @@
+import { describe, expect, it } from '@jest/globals';
+import { createRegistry } from '../../src/metrics/registry.js';
+import { createMetricsRenderer } from '../../src/metrics/render.js';
+import { nextSnapshot, type PollOutcome, type Snapshot } from '../../src/poller/snapshot.js';
+import { session } from '../fixtures/sessions.js';
+
+const T0 = Date.UTC(2026, 10, 25, 12, 0, 0);
+const build = { version: '1.2.3', revision: 'abc123', nodejsVersion: 'v20.0.0' };
+
+/** Paths and sessions with everything the escaping must handle: backslashes, quotes, newlines, non-ASCII. */
+function outcomes(): PollOutcome[] {
+  const paths = ['SwaggerTest\\Common.dll', 'apps/web/"quoted" name.zip', 'line\nbreak\\x', 'Ünïcödé\\データ.bin', 'Broken', 'Empty'];
+  return paths.map((contentPath, i): PollOutcome => {
+    if (contentPath === 'Broken') {
+      return { cluster: 'prod', contentPath, durationSeconds: 0.5, finishedMs: T0, result: { ok: false, failure: { reason: 'timeout', message: 'timed out', retryAfterMs: 60_000 } } };
+    }
+    const sessions = contentPath === 'Empty' ? [] : [0, 1].map((j) =>
+      session({
+        storeRelativePath: contentPath,
+        sessionId: `2032ac6c-a348-4594-86da-dab0f2bb1a${i}${j}`,
+        fileSize: 2097152 + i,
+        modifiedMs: T0 - 90_123 - i * 1000 - j,
+        expectedRanges: j === 0 ? [{ start: 0, end: 207615 }] : [],
+      }),
+    );
+    return { cluster: i % 2 === 0 ? 'prod' : 'prod "west"', contentPath, durationSeconds: 0.042 + i / 1000, finishedMs: T0, result: { ok: true, sessions } };
+  });
+}
+
+function snapshotOf(completedMs = T0): Snapshot {
+  const first = nextSnapshot(undefined, outcomes(), { completedMs, cycleDurationSeconds: 0.25, cyclesSkippedTotal: 3 });
+  // A second cycle, so counters and the backoff carry over as they do in a running exporter.
+  return nextSnapshot(first, outcomes(), { completedMs, cycleDurationSeconds: 0.5, cyclesSkippedTotal: 4 });
+}
+
+async function both(snapshot: Snapshot | undefined, nowMs: number, maxStalenessMs = 90_000) {
+  const options = {
+    snapshot: () => snapshot,
+    maxStalenessMs,
+    build,
+    disableExporterMetrics: true,
+    now: () => nowMs,
+    reload: () => ({ lastSuccessful: true, lastSuccessMs: T0 - 1000 }),
+    pathFiles: { watched: () => [{ cluster: 'prod', source: 'config' as const, count: 6 }], fileErrors: () => [] },
+  };
+  const reference = await createRegistry(options).metrics();
+  const renderer = createMetricsRenderer(options);
+  const chunks = await renderer.metrics();
+  return { reference, rendered: Buffer.concat(chunks).toString('utf8'), renderer };
+}
+
+describe('cached /metrics renderer', () => {
+  it('renders byte for byte what the prom-client registry renders for the same snapshot and clock', async () => {
+    const { reference, rendered } = await both(snapshotOf(), T0 + 1234);
+    expect(reference).toContain('servicefabric_imagestore_upload_session_age_seconds{');
+    expect(reference).toContain('content_path="apps/web/\\"quoted\\" name.zip"');
+    expect(reference).toContain('servicefabric_imagestore_poll_backoff_until_timestamp_seconds{');
+    expect(rendered).toBe(reference);
+  });
+
+  it('moves age_seconds with every scrape while reusing the rest, and still matches prom-client', async () => {
+    const snapshot = snapshotOf();
+    let nowMs = T0 + 1000;
+    const options = { snapshot: () => snapshot, maxStalenessMs: 90_000, build, disableExporterMetrics: true, now: () => nowMs };
+    const renderer = createMetricsRenderer(options);
+    const first = Buffer.concat(await renderer.metrics()).toString('utf8');
+    nowMs += 2500;
+    const second = Buffer.concat(await renderer.metrics()).toString('utf8');
+    expect(second).not.toBe(first);
+    expect(second).toBe(await createRegistry(options).metrics());
+    const age = (text: string) => text.split('\n').find((l) => l.startsWith('servicefabric_imagestore_upload_session_age_seconds{'));
+    expect(Number(age(second)?.split(' ').at(-1)) - Number(age(first)?.split(' ').at(-1))).toBeCloseTo(2.5, 6);
+  });
+
+  it('matches prom-client when the snapshot turns stale, before the first cycle, and with a new snapshot', async () => {
+    const stale = await both(snapshotOf(), T0 + 200_000);
+    expect(stale.reference).not.toContain('servicefabric_imagestore_upload_session_size_bytes{');
+    expect(stale.rendered).toBe(stale.reference);
+    const none = await both(undefined, T0);
+    expect(none.rendered).toBe(none.reference);
+    let snapshot = snapshotOf();
+    const options = { snapshot: () => snapshot, maxStalenessMs: 90_000, build, disableExporterMetrics: true, now: () => T0 + 10 };
+    const renderer = createMetricsRenderer(options);
+    await renderer.metrics();
+    snapshot = nextSnapshot(snapshot, outcomes().slice(0, 2), { completedMs: T0, cycleDurationSeconds: 1, cyclesSkippedTotal: 5 });
+    expect(Buffer.concat(await renderer.metrics()).toString('utf8')).toBe(await createRegistry(options).metrics());
+  });
+
+  it('appends prom-client default metrics unless disabled', async () => {
+    const renderer = createMetricsRenderer({ snapshot: () => snapshotOf(), maxStalenessMs: 90_000, build, now: () => T0 });
+    const text = Buffer.concat(await renderer.metrics()).toString('utf8');
+    expect(text).toContain('\n\n# HELP process_cpu_user_seconds_total');
+    expect(text).not.toContain('nodejs_active_handles_total');
+    expect(renderer.contentType).toBe('text/plain; version=0.0.4; charset=utf-8');
+  });
+});
