@@ -38,17 +38,30 @@ export async function fetchAadMetadata(
   const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
   let status: number;
   let text: string;
+  let tooLarge = false;
   try {
     const response = await request(url, { dispatcher, signal, headers: { accept: 'application/json', 'user-agent': options.userAgent } });
     status = response.statusCode;
-    const bytes = Buffer.from(await response.body.arrayBuffer());
-    text = bytes.subarray(0, MAX_BODY_BYTES).toString('utf8');
+    // Read as a stream with a limit: a misbehaving gateway or proxy must not make us buffer any amount.
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for await (const chunk of response.body as AsyncIterable<Buffer>) {
+      total += chunk.length;
+      if (total > MAX_BODY_BYTES) {
+        tooLarge = true;
+        response.body.destroy();
+        break;
+      }
+      chunks.push(chunk);
+    }
+    text = Buffer.concat(chunks).toString('utf8');
   } catch (error) {
     if (deadline.aborted && !options.signal?.aborted) {
       throw new TimeoutError(`${prefix}: no complete answer within ${options.timeoutMs} ms`, { ...base, cause: error });
     }
     throw classifyTransportError(error, prefix, base);
   }
+  if (tooLarge) throw new AuthError(`${prefix}: Entra ID discovery failed: the answer is larger than ${MAX_BODY_BYTES} bytes`, { ...base, status });
   if (status !== 200) throw new AuthError(`${prefix}: Entra ID discovery failed: status ${status}`, { ...base, status });
   let body: unknown;
   try {

@@ -9,7 +9,9 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
-import type { BoundedBody } from './body.js';
+
+/** The outcome of a bounded read: the bytes, or the fact that there were too many. */
+export type BoundedBody = { readonly tooLarge: false; readonly bytes: Uint8Array } | { readonly tooLarge: true };
 
 /** An answer: status line, headers and the body, or the fact that it exceeded its limit. */
 export interface Exchanged {
