@@ -2,9 +2,6 @@ import type { UploadSession } from '../servicefabric/session.js';
 import type { PathState } from '../poller/snapshot.js';
 import { REFRESHED, type FamilySpec, type Sample, type ScrapeView } from './family.js';
 
-/** Label names of every per-session series. */
-export const SESSION_LABELS = ['sf_cluster', 'content_path', 'store_relative_path', 'session_id'] as const;
-
 function sessionSamples(view: ScrapeView, value: (session: UploadSession, view: ScrapeView) => number): Sample[] {
   // A stale snapshot (poller wedged) is withheld rather than served as if current.
   if (!view.snapshot || !view.fresh) return [];
