@@ -78,6 +78,8 @@ export async function measureScrape(exporterAddress: string, options: { reps: nu
     const series: ScrapeSeries[] = [];
     for (const p of plan.filter((x) => options.only === undefined || x.encoding === options.only)) {
       const probe = await get(urls[p.target], p.encoding === 'gzip');
+      // A baseline that does not serve what was asked would make every figure meaningless: stop now.
+      if (p.target !== 'exporter' && probe.encoding !== p.encoding) throw new Error(`${p.target} served ${probe.encoding} when ${p.encoding} was asked`);
       series.push({ ...p, runs: [], servedEncoding: probe.encoding });
     }
     for (let rep = 0; rep < options.reps; rep++) {

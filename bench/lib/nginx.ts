@@ -61,7 +61,8 @@ http {
   gzip on;
   gzip_comp_level ${gzipLevel};
   gzip_min_length 0;
-  gzip_types text/plain;
+  # Any type: the content type carries parameters (version=0.0.4), which a text/plain entry would not match.
+  gzip_types *;
   server {
     listen 127.0.0.1:${port};
     location = /metrics {
