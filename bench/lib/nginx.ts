@@ -86,7 +86,11 @@ http {
     ]);
     if (ok) break;
     if (Date.now() > deadline || child.exitCode !== null) {
-      child.kill('SIGKILL');
+      // SIGTERM first: the master then stops its worker; a SIGKILLed master would orphan it.
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 2000);
+      if (child.exitCode === null) await exited;
+      clearTimeout(timer);
       rmSync(dir, { recursive: true, force: true });
       throw new Error(`nginx did not start on ${address}`);
     }
