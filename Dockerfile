@@ -23,7 +23,11 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean -
 FROM node:24.21.0-bookworm-slim
 ARG SF_UPLOAD_EXPORTER_REVISION=unknown
 # src/version.ts reports the revision from this variable (there is no .git in the image).
+# MALLOC_MMAP_THRESHOLD_: a fixed 128 KiB threshold keeps glibc from raising it after the first
+# multi-megabyte exposition buffer is freed, which left freed buffers in the heap and the RSS of a
+# 10,000-path exporter about 80 MB higher (README, Performance).
 ENV NODE_ENV=production \
+    MALLOC_MMAP_THRESHOLD_=131072 \
     SF_UPLOAD_EXPORTER_REVISION=${SF_UPLOAD_EXPORTER_REVISION} \
     SF_UPLOAD_EXPORTER_HEALTHCHECK_URL=http://127.0.0.1:18922/-/healthy
 LABEL org.opencontainers.image.title="sf-upload-exporter" \

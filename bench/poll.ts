@@ -6,6 +6,8 @@ export interface PollRun {
   readonly paths: number;
   readonly wallMs: number[];
   readonly cpuMs: number[];
+  /** Render of each cycle's snapshot, after the cycle (not part of `wallMs`). */
+  readonly renderMs: number[];
   /** Failed polls over all measured cycles: must be 0 for the figures to mean anything. */
   readonly failedPolls: number;
   readonly sessionsSeen: number;
@@ -28,6 +30,7 @@ export async function measureCycles(cluster: Cluster, paths: number, reps: numbe
     paths,
     wallMs: ticks.map((t) => t.wallMs),
     cpuMs: ticks.map((t) => t.cpuMs),
+    renderMs: ticks.map((t) => t.renderMs),
     failedPolls: ticks.reduce((n, t) => n + t.failed, 0),
     sessionsSeen: ticks.at(-1)?.sessions ?? 0,
     idealMs: idealCycleMs(paths, latencyMs, concurrency),

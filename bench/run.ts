@@ -140,6 +140,10 @@ async function main(): Promise<number> {
     const peer = run.paths === mode.scalePaths && sdk ? spread(sdk.cpuMs.map((ms) => ms / 1000 / (run.paths / 1000))) : undefined;
     ratioLine(`CPU per cycle per 1,000 paths, ${run.paths.toLocaleString('en')} paths`, fmtSpread(cpuPerK, 's', 3), peer ? `${peer.median.toFixed(3)} s (SDK)` : '—', peer ? cpuPerK.median / peer.median : undefined, '(reported)', undefined);
   }
+  for (const run of polls) {
+    // Not part of the cycle: the snapshot is published first, its exposition rendered right after.
+    ratioLine(`render of a new snapshot, ${run.paths.toLocaleString('en')} sessions (after the cycle)`, fmtSpread(spread(run.renderMs), 'ms', 0), '—', undefined, '(reported)', undefined);
+  }
   if (floor && scale) {
     const f = spread(floor.wallMs);
     const ours = spread(scale.wallMs);
@@ -194,6 +198,7 @@ async function main(): Promise<number> {
       ratio_to_ideal: spreadJson(spread(p.wallMs.map((w) => w / p.idealMs))),
       cpu_s_per_cycle: spreadJson(spread(p.cpuMs.map((ms) => ms / 1000))),
       cpu_s_per_cycle_per_1000_paths: spreadJson(spread(p.cpuMs.map((ms) => ms / p.paths))),
+      render_ms_after_cycle: spreadJson(spread(p.renderMs), 1),
       sessions: p.sessionsSeen,
     })),
     floor: floor && {

@@ -108,8 +108,10 @@ export async function startExporter(options: ExporterOptions): Promise<Exporter>
   }
   let announced = false;
   poller.onSnapshot((snapshot) => {
-    // Rendered after the cycle rather than by the first scrape after it, so scrapes cost the same.
-    registry.prepare();
+    // Rendered right after the cycle, not inside it (the snapshot is published without waiting for
+    // megabytes of text) and not by the first scrape (so scrapes cost the same); a scrape that comes
+    // first renders it itself.
+    setImmediate(() => registry.prepare());
     if (announced) return;
     announced = true;
     logger.info({ paths: snapshot.paths.length }, 'first poll cycle completed; ready');

@@ -5,6 +5,8 @@ import { startWorker, type Worker } from './rpc.js';
 export interface Tick {
   readonly wallMs: number;
   readonly cpuMs: number;
+  /** Wall time of rendering the new snapshot's exposition, after the cycle. */
+  readonly renderMs: number;
   readonly failed: number;
   readonly sessions: number;
   readonly warnings: number;

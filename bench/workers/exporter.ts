@@ -43,7 +43,7 @@ serve({
     while (!exporter.poller.current()) await new Promise((r) => setTimeout(r, 5));
     return { address: exporter.address };
   },
-  /** One poll cycle: its wall time and the CPU time this process spent in it. */
+  /** One poll cycle: its wall time and the CPU time this process spent in it, then the render of its snapshot. */
   tick: async () => {
     if (!exporter) throw new Error('not started');
     const cpu = process.cpuUsage();
@@ -51,10 +51,15 @@ serve({
     await exporter.poller.tick();
     const wallMs = performance.now() - t0;
     const used = process.cpuUsage(cpu);
+    // The exposition of the new snapshot is rendered right after the cycle (an immediate queued when
+    // the snapshot was published): this one runs after it, so the wait is the render's time.
+    const r0 = performance.now();
+    await new Promise((resolve) => setImmediate(resolve));
+    const renderMs = performance.now() - r0;
     const snapshot = exporter.poller.current();
     const failed = snapshot?.paths.filter((p) => !p.success).length ?? -1;
     const sessions = snapshot?.paths.reduce((n, p) => n + p.sessions.length, 0) ?? 0;
-    return { wallMs, cpuMs: (used.user + used.system) / 1000, failed, sessions, warnings };
+    return { wallMs, cpuMs: (used.user + used.system) / 1000, renderMs, failed, sessions, warnings };
   },
   /** Heap and RSS after a forced GC. */
   memory: () => {

@@ -2,11 +2,34 @@ import type { PathState } from '../poller/snapshot.js';
 import { FAILURE_REASONS } from '../servicefabric/errors.js';
 import { REFRESHED, type FamilySpec, type Sample, type ScrapeView } from './family.js';
 
+// One labels object per path (and per path and reason), shared by every family: the renderer
+// formats a label set once per object rather than once per family (render.ts).
+const pathLabelSets = new WeakMap<PathState, Readonly<Record<string, string>>>();
+const reasonLabelSets = new WeakMap<PathState, readonly Readonly<Record<string, string>>[]>();
+
+function pathLabels(path: PathState): Readonly<Record<string, string>> {
+  let labels = pathLabelSets.get(path);
+  if (labels === undefined) {
+    labels = { sf_cluster: path.cluster, content_path: path.contentPath };
+    pathLabelSets.set(path, labels);
+  }
+  return labels;
+}
+
+function reasonLabels(path: PathState): readonly Readonly<Record<string, string>>[] {
+  let sets = reasonLabelSets.get(path);
+  if (sets === undefined) {
+    sets = FAILURE_REASONS.map((reason) => ({ sf_cluster: path.cluster, content_path: path.contentPath, reason }));
+    reasonLabelSets.set(path, sets);
+  }
+  return sets;
+}
+
 function pathSamples(view: ScrapeView, value: (path: PathState, view: ScrapeView) => number | undefined): Sample[] {
   const samples: Sample[] = [];
   for (const path of view.snapshot?.paths ?? []) {
     const v = value(path, view);
-    if (v !== undefined) samples.push({ labels: { sf_cluster: path.cluster, content_path: path.contentPath }, value: v });
+    if (v !== undefined) samples.push({ labels: pathLabels(path), value: v });
   }
   return samples;
 }
@@ -57,12 +80,8 @@ export const pathFamilies: readonly FamilySpec[] = [
       // Every reason is present from the first poll so that rate() and increase() see the first failure.
       const samples: Sample[] = [];
       for (const path of view.snapshot?.paths ?? []) {
-        for (const reason of FAILURE_REASONS) {
-          samples.push({
-            labels: { sf_cluster: path.cluster, content_path: path.contentPath, reason },
-            value: path.failuresTotal[reason] ?? 0,
-          });
-        }
+        const labels = reasonLabels(path);
+        FAILURE_REASONS.forEach((reason, i) => samples.push({ labels: labels[i] as Record<string, string>, value: path.failuresTotal[reason] ?? 0 }));
       }
       return samples;
     },

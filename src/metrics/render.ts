@@ -10,6 +10,7 @@
  */
 import { Registry } from 'prom-client';
 import type { Snapshot } from '../poller/snapshot.js';
+import { MAX_VALUE_LENGTH, writeValue } from './number-format.js';
 import type { FamilySpec, Sample, ScrapeView } from './family.js';
 import { addDefaultMetrics, familySpecs, scrapeView, type MetricsOptions } from './registry.js';
 
@@ -21,30 +22,34 @@ export interface MetricsSource {
 }
 
 /**
- * A family's header and label sets rendered once, as bytes (`prefixes`, the i-th line's prefix at
- * `offsets[i]` to `offsets[i + 1]`), with the inputs of its per-scrape values.
+ * A family's header and the prefix of each line (`name{labels} `) rendered once, as bytes, with
+ * the inputs of its per-scrape values.
  */
 interface TimedPart {
   readonly header: Buffer;
-  readonly prefixes: Buffer;
-  readonly offsets: Uint32Array;
+  /** One view per line into a single buffer: `set` copies each natively, with no allocation per line. */
+  readonly prefixes: readonly Uint8Array[];
+  readonly prefixBytes: number;
   readonly inputs: Float64Array;
   readonly value: (input: number, nowMs: number) => number;
 }
 
-/** Longest text of a value formatValue produces (e.g. `-1.2345678901234567e-308`). */
-const MAX_VALUE_LENGTH = 24;
-
 function timedPart(spec: FamilySpec & { timed: NonNullable<FamilySpec['timed']> }, view: ScrapeView): TimedPart {
-  const name = escapeString(spec.name);
+  const name = Buffer.from(escapeString(spec.name));
   const series = spec.timed.series(view);
-  const prefixes = series.map((s) => Buffer.from(linePrefix(name, s.labels)));
-  const offsets = new Uint32Array(prefixes.length + 1);
-  prefixes.forEach((p, i) => (offsets[i + 1] = (offsets[i] as number) + p.length));
+  const labels = series.map((s) => labelBytes(s.labels));
+  const all = Buffer.allocUnsafe(labels.reduce((n, l) => n + name.length + l.length + 3, 0));
+  const prefixes: Uint8Array[] = [];
+  let pos = 0;
+  for (const l of labels) {
+    const start = pos;
+    pos = writePrefix(all, pos, name, l);
+    prefixes.push(new Uint8Array(all.buffer, all.byteOffset + start, pos - start));
+  }
   return {
     header: Buffer.from(header(spec)),
-    prefixes: Buffer.concat(prefixes),
-    offsets,
+    prefixes,
+    prefixBytes: pos,
     inputs: Float64Array.from(series, (s) => s.value),
     value: spec.timed.value,
   };
@@ -52,13 +57,17 @@ function timedPart(spec: FamilySpec & { timed: NonNullable<FamilySpec['timed']> 
 
 /** The part's text at `nowMs`: prefixes copied as bytes, only the numbers formatted. */
 function renderTimed(part: TimedPart, nowMs: number): Buffer {
-  const n = part.inputs.length;
-  const out = Buffer.allocUnsafe(part.header.length + part.prefixes.length + n * (MAX_VALUE_LENGTH + 1));
+  const { prefixes, inputs } = part;
+  const n = inputs.length;
+  const out = Buffer.allocUnsafe(part.header.length + part.prefixBytes + n * (MAX_VALUE_LENGTH + 1));
   let pos = part.header.copy(out, 0);
   for (let i = 0; i < n; i++) {
-    pos += part.prefixes.copy(out, pos, part.offsets[i] as number, part.offsets[i + 1] as number);
-    // Values are ASCII (digits, '.', 'e', '+', '-', 'Inf', 'Nan').
-    pos += out.write(formatValue(part.value(part.inputs[i] as number, nowMs)), pos, 'latin1');
+    // TypedArray#set of a view made once per snapshot: Buffer#copy builds a view per call, and
+    // 10,000 of those per scrape were most of its time (and garbage).
+    const prefix = prefixes[i] as Uint8Array;
+    out.set(prefix, pos);
+    pos += prefix.length;
+    pos = writeValue(out, pos, part.value(inputs[i] as number, nowMs));
     out[pos++] = 0x0a;
   }
   return out.subarray(0, pos);
@@ -73,7 +82,7 @@ function escapeString(text: string): string {
 }
 
 const NEEDS_ESCAPE = /[\\\n"]/;
-/** Escaped label values: a content path and cluster name recur in a dozen families per snapshot. */
+/** Escaped label values: a content path and cluster name recur in a dozen label sets per snapshot. */
 let escapedValues = new Map<string, string>();
 
 function escapeLabelValue(value: string | number): string | number {
@@ -86,10 +95,43 @@ function escapeLabelValue(value: string | number): string | number {
   return escaped;
 }
 
-function formatValue(value: number): string {
-  if (Number.isNaN(value)) return 'Nan';
-  if (!Number.isFinite(value)) return value < 0 ? '-Inf' : '+Inf';
-  return `${value}`;
+/**
+ * `a="x",b="y"` as bytes. The families of a snapshot share one labels object per path and per
+ * session (paths.ts, sessions.ts), so each is encoded once per snapshot, not once per family.
+ */
+let labelTexts = new Map<object, Buffer>();
+
+function labelBytes(labels: Sample['labels']): Buffer {
+  let bytes = labelTexts.get(labels);
+  if (bytes === undefined) {
+    let text = '';
+    for (const key in labels) {
+      text += `${text === '' ? '' : ','}${key}="${escapeLabelValue(labels[key] as string | number)}"`;
+    }
+    bytes = Buffer.from(text);
+    labelTexts.set(labels, bytes);
+  }
+  return bytes;
+}
+
+/** Copies `source` to `pos`; a byte loop for short sources, which Buffer#copy (a view per call) is slower at. */
+function copyBytes(out: Buffer, pos: number, source: Buffer): number {
+  const length = source.length;
+  if (length > 16) return pos + source.copy(out, pos);
+  for (let k = 0; k < length; k++) out[pos + k] = source[k] as number;
+  return pos + length;
+}
+
+/** Writes `name{labels} ` (or `name `) at `pos`; returns the position after it. */
+function writePrefix(out: Buffer, pos: number, name: Buffer, labels: Buffer): number {
+  pos = copyBytes(out, pos, name);
+  if (labels.length > 0) {
+    out[pos++] = 0x7b; // {
+    pos = copyBytes(out, pos, labels);
+    out[pos++] = 0x7d; // }
+  }
+  out[pos++] = 0x20;
+  return pos;
 }
 
 function header(spec: FamilySpec): string {
@@ -97,41 +139,40 @@ function header(spec: FamilySpec): string {
   return `# HELP ${name} ${escapeString(spec.help)}\n# TYPE ${name} ${spec.type}\n`;
 }
 
-/** `name{a="x",b="y"} ` (or `name `): everything of a sample line before its value. */
-function linePrefix(name: string, labels: Sample['labels']): string {
-  let text = '';
-  for (const key in labels) {
-    text += `${text === '' ? '' : ','}${key}="${escapeLabelValue(labels[key] as string | number)}"`;
-  }
-  return text === '' ? `${name} ` : `${name}{${text}} `;
-}
-
-/** One family's text, each line (the last too) ending in a newline. */
-function renderFamily(spec: FamilySpec, samples: readonly Sample[]): string {
-  const name = escapeString(spec.name);
-  // One join rather than appending to one growing string: far less garbage with 100,000s of lines.
-  const lines = new Array<string>(samples.length + 2);
-  lines[0] = header(spec);
+/**
+ * One family's text as bytes, each line (the last too) ending in a newline: written straight into
+ * one buffer, because building a string per line left hundreds of megabytes of garbage per render
+ * at 10,000 sessions.
+ */
+function renderFamily(spec: FamilySpec, samples: readonly Sample[]): Buffer {
+  const name = Buffer.from(escapeString(spec.name));
+  const head = Buffer.from(header(spec));
+  const labels = samples.map((sample) => labelBytes(sample.labels));
+  const size = labels.reduce((n, l) => n + name.length + l.length + 4 + MAX_VALUE_LENGTH, head.length);
+  const out = Buffer.allocUnsafe(size);
+  let pos = head.copy(out, 0);
   for (let i = 0; i < samples.length; i++) {
-    const sample = samples[i] as Sample;
-    lines[i + 1] = `${linePrefix(name, sample.labels)}${formatValue(sample.value)}\n`;
+    pos = writePrefix(out, pos, name, labels[i] as Buffer);
+    pos = writeValue(out, pos, (samples[i] as Sample).value);
+    out[pos++] = 0x0a;
   }
-  lines[samples.length + 1] = '';
-  return lines.join('');
+  return out.subarray(0, pos);
 }
 
 /** The per-snapshot parts: consecutive cached families merged into one buffer. */
 function buildParts(specs: readonly FamilySpec[], view: ScrapeView): Part[] {
+  labelTexts = new Map();
   escapedValues = new Map();
   const parts: Part[] = [];
-  let cached: string[] = [];
+  let cached: Buffer[] = [];
+  // One exact-size copy: the families' buffers are over-allocated by the longest value per line.
   const flush = (): void => {
-    if (cached.length > 0) parts.push(Buffer.concat(cached.map((text) => Buffer.from(text))));
+    if (cached.length > 0) parts.push(Buffer.concat(cached));
     cached = [];
   };
   specs.forEach((spec, i) => {
     // Families are separated by an empty line, as prom-client joins them.
-    const separator = i === 0 ? '' : '\n';
+    const separator = i === 0 ? EMPTY : NEWLINE;
     if (spec.scope === 'snapshot') {
       cached.push(separator, renderFamily(spec, spec.collect(view)));
       return;
@@ -142,12 +183,16 @@ function buildParts(specs: readonly FamilySpec[], view: ScrapeView): Part[] {
     else parts.push(spec);
   });
   flush();
+  labelTexts = new Map();
   escapedValues = new Map();
   return parts;
 }
 
+const EMPTY = Buffer.alloc(0);
+const NEWLINE = Buffer.from('\n');
+
 function isTimed(part: Part): part is TimedPart {
-  return !Buffer.isBuffer(part) && 'offsets' in part;
+  return !Buffer.isBuffer(part) && 'prefixBytes' in part;
 }
 
 /** The exporter's /metrics renderer: see the module comment. */
@@ -180,7 +225,7 @@ export class MetricsRenderer implements MetricsSource {
     for (const part of this.#partsFor(view)) {
       if (Buffer.isBuffer(part)) out.push(part);
       else if (isTimed(part)) out.push(renderTimed(part, view.nowMs));
-      else out.push(Buffer.from(renderFamily(part, part.collect(view))));
+      else out.push(renderFamily(part, part.collect(view)));
     }
     if (this.#defaults) out.push(Buffer.from(`\n${await this.#defaults.metrics()}`));
     return out;

@@ -2,25 +2,33 @@ import type { UploadSession } from '../servicefabric/session.js';
 import type { PathState } from '../poller/snapshot.js';
 import { REFRESHED, type FamilySpec, type Sample, type ScrapeView } from './family.js';
 
+// One labels object per session, shared by the five families: the renderer formats a label set
+// once per object rather than once per family (render.ts).
+const labelSets = new WeakMap<PathState, readonly Readonly<Record<string, string>>[]>();
+
+function sessionLabels(path: PathState): readonly Readonly<Record<string, string>>[] {
+  let sets = labelSets.get(path);
+  if (sets === undefined) {
+    sets = path.sessions.map((session) => ({
+      sf_cluster: path.cluster,
+      content_path: path.contentPath,
+      store_relative_path: session.storeRelativePath,
+      session_id: session.sessionId,
+    }));
+    labelSets.set(path, sets);
+  }
+  return sets;
+}
+
 function sessionSamples(view: ScrapeView, value: (session: UploadSession, view: ScrapeView) => number): Sample[] {
   // A stale snapshot (poller wedged) is withheld rather than served as if current.
   if (!view.snapshot || !view.fresh) return [];
   const samples: Sample[] = [];
   for (const path of view.snapshot.paths) {
-    for (const session of path.sessions) {
-      samples.push({ labels: sessionLabels(path, session), value: value(session, view) });
-    }
+    const labels = sessionLabels(path);
+    path.sessions.forEach((session, i) => samples.push({ labels: labels[i] as Record<string, string>, value: value(session, view) }));
   }
   return samples;
-}
-
-function sessionLabels(path: PathState, session: UploadSession): Record<string, string> {
-  return {
-    sf_cluster: path.cluster,
-    content_path: path.contentPath,
-    store_relative_path: session.storeRelativePath,
-    session_id: session.sessionId,
-  };
 }
 
 function ageSeconds(modifiedMs: number, nowMs: number): number {

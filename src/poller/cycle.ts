@@ -2,7 +2,7 @@ import pLimit from 'p-limit';
 import type { Logger } from '../log.js';
 import type { UploadSession } from '../servicefabric/session.js';
 import { ServiceFabricError } from '../servicefabric/errors.js';
-import type { HeldPath, PollFailure, PollOutcome } from './snapshot.js';
+import { carriedOver, type HeldPath, type PollFailure, type PollOutcome } from './snapshot.js';
 
 /** What the poller needs from a cluster client; `ServiceFabricClient` implements it. */
 export interface SessionLister {
@@ -28,6 +28,12 @@ export interface CycleOptions {
   readonly now?: () => number;
   /** Paths not to poll this cycle (backing off after `Retry-After`); they come back as `HeldPath`s. */
   readonly hold?: (cluster: string, contentPath: string) => boolean;
+  /**
+   * The path's sessions in the previous snapshot. A poll that finds the same sessions keeps those
+   * objects and drops its equal copies at once, so the copies die young instead of being kept (and
+   * promoted by the garbage collector) until the cycle ends.
+   */
+  readonly previous?: (cluster: string, contentPath: string) => readonly UploadSession[] | undefined;
   /**
    * Longest `Retry-After` honoured: a cluster asking for more is polled again after this long, so a
    * bogus header cannot silence a path indefinitely.
@@ -72,7 +78,7 @@ async function pollOne(target: ClusterTarget, contentPath: string, options: Cycl
   }
   try {
     const sessions = await target.client.getUploadSessions(contentPath, { signal: options.signal });
-    return finish({ ok: true, sessions });
+    return finish({ ok: true, sessions: carriedOver(options.previous?.(target.cluster, contentPath), sessions) });
   } catch (error) {
     const raw = toFailure(error);
     const retryAfterMs = raw.retryAfterMs === undefined ? undefined : Math.min(raw.retryAfterMs, options.maxBackoffMs ?? DEFAULT_MAX_BACKOFF_MS);

@@ -66,6 +66,10 @@ export function mergePaths(configured: readonly string[], fromFiles: readonly st
   return merged;
 }
 
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
 /** Reads, caches and re-reads the path files of every cluster; never throws. */
 export class PathFiles {
   private readonly logger: Logger;
@@ -78,6 +82,12 @@ export class PathFiles {
   private errors = new Map<string, number>();
   /** Cluster → the effective list of the last `resolve`. */
   private effective = new Map<string, readonly EffectivePath[]>();
+  /** Cluster → the inputs of its effective list, to reuse the list while they do not change. */
+  private inputs = new Map<string, { configured: readonly string[]; fromFiles: readonly string[]; names: readonly string[] }>();
+  /** Cluster → how many of its effective paths come from the configuration. */
+  private configCounts = new Map<string, number>();
+  /** Cluster → path → source, of the same lists: the status view asks once per path. */
+  private sources = new Map<string, ReadonlyMap<string, PathSource>>();
 
   constructor(options: { logger: Logger; now?: () => number }) {
     this.logger = options.logger;
@@ -90,21 +100,21 @@ export class PathFiles {
    */
   async resolveTargets(targets: readonly ClusterTarget[]): Promise<ClusterTarget[]> {
     await this.refresh(targets);
-    return targets.map((target) => ({ ...target, contentPaths: this.resolve(target).map((p) => p.path) }));
+    return targets.map((target) => ({ ...target, contentPaths: this.resolve(target) }));
   }
 
   /** The source of a content path of a cluster, as of the last cycle; undefined if it is not polled. */
   sourceOf(cluster: string, path: string): PathSource | undefined {
-    return this.effective.get(cluster)?.find((p) => p.path === path)?.source;
+    return this.sources.get(cluster)?.get(path);
   }
 
   /** Content paths polled per cluster and source, as of the last cycle. */
   watched(): WatchedCount[] {
     const counts: WatchedCount[] = [];
     for (const [cluster, paths] of this.effective) {
-      for (const source of ['config', 'file'] as const) {
-        counts.push({ cluster, source, count: paths.filter((p) => p.source === source).length });
-      }
+      // Counted once per list (built when its inputs change), not per scrape.
+      const config = this.configCounts.get(cluster) ?? 0;
+      counts.push({ cluster, source: 'config', count: config }, { cluster, source: 'file', count: paths.length - config });
     }
     return counts;
   }
@@ -117,7 +127,8 @@ export class PathFiles {
     });
   }
 
-  private resolve(target: ClusterTarget): readonly EffectivePath[] {
+  /** The cluster's effective content paths now. */
+  private resolve(target: ClusterTarget): readonly string[] {
     const nowMs = this.now();
     const fromFiles: string[] = [];
     for (const file of this.matched.get(target.cluster) ?? []) {
@@ -125,9 +136,17 @@ export class PathFiles {
         if (entry.expiresMs === undefined || entry.expiresMs > nowMs) fromFiles.push(entry.path);
       }
     }
+    // Unchanged inputs (the usual cycle) keep the previous list: rebuilding 10,000s of entries per
+    // cycle only to get equal ones was garbage the collector had to chase.
+    const last = this.inputs.get(target.cluster);
+    if (last && this.effective.has(target.cluster) && last.configured === target.contentPaths && sameList(last.fromFiles, fromFiles)) return last.names;
     const paths = mergePaths(target.contentPaths, fromFiles);
+    const names = paths.map((p) => p.path);
+    this.inputs.set(target.cluster, { configured: target.contentPaths, fromFiles, names });
     this.effective.set(target.cluster, paths);
-    return paths;
+    this.sources.set(target.cluster, new Map(paths.map((p) => [p.path, p.source])));
+    this.configCounts.set(target.cluster, paths.filter((p) => p.source === 'config').length);
+    return names;
   }
 
   private async refresh(targets: readonly ClusterTarget[]): Promise<void> {
@@ -155,7 +174,14 @@ export class PathFiles {
     this.files = next;
     for (const [cluster, files] of matched) matched.set(cluster, files.filter((f) => next.has(f)));
     this.matched = matched;
-    for (const cluster of this.effective.keys()) if (!matched.has(cluster)) this.effective.delete(cluster);
+    for (const cluster of this.effective.keys()) {
+      if (!matched.has(cluster)) {
+        this.effective.delete(cluster);
+        this.sources.delete(cluster);
+        this.inputs.delete(cluster);
+        this.configCounts.delete(cluster);
+      }
+    }
   }
 
   private async glob(cluster: string, patterns: readonly string[]): Promise<string[]> {

@@ -4,7 +4,7 @@ import type { ClusterConfig, PollConfig } from '../config/types.js';
 import type { Logger } from '../log.js';
 import { runCycle, type ClusterTarget, type SessionLister } from './cycle.js';
 import { ALL_PATHS, shardTargets, type Shard } from './shard.js';
-import { isHeld, nextSnapshot, pathKey, type Snapshot } from './snapshot.js';
+import { isHeld, nextSnapshot, PathIndex, type Snapshot } from './snapshot.js';
 
 export interface PollerOptions {
   readonly poll: PollConfig;
@@ -168,7 +168,7 @@ export class Poller {
 
   private async cycle(): Promise<Snapshot | undefined> {
     const started = performance.now();
-    const before = new Map(this.snapshot?.paths.map((p) => [pathKey(p.cluster, p.contentPath), p]));
+    const before = new PathIndex(this.snapshot?.paths);
     const startedMs = this.now();
     const targets = this.options.resolveTargets ? await this.options.resolveTargets(this.targets) : this.targets;
     // Sharding applies last, so paths from reloads and path files are shared out too.
@@ -178,15 +178,17 @@ export class Poller {
       logger: this.options.logger,
       now: this.now,
       maxBackoffMs: this.options.maxBackoffMs,
-      hold: (cluster, contentPath) => (before.get(pathKey(cluster, contentPath))?.backoffUntilMs ?? 0) > startedMs,
+      hold: (cluster, contentPath) => (before.get(cluster, contentPath)?.backoffUntilMs ?? 0) > startedMs,
+      previous: (cluster, contentPath) => before.get(cluster, contentPath)?.sessions,
     });
     if (!outcomes) return undefined;
     const cycleDurationSeconds = (performance.now() - started) / 1000;
-    this.snapshot = nextSnapshot(this.snapshot, outcomes, {
-      completedMs: this.now(),
-      cycleDurationSeconds,
-      cyclesSkippedTotal: this.cyclesSkipped,
-    });
+    this.snapshot = nextSnapshot(
+      this.snapshot,
+      outcomes,
+      { completedMs: this.now(), cycleDurationSeconds, cyclesSkippedTotal: this.cyclesSkipped },
+      before,
+    );
     const failed = outcomes.filter((o) => !isHeld(o) && !o.result.ok).length;
     const held = outcomes.filter(isHeld).length;
     this.options.logger.debug({ duration_seconds: cycleDurationSeconds, paths: outcomes.length, failed, held }, 'poll cycle completed');

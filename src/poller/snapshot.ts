@@ -86,9 +86,48 @@ export function isHeld(entry: PollOutcome | HeldPath): entry is HeldPath {
   return 'held' in entry;
 }
 
-/** A collision-free map key for a (cluster, content path) pair: both are arbitrary strings. */
-export function pathKey(cluster: string, contentPath: string): string {
-  return JSON.stringify([cluster, contentPath]);
+/** The paths of a snapshot by cluster and content path (both arbitrary strings, so nested maps rather than one joined key). */
+export class PathIndex {
+  readonly #byCluster = new Map<string, Map<string, PathState>>();
+
+  constructor(paths: readonly PathState[] = []) {
+    for (const path of paths) {
+      let byPath = this.#byCluster.get(path.cluster);
+      if (byPath === undefined) {
+        byPath = new Map();
+        this.#byCluster.set(path.cluster, byPath);
+      }
+      byPath.set(path.contentPath, path);
+    }
+  }
+
+  /** The state of (cluster, content path), if the snapshot has one. */
+  get(cluster: string, contentPath: string): PathState | undefined {
+    return this.#byCluster.get(cluster)?.get(contentPath);
+  }
+}
+
+const NO_FAILURES: PathState['failuresTotal'] = Object.freeze({});
+
+function sameSession(a: UploadSession, b: UploadSession): boolean {
+  if (
+    a.sessionId !== b.sessionId ||
+    a.storeRelativePath !== b.storeRelativePath ||
+    a.fileSize !== b.fileSize ||
+    a.modifiedMs !== b.modifiedMs ||
+    a.remainingBytes !== b.remainingBytes ||
+    a.expectedRanges.length !== b.expectedRanges.length
+  ) {
+    return false;
+  }
+  return a.expectedRanges.every((r, i) => r.start === b.expectedRanges[i]?.start && r.end === b.expectedRanges[i]?.end);
+}
+
+/** `prior` when `next` holds the same sessions in the same order, else `next`. */
+export function carriedOver(prior: readonly UploadSession[] | undefined, next: readonly UploadSession[]): readonly UploadSession[] {
+  if (prior === next) return prior;
+  if (prior === undefined || prior.length !== next.length) return next;
+  return next.every((session, i) => sameSession(session, prior[i] as UploadSession)) ? prior : next;
 }
 
 /**
@@ -99,38 +138,56 @@ export function nextSnapshot(
   previous: Snapshot | undefined,
   outcomes: readonly (PollOutcome | HeldPath)[],
   cycle: { completedMs: number; cycleDurationSeconds: number; cyclesSkippedTotal: number },
+  /** `previous` indexed, when the caller has built it already. */
+  before: PathIndex = new PathIndex(previous?.paths),
 ): Snapshot {
-  const before = new Map(previous?.paths.map((p) => [pathKey(p.cluster, p.contentPath), p]));
-  const paths = outcomes.flatMap((outcome): PathState[] => {
-    const prior = before.get(pathKey(outcome.cluster, outcome.contentPath));
+  const paths: PathState[] = [];
+  for (const outcome of outcomes) {
+    const prior = before.get(outcome.cluster, outcome.contentPath);
     // A held path without a prior state cannot happen (a backoff comes from a previous poll); if it
     // did, the path is simply absent until it is polled.
-    if (isHeld(outcome)) return prior ? [prior] : [];
-    const failuresTotal = { ...prior?.failuresTotal };
-    if (!outcome.result.ok) {
-      const reason = outcome.result.failure.reason;
-      failuresTotal[reason] = (failuresTotal[reason] ?? 0) + 1;
+    if (isHeld(outcome)) {
+      if (prior) paths.push(prior);
+      continue;
     }
-    const retryAfterMs = outcome.result.ok ? undefined : outcome.result.failure.retryAfterMs;
-    const state: PathState = {
+    const result = outcome.result;
+    let failuresTotal = prior?.failuresTotal ?? NO_FAILURES;
+    if (!result.ok) {
+      const reason = result.failure.reason;
+      failuresTotal = { ...failuresTotal, [reason]: (failuresTotal[reason] ?? 0) + 1 };
+    }
+    const retryAfterMs = result.ok ? undefined : result.failure.retryAfterMs;
+    // Sessions that did not change since the last poll are carried over rather than replaced by
+    // their equal copies: the snapshot lives for a whole cycle, so whatever it holds is promoted to
+    // the old generation, and at 10,000 paths re-promoting identical sessions every cycle was a
+    // large share of the garbage collector's work.
+    const sessions = result.ok ? carriedOver(prior?.sessions, result.sessions) : [];
+    const lastSample: RemainingSample | undefined = result.ok
+      ? {
+          polledMs: outcome.finishedMs,
+          remainingBytes:
+            // The last sample came from the prior poll only if that poll succeeded.
+            prior?.success === true && prior.lastSample !== undefined && sessions === prior.sessions
+              ? prior.lastSample.remainingBytes
+              : new Map(sessions.map((s) => [s.sessionId, s.remainingBytes])),
+        }
+      : prior?.lastSample;
+    paths.push({
       cluster: outcome.cluster,
       contentPath: outcome.contentPath,
-      success: outcome.result.ok,
-      sessions: outcome.result.ok ? outcome.result.sessions : [],
+      success: result.ok,
+      sessions,
       durationSeconds: outcome.durationSeconds,
-      lastSuccessSessionCount: outcome.result.ok ? outcome.result.sessions.length : (prior?.lastSuccessSessionCount ?? 0),
-      lastSuccessMs: outcome.result.ok ? outcome.finishedMs : prior?.lastSuccessMs,
+      lastSuccessSessionCount: result.ok ? sessions.length : (prior?.lastSuccessSessionCount ?? 0),
+      lastSuccessMs: result.ok ? outcome.finishedMs : prior?.lastSuccessMs,
       pollsTotal: (prior?.pollsTotal ?? 0) + 1,
       failuresTotal,
-      failure: outcome.result.ok ? undefined : outcome.result.failure,
+      failure: result.ok ? undefined : result.failure,
       backoffUntilMs: retryAfterMs !== undefined && retryAfterMs > 0 ? outcome.finishedMs + retryAfterMs : undefined,
       polledMs: outcome.finishedMs,
-      lastSample: outcome.result.ok
-        ? { polledMs: outcome.finishedMs, remainingBytes: new Map(outcome.result.sessions.map((s) => [s.sessionId, s.remainingBytes])) }
-        : prior?.lastSample,
-      previousSample: outcome.result.ok ? prior?.lastSample : prior?.previousSample,
-    };
-    return [state];
-  });
+      lastSample,
+      previousSample: result.ok ? prior?.lastSample : prior?.previousSample,
+    });
+  }
   return { ...cycle, paths };
 }

@@ -69,8 +69,11 @@ export class ClusterClient {
 
   /** Lists one path's upload sessions with the current credentials; throws a ServiceFabricError. */
   async getUploadSessions(contentPath: string, options: RequestOptions = {}): Promise<UploadSession[]> {
-    await this.refresh();
-    const headers = this.#tokens ? { authorization: `Bearer ${await this.#tokens.token(options.signal)}` } : undefined;
+    // Without certificate files or tokens this is a plain call: no await and no options copy per
+    // request, which a 10,000-path cycle's profile showed.
+    if (this.#files !== undefined) await this.refresh();
+    if (this.#tokens === undefined) return this.#client.getUploadSessions(contentPath, options);
+    const headers = { authorization: `Bearer ${await this.#tokens.token(options.signal)}` };
     try {
       return await this.#client.getUploadSessions(contentPath, { ...options, headers });
     } catch (error) {

@@ -46,78 +46,138 @@ class BodyTooLarge extends Error {
   override readonly name = 'BodyTooLarge';
 }
 
+/** What the shared abort listener calls. */
+interface Abortable {
+  abort(reason: unknown): void;
+}
+
+/**
+ * The exchanges in flight per caller signal, and the one listener that aborts them all. The poller
+ * passes the same long-lived signal to every request; adding and removing an EventTarget listener
+ * per request was a visible share of a 10,000-path cycle's CPU, a Set entry is not.
+ */
+const inFlight = new WeakMap<AbortSignal, Set<Abortable>>();
+
+function register(signal: AbortSignal, exchange: Abortable): Set<Abortable> {
+  let waiting = inFlight.get(signal);
+  if (waiting === undefined) {
+    const set = new Set<Abortable>();
+    waiting = set;
+    inFlight.set(signal, set);
+    signal.addEventListener(
+      'abort',
+      () => {
+        inFlight.delete(signal);
+        for (const each of set) each.abort(signal.reason);
+      },
+      { once: true },
+    );
+  }
+  waiting.add(exchange);
+  return waiting;
+}
+
+/**
+ * One exchange's state and its dispatch handler in one object: a closure per callback, per request,
+ * was garbage the collector had to chase at thousands of requests per second.
+ */
+class Exchange implements Dispatcher.DispatchHandler, Abortable {
+  readonly #options: ExchangeOptions;
+  readonly #resolve: (answer: Exchanged) => void;
+  readonly #reject: (reason: unknown) => void;
+  readonly #timer: NodeJS.Timeout;
+  readonly #waiting: Set<Abortable> | undefined;
+  #controller: Dispatcher.DispatchController | undefined;
+  #status = 0;
+  #statusText = '';
+  #headers: IncomingHttpHeaders = {};
+  #limit = 0;
+  #total = 0;
+  readonly #chunks: Buffer[] = [];
+  #settled = false;
+
+  constructor(options: ExchangeOptions, resolve: (answer: Exchanged) => void, reject: (reason: unknown) => void) {
+    this.#options = options;
+    this.#resolve = resolve;
+    this.#reject = reject;
+    this.#timer = setTimeout(() => this.abort(new DeadlineExceeded()), options.timeoutMs);
+    this.#waiting = options.signal ? register(options.signal, this) : undefined;
+  }
+
+  /** Ends the exchange with `reason` (the caller's abort reason, or our deadline) and cancels the request. */
+  abort(reason: unknown): void {
+    // Settled before aborting: the abort calls onResponseError synchronously, and the outcome is ours.
+    if (!this.#settle()) return;
+    this.#reject(reason);
+    this.#controller?.abort(reason instanceof Error ? reason : new Error(String(reason)));
+  }
+
+  /** Ends the exchange with a dispatch that threw. */
+  fail(error: unknown): void {
+    if (this.#settle()) this.#reject(error);
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.#controller = controller;
+    if (this.#settled) controller.abort(new Error('settled before the request started'));
+  }
+
+  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders, statusMessage?: string): void {
+    this.#status = statusCode;
+    this.#statusText = statusMessage ?? '';
+    this.#headers = headers;
+    this.#limit = this.#options.limitFor(statusCode);
+    // A declared length over the limit is refused before a single byte is read.
+    const declared = Number(headers['content-length'] ?? Number.NaN);
+    if (Number.isFinite(declared) && declared > this.#limit) this.#tooLarge();
+  }
+
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.#settled) return;
+    this.#total += chunk.length;
+    if (this.#total > this.#limit) this.#tooLarge();
+    else this.#chunks.push(chunk);
+  }
+
+  onResponseEnd(): void {
+    if (!this.#settle()) return;
+    const chunks = this.#chunks;
+    const bytes = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, this.#total);
+    this.#resolve({ status: this.#status, statusText: this.#statusText, headers: this.#headers, body: { tooLarge: false, bytes } });
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    if (this.#settle()) this.#reject(error);
+  }
+
+  #tooLarge(): void {
+    if (!this.#settle()) return;
+    this.#resolve({ status: this.#status, statusText: this.#statusText, headers: this.#headers, body: { tooLarge: true } });
+    this.#controller?.abort(new BodyTooLarge());
+  }
+
+  /** Marks the exchange settled; false if it already was. */
+  #settle(): boolean {
+    if (this.#settled) return false;
+    this.#settled = true;
+    clearTimeout(this.#timer);
+    this.#waiting?.delete(this);
+    return true;
+  }
+}
+
 /** Sends a GET and resolves with the answer; rejects with the transport error (for classify.ts) or the abort reason. */
 export function exchange(dispatcher: Dispatcher, options: ExchangeOptions): Promise<Exchanged> {
   return new Promise<Exchanged>((resolve, reject) => {
-    const { signal } = options;
-    if (signal?.aborted) {
-      reject(signal.reason);
+    if (options.signal?.aborted) {
+      reject(options.signal.reason);
       return;
     }
-    let controller: Dispatcher.DispatchController | undefined;
-    let status = 0;
-    let statusText = '';
-    let headers: IncomingHttpHeaders = {};
-    let limit = 0;
-    let total = 0;
-    const chunks: Buffer[] = [];
-    let settled = false;
-    // Settled before aborting: the abort calls onResponseError synchronously, and the outcome is ours.
-    // A plain timer and listener rather than an AbortController per request: at thousands of
-    // requests per second the controller, its signal and their listeners were a visible share of
-    // the CPU profile.
-    const abortWith = (reason: unknown): void => {
-      finish(() => reject(reason));
-      controller?.abort(reason instanceof Error ? reason : new Error(String(reason)));
-    };
-    const onAbort = (): void => abortWith(signal?.reason);
-    const timer = setTimeout(() => abortWith(new DeadlineExceeded()), options.timeoutMs);
-    const finish = (action: () => void): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      action();
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-    const tooLarge = (): void => {
-      finish(() => resolve({ status, statusText, headers, body: { tooLarge: true } }));
-      controller?.abort(new BodyTooLarge());
-    };
-    const handler: Dispatcher.DispatchHandler = {
-      onRequestStart: (c) => {
-        controller = c;
-        if (settled) c.abort(new Error('settled before the request started'));
-      },
-      onResponseStart: (_c, statusCode, responseHeaders, statusMessage) => {
-        status = statusCode;
-        statusText = statusMessage ?? '';
-        headers = responseHeaders;
-        limit = options.limitFor(statusCode);
-        // A declared length over the limit is refused before a single byte is read.
-        const declared = Number(responseHeaders['content-length'] ?? Number.NaN);
-        if (Number.isFinite(declared) && declared > limit) tooLarge();
-      },
-      onResponseData: (_c, chunk) => {
-        if (settled) return;
-        total += chunk.length;
-        if (total > limit) tooLarge();
-        else chunks.push(chunk);
-      },
-      onResponseEnd: () => {
-        finish(() => {
-          const bytes = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, total);
-          resolve({ status, statusText, headers, body: { tooLarge: false, bytes } });
-        });
-      },
-      onResponseError: (_c, error) => {
-        finish(() => reject(error));
-      },
-    };
+    const handler = new Exchange(options, resolve, reject);
     try {
       dispatcher.dispatch({ origin: options.origin, path: options.path, method: 'GET', headers: options.headers }, handler);
     } catch (error) {
-      finish(() => reject(error));
+      handler.fail(error);
     }
   });
 }

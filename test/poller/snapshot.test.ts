@@ -19,6 +19,41 @@ const failed = (contentPath: string, finishedMs: number): PollOutcome => ({
 const cycle = (completedMs: number) => ({ completedMs, cycleDurationSeconds: 0.1, cyclesSkippedTotal: 0 });
 
 describe('nextSnapshot', () => {
+  it('carries unchanged sessions over from the previous snapshot and replaces changed ones', () => {
+    const first = nextSnapshot(undefined, [ok('a', 1000, 2), ok('b', 1000)], cycle(1000));
+    const moved = session({ sessionId: '00000000-0000-4000-8000-000000000000', expectedRanges: [{ start: 50, end: 99 }] });
+    const second = nextSnapshot(first, [ok('a', 2000, 2), { ...ok('b', 2000), result: { ok: true, sessions: [moved] } }], cycle(2000));
+    const [a, b] = second.paths;
+    // Equal content: the very same objects (nothing new to keep for a whole cycle).
+    expect(a?.sessions).toBe(first.paths[0]?.sessions);
+    // New bytes arrived: the new session, with its new figures.
+    expect(b?.sessions).not.toBe(first.paths[1]?.sessions);
+    expect(b?.sessions[0]).toMatchObject({ remainingBytes: 50 });
+    expect(b?.lastSample?.remainingBytes.get(moved.sessionId)).toBe(50);
+    expect(b?.previousSample?.remainingBytes.get(moved.sessionId)).toBe(100);
+    expect(a?.lastSample).toMatchObject({ polledMs: 2000 });
+    expect(a?.previousSample).toMatchObject({ polledMs: 1000 });
+  });
+
+  it('does not take a sample from before a failed poll as the last one when the same sessions come back', () => {
+    const first = nextSnapshot(undefined, [ok('a', 1000)], cycle(1000));
+    const second = nextSnapshot(first, [failed('a', 2000)], cycle(2000));
+    const third = nextSnapshot(second, [{ ...ok('a', 3000), result: { ok: true, sessions: [] } }], cycle(3000));
+    expect(third.paths[0]?.sessions).toEqual([]);
+    expect(third.paths[0]?.lastSample?.polledMs).toBe(3000);
+    expect(third.paths[0]?.lastSample?.remainingBytes.size).toBe(0);
+    // The sample before the failure stays the previous one, so throughput spans the gap.
+    expect(third.paths[0]?.previousSample?.polledMs).toBe(1000);
+  });
+
+  it('keeps a session whose ranges changed as a new one even when its remaining bytes are the same', () => {
+    const before = session({ fileSize: 1000, expectedRanges: [{ start: 0, end: 99 }] });
+    const after = session({ fileSize: 1000, expectedRanges: [{ start: 100, end: 199 }] });
+    const first = nextSnapshot(undefined, [{ ...ok('a', 1000), result: { ok: true, sessions: [before] } }], cycle(1000));
+    const second = nextSnapshot(first, [{ ...ok('a', 2000), result: { ok: true, sessions: [after] } }], cycle(2000));
+    expect(second.paths[0]?.sessions[0]?.expectedRanges).toEqual([{ start: 100, end: 199 }]);
+  });
+
   it('counts polls and failures by reason across cycles', () => {
     const first = nextSnapshot(undefined, [ok('a', 1000), failed('b', 1000)], cycle(1000));
     const second = nextSnapshot(first, [failed('a', 2000), failed('b', 2000)], cycle(2000));

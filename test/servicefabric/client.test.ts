@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
+import { getEventListeners } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { LookupFunction } from 'node:net';
@@ -446,6 +447,25 @@ describe('ServiceFabricClient: caller abort', () => {
     });
     const error = await failure(client(server.url, { requestTimeoutMs: 60_000 }).getUploadSessions(PATH, { signal: controller.signal }));
     expect(error).toBeInstanceOf(AbortedError);
+  });
+
+  it('aborts every request in flight on one signal, and leaves no listener behind for finished ones', async () => {
+    let held = 0;
+    const server = await serve((req, res) => {
+      // Paths ending in "slow" hang until the abort; the others answer at once.
+      if (req.url?.includes('slow')) held += 1;
+      else res.writeHead(204).end();
+    });
+    const sf = client(server.url, { requestTimeoutMs: 60_000, connections: 8 });
+    const controller = new AbortController();
+    const done = await Promise.all(Array.from({ length: 50 }, (_, i) => sf.getUploadSessions(`fast${i}`, { signal: controller.signal })));
+    expect(done.every((sessions) => sessions.length === 0)).toBe(true);
+    const slow = Array.from({ length: 5 }, (_, i) => failure(sf.getUploadSessions(`slow${i}`, { signal: controller.signal })));
+    while (held < 5) await new Promise((r) => setTimeout(r, 5));
+    // 55 requests on one signal: one listener, however many came and went.
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1);
+    controller.abort();
+    for (const error of await Promise.all(slow)) expect(error).toBeInstanceOf(AbortedError);
   });
 
   it('does not send a request when the signal is already aborted', async () => {

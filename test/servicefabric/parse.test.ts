@@ -110,6 +110,53 @@ describe('parseUploadSessions', () => {
     expect(parseUploadSessions(withSession({ ModifiedDate: date }))[0]?.modifiedMs).toBe(ms);
   });
 
+  it('computes every ModifiedDate as the Date of the same calendar fields does, across years, leap days and offsets', () => {
+    // A deterministic sweep rather than random dates: every month end, leap days of century years,
+    // and offsets on both sides of UTC.
+    const cases: Array<[string, number]> = [];
+    for (const year of [1, 4, 99, 100, 400, 1600, 1899, 1900, 1970, 1999, 2000, 2023, 2024, 2100, 2400, 9999]) {
+      for (let month = 1; month <= 12; month++) {
+        const last = new Date(Date.UTC(2000, month, 0)).getUTCDate();
+        for (const day of [1, 15, last === 29 ? 28 : last]) {
+          const reference = new Date(0);
+          reference.setUTCFullYear(year, month - 1, day);
+          reference.setUTCHours(23, 59, 58, 999);
+          const fields = `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}T23:59:58.999`;
+          cases.push([`${fields}Z`, reference.getTime()], [`${fields}-05:30`, reference.getTime() + 5.5 * 3_600_000]);
+        }
+      }
+      const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+      if (leap) {
+        const reference = new Date(0);
+        reference.setUTCFullYear(year, 1, 29);
+        cases.push([`${String(year).padStart(4, '0')}-02-29T00:00:00Z`, reference.getTime()]);
+      }
+    }
+    expect(cases.length).toBeGreaterThan(500);
+    for (const [date, ms] of cases) {
+      expect([date, parseUploadSessions(withSession({ ModifiedDate: date }))[0]?.modifiedMs]).toEqual([date, ms]);
+    }
+  });
+
+  it.each(['1900-02-29T00:00:00Z', '2023-02-29T00:00:00Z', '2024-04-31T00:00:00Z', '2024-13-01T00:00:00Z', '2024-00-10T00:00:00Z', '2024-01-00T00:00:00Z', '2024-01-01T23:60:00Z', '2024-01-01T23:59:60Z'])(
+    'rejects the impossible date-time %s',
+    (date) => {
+      expect(() => parseUploadSessions(withSession({ ModifiedDate: date }))).toThrow(`UploadSessions[0].ModifiedDate: "${date}" is not a valid calendar date-time`);
+    },
+  );
+
+  it.each([
+    ['999999999999999', 999_999_999_999_999],
+    ['9007199254740991', Number.MAX_SAFE_INTEGER],
+    ['0000000000000000000042', 42],
+  ])('reads the FileSize %s exactly', (size, value) => {
+    expect(parseUploadSessions(withSession({ FileSize: size, ExpectedRanges: [] }))[0]?.fileSize).toBe(value);
+  });
+
+  it('rejects a FileSize one above 2^53-1', () => {
+    expect(() => parseUploadSessions(withSession({ FileSize: '9007199254740992' }))).toThrow('UploadSessions[0].FileSize: "9007199254740992" exceeds 2^53-1');
+  });
+
   it('ignores unknown fields', () => {
     expect(parseUploadSessions({ ...(withSession({ Extra: 1 }) as object), ContinuationToken: '' })).toHaveLength(1);
   });
