@@ -32,7 +32,7 @@ export interface Worker {
 export async function startWorker(name: string): Promise<Worker> {
   const script = fileURLToPath(new URL(`../workers/${name}.js`, import.meta.url));
   // The exporter runs with the allocator setting of the container image (Dockerfile).
-  const env = name === 'exporter' && !process.env.NO_MALLOC ? { ...process.env, MALLOC_MMAP_THRESHOLD_: '131072' } : process.env;
+  const env = name === 'exporter' ? { ...process.env, MALLOC_MMAP_THRESHOLD_: '131072' } : process.env;
   const child: ChildProcess = fork(script, [], { execArgv: ['--expose-gc', ...extraExecArgv(name)], env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   let next = 1;
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
@@ -76,8 +76,9 @@ export async function startWorker(name: string): Promise<Worker> {
   };
 }
 
-/** `BENCH_CPU_PROF=<worker name>` runs that worker under `node --cpu-prof` (profiles land in bench/results/profiles). */
+/** `BENCH_CPU_PROF=<worker name>` runs that worker under `node --cpu-prof` (profiles land in bench/results/profiles); `BENCH_TRACE_GC=<worker name>` under `--trace-gc`. */
 function extraExecArgv(name: string): string[] {
+  if (process.env.BENCH_TRACE_GC === name) return ['--trace-gc'];
   if (process.env.BENCH_CPU_PROF !== name) return [];
   return ['--cpu-prof', `--cpu-prof-dir=${fileURLToPath(new URL('../../../bench/results/profiles', import.meta.url))}`];
 }

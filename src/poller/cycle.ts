@@ -1,4 +1,3 @@
-import pLimit from 'p-limit';
 import type { Logger } from '../log.js';
 import type { UploadSession } from '../servicefabric/session.js';
 import { ServiceFabricError } from '../servicefabric/errors.js';
@@ -52,15 +51,25 @@ export const DEFAULT_MAX_BACKOFF_MS = 10 * 60_000;
  */
 export async function runCycle(targets: readonly ClusterTarget[], options: CycleOptions): Promise<Array<PollOutcome | HeldPath> | undefined> {
   const now = options.now ?? Date.now;
-  const perCluster = targets.map((target) => {
-    const limit = pLimit(options.concurrency);
-    return target.contentPaths.map((contentPath): Promise<PollOutcome | HeldPath> =>
-      options.hold?.(target.cluster, contentPath)
-        ? Promise.resolve({ cluster: target.cluster, contentPath, held: true })
-        : limit(() => pollOne(target, contentPath, options, now)),
-    );
+  const perCluster = targets.map(async (target) => {
+    const paths = target.contentPaths;
+    const outcomes = new Array<PollOutcome | HeldPath>(paths.length);
+    let next = 0;
+    // `concurrency` workers taking the next path in turn: the same bound as a limiter's queue,
+    // without a promise and a closure per path (a visible share of a 10,000-path cycle).
+    const worker = async (): Promise<void> => {
+      while (next < paths.length) {
+        const i = next++;
+        const contentPath = paths[i] as string;
+        outcomes[i] = options.hold?.(target.cluster, contentPath)
+          ? { cluster: target.cluster, contentPath, held: true }
+          : await pollOne(target, contentPath, options, now);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(options.concurrency, paths.length) }, worker));
+    return outcomes;
   });
-  const outcomes = await Promise.all(perCluster.flat());
+  const outcomes = (await Promise.all(perCluster)).flat();
   return options.signal?.aborted ? undefined : outcomes;
 }
 

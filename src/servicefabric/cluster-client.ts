@@ -68,10 +68,15 @@ export class ClusterClient {
   }
 
   /** Lists one path's upload sessions with the current credentials; throws a ServiceFabricError. */
-  async getUploadSessions(contentPath: string, options: RequestOptions = {}): Promise<UploadSession[]> {
-    // Without certificate files or tokens this is a plain call: no await and no options copy per
-    // request, which a 10,000-path cycle's profile showed.
-    if (this.#files !== undefined) await this.refresh();
+  getUploadSessions(contentPath: string, options: RequestOptions = {}): Promise<UploadSession[]> {
+    // Without certificate files or tokens this is a plain call: no extra promise and no options
+    // copy per request, which a 10,000-path cycle's profile showed.
+    if (this.#files === undefined && this.#tokens === undefined) return this.#client.getUploadSessions(contentPath, options);
+    return this.#getWithCredentials(contentPath, options);
+  }
+
+  async #getWithCredentials(contentPath: string, options: RequestOptions): Promise<UploadSession[]> {
+    await this.refresh();
     if (this.#tokens === undefined) return this.#client.getUploadSessions(contentPath, options);
     const headers = { authorization: `Bearer ${await this.#tokens.token(options.signal)}` };
     try {
