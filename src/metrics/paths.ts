@@ -1,35 +1,36 @@
 import type { PathState } from '../poller/snapshot.js';
 import { FAILURE_REASONS } from '../servicefabric/errors.js';
 import { REFRESHED, type FamilySpec, type Sample, type ScrapeView } from './family.js';
+import { SnapshotCache } from './snapshot-cache.js';
 
-// One labels object per path (and per path and reason), shared by every family: the renderer
-// formats a label set once per object rather than once per family (render.ts).
-const pathLabelSets = new WeakMap<PathState, Readonly<Record<string, string>>>();
-const reasonLabelSets = new WeakMap<PathState, readonly Readonly<Record<string, string>>[]>();
+type Labels = Readonly<Record<string, string>>;
 
-function pathLabels(path: PathState): Readonly<Record<string, string>> {
-  let labels = pathLabelSets.get(path);
-  if (labels === undefined) {
-    labels = { sf_cluster: path.cluster, content_path: path.contentPath };
-    pathLabelSets.set(path, labels);
-  }
-  return labels;
+/** A path's label sets: alone, and with each failure reason. */
+interface PathLabelSets {
+  readonly path: Labels;
+  readonly reasons: readonly Labels[];
 }
 
-function reasonLabels(path: PathState): readonly Readonly<Record<string, string>>[] {
-  let sets = reasonLabelSets.get(path);
-  if (sets === undefined) {
-    sets = FAILURE_REASONS.map((reason) => ({ sf_cluster: path.cluster, content_path: path.contentPath, reason }));
-    reasonLabelSets.set(path, sets);
-  }
-  return sets;
+// One labels object per path (and per path and reason), shared by every family and kept while the
+// path stays configured: the renderer encodes a label set once per object (render.ts).
+const labelSets = new SnapshotCache<string, SnapshotCache<string, PathLabelSets>>();
+
+function labelsOf(view: ScrapeView, path: PathState): PathLabelSets {
+  const byPath = labelSets.get(view.snapshot, path.cluster) ?? labelSets.set(path.cluster, new SnapshotCache());
+  return (
+    byPath.get(view.snapshot, path.contentPath) ??
+    byPath.set(path.contentPath, {
+      path: { sf_cluster: path.cluster, content_path: path.contentPath },
+      reasons: FAILURE_REASONS.map((reason) => ({ sf_cluster: path.cluster, content_path: path.contentPath, reason })),
+    })
+  );
 }
 
 function pathSamples(view: ScrapeView, value: (path: PathState, view: ScrapeView) => number | undefined): Sample[] {
   const samples: Sample[] = [];
   for (const path of view.snapshot?.paths ?? []) {
     const v = value(path, view);
-    if (v !== undefined) samples.push({ labels: pathLabels(path), value: v });
+    if (v !== undefined) samples.push({ labels: labelsOf(view, path).path, value: v });
   }
   return samples;
 }
@@ -80,7 +81,7 @@ export const pathFamilies: readonly FamilySpec[] = [
       // Every reason is present from the first poll so that rate() and increase() see the first failure.
       const samples: Sample[] = [];
       for (const path of view.snapshot?.paths ?? []) {
-        const labels = reasonLabels(path);
+        const labels = labelsOf(view, path).reasons;
         FAILURE_REASONS.forEach((reason, i) => samples.push({ labels: labels[i] as Record<string, string>, value: path.failuresTotal[reason] ?? 0 }));
       }
       return samples;

@@ -11,6 +11,7 @@
 import { Registry } from 'prom-client';
 import type { Snapshot } from '../poller/snapshot.js';
 import { MAX_VALUE_LENGTH, writeValue } from './number-format.js';
+import { SnapshotCache } from './snapshot-cache.js';
 import type { FamilySpec, Sample, ScrapeView } from './family.js';
 import { addDefaultMetrics, familySpecs, scrapeView, type MetricsOptions } from './registry.js';
 
@@ -96,22 +97,25 @@ function escapeLabelValue(value: string | number): string | number {
 }
 
 /**
- * `a="x",b="y"` as bytes. The families of a snapshot share one labels object per path and per
- * session (paths.ts, sessions.ts), so each is encoded once per snapshot, not once per family.
+ * `a="x",b="y"` as bytes. The families share one labels object per path and per session, kept
+ * while it does not change (paths.ts, sessions.ts), so each is encoded once, not once per family
+ * and cycle.
  */
-let labelTexts = new Map<object, Buffer>();
+const labelTexts = new SnapshotCache<object, Buffer>();
+/** The build in progress (buildParts); per-scrape families are encoded without the cache. */
+let build: object | undefined;
+
+function encodeLabels(labels: Sample['labels']): Buffer {
+  let text = '';
+  for (const key in labels) {
+    text += `${text === '' ? '' : ','}${key}="${escapeLabelValue(labels[key] as string | number)}"`;
+  }
+  return Buffer.from(text);
+}
 
 function labelBytes(labels: Sample['labels']): Buffer {
-  let bytes = labelTexts.get(labels);
-  if (bytes === undefined) {
-    let text = '';
-    for (const key in labels) {
-      text += `${text === '' ? '' : ','}${key}="${escapeLabelValue(labels[key] as string | number)}"`;
-    }
-    bytes = Buffer.from(text);
-    labelTexts.set(labels, bytes);
-  }
-  return bytes;
+  if (build === undefined) return encodeLabels(labels);
+  return labelTexts.get(build, labels) ?? labelTexts.set(labels, encodeLabels(labels));
 }
 
 /** Copies `source` to `pos`; a byte loop for short sources, which Buffer#copy (a view per call) is slower at. */
@@ -161,31 +165,35 @@ function renderFamily(spec: FamilySpec, samples: readonly Sample[]): Buffer {
 
 /** The per-snapshot parts: consecutive cached families merged into one buffer. */
 function buildParts(specs: readonly FamilySpec[], view: ScrapeView): Part[] {
-  labelTexts = new Map();
+  // A new generation of encoded label sets per build: those not used by this build are dropped.
+  build = {};
   escapedValues = new Map();
-  const parts: Part[] = [];
-  let cached: Buffer[] = [];
-  // One exact-size copy: the families' buffers are over-allocated by the longest value per line.
-  const flush = (): void => {
-    if (cached.length > 0) parts.push(Buffer.concat(cached));
-    cached = [];
-  };
-  specs.forEach((spec, i) => {
-    // Families are separated by an empty line, as prom-client joins them.
-    const separator = i === 0 ? EMPTY : NEWLINE;
-    if (spec.scope === 'snapshot') {
-      cached.push(separator, renderFamily(spec, spec.collect(view)));
-      return;
-    }
-    cached.push(separator);
+  try {
+    const parts: Part[] = [];
+    let cached: Buffer[] = [];
+    // One exact-size copy: the families' buffers are over-allocated by the longest value per line.
+    const flush = (): void => {
+      if (cached.length > 0) parts.push(Buffer.concat(cached));
+      cached = [];
+    };
+    specs.forEach((spec, i) => {
+      // Families are separated by an empty line, as prom-client joins them.
+      const separator = i === 0 ? EMPTY : NEWLINE;
+      if (spec.scope === 'snapshot') {
+        cached.push(separator, renderFamily(spec, spec.collect(view)));
+        return;
+      }
+      cached.push(separator);
+      flush();
+      if (spec.timed) parts.push(timedPart({ ...spec, timed: spec.timed }, view));
+      else parts.push(spec);
+    });
     flush();
-    if (spec.timed) parts.push(timedPart({ ...spec, timed: spec.timed }, view));
-    else parts.push(spec);
-  });
-  flush();
-  labelTexts = new Map();
-  escapedValues = new Map();
-  return parts;
+    return parts;
+  } finally {
+    build = undefined;
+    escapedValues = new Map();
+  }
 }
 
 const EMPTY = Buffer.alloc(0);

@@ -1,23 +1,24 @@
 import type { UploadSession } from '../servicefabric/session.js';
 import type { PathState } from '../poller/snapshot.js';
 import { REFRESHED, type FamilySpec, type Sample, type ScrapeView } from './family.js';
+import { SnapshotCache } from './snapshot-cache.js';
 
-// One labels object per session, shared by the five families: the renderer formats a label set
-// once per object rather than once per family (render.ts).
-const labelSets = new WeakMap<PathState, readonly Readonly<Record<string, string>>[]>();
+// One labels object per session, shared by the five families and kept while the session is
+// unchanged (the poller carries unchanged sessions over as the same objects): the renderer encodes
+// a label set once per object (render.ts). A session object belongs to the path it was polled for.
+const labelSets = new SnapshotCache<UploadSession, Readonly<Record<string, string>>>();
 
-function sessionLabels(path: PathState): readonly Readonly<Record<string, string>>[] {
-  let sets = labelSets.get(path);
-  if (sets === undefined) {
-    sets = path.sessions.map((session) => ({
-      sf_cluster: path.cluster,
-      content_path: path.contentPath,
-      store_relative_path: session.storeRelativePath,
-      session_id: session.sessionId,
-    }));
-    labelSets.set(path, sets);
-  }
-  return sets;
+function sessionLabels(view: ScrapeView, path: PathState, session: UploadSession): Readonly<Record<string, string>> {
+  const cached = labelSets.get(view.snapshot, session);
+  // The same object under another path cannot come from the poller; checked all the same.
+  if (cached !== undefined && cached.sf_cluster === path.cluster && cached.content_path === path.contentPath) return cached;
+  const labels = {
+    sf_cluster: path.cluster,
+    content_path: path.contentPath,
+    store_relative_path: session.storeRelativePath,
+    session_id: session.sessionId,
+  };
+  return cached === undefined ? labelSets.set(session, labels) : labels;
 }
 
 function sessionSamples(view: ScrapeView, value: (session: UploadSession, view: ScrapeView) => number): Sample[] {
@@ -25,8 +26,7 @@ function sessionSamples(view: ScrapeView, value: (session: UploadSession, view: 
   if (!view.snapshot || !view.fresh) return [];
   const samples: Sample[] = [];
   for (const path of view.snapshot.paths) {
-    const labels = sessionLabels(path);
-    path.sessions.forEach((session, i) => samples.push({ labels: labels[i] as Record<string, string>, value: value(session, view) }));
+    for (const session of path.sessions) samples.push({ labels: sessionLabels(view, path, session), value: value(session, view) });
   }
   return samples;
 }

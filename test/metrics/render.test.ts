@@ -86,6 +86,27 @@ describe('cached /metrics renderer', () => {
     expect(Buffer.concat(await renderer.metrics()).toString('utf8')).toBe(await createRegistry(options).metrics());
   });
 
+  it('stays byte-identical over cycles where sessions are carried over, change, appear and go', async () => {
+    let snapshot: Snapshot | undefined;
+    const options = { snapshot: () => snapshot, maxStalenessMs: 90_000, build, disableExporterMetrics: true, now: () => T0 + 10 };
+    const renderer = createMetricsRenderer(options);
+    const cycles: PollOutcome[][] = [
+      outcomes(),
+      // The same sessions again: carried over, with their label sets.
+      outcomes(),
+      // One session received bytes, one path lost a session, one path is gone.
+      outcomes().slice(0, 5).map((o, i) =>
+        o.result.ok && i === 0 ? { ...o, result: { ok: true, sessions: [session({ ...o.result.sessions[0], expectedRanges: [{ start: 100, end: 207615 }] })] } } : o,
+      ),
+      outcomes(),
+    ];
+    for (const cycle of cycles) {
+      snapshot = nextSnapshot(snapshot, cycle, { completedMs: T0, cycleDurationSeconds: 1, cyclesSkippedTotal: 0 });
+      renderer.prepare();
+      expect(Buffer.concat(await renderer.metrics()).toString('utf8')).toBe(await createRegistry(options).metrics());
+    }
+  });
+
   it('appends prom-client default metrics unless disabled', async () => {
     const renderer = createMetricsRenderer({ snapshot: () => snapshotOf(), maxStalenessMs: 90_000, build, now: () => T0 });
     const text = Buffer.concat(await renderer.metrics()).toString('utf8');
