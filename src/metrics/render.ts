@@ -35,10 +35,10 @@ interface TimedPart {
   readonly value: (input: number, nowMs: number) => number;
 }
 
-function timedPart(spec: FamilySpec & { timed: NonNullable<FamilySpec['timed']> }, view: ScrapeView): TimedPart {
+function timedPart(spec: FamilySpec & { timed: NonNullable<FamilySpec['timed']> }, view: ScrapeView, encode: LabelEncoder): TimedPart {
   const name = Buffer.from(escapeString(spec.name));
   const series = spec.timed.series(view);
-  const labels = series.map((s) => labelBytes(s.labels));
+  const labels = series.map((s) => encode(s.labels));
   const all = Buffer.allocUnsafe(labels.reduce((n, l) => n + name.length + l.length + 3, 0));
   const prefixes: Uint8Array[] = [];
   let pos = 0;
@@ -83,28 +83,13 @@ function escapeString(text: string): string {
 }
 
 const NEEDS_ESCAPE = /[\\\n"]/;
-/** Escaped label values: a content path and cluster name recur in a dozen label sets per snapshot. */
-let escapedValues = new Map<string, string>();
 
 function escapeLabelValue(value: string | number): string | number {
   if (typeof value !== 'string' || !NEEDS_ESCAPE.test(value)) return value;
-  let escaped = escapedValues.get(value);
-  if (escaped === undefined) {
-    escaped = escapeString(value).replace(/"/g, '\\"');
-    escapedValues.set(value, escaped);
-  }
-  return escaped;
+  return escapeString(value).replace(/"/g, '\\"');
 }
 
-/**
- * `a="x",b="y"` as bytes. The families share one labels object per path and per session, kept
- * while it does not change (paths.ts, sessions.ts), so each is encoded once, not once per family
- * and cycle.
- */
-const labelTexts = new SnapshotCache<object, Buffer>();
-/** The build in progress (buildParts); per-scrape families are encoded without the cache. */
-let build: object | undefined;
-
+/** `a="x",b="y"` as bytes. */
 function encodeLabels(labels: Sample['labels']): Buffer {
   let text = '';
   for (const key in labels) {
@@ -113,9 +98,22 @@ function encodeLabels(labels: Sample['labels']): Buffer {
   return Buffer.from(text);
 }
 
-function labelBytes(labels: Sample['labels']): Buffer {
-  if (build === undefined) return encodeLabels(labels);
-  return labelTexts.get(build, labels) ?? labelTexts.set(labels, encodeLabels(labels));
+/** Turns a labels object into its bytes. */
+type LabelEncoder = (labels: Sample['labels']) => Buffer;
+
+/**
+ * A renderer's encoded label sets. The families share one labels object per path and per session,
+ * kept while it does not change (paths.ts, sessions.ts), so each is encoded once, not once per
+ * family and cycle; a build keeps those it used and drops the rest.
+ */
+class LabelBytes {
+  readonly #texts = new SnapshotCache<object, Buffer>();
+
+  /** The encoder of one build. */
+  forBuild(): LabelEncoder {
+    const build = {};
+    return (labels) => this.#texts.get(build, labels) ?? this.#texts.set(labels, encodeLabels(labels));
+  }
 }
 
 /** Copies `source` to `pos`; a byte loop for short sources, which Buffer#copy (a view per call) is slower at. */
@@ -148,10 +146,10 @@ function header(spec: FamilySpec): string {
  * one buffer, because building a string per line left hundreds of megabytes of garbage per render
  * at 10,000 sessions.
  */
-function renderFamily(spec: FamilySpec, samples: readonly Sample[]): Buffer {
+function renderFamily(spec: FamilySpec, samples: readonly Sample[], encode: LabelEncoder = encodeLabels): Buffer {
   const name = Buffer.from(escapeString(spec.name));
   const head = Buffer.from(header(spec));
-  const labels = samples.map((sample) => labelBytes(sample.labels));
+  const labels = samples.map((sample) => encode(sample.labels));
   const size = labels.reduce((n, l) => n + name.length + l.length + 4 + MAX_VALUE_LENGTH, head.length);
   const out = Buffer.allocUnsafe(size);
   let pos = head.copy(out, 0);
@@ -164,36 +162,28 @@ function renderFamily(spec: FamilySpec, samples: readonly Sample[]): Buffer {
 }
 
 /** The per-snapshot parts: consecutive cached families merged into one buffer. */
-function buildParts(specs: readonly FamilySpec[], view: ScrapeView): Part[] {
-  // A new generation of encoded label sets per build: those not used by this build are dropped.
-  build = {};
-  escapedValues = new Map();
-  try {
-    const parts: Part[] = [];
-    let cached: Buffer[] = [];
-    // One exact-size copy: the families' buffers are over-allocated by the longest value per line.
-    const flush = (): void => {
-      if (cached.length > 0) parts.push(Buffer.concat(cached));
-      cached = [];
-    };
-    specs.forEach((spec, i) => {
-      // Families are separated by an empty line, as prom-client joins them.
-      const separator = i === 0 ? EMPTY : NEWLINE;
-      if (spec.scope === 'snapshot') {
-        cached.push(separator, renderFamily(spec, spec.collect(view)));
-        return;
-      }
-      cached.push(separator);
-      flush();
-      if (spec.timed) parts.push(timedPart({ ...spec, timed: spec.timed }, view));
-      else parts.push(spec);
-    });
+function buildParts(specs: readonly FamilySpec[], view: ScrapeView, encode: LabelEncoder): Part[] {
+  const parts: Part[] = [];
+  let cached: Buffer[] = [];
+  // One exact-size copy: the families' buffers are over-allocated by the longest value per line.
+  const flush = (): void => {
+    if (cached.length > 0) parts.push(Buffer.concat(cached));
+    cached = [];
+  };
+  specs.forEach((spec, i) => {
+    // Families are separated by an empty line, as prom-client joins them.
+    const separator = i === 0 ? EMPTY : NEWLINE;
+    if (spec.scope === 'snapshot') {
+      cached.push(separator, renderFamily(spec, spec.collect(view), encode));
+      return;
+    }
+    cached.push(separator);
     flush();
-    return parts;
-  } finally {
-    build = undefined;
-    escapedValues = new Map();
-  }
+    if (spec.timed) parts.push(timedPart({ ...spec, timed: spec.timed }, view, encode));
+    else parts.push(spec);
+  });
+  flush();
+  return parts;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -210,6 +200,7 @@ export class MetricsRenderer implements MetricsSource {
   readonly #view: () => ScrapeView;
   readonly #defaults: Registry | undefined;
   #cache: { snapshot: Snapshot | undefined; fresh: boolean; parts: Part[] } | undefined;
+  readonly #labels = new LabelBytes();
 
   constructor(options: MetricsOptions) {
     this.#specs = familySpecs(options);
@@ -242,7 +233,7 @@ export class MetricsRenderer implements MetricsSource {
   #partsFor(view: ScrapeView): Part[] {
     const cache = this.#cache;
     if (cache && cache.snapshot === view.snapshot && cache.fresh === view.fresh) return cache.parts;
-    const parts = buildParts(this.#specs, view);
+    const parts = buildParts(this.#specs, view, this.#labels.forBuild());
     this.#cache = { snapshot: view.snapshot, fresh: view.fresh, parts };
     return parts;
   }

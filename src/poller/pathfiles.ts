@@ -66,6 +66,20 @@ export function mergePaths(configured: readonly string[], fromFiles: readonly st
   return merged;
 }
 
+/**
+ * A cluster's effective paths, built once per change of its inputs (the configured list and the
+ * paths read from files) and reused while they stay the same: the poller asks every cycle, the
+ * status view once per path, the metrics once per scrape.
+ */
+interface EffectiveList {
+  readonly configured: readonly string[];
+  readonly fromFiles: readonly string[];
+  readonly names: readonly string[];
+  readonly sources: ReadonlyMap<string, PathSource>;
+  /** How many of `names` come from the configuration (the rest come from files). */
+  readonly fromConfig: number;
+}
+
 function sameList(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
@@ -80,14 +94,8 @@ export class PathFiles {
   private matched = new Map<string, readonly string[]>();
   /** JSON [cluster, file] → malformed versions seen. */
   private errors = new Map<string, number>();
-  /** Cluster → the effective list of the last `resolve`. */
-  private effective = new Map<string, readonly EffectivePath[]>();
-  /** Cluster → the inputs of its effective list, to reuse the list while they do not change. */
-  private inputs = new Map<string, { configured: readonly string[]; fromFiles: readonly string[]; names: readonly string[] }>();
-  /** Cluster → how many of its effective paths come from the configuration. */
-  private configCounts = new Map<string, number>();
-  /** Cluster → path → source, of the same lists: the status view asks once per path. */
-  private sources = new Map<string, ReadonlyMap<string, PathSource>>();
+  /** Cluster → its effective list as of the last `resolve`, with the inputs it was built from. */
+  private effective = new Map<string, EffectiveList>();
 
   constructor(options: { logger: Logger; now?: () => number }) {
     this.logger = options.logger;
@@ -105,16 +113,14 @@ export class PathFiles {
 
   /** The source of a content path of a cluster, as of the last cycle; undefined if it is not polled. */
   sourceOf(cluster: string, path: string): PathSource | undefined {
-    return this.sources.get(cluster)?.get(path);
+    return this.effective.get(cluster)?.sources.get(path);
   }
 
   /** Content paths polled per cluster and source, as of the last cycle. */
   watched(): WatchedCount[] {
     const counts: WatchedCount[] = [];
-    for (const [cluster, paths] of this.effective) {
-      // Counted once per list (built when its inputs change), not per scrape.
-      const config = this.configCounts.get(cluster) ?? 0;
-      counts.push({ cluster, source: 'config', count: config }, { cluster, source: 'file', count: paths.length - config });
+    for (const [cluster, list] of this.effective) {
+      counts.push({ cluster, source: 'config', count: list.fromConfig }, { cluster, source: 'file', count: list.names.length - list.fromConfig });
     }
     return counts;
   }
@@ -138,15 +144,18 @@ export class PathFiles {
     }
     // Unchanged inputs (the usual cycle) keep the previous list: rebuilding 10,000s of entries per
     // cycle only to get equal ones was garbage the collector had to chase.
-    const last = this.inputs.get(target.cluster);
-    if (last && this.effective.has(target.cluster) && last.configured === target.contentPaths && sameList(last.fromFiles, fromFiles)) return last.names;
+    const last = this.effective.get(target.cluster);
+    if (last && last.configured === target.contentPaths && sameList(last.fromFiles, fromFiles)) return last.names;
     const paths = mergePaths(target.contentPaths, fromFiles);
-    const names = paths.map((p) => p.path);
-    this.inputs.set(target.cluster, { configured: target.contentPaths, fromFiles, names });
-    this.effective.set(target.cluster, paths);
-    this.sources.set(target.cluster, new Map(paths.map((p) => [p.path, p.source])));
-    this.configCounts.set(target.cluster, paths.filter((p) => p.source === 'config').length);
-    return names;
+    const list: EffectiveList = {
+      configured: target.contentPaths,
+      fromFiles,
+      names: paths.map((p) => p.path),
+      sources: new Map(paths.map((p) => [p.path, p.source])),
+      fromConfig: paths.filter((p) => p.source === 'config').length,
+    };
+    this.effective.set(target.cluster, list);
+    return list.names;
   }
 
   private async refresh(targets: readonly ClusterTarget[]): Promise<void> {
@@ -174,14 +183,7 @@ export class PathFiles {
     this.files = next;
     for (const [cluster, files] of matched) matched.set(cluster, files.filter((f) => next.has(f)));
     this.matched = matched;
-    for (const cluster of this.effective.keys()) {
-      if (!matched.has(cluster)) {
-        this.effective.delete(cluster);
-        this.sources.delete(cluster);
-        this.inputs.delete(cluster);
-        this.configCounts.delete(cluster);
-      }
-    }
+    for (const cluster of this.effective.keys()) if (!matched.has(cluster)) this.effective.delete(cluster);
   }
 
   private async glob(cluster: string, patterns: readonly string[]): Promise<string[]> {
