@@ -13,6 +13,7 @@ import { FULL, QUICK, type BenchMode } from './lib/mode.js';
 import { describeMachine } from './lib/machine.js';
 import { spread, round, type Spread } from './lib/stats.js';
 import { withCluster, type Memory } from './lib/cluster.js';
+import { startWorker, type Worker } from './lib/rpc.js';
 import { measureCycles, type PollRun } from './poll.js';
 import { measureSdk, type SdkRun } from './sdk.js';
 import { measureScrape, type ScrapeRun, type ScrapeSeries } from './scrape.js';
@@ -59,6 +60,7 @@ function loadFigures(s: ScrapeSeries) {
     requests_per_second: spreadJson(spread(s.runs.map((r) => r.requestsPerSecond)), 1),
     bytes_per_response: Math.round(spread(s.runs.map((r) => r.bytesPerResponse)).median),
     errors: s.runs.reduce((n, r) => n + r.errors, 0),
+    cpu_ms_per_request: s.runs.every((r) => r.cpuMsPerRequest !== undefined) ? spreadJson(spread(s.runs.map((r) => r.cpuMsPerRequest as number))) : undefined,
   };
 }
 
@@ -100,10 +102,22 @@ async function main(): Promise<number> {
       harnessCheck(floor.failed === 0, `${floor.failed} bare-client requests failed`);
       log(`  polls: ${floor.wallMs.map((w) => w.toFixed(0)).join(', ')} ms; CPU ${floor.cpuMs.map((c) => c.toFixed(0)).join(', ')} ms`);
       log(`scrape: ${cluster.sessions} sessions, wrk ${mode.connections} connections, ${mode.loadSeconds} s runs, ${mode.loadReps} rounds`);
-      scrape = await measureScrape(cluster.exporterAddress, { reps: mode.loadReps, seconds: mode.loadSeconds, connections: mode.connections, log });
+      const cpuOf = (worker: Worker) => async (): Promise<number> => (await worker.call<{ cpuMs: number }>('cpu')).cpuMs;
+      // A second exporter over the same sessions, without prom-client's default collectors.
+      const bareWorker = await startWorker('exporter');
+      try {
+        const bare = await bareWorker.call<{ address: string }>('start', { endpoint: cluster.simulatorUrl, paths, concurrency, disableExporterMetrics: true });
+        scrape = await measureScrape(
+          { address: cluster.exporterAddress, cpuMs: cpuOf(cluster.exporter) },
+          { address: bare.address, cpuMs: cpuOf(bareWorker) },
+          { reps: mode.loadReps, seconds: mode.loadSeconds, connections: mode.connections, log },
+        );
+      } finally {
+        await bareWorker.stop();
+      }
       for (const s of scrape.series) {
         harnessCheck(s.runs.every((r) => r.errors === 0), `${s.target} ${s.encoding}: load errors`);
-        if (s.target !== 'exporter') harnessCheck(s.servedEncoding === s.encoding, `${s.target} served ${s.servedEncoding} when ${s.encoding} was asked`);
+        if (!s.target.startsWith('exporter')) harnessCheck(s.servedEncoding === s.encoding, `${s.target} served ${s.servedEncoding} when ${s.encoding} was asked`);
       }
       scaleMemory = await cluster.memory();
     });
@@ -165,6 +179,17 @@ async function main(): Promise<number> {
       const servedRight = ours.servedEncoding === encoding;
       ratioLine(`/metrics median latency, ${label}, vs Node static buffer`, fmtSpread(oursMedian, 'ms', 2), fmtSpread(node, 'ms', 2), oursMedian.median / node.median, '≤ 1.5', servedRight && oursMedian.median / node.median <= 1.5);
       ratioLine(`/metrics median latency, ${label}, vs nginx static file`, fmtSpread(oursMedian, 'ms', 2), fmtSpread(nginx, 'ms', 2), oursMedian.median / nginx.median, '(reported)', undefined);
+      const cpu = (target: ScrapeSeries['target']) => spread(seriesOf(scrape as ScrapeRun, target, encoding).runs.map((r) => r.cpuMsPerRequest ?? Number.NaN));
+      const ourCpu = cpu('exporter');
+      const nodeCpu = cpu('node_static');
+      ratioLine(`CPU time per request, ${label}, vs Node static buffer`, fmtSpread(ourCpu, 'ms', 2), fmtSpread(nodeCpu, 'ms', 2), ourCpu.median / nodeCpu.median, '(reported)', undefined);
+      if (encoding === 'identity') {
+        const bare = seriesOf(scrape, 'exporter_bare', encoding);
+        const bareMedian = spread(bare.runs.map((r) => r.medianMs));
+        const bareCpu = spread(bare.runs.map((r) => r.cpuMsPerRequest ?? Number.NaN));
+        ratioLine('/metrics median latency, plain, without process_/nodejs_ metrics, vs Node static buffer', fmtSpread(bareMedian, 'ms', 2), fmtSpread(node, 'ms', 2), bareMedian.median / node.median, '(reported)', undefined);
+        ratioLine('CPU time per request, plain, without process_/nodejs_ metrics, vs Node static buffer', fmtSpread(bareCpu, 'ms', 2), fmtSpread(nodeCpu, 'ms', 2), bareCpu.median / nodeCpu.median, '(reported)', undefined);
+      }
       if (encoding === 'gzip') {
         const once = spread(seriesOf(scrape, 'node_static_gzip_once', 'gzip').runs.map((r) => r.medianMs));
         ratioLine('/metrics median latency, gzip, vs bytes compressed once', fmtSpread(oursMedian, 'ms', 2), fmtSpread(once, 'ms', 2), oursMedian.median / once.median, '(left on the table)', undefined);

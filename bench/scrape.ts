@@ -12,14 +12,23 @@ import { startNginx } from './lib/nginx.js';
 import { startWorker } from './lib/rpc.js';
 import { runLoad, type LoadResult } from './lib/wrk.js';
 
-/** Who answers. */
-export type ScrapeTarget = 'exporter' | 'node_static' | 'nginx_static' | 'node_static_gzip_once';
+/**
+ * Who answers. `exporter_bare` is a second exporter over the same sessions with
+ * `--web.disable-exporter-metrics`: the share of prom-client's process_* and nodejs_* collectors.
+ */
+export type ScrapeTarget = 'exporter' | 'exporter_bare' | 'node_static' | 'nginx_static' | 'node_static_gzip_once';
+
+/** An exporter to load: its address and a probe of its process's CPU time in ms. */
+export interface ExporterUnderLoad {
+  readonly address: string;
+  readonly cpuMs: () => Promise<number>;
+}
 
 /** All runs of one target and encoding. */
 export interface ScrapeSeries {
   readonly target: ScrapeTarget;
   readonly encoding: 'identity' | 'gzip';
-  readonly runs: LoadResult[];
+  readonly runs: Array<LoadResult & { readonly cpuMsPerRequest?: number }>;
   /** The Content-Encoding the server answered with (a check that gzip was really served). */
   readonly servedEncoding: string;
 }
@@ -48,7 +57,12 @@ function get(url: string, gzip: boolean): Promise<{ body: Buffer; encoding: stri
 }
 
 /** Loads the exporter at `exporterAddress` and both static servers, `reps` interleaved rounds. */
-export async function measureScrape(exporterAddress: string, options: { reps: number; seconds: number; connections: number; log: (line: string) => void; only?: 'identity' | 'gzip' }): Promise<ScrapeRun> {
+export async function measureScrape(
+  exporter: ExporterUnderLoad,
+  bare: ExporterUnderLoad,
+  options: { reps: number; seconds: number; connections: number; log: (line: string) => void; only?: 'identity' | 'gzip' },
+): Promise<ScrapeRun> {
+  const exporterAddress = exporter.address;
   const dir = mkdtempSync(join(tmpdir(), 'sfue-bench-scrape-'));
   const file = join(dir, 'metrics.txt');
   const ours = await get(`http://${exporterAddress}/metrics`, false);
@@ -59,9 +73,17 @@ export async function measureScrape(exporterAddress: string, options: { reps: nu
   let nginx: Awaited<ReturnType<typeof startNginx>> | undefined;
   try {
     const node = await staticServer.call<{ address: string; bytes: number; gzipBytes: number }>('start', { file, contentType: ours.contentType });
+    // CPU time of the serving process per request: the exporter's and the Node static server's (nginx and wrk are not ours to measure).
+    const cpuOf: Partial<Record<ScrapeTarget, () => Promise<number>>> = {
+      exporter: exporter.cpuMs,
+      exporter_bare: bare.cpuMs,
+      node_static: async () => (await staticServer.call<{ cpuMs: number }>('cpu')).cpuMs,
+      node_static_gzip_once: async () => (await staticServer.call<{ cpuMs: number }>('cpu')).cpuMs,
+    };
     nginx = await startNginx(file, ours.contentType, GZIP_LEVEL);
     const urls: Record<ScrapeTarget, string> = {
       exporter: `http://${exporterAddress}/metrics`,
+      exporter_bare: `http://${bare.address}/metrics`,
       node_static: `http://${node.address}/metrics`,
       nginx_static: `http://${nginx.address}/metrics`,
       node_static_gzip_once: `http://${node.address}/metrics-once`,
@@ -70,6 +92,7 @@ export async function measureScrape(exporterAddress: string, options: { reps: nu
       { target: 'exporter', encoding: 'identity' },
       { target: 'node_static', encoding: 'identity' },
       { target: 'nginx_static', encoding: 'identity' },
+      { target: 'exporter_bare', encoding: 'identity' },
       { target: 'exporter', encoding: 'gzip' },
       { target: 'node_static', encoding: 'gzip' },
       { target: 'nginx_static', encoding: 'gzip' },
@@ -79,18 +102,22 @@ export async function measureScrape(exporterAddress: string, options: { reps: nu
     for (const p of plan.filter((x) => options.only === undefined || x.encoding === options.only)) {
       const probe = await get(urls[p.target], p.encoding === 'gzip');
       // A baseline that does not serve what was asked would make every figure meaningless: stop now.
-      if (p.target !== 'exporter' && probe.encoding !== p.encoding) throw new Error(`${p.target} served ${probe.encoding} when ${p.encoding} was asked`);
+      if (!p.target.startsWith('exporter') && probe.encoding !== p.encoding) throw new Error(`${p.target} served ${probe.encoding} when ${p.encoding} was asked`);
       series.push({ ...p, runs: [], servedEncoding: probe.encoding });
     }
     for (let rep = 0; rep < options.reps; rep++) {
       for (const s of series) {
+        const cpu = cpuOf[s.target];
+        const cpuBefore = await cpu?.();
         const result = await runLoad(urls[s.target], {
           connections: options.connections,
           durationS: options.seconds,
           headers: s.encoding === 'gzip' ? { 'Accept-Encoding': 'gzip' } : {},
         });
-        s.runs.push(result);
-        options.log(`  scrape ${s.target} ${s.encoding} run ${rep + 1}: median ${result.medianMs.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms, ${result.requestsPerSecond.toFixed(1)} req/s`);
+        const cpuMsPerRequest = cpu && cpuBefore !== undefined && result.requests > 0 ? ((await cpu()) - cpuBefore) / result.requests : undefined;
+        s.runs.push({ ...result, cpuMsPerRequest });
+        const cpuText = cpuMsPerRequest === undefined ? '' : `, ${cpuMsPerRequest.toFixed(2)} ms CPU/request`;
+        options.log(`  scrape ${s.target} ${s.encoding} run ${rep + 1}: median ${result.medianMs.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms, ${result.requestsPerSecond.toFixed(1)} req/s${cpuText}`);
       }
     }
     const lines = ours.body.toString('utf8').split('\n').filter((l) => l !== '' && !l.startsWith('#')).length;

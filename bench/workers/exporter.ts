@@ -19,7 +19,7 @@ function gc(): void {
 }
 
 serve({
-  start: async (args: { endpoint: string; paths: number; concurrency: number }) => {
+  start: async (args: { endpoint: string; paths: number; concurrency: number; disableExporterMetrics?: boolean }) => {
     const logger = createLogger({
       level: 'warn',
       destination: {
@@ -36,7 +36,7 @@ serve({
       },
       listen: { host: '127.0.0.1', port: 0 },
       telemetryPath: '/metrics',
-      disableExporterMetrics: false,
+      disableExporterMetrics: args.disableExporterMetrics ?? false,
       logger,
     });
     // startExporter runs the first cycle at once; wait for it so that `tick` is never "skipped".
@@ -70,7 +70,7 @@ serve({
   /** CPU time of this process so far, ms. */
   cpu: () => {
     const used = process.cpuUsage();
-    return { cpuMs: (used.user + used.system) / 1000 };
+    return { cpuMs: (used.user + used.system) / 1000, userMs: used.user / 1000 };
   },
   close: async () => {
     await exporter?.close();

@@ -33,6 +33,10 @@ serve({
     await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
     return { address: `127.0.0.1:${(server.address() as AddressInfo).port}`, bytes: body.length, gzipBytes: once.length };
   },
+  cpu: () => {
+    const used = process.cpuUsage();
+    return { cpuMs: (used.user + used.system) / 1000, userMs: used.user / 1000 };
+  },
   close: async () => {
     server?.closeAllConnections();
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));

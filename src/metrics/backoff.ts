@@ -1,4 +1,18 @@
+import type { PathState, Snapshot } from '../poller/snapshot.js';
 import { REFRESHED, type FamilySpec, type Sample } from './family.js';
+
+// Paths with a backoff are rare, but the family is collected at every scrape against the scrape's
+// clock: find them once per snapshot rather than walk every path per scrape.
+const backingOff = new WeakMap<Snapshot, readonly PathState[]>();
+
+function pathsWithBackoff(snapshot: Snapshot): readonly PathState[] {
+  let paths = backingOff.get(snapshot);
+  if (paths === undefined) {
+    paths = snapshot.paths.filter((path) => path.backoffUntilMs !== undefined);
+    backingOff.set(snapshot, paths);
+  }
+  return paths;
+}
 
 /** Families about paths the exporter is deliberately not polling because the cluster asked it to wait. */
 export const backoffFamilies: readonly FamilySpec[] = [
@@ -8,7 +22,7 @@ export const backoffFamilies: readonly FamilySpec[] = [
     type: 'gauge',
     collect: (view) => {
       const samples: Sample[] = [];
-      for (const path of view.snapshot?.paths ?? []) {
+      for (const path of view.snapshot ? pathsWithBackoff(view.snapshot) : []) {
         // Compared with the scrape's clock: a backoff that has run out is not shown until the next cycle.
         if (path.backoffUntilMs !== undefined && path.backoffUntilMs > view.nowMs) {
           samples.push({ labels: { sf_cluster: path.cluster, content_path: path.contentPath }, value: path.backoffUntilMs / 1000 });

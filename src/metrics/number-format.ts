@@ -19,14 +19,17 @@ export const MAX_VALUE_LENGTH = 24;
 // is then exactly that decimal without trailing zeros.
 const FAST_LIMIT = 1e11;
 
+// One division per digit, and the length found by multiplying: this runs for every session at every scrape.
 function writeDigits(out: Uint8Array, pos: number, n: number): number {
   let length = 1;
-  for (let rest = n; rest >= 10; rest = Math.floor(rest / 10)) length += 1;
+  for (let power = 10; power <= n; power *= 10) length += 1;
   let rest = n;
-  for (let i = pos + length - 1; i >= pos; i--) {
-    out[i] = 0x30 + (rest % 10);
-    rest = Math.floor(rest / 10);
+  for (let i = pos + length - 1; i > pos; i--) {
+    const quotient = Math.floor(rest / 10);
+    out[i] = 0x30 + rest - quotient * 10;
+    rest = quotient;
   }
+  out[pos] = 0x30 + rest;
   return pos + length;
 }
 
@@ -43,10 +46,14 @@ export function writeValue(out: Buffer, pos: number, value: number): number {
       pos = writeDigits(out, pos, whole);
       if (fraction !== 0) {
         out[pos++] = 0x2e; // .
-        for (let unit = 100; fraction !== 0; unit /= 10) {
-          const digit = Math.floor(fraction / unit);
-          out[pos++] = 0x30 + digit;
-          fraction -= digit * unit;
+        const tenths = Math.floor(fraction / 100);
+        out[pos++] = 0x30 + tenths;
+        fraction -= tenths * 100;
+        if (fraction !== 0) {
+          const hundredths = Math.floor(fraction / 10);
+          out[pos++] = 0x30 + hundredths;
+          fraction -= hundredths * 10;
+          if (fraction !== 0) out[pos++] = 0x30 + fraction;
         }
       }
       return pos;

@@ -20,6 +20,12 @@ export interface MetricsSource {
   readonly contentType: string;
   /** The exposition, as text or as chunks of bytes to send in order. */
   metrics(): Promise<string | readonly Buffer[]>;
+  /**
+   * Hands back the chunks of one `metrics()` answer once nothing reads them any more (sent to the
+   * socket, or compressed), so their buffers can serve a later scrape. Optional on both sides: a
+   * caller that never releases only costs fresh buffers.
+   */
+  release?(chunks: readonly Buffer[]): void;
 }
 
 /**
@@ -33,6 +39,10 @@ interface TimedPart {
   readonly prefixBytes: number;
   readonly inputs: Float64Array;
   readonly value: (input: number, nowMs: number) => number;
+  /** Bytes one rendering can need: header, prefixes, and the longest value and a newline per line. */
+  readonly capacity: number;
+  /** Buffers of earlier scrapes of this part, handed back by `release`. */
+  readonly free: Buffer[];
 }
 
 function timedPart(spec: FamilySpec & { timed: NonNullable<FamilySpec['timed']> }, view: ScrapeView, encode: LabelEncoder): TimedPart {
@@ -47,20 +57,22 @@ function timedPart(spec: FamilySpec & { timed: NonNullable<FamilySpec['timed']> 
     pos = writePrefix(all, pos, name, l);
     prefixes.push(new Uint8Array(all.buffer, all.byteOffset + start, pos - start));
   }
+  const head = Buffer.from(header(spec));
   return {
-    header: Buffer.from(header(spec)),
+    header: head,
     prefixes,
     prefixBytes: pos,
     inputs: Float64Array.from(series, (s) => s.value),
     value: spec.timed.value,
+    capacity: head.length + pos + series.length * (MAX_VALUE_LENGTH + 1),
+    free: [],
   };
 }
 
-/** The part's text at `nowMs`: prefixes copied as bytes, only the numbers formatted. */
-function renderTimed(part: TimedPart, nowMs: number): Buffer {
+/** The part's text at `nowMs` in `out`: prefixes copied as bytes, only the numbers formatted. */
+function renderTimed(part: TimedPart, nowMs: number, out: Buffer): Buffer {
   const { prefixes, inputs } = part;
   const n = inputs.length;
-  const out = Buffer.allocUnsafe(part.header.length + part.prefixBytes + n * (MAX_VALUE_LENGTH + 1));
   let pos = part.header.copy(out, 0);
   for (let i = 0; i < n; i++) {
     // TypedArray#set of a view made once per snapshot: Buffer#copy builds a view per call, and
@@ -187,6 +199,8 @@ function buildParts(specs: readonly FamilySpec[], view: ScrapeView, encode: Labe
 }
 
 const EMPTY = Buffer.alloc(0);
+/** Free buffers kept per timed part: more than the scrapes a server has in flight at once. */
+const MAX_FREE_BUFFERS = 16;
 const NEWLINE = Buffer.from('\n');
 
 function isTimed(part: Part): part is TimedPart {
@@ -201,6 +215,8 @@ export class MetricsRenderer implements MetricsSource {
   readonly #defaults: Registry | undefined;
   #cache: { snapshot: Snapshot | undefined; fresh: boolean; parts: Part[] } | undefined;
   readonly #labels = new LabelBytes();
+  /** The timed part and whole buffer behind each chunk lent out by `metrics()`, until `release`. */
+  readonly #lent = new WeakMap<Buffer, { part: TimedPart; buffer: Buffer }>();
 
   constructor(options: MetricsOptions) {
     this.#specs = familySpecs(options);
@@ -223,11 +239,32 @@ export class MetricsRenderer implements MetricsSource {
     const out: Buffer[] = [];
     for (const part of this.#partsFor(view)) {
       if (Buffer.isBuffer(part)) out.push(part);
-      else if (isTimed(part)) out.push(renderTimed(part, view.nowMs));
+      else if (isTimed(part)) out.push(this.#renderTimed(part, view.nowMs));
       else out.push(renderFamily(part, part.collect(view)));
     }
     if (this.#defaults) out.push(Buffer.from(`\n${await this.#defaults.metrics()}`));
     return out;
+  }
+
+  /** Takes back the buffers of `metrics()` chunks that nothing reads any more. */
+  release(chunks: readonly Buffer[]): void {
+    for (const chunk of chunks) {
+      const lent = this.#lent.get(chunk);
+      if (lent === undefined) continue;
+      this.#lent.delete(chunk);
+      // Parts of an older snapshot are dropped with it; a bound keeps a burst of scrapes from
+      // pinning its peak number of buffers for the snapshot's lifetime.
+      if (lent.part.free.length < MAX_FREE_BUFFERS && this.#cache?.parts.includes(lent.part)) lent.part.free.push(lent.buffer);
+    }
+  }
+
+  // A buffer per scrape is megabytes at 10,000 sessions: allocating each anew cost page faults
+  // and, through V8's accounting of buffer memory, a full garbage collection every few scrapes.
+  #renderTimed(part: TimedPart, nowMs: number): Buffer {
+    const buffer = part.free.pop() ?? Buffer.allocUnsafe(part.capacity);
+    const chunk = renderTimed(part, nowMs, buffer);
+    this.#lent.set(chunk, { part, buffer });
+    return chunk;
   }
 
   #partsFor(view: ScrapeView): Part[] {

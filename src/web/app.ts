@@ -38,14 +38,20 @@ export function createApp(options: AppOptions): Express {
       res.setHeader('Content-Type', options.registry.contentType);
       res.setHeader('Vary', 'Accept-Encoding');
       // Written with Node's own res.write/end: express's send() would copy megabytes into one buffer.
+      const release = (): void => {
+        if (typeof body !== 'string') options.registry.release?.(body);
+      };
       if (acceptsGzip(req.headers['accept-encoding'])) {
-        const compressed = await gzipChunks(chunks);
+        const compressed = await gzipChunks(chunks).finally(release);
         res.setHeader('Content-Encoding', 'gzip');
         res.setHeader('Content-Length', compressed.length);
         res.end(compressed);
         return;
       }
       res.setHeader('Content-Length', chunks.reduce((n, c) => n + c.length, 0));
+      // 'finish': every byte has been handed to the kernel. A response closed before that may
+      // still have writes queued, so its chunks are never handed back.
+      res.once('finish', release);
       res.cork();
       for (const chunk of chunks) res.write(chunk);
       res.end();

@@ -107,6 +107,53 @@ describe('cached /metrics renderer', () => {
     }
   });
 
+  /** The chunk holding the age_seconds lines, the one rendered per scrape. */
+  function ageChunk(chunks: readonly Buffer[]): Buffer {
+    const chunk = chunks.find((c) => c.toString('utf8').startsWith('# HELP servicefabric_imagestore_upload_session_age_seconds'));
+    if (!chunk) throw new Error('no age_seconds chunk');
+    return chunk;
+  }
+  const sameMemory = (a: Buffer, b: Buffer): boolean => a.buffer === b.buffer && a.byteOffset === b.byteOffset;
+
+  it('never changes a scrape still being sent, and reuses its buffer once handed back', async () => {
+    const snapshot = snapshotOf();
+    let nowMs = T0 + 1000;
+    const options = { snapshot: () => snapshot, maxStalenessMs: 90_000, build, disableExporterMetrics: true, now: () => nowMs };
+    const renderer = createMetricsRenderer(options);
+    const inFlight = await renderer.metrics();
+    const inFlightText = Buffer.concat(inFlight).toString('utf8');
+    expect(inFlightText).toBe(await createRegistry(options).metrics());
+    nowMs += 1500;
+    const sent = await renderer.metrics();
+    expect(sameMemory(ageChunk(sent), ageChunk(inFlight))).toBe(false);
+    renderer.release(sent);
+    nowMs += 70_250;
+    const next = await renderer.metrics();
+    expect(Buffer.concat(next).toString('utf8')).toBe(await createRegistry(options).metrics());
+    expect(sameMemory(ageChunk(next), ageChunk(sent))).toBe(true);
+    expect(Buffer.concat(inFlight).toString('utf8')).toBe(inFlightText);
+  });
+
+  it('hands out a buffer once even when released twice, and renders the next snapshot in its own buffers', async () => {
+    let snapshot = snapshotOf();
+    let nowMs = T0 + 1000;
+    const options = { snapshot: () => snapshot, maxStalenessMs: 90_000, build, disableExporterMetrics: true, now: () => nowMs };
+    const renderer = createMetricsRenderer(options);
+    const first = await renderer.metrics();
+    renderer.release(first);
+    renderer.release(first);
+    nowMs += 10;
+    const a = await renderer.metrics();
+    const b = await renderer.metrics();
+    expect(sameMemory(ageChunk(a), ageChunk(b))).toBe(false);
+    expect(Buffer.concat(a).toString('utf8')).toBe(Buffer.concat(b).toString('utf8'));
+    renderer.release(a);
+    snapshot = nextSnapshot(snapshot, outcomes().slice(1), { completedMs: T0, cycleDurationSeconds: 1, cyclesSkippedTotal: 5 });
+    const c = await renderer.metrics();
+    expect(sameMemory(ageChunk(c), ageChunk(a))).toBe(false);
+    expect(Buffer.concat(c).toString('utf8')).toBe(await createRegistry(options).metrics());
+  });
+
   it('appends prom-client default metrics unless disabled', async () => {
     const renderer = createMetricsRenderer({ snapshot: () => snapshotOf(), maxStalenessMs: 90_000, build, now: () => T0 });
     const text = Buffer.concat(await renderer.metrics()).toString('utf8');

@@ -1,6 +1,9 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { Registry } from 'prom-client';
+import { gunzipSync } from 'node:zlib';
+import { request } from 'node:http';
 import { createApp } from '../../src/web/app.js';
+import type { MetricsSource } from '../../src/metrics/render.js';
 import { listen, type RunningServer } from '../../src/web/listen.js';
 import { silentLogger } from '../../src/log.js';
 
@@ -9,7 +12,7 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
 
-async function serve(options: { ready?: () => boolean; telemetryPath?: string; registry?: Registry } = {}) {
+async function serve(options: { ready?: () => boolean; telemetryPath?: string; registry?: MetricsSource } = {}) {
   const registry = options.registry ?? new Registry();
   const app = createApp({
     registry,
@@ -36,6 +39,44 @@ describe('web app', () => {
     expect(res.headers.get('content-type')).toBe(registry.contentType);
     expect(await res.text()).toContain('x_total 7');
     expect((await fetch(`${base}/metrics`)).status).toBe(404);
+  });
+
+  it('hands the chunks of a scrape back to the source once they are sent or compressed, not before', async () => {
+    const released: Array<readonly Buffer[]> = [];
+    let served: readonly Buffer[] = [];
+    const source: MetricsSource = {
+      contentType: 'text/plain; version=0.0.4; charset=utf-8',
+      metrics: async () => {
+        served = [Buffer.from('a_metric 1\n'), Buffer.from('b_metric 2\n')];
+        return served;
+      },
+      release: (chunks) => {
+        released.push(chunks);
+      },
+    };
+    const base = await serve({ registry: source });
+    const until = async (done: () => boolean): Promise<void> => {
+      for (let i = 0; i < 100 && !done(); i++) await new Promise((r) => setTimeout(r, 10));
+    };
+    const plain = await fetch(`${base}/metrics`);
+    expect(await plain.text()).toBe('a_metric 1\nb_metric 2\n');
+    await until(() => released.length === 1);
+    expect(released).toEqual([served]);
+    expect(released[0]).toBe(served);
+
+    // gzip: handed back as soon as the compressed copy exists.
+    const body = await new Promise<Buffer>((resolve, reject) => {
+      request(`${base}/metrics`, { headers: { 'accept-encoding': 'gzip' } }, (res) => {
+        const parts: Buffer[] = [];
+        res.on('data', (c: Buffer) => parts.push(c));
+        res.on('end', () => resolve(Buffer.concat(parts)));
+      })
+        .on('error', reject)
+        .end();
+    });
+    expect(gunzipSync(body).toString('utf8')).toBe('a_metric 1\nb_metric 2\n');
+    await until(() => released.length === 2);
+    expect(released[1]).toBe(served);
   });
 
   it('answers /-/healthy 200 always and /-/ready 503 until ready, then 200', async () => {
