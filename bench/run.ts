@@ -198,6 +198,11 @@ async function main(): Promise<number> {
   }
   if (scaleMemory) {
     ratioLine(`RSS at ${mode.scalePaths.toLocaleString('en')} paths / sessions, after warm-up`, `${(scaleMemory.rss / MB).toFixed(1)} MB (heap ${(scaleMemory.heapUsed / MB).toFixed(1)} MB)`, '120 MB', scaleMemory.rss / (120 * MB), '≤ 1', scaleMemory.rss <= 120 * MB);
+    if (scrape) {
+      // What a Node process needs to hold and serve these bytes and nothing else: the floor under the exporter's RSS.
+      const floorRss = scrape.staticMemory.rss;
+      ratioLine(`RSS at ${mode.scalePaths.toLocaleString('en')} sessions vs the Node static server holding the same exposition`, `${(scaleMemory.rss / MB).toFixed(1)} MB`, `${(floorRss / MB).toFixed(1)} MB (heap ${(scrape.staticMemory.heapUsed / MB).toFixed(1)} MB)`, scaleMemory.rss / floorRss, '(limit)', undefined);
+    }
   }
   const rssChange = churn.atEnd.rss / churn.afterWarmup.rss;
   const heapChange = churn.atEnd.heapUsed / churn.afterWarmup.heapUsed;
@@ -248,6 +253,7 @@ async function main(): Promise<number> {
     },
     memory: {
       at_scale: scaleMemory && memoryJson(scaleMemory),
+      node_static_server: scrape && memoryJson(scrape.staticMemory),
       churn: { cycles: churn.cycles, warmup_cycles: churn.warmup, sessions: churn.sessions, elapsed_s: round(churn.elapsedS, 1), after_warmup: memoryJson(churn.afterWarmup), at_end: memoryJson(churn.atEnd) },
     },
   };

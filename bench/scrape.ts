@@ -11,6 +11,7 @@ import { GZIP_LEVEL } from '../src/web/compress.js';
 import { startNginx } from './lib/nginx.js';
 import { startWorker } from './lib/rpc.js';
 import { runLoad, type LoadResult } from './lib/wrk.js';
+import type { Memory } from './lib/cluster.js';
 
 /**
  * Who answers. `exporter_bare` is a second exporter over the same sessions with
@@ -38,6 +39,8 @@ export interface ScrapeRun {
   readonly exposition: { readonly bytes: number; readonly gzipBytes: number; readonly lines: number };
   readonly nginxVersion: string;
   readonly series: ScrapeSeries[];
+  /** The Node static server's memory after the load runs (after a forced GC). */
+  readonly staticMemory: Memory;
 }
 
 /** GETs `url` once with optional gzip, returns the raw body and its Content-Encoding and Content-Type. */
@@ -121,7 +124,8 @@ export async function measureScrape(
       }
     }
     const lines = ours.body.toString('utf8').split('\n').filter((l) => l !== '' && !l.startsWith('#')).length;
-    return { exposition: { bytes: ours.body.length, gzipBytes: node.gzipBytes, lines }, nginxVersion: nginx.version, series };
+    const staticMemory = await staticServer.call<Memory>('memory');
+    return { exposition: { bytes: ours.body.length, gzipBytes: node.gzipBytes, lines }, nginxVersion: nginx.version, series, staticMemory };
   } finally {
     await nginx?.stop();
     await staticServer.stop();

@@ -6,17 +6,11 @@
 import { startExporter, type Exporter } from '../../src/exporter.js';
 import { createLogger } from '../../src/log.js';
 import { serve } from '../lib/rpc.js';
+import { cpuTime, memoryAfterGc } from '../lib/process-figures.js';
 import { benchPaths } from '../lib/paths.js';
 
 let exporter: Exporter | undefined;
 let warnings = 0;
-
-function gc(): void {
-  const collect = (globalThis as { gc?: () => void }).gc;
-  if (!collect) throw new Error('the worker needs --expose-gc');
-  collect();
-  collect();
-}
 
 serve({
   start: async (args: { endpoint: string; paths: number; concurrency: number; disableExporterMetrics?: boolean }) => {
@@ -62,16 +56,9 @@ serve({
     return { wallMs, cpuMs: (used.user + used.system) / 1000, renderMs, failed, sessions, warnings };
   },
   /** Heap and RSS after a forced GC. */
-  memory: () => {
-    gc();
-    const m = process.memoryUsage();
-    return { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers };
-  },
+  memory: memoryAfterGc,
   /** CPU time of this process so far, ms. */
-  cpu: () => {
-    const used = process.cpuUsage();
-    return { cpuMs: (used.user + used.system) / 1000, userMs: used.user / 1000 };
-  },
+  cpu: cpuTime,
   close: async () => {
     await exporter?.close();
   },

@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { acceptsGzip, gzipBody } from '../../src/web/compress.js';
 import { serve } from '../lib/rpc.js';
+import { cpuTime, memoryAfterGc } from '../lib/process-figures.js';
 
 let server: http.Server | undefined;
 
@@ -33,10 +34,10 @@ serve({
     await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
     return { address: `127.0.0.1:${(server.address() as AddressInfo).port}`, bytes: body.length, gzipBytes: once.length };
   },
-  cpu: () => {
-    const used = process.cpuUsage();
-    return { cpuMs: (used.user + used.system) / 1000, userMs: used.user / 1000 };
-  },
+  /** CPU time of this process so far, ms. */
+  cpu: cpuTime,
+  /** Heap and RSS after a forced GC: what holding and serving the bytes costs a Node process. */
+  memory: memoryAfterGc,
   close: async () => {
     server?.closeAllConnections();
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
