@@ -199,13 +199,14 @@ function buildParts(specs: readonly FamilySpec[], view: ScrapeView, encode: Labe
 }
 
 const EMPTY = Buffer.alloc(0);
-/** Free buffers kept per timed part: more than the scrapes a server has in flight at once. */
-const MAX_FREE_BUFFERS = 16;
 const NEWLINE = Buffer.from('\n');
 
 function isTimed(part: Part): part is TimedPart {
   return !Buffer.isBuffer(part) && 'prefixBytes' in part;
 }
+
+/** Free buffers kept per timed part: more than the scrapes a server has in flight at once. */
+const MAX_FREE_BUFFERS = 16;
 
 /** The exporter's /metrics renderer: see the module comment. */
 export class MetricsRenderer implements MetricsSource {

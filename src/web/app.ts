@@ -35,12 +35,11 @@ export function createApp(options: AppOptions): Express {
     try {
       const body = await options.registry.metrics();
       const chunks = typeof body === 'string' ? [Buffer.from(body)] : body;
+      // A source only takes back chunks it lent; a text body's buffer is simply not among them.
+      const release = (): void => options.registry.release?.(chunks);
       res.setHeader('Content-Type', options.registry.contentType);
       res.setHeader('Vary', 'Accept-Encoding');
       // Written with Node's own res.write/end: express's send() would copy megabytes into one buffer.
-      const release = (): void => {
-        if (typeof body !== 'string') options.registry.release?.(body);
-      };
       if (acceptsGzip(req.headers['accept-encoding'])) {
         const compressed = await gzipChunks(chunks).finally(release);
         res.setHeader('Content-Encoding', 'gzip');

@@ -33,6 +33,11 @@ function snapshotOf(completedMs = T0): Snapshot {
   return nextSnapshot(first, outcomes(), { completedMs, cycleDurationSeconds: 0.5, cyclesSkippedTotal: 4 });
 }
 
+/** Renderer options over a snapshot and a clock that the test moves. */
+function clocked(snapshot: () => Snapshot | undefined, now: () => number) {
+  return { snapshot, maxStalenessMs: 90_000, build, disableExporterMetrics: true, now };
+}
+
 async function both(snapshot: Snapshot | undefined, nowMs: number, maxStalenessMs = 90_000) {
   const options = {
     snapshot: () => snapshot,
@@ -61,7 +66,7 @@ describe('cached /metrics renderer', () => {
   it('moves age_seconds with every scrape while reusing the rest, and still matches prom-client', async () => {
     const snapshot = snapshotOf();
     let nowMs = T0 + 1000;
-    const options = { snapshot: () => snapshot, maxStalenessMs: 90_000, build, disableExporterMetrics: true, now: () => nowMs };
+    const options = clocked(() => snapshot, () => nowMs);
     const renderer = createMetricsRenderer(options);
     const first = Buffer.concat(await renderer.metrics()).toString('utf8');
     nowMs += 2500;
@@ -79,7 +84,7 @@ describe('cached /metrics renderer', () => {
     const none = await both(undefined, T0);
     expect(none.rendered).toBe(none.reference);
     let snapshot = snapshotOf();
-    const options = { snapshot: () => snapshot, maxStalenessMs: 90_000, build, disableExporterMetrics: true, now: () => T0 + 10 };
+    const options = clocked(() => snapshot, () => T0 + 10);
     const renderer = createMetricsRenderer(options);
     await renderer.metrics();
     snapshot = nextSnapshot(snapshot, outcomes().slice(0, 2), { completedMs: T0, cycleDurationSeconds: 1, cyclesSkippedTotal: 5 });
@@ -88,7 +93,7 @@ describe('cached /metrics renderer', () => {
 
   it('stays byte-identical over cycles where sessions are carried over, change, appear and go', async () => {
     let snapshot: Snapshot | undefined;
-    const options = { snapshot: () => snapshot, maxStalenessMs: 90_000, build, disableExporterMetrics: true, now: () => T0 + 10 };
+    const options = clocked(() => snapshot, () => T0 + 10);
     const renderer = createMetricsRenderer(options);
     const cycles: PollOutcome[][] = [
       outcomes(),
@@ -118,7 +123,7 @@ describe('cached /metrics renderer', () => {
   it('never changes a scrape still being sent, and reuses its buffer once handed back', async () => {
     const snapshot = snapshotOf();
     let nowMs = T0 + 1000;
-    const options = { snapshot: () => snapshot, maxStalenessMs: 90_000, build, disableExporterMetrics: true, now: () => nowMs };
+    const options = clocked(() => snapshot, () => nowMs);
     const renderer = createMetricsRenderer(options);
     const inFlight = await renderer.metrics();
     const inFlightText = Buffer.concat(inFlight).toString('utf8');
@@ -137,7 +142,7 @@ describe('cached /metrics renderer', () => {
   it('hands out a buffer once even when released twice, and renders the next snapshot in its own buffers', async () => {
     let snapshot = snapshotOf();
     let nowMs = T0 + 1000;
-    const options = { snapshot: () => snapshot, maxStalenessMs: 90_000, build, disableExporterMetrics: true, now: () => nowMs };
+    const options = clocked(() => snapshot, () => nowMs);
     const renderer = createMetricsRenderer(options);
     const first = await renderer.metrics();
     renderer.release(first);
