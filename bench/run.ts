@@ -46,9 +46,10 @@ function spreadJson(s: Spread, digits = 3): Spread {
   return { median: round(s.median, digits), min: round(s.min, digits), max: round(s.max, digits), n: s.n };
 }
 
-function seriesOf(run: ScrapeRun, target: ScrapeSeries['target'], encoding: ScrapeSeries['encoding']): ScrapeSeries {
-  const s = run.series.find((x) => x.target === target && x.encoding === encoding);
-  if (!s) throw new Error(`no scrape series ${target} ${encoding}`);
+/** The series of `target` and `encoding` under the mode's connections, or under `connections`. */
+function seriesOf(run: ScrapeRun, target: ScrapeSeries['target'], encoding: ScrapeSeries['encoding'], connections?: number): ScrapeSeries {
+  const s = run.series.find((x) => x.target === target && x.encoding === encoding && (connections === undefined ? x.connections !== 1 : x.connections === connections));
+  if (!s) throw new Error(`no scrape series ${target} ${encoding}${connections === undefined ? '' : ` with ${connections} connections`}`);
   return s;
 }
 
@@ -110,7 +111,7 @@ async function main(): Promise<number> {
         scrape = await measureScrape(
           { address: cluster.exporterAddress, cpuMs: cpuOf(cluster.exporter) },
           { address: bare.address, cpuMs: cpuOf(bareWorker) },
-          { reps: mode.loadReps, seconds: mode.loadSeconds, connections: mode.connections, log },
+          { reps: mode.loadReps, seconds: mode.loadSeconds, connections: mode.connections, singleConnectionSeconds: mode.singleConnectionSeconds, log },
         );
       } finally {
         await bareWorker.stop();
@@ -189,6 +190,10 @@ async function main(): Promise<number> {
         const bareCpu = spread(bare.runs.map((r) => r.cpuMsPerRequest ?? Number.NaN));
         ratioLine('/metrics median latency, plain, without process_/nodejs_ metrics, vs Node static buffer', fmtSpread(bareMedian, 'ms', 2), fmtSpread(node, 'ms', 2), bareMedian.median / node.median, '(reported)', undefined);
         ratioLine('CPU time per request, plain, without process_/nodejs_ metrics, vs Node static buffer', fmtSpread(bareCpu, 'ms', 2), fmtSpread(nodeCpu, 'ms', 2), bareCpu.median / nodeCpu.median, '(reported)', undefined);
+        // One scrape at a time, as one Prometheus server scrapes: latency without queueing behind other connections.
+        const single = spread(seriesOf(scrape, 'exporter', encoding, 1).runs.map((r) => r.medianMs));
+        const singleNode = spread(seriesOf(scrape, 'node_static', encoding, 1).runs.map((r) => r.medianMs));
+        ratioLine('/metrics median latency, plain, 1 connection, vs Node static buffer', fmtSpread(single, 'ms', 2), fmtSpread(singleNode, 'ms', 2), single.median / singleNode.median, '≤ 1.5 (proposed)', servedRight && single.median / singleNode.median <= 1.5);
       }
       if (encoding === 'gzip') {
         const once = spread(seriesOf(scrape, 'node_static_gzip_once', 'gzip').runs.map((r) => r.medianMs));
@@ -219,7 +224,7 @@ async function main(): Promise<number> {
     finished_at: new Date().toISOString(),
     elapsed_s: round(elapsedS, 1),
     machine,
-    settings: { latency_ms: latencyMs, concurrency, connections: mode.connections, load_seconds: mode.loadSeconds, load_rounds: mode.loadReps, gzip_level: GZIP_LEVEL, churn: mode.churn },
+    settings: { latency_ms: latencyMs, concurrency, connections: mode.connections, load_seconds: mode.loadSeconds, single_connection_seconds: mode.singleConnectionSeconds, load_rounds: mode.loadReps, gzip_level: GZIP_LEVEL, churn: mode.churn },
     verdicts,
     poll: polls.map((p) => ({
       paths: p.paths,
@@ -249,7 +254,7 @@ async function main(): Promise<number> {
       exposition_gzip_bytes: scrape.exposition.gzipBytes,
       exposition_samples: scrape.exposition.lines,
       nginx: scrape.nginxVersion,
-      series: scrape.series.map((s) => ({ target: s.target, encoding: s.encoding, ...loadFigures(s) })),
+      series: scrape.series.map((s) => ({ target: s.target, encoding: s.encoding, connections: s.connections, ...loadFigures(s) })),
     },
     memory: {
       at_scale: scaleMemory && memoryJson(scaleMemory),

@@ -29,6 +29,8 @@ export interface ExporterUnderLoad {
 export interface ScrapeSeries {
   readonly target: ScrapeTarget;
   readonly encoding: 'identity' | 'gzip';
+  /** wrk's connections: 10 (the issue's load), or 1 (one scrape at a time, no queueing). */
+  readonly connections: number;
   readonly runs: Array<LoadResult & { readonly cpuMsPerRequest?: number }>;
   /** The Content-Encoding the server answered with (a check that gzip was really served). */
   readonly servedEncoding: string;
@@ -63,7 +65,7 @@ function get(url: string, gzip: boolean): Promise<{ body: Buffer; encoding: stri
 export async function measureScrape(
   exporter: ExporterUnderLoad,
   bare: ExporterUnderLoad,
-  options: { reps: number; seconds: number; connections: number; log: (line: string) => void; only?: 'identity' | 'gzip' },
+  options: { reps: number; seconds: number; connections: number; singleConnectionSeconds: number; log: (line: string) => void },
 ): Promise<ScrapeRun> {
   const exporterAddress = exporter.address;
   const dir = mkdtempSync(join(tmpdir(), 'sfue-bench-scrape-'));
@@ -91,36 +93,40 @@ export async function measureScrape(
       nginx_static: `http://${nginx.address}/metrics`,
       node_static_gzip_once: `http://${node.address}/metrics-once`,
     };
-    const plan: Array<{ target: ScrapeTarget; encoding: 'identity' | 'gzip' }> = [
+    const plan: Array<{ target: ScrapeTarget; encoding: 'identity' | 'gzip'; connections?: number }> = [
       { target: 'exporter', encoding: 'identity' },
       { target: 'node_static', encoding: 'identity' },
       { target: 'nginx_static', encoding: 'identity' },
       { target: 'exporter_bare', encoding: 'identity' },
+      // One scrape at a time: the latency one Prometheus server sees, without queueing behind others.
+      { target: 'exporter', encoding: 'identity', connections: 1 },
+      { target: 'node_static', encoding: 'identity', connections: 1 },
       { target: 'exporter', encoding: 'gzip' },
       { target: 'node_static', encoding: 'gzip' },
       { target: 'nginx_static', encoding: 'gzip' },
       { target: 'node_static_gzip_once', encoding: 'gzip' },
     ];
     const series: ScrapeSeries[] = [];
-    for (const p of plan.filter((x) => options.only === undefined || x.encoding === options.only)) {
+    for (const p of plan) {
       const probe = await get(urls[p.target], p.encoding === 'gzip');
       // A baseline that does not serve what was asked would make every figure meaningless: stop now.
       if (!p.target.startsWith('exporter') && probe.encoding !== p.encoding) throw new Error(`${p.target} served ${probe.encoding} when ${p.encoding} was asked`);
-      series.push({ ...p, runs: [], servedEncoding: probe.encoding });
+      series.push({ ...p, connections: p.connections ?? options.connections, runs: [], servedEncoding: probe.encoding });
     }
     for (let rep = 0; rep < options.reps; rep++) {
       for (const s of series) {
         const cpu = cpuOf[s.target];
         const cpuBefore = await cpu?.();
         const result = await runLoad(urls[s.target], {
-          connections: options.connections,
-          durationS: options.seconds,
+          connections: s.connections,
+          durationS: s.connections === 1 ? options.singleConnectionSeconds : options.seconds,
           headers: s.encoding === 'gzip' ? { 'Accept-Encoding': 'gzip' } : {},
         });
         const cpuMsPerRequest = cpu && cpuBefore !== undefined && result.requests > 0 ? ((await cpu()) - cpuBefore) / result.requests : undefined;
         s.runs.push({ ...result, cpuMsPerRequest });
         const cpuText = cpuMsPerRequest === undefined ? '' : `, ${cpuMsPerRequest.toFixed(2)} ms CPU/request`;
-        options.log(`  scrape ${s.target} ${s.encoding} run ${rep + 1}: median ${result.medianMs.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms, ${result.requestsPerSecond.toFixed(1)} req/s${cpuText}`);
+        const connectionsText = s.connections === options.connections ? '' : `, ${s.connections} connection${s.connections === 1 ? '' : 's'}`;
+        options.log(`  scrape ${s.target} ${s.encoding}${connectionsText} run ${rep + 1}: median ${result.medianMs.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms, ${result.requestsPerSecond.toFixed(1)} req/s${cpuText}`);
       }
     }
     const lines = ours.body.toString('utf8').split('\n').filter((l) => l !== '' && !l.startsWith('#')).length;

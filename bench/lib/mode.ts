@@ -13,6 +13,8 @@ export interface BenchMode {
   readonly loadReps: number;
   readonly loadSeconds: number;
   readonly connections: number;
+  /** Length of each single-connection run (one scrape at a time). */
+  readonly singleConnectionSeconds: number;
   /** Session churn: paths, sessions per path, cycles, warm-up cycles, share of sessions replaced per cycle. */
   readonly churn: { readonly paths: number; readonly sessionsPerPath: number; readonly cycles: number; readonly warmup: number; readonly fraction: number };
 }
@@ -31,6 +33,8 @@ export const FULL: BenchMode = {
   // would take the whole run past 10 minutes.
   loadSeconds: 5,
   connections: 10,
+  // A scrape takes about 20 ms alone: 3 s runs are about 150 requests each.
+  singleConnectionSeconds: 3,
   // 1,000 cycles at 10,000 sessions take over 10 minutes here (every cycle renders the exposition
   // anew); at 1,000 sessions they take about a minute and still show any growth per cycle.
   churn: { paths: 100, sessionsPerPath: 10, cycles: 1_000, warmup: 100, fraction: 0.02 },
@@ -38,14 +42,17 @@ export const FULL: BenchMode = {
 
 export const QUICK: BenchMode = {
   name: 'quick',
-  pollSizes: [1_000, 5_000],
+  // Small sizes, but every code path of the full run: two poll sizes (so the growth row too), the
+  // SDK, the floor, every scrape series and the churn, within a minute with the compile.
+  pollSizes: [1_000, 3_000],
   pollReps: () => 3,
-  scalePaths: 5_000,
+  scalePaths: 1_000,
   latencyMs: 5,
   concurrency: 64,
   sdkReps: 2,
   loadReps: 1,
   loadSeconds: 2,
   connections: 10,
+  singleConnectionSeconds: 1,
   churn: { paths: 100, sessionsPerPath: 10, cycles: 30, warmup: 10, fraction: 0.02 },
 };
