@@ -30,20 +30,30 @@ describe('traffic scenarios', () => {
     sim = await startSimulator();
     const seenPaths = new Set<string>();
     let maxSharedSessions = 0;
+    // Committed sessions that were not deleted linger with nothing expected; stalled ones keep gaps.
+    // Seen at any moment of the run: which committed sessions are deleted depends on the order in
+    // which uploads draw from the random source, and that order on timing (a loaded machine).
+    let lingeringCommitted = 0;
+    let committedWithGaps = 0;
+    let uncommittedWithGaps = 0;
     scenario = startScenario(sim.url, 'demo', { ...FAST, random: seeded(42), maxActive: 8, initialUploads: 6 });
     const s = scenario;
     await until(async () => {
-      for (const session of sim.store.all()) seenPaths.add(session.path);
+      for (const session of sim.store.all()) {
+        seenPaths.add(session.path);
+        const gaps = sim.store.expectedRanges(session).length > 0;
+        if (session.committed) {
+          lingeringCommitted += 1;
+          if (gaps) committedWithGaps += 1;
+        } else if (gaps) uncommittedWithGaps += 1;
+      }
       const shared = await rawRequest(sim.url, 'GET', byPathUrl('SwaggerTest\\Common.dll'));
       if (shared.status === 200) maxSharedSessions = Math.max(maxSharedSessions, JSON.parse(shared.body).UploadSessions.length);
-      return s.stats.committed >= 2 && s.stats.stalled >= 1 && s.stats.abandoned >= 1 && maxSharedSessions >= 2;
+      return s.stats.committed >= 2 && s.stats.stalled >= 1 && s.stats.abandoned >= 1 && maxSharedSessions >= 2 && lingeringCommitted > 0 && uncommittedWithGaps > 0;
     });
     expect(seenPaths.has('Store\\My Application\\Code Package\\large file (1).zip')).toBe(true);
     for (const path of seenPaths) expect(DEMO_CONTENT_PATHS).toContain(path);
-    // Committed sessions that were not deleted linger with nothing expected; stalled ones keep gaps.
-    const sessions = sim.store.all();
-    expect(sessions.some((x) => x.committed)).toBe(true);
-    expect(sessions.some((x) => !x.committed && sim.store.expectedRanges(x).length > 0)).toBe(true);
+    expect(committedWithGaps).toBe(0);
     expect(sim.store.files().length).toBeGreaterThanOrEqual(1);
     expect(s.stats.errors).toBe(0);
   });
