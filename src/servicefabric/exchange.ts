@@ -52,28 +52,58 @@ interface Abortable {
 }
 
 /**
- * The exchanges in flight per caller signal, and the one listener that aborts them all. The poller
- * passes the same long-lived signal to every request; adding and removing an EventTarget listener
- * per request was a visible share of a 10,000-path cycle's CPU, a Set entry is not.
+ * The exchanges in flight under one caller signal, each in a slot that is emptied when it settles
+ * and reused by a later one. Not a Set: with an add and a delete per request, a long-lived Set kept
+ * every request's objects (handler, headers, parsed body) alive through young-generation
+ * collections, which copied and promoted them: 34 MB promoted per 10,000-path cycle and 130 ms of
+ * collection, against 2.6 MB and 35 ms with slots (`--trace-gc-nvp`). V8 rebuilds a Set's table
+ * as it fills with deleted entries, and the discarded tables still point at what they held.
  */
-const inFlight = new WeakMap<AbortSignal, Set<Abortable>>();
+class InFlight {
+  readonly #slots: Array<Abortable | undefined> = [];
+  readonly #free: number[] = [];
 
-function register(signal: AbortSignal, exchange: Abortable): Set<Abortable> {
+  /** Holds `exchange` until `release` of the slot returned. */
+  hold(exchange: Abortable): number {
+    const slot = this.#free.pop() ?? this.#slots.length;
+    this.#slots[slot] = exchange;
+    return slot;
+  }
+
+  /** Empties `slot` for a later exchange. */
+  release(slot: number): void {
+    this.#slots[slot] = undefined;
+    this.#free.push(slot);
+  }
+
+  /** Aborts every exchange held; each releases its slot as it settles. */
+  abortAll(reason: unknown): void {
+    for (const each of this.#slots) each?.abort(reason);
+  }
+}
+
+/**
+ * The in-flight exchanges per caller signal, and the one listener that aborts them all. The poller
+ * passes the same long-lived signal to every request; adding and removing an EventTarget listener
+ * per request was a visible share of a 10,000-path cycle's CPU, a slot is not.
+ */
+const inFlight = new WeakMap<AbortSignal, InFlight>();
+
+function inFlightOn(signal: AbortSignal): InFlight {
   let waiting = inFlight.get(signal);
   if (waiting === undefined) {
-    const set = new Set<Abortable>();
-    waiting = set;
-    inFlight.set(signal, set);
+    const created = new InFlight();
+    waiting = created;
+    inFlight.set(signal, created);
     signal.addEventListener(
       'abort',
       () => {
         inFlight.delete(signal);
-        for (const each of set) each.abort(signal.reason);
+        created.abortAll(signal.reason);
       },
       { once: true },
     );
   }
-  waiting.add(exchange);
   return waiting;
 }
 
@@ -86,7 +116,8 @@ class Exchange implements Dispatcher.DispatchHandler, Abortable {
   readonly #resolve: (answer: Exchanged) => void;
   readonly #reject: (reason: unknown) => void;
   readonly #timer: NodeJS.Timeout;
-  readonly #waiting: Set<Abortable> | undefined;
+  readonly #waiting: InFlight | undefined;
+  readonly #slot: number;
   #controller: Dispatcher.DispatchController | undefined;
   #status = 0;
   #statusText = '';
@@ -101,7 +132,8 @@ class Exchange implements Dispatcher.DispatchHandler, Abortable {
     this.#resolve = resolve;
     this.#reject = reject;
     this.#timer = setTimeout(() => this.abort(new DeadlineExceeded()), options.timeoutMs);
-    this.#waiting = options.signal ? register(options.signal, this) : undefined;
+    this.#waiting = options.signal ? inFlightOn(options.signal) : undefined;
+    this.#slot = this.#waiting?.hold(this) ?? -1;
   }
 
   /** Ends the exchange with `reason` (the caller's abort reason, or our deadline) and cancels the request. */
@@ -161,7 +193,7 @@ class Exchange implements Dispatcher.DispatchHandler, Abortable {
     if (this.#settled) return false;
     this.#settled = true;
     clearTimeout(this.#timer);
-    this.#waiting?.delete(this);
+    this.#waiting?.release(this.#slot);
     return true;
   }
 }

@@ -458,9 +458,13 @@ describe('ServiceFabricClient: caller abort', () => {
     });
     const sf = client(server.url, { requestTimeoutMs: 60_000, connections: 8 });
     const controller = new AbortController();
+    // One request hangs from the start while fifty come and go, then four more hang: the later
+    // ones take the places the finished ones left, and the abort must still reach all five.
+    const slow = [failure(sf.getUploadSessions('slow0', { signal: controller.signal }))];
+    while (held < 1) await new Promise((r) => setTimeout(r, 5));
     const done = await Promise.all(Array.from({ length: 50 }, (_, i) => sf.getUploadSessions(`fast${i}`, { signal: controller.signal })));
     expect(done.every((sessions) => sessions.length === 0)).toBe(true);
-    const slow = Array.from({ length: 5 }, (_, i) => failure(sf.getUploadSessions(`slow${i}`, { signal: controller.signal })));
+    for (let i = 1; i < 5; i++) slow.push(failure(sf.getUploadSessions(`slow${i}`, { signal: controller.signal })));
     while (held < 5) await new Promise((r) => setTimeout(r, 5));
     // 55 requests on one signal: one listener, however many came and went.
     expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1);
