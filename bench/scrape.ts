@@ -79,11 +79,12 @@ export async function measureScrape(
   try {
     const node = await staticServer.call<{ address: string; bytes: number; gzipBytes: number }>('start', { file, contentType: ours.contentType });
     // CPU time of the serving process per request: the exporter's and the Node static server's (nginx and wrk are not ours to measure).
+    const staticCpu = async (): Promise<number> => (await staticServer.call<{ cpuMs: number }>('cpu')).cpuMs;
     const cpuOf: Partial<Record<ScrapeTarget, () => Promise<number>>> = {
       exporter: exporter.cpuMs,
       exporter_bare: bare.cpuMs,
-      node_static: async () => (await staticServer.call<{ cpuMs: number }>('cpu')).cpuMs,
-      node_static_gzip_once: async () => (await staticServer.call<{ cpuMs: number }>('cpu')).cpuMs,
+      node_static: staticCpu,
+      node_static_gzip_once: staticCpu,
     };
     nginx = await startNginx(file, ours.contentType, GZIP_LEVEL);
     const urls: Record<ScrapeTarget, string> = {

@@ -36,7 +36,6 @@ interface TimedPart {
   readonly header: Buffer;
   /** One view per line into a single buffer: `set` copies each natively, with no allocation per line. */
   readonly prefixes: readonly Uint8Array[];
-  readonly prefixBytes: number;
   readonly inputs: Float64Array;
   readonly value: (input: number, nowMs: number) => number;
   /** Bytes one rendering can need: header, prefixes, and the longest value and a newline per line. */
@@ -61,7 +60,6 @@ function timedPart(spec: FamilySpec & { timed: NonNullable<FamilySpec['timed']> 
   return {
     header: head,
     prefixes,
-    prefixBytes: pos,
     inputs: Float64Array.from(series, (s) => s.value),
     value: spec.timed.value,
     capacity: head.length + pos + series.length * (MAX_VALUE_LENGTH + 1),
@@ -202,7 +200,7 @@ const EMPTY = Buffer.alloc(0);
 const NEWLINE = Buffer.from('\n');
 
 function isTimed(part: Part): part is TimedPart {
-  return !Buffer.isBuffer(part) && 'prefixBytes' in part;
+  return !Buffer.isBuffer(part) && 'prefixes' in part;
 }
 
 /** Free buffers kept per timed part: more than the scrapes a server has in flight at once. */
