@@ -1,7 +1,7 @@
 # sf-upload-exporter container image.
 #   docker build --build-arg SF_UPLOAD_EXPORTER_REVISION="$(git rev-parse --short=12 HEAD)" -t sf-upload-exporter .
 #   docker run -p 18922:18922 -v "$PWD/config.yaml:/etc/sf-upload-exporter/config.yaml:ro" sf-upload-exporter
-# The base is pinned by its full version; bump all three stages together (README: "Run with Docker").
+# The base is pinned by its full version; bump all three stages together (docs/deployment.md: "Run with Docker").
 
 # --- build: TypeScript with the dev dependencies -------------------------------------------------
 FROM node:24.21.0-bookworm-slim AS build
@@ -25,7 +25,7 @@ ARG SF_UPLOAD_EXPORTER_REVISION=unknown
 # src/version.ts reports the revision from this variable (there is no .git in the image).
 # MALLOC_MMAP_THRESHOLD_: a fixed 128 KiB threshold keeps glibc from raising it after the first
 # multi-megabyte exposition buffer is freed, which left freed buffers in the heap and the RSS of a
-# 10,000-path exporter about 80 MB higher (README, Performance).
+# 10,000-path exporter about 80 MB higher (docs/performance.md, "Memory").
 ENV NODE_ENV=production \
     MALLOC_MMAP_THRESHOLD_=131072 \
     SF_UPLOAD_EXPORTER_REVISION=${SF_UPLOAD_EXPORTER_REVISION} \

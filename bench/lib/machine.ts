@@ -1,4 +1,4 @@
-/** The machine a run happened on, for the results file and the README. */
+/** The machine a run happened on, for the results file and docs/performance.md. */
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 

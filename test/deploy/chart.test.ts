@@ -347,8 +347,8 @@ describe('Helm chart (helm/sf-upload-exporter)', () => {
     });
   });
 
-  it('mounts extraVolumes with extraVolumeMounts: path files from a ConfigMap (the README example)', () => {
-    const section = readFileSync(repoFile('README.md'), 'utf8').split('### Path files from a ConfigMap')[1] ?? '';
+  it('mounts extraVolumes with extraVolumeMounts: path files from a ConfigMap (the docs/deployment.md example)', () => {
+    const section = readFileSync(repoFile('docs/deployment.md'), 'utf8').split('### Path files from a ConfigMap')[1] ?? '';
     const values = parse(/```yaml\n([\s\S]*?)```/.exec(section)?.[1] ?? '') as {
       extraVolumes: Array<{ name: string }>;
       extraVolumeMounts: Array<{ name: string; mountPath: string }>;

@@ -28,7 +28,7 @@ describe('Prometheus rules (deploy/prometheus/rules.yml)', () => {
     expect({ status, output }).toEqual({ status: 0, output: expect.stringContaining('SUCCESS') });
   });
 
-  it('define exactly the five alerts the README documents, each with a summary and description', () => {
+  it('define exactly the five alerts docs/alerts.md documents and the README lists, each with a summary and description', () => {
     expect(alerts.map((a) => a.alert).sort()).toEqual([
       'ServiceFabricExporterDataStale',
       'ServiceFabricExporterDown',
@@ -36,10 +36,12 @@ describe('Prometheus rules (deploy/prometheus/rules.yml)', () => {
       'ServiceFabricUploadSlow',
       'ServiceFabricUploadStalled',
     ]);
+    const alertsPage = readFileSync(new URL('../../docs/alerts.md', import.meta.url), 'utf8');
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     for (const alert of alerts) {
       expect(Object.keys(alert.annotations ?? {}).sort()).toEqual(['description', 'summary']);
-      expect(readme).toContain(`### ${alert.alert}`);
+      expect(alertsPage).toContain(`## ${alert.alert}\n`);
+      expect(readme).toContain(`- \`${alert.alert}\`: `);
     }
   });
 
