@@ -35,3 +35,14 @@ export function formatPath(path: readonly PropertyKey[]): string {
   }
   return out === '' ? '(top level)' : out;
 }
+
+/**
+ * A URL as a message may show it: whatever could be a credential (`user:password@`, a query such as
+ * a SAS token, a fragment) replaced by `[REDACTED]`. Works on text that is not a valid URL too,
+ * since that is when it is shown; it redacts too much rather than too little.
+ */
+export function redactUrl(text: string): string {
+  return text
+    .replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)?[^?#]*@/s, (_match, scheme: string | undefined) => `${scheme ?? ''}[REDACTED]@`)
+    .replace(/([?#]).*$/s, '$1[REDACTED]');
+}

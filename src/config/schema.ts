@@ -7,7 +7,7 @@ import * as z from 'zod';
 import { validate as isValidCron, validateDetailed as explainCron } from 'node-cron';
 import { formatDuration, parseDuration } from './duration.js';
 import { formatSize, parseSize } from './size.js';
-import { formatPath } from './errors.js';
+import { formatPath, redactUrl } from './errors.js';
 import { authSchema, tlsSchema } from './security.js';
 
 /** Defaults, as they would be written in the file. */
@@ -227,13 +227,13 @@ function endpointProblem(text: string): string | undefined {
   }
   // The scheme check runs on the text because the URL parser would accept `http:host` and trim
   // whitespace, both of which are more likely mistakes than intent.
+  // Shown through redactUrl: a query may be a token and `user:password@` a password.
   if (url === undefined || !/^https?:\/\/[^/]/i.test(text)) {
-    return `expected an absolute http:// or https:// URL, got ${JSON.stringify(text)}`;
+    return `expected an absolute http:// or https:// URL, got ${JSON.stringify(redactUrl(text))}`;
   }
-  // Not echoed: the text holds a password. Credentials will get their own `auth:` key.
   if (url.username !== '' || url.password !== '') return 'must not contain credentials (user:password@)';
   if (text.includes('?') || text.includes('#')) {
-    return `must not have a query or fragment, got ${JSON.stringify(text)}`;
+    return `must not have a query or fragment, got ${JSON.stringify(redactUrl(text))}`;
   }
   return undefined;
 }

@@ -6,7 +6,7 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import * as z from 'zod';
-import { formatPath } from './errors.js';
+import { formatPath, redactUrl } from './errors.js';
 
 /** `clusters[].tls`: transport security towards one cluster's HTTP gateway. */
 export interface ClusterTlsConfig {
@@ -109,9 +109,10 @@ export const tlsSchema = z
       key_file: fileName.optional(),
       pfx_file: fileName.optional(),
       passphrase_file: fileName.optional(),
+      // What is written here may be the passphrase itself by mistake: never echoed.
       passphrase_env: z
-        .string({ error: expecting('an environment variable name') })
-        .regex(ENV_NAME, { error: (issue) => `expected an environment variable name, got ${JSON.stringify(issue.input)}` })
+        .string({ error: (issue) => (issue.input === undefined ? undefined : `expected an environment variable name, got ${kindOf(issue.input)}`) })
+        .regex(ENV_NAME, { error: 'expected an environment variable name (letters, digits and _, not starting with a digit); the value is not shown, in case it is the passphrase itself' })
         .optional(),
       server_thumbprints: nonEmptyList(thumbprint, 'thumbprints').optional(),
       server_common_names: nonEmptyList(text, 'common names').optional(),
@@ -138,18 +139,32 @@ export const tlsSchema = z
     }
   }, EVEN_WITH_OTHER_ISSUES);
 
-const authorityHost = z.string({ error: expecting('an https:// URL') }).transform((value, ctx) => {
-  let url: URL | undefined;
+/** What kind of value was found, without the value: for keys whose value may be a secret. */
+function kindOf(input: unknown): string {
+  if (input === null) return 'an empty value';
+  if (Array.isArray(input)) return 'a list';
+  return typeof input === 'object' ? 'a mapping' : `a ${typeof input}`;
+}
+
+/** The normalised form of an `authority_host` value, or undefined when it is not a plain https URL. */
+function authorityUrl(value: string): string | undefined {
+  let url: URL;
   try {
     url = new URL(value);
   } catch {
-    url = undefined;
+    return undefined;
   }
-  if (url === undefined || url.protocol !== 'https:' || url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') {
-    ctx.addIssue({ code: 'custom', message: `expected an https:// URL without credentials, query or fragment, got ${JSON.stringify(value)}` });
+  if (url.protocol !== 'https:' || url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') return undefined;
+  return url.href.replace(/\/+$/, '');
+}
+
+const authorityHost = z.string({ error: expecting('an https:// URL') }).transform((value, ctx) => {
+  const url = authorityUrl(value);
+  if (url === undefined) {
+    ctx.addIssue({ code: 'custom', message: `expected an https:// URL without credentials, query or fragment, got ${JSON.stringify(redactUrl(value))}` });
     return z.NEVER;
   }
-  return url.href.replace(/\/+$/, '');
+  return url;
 });
 
 /** The `auth:` mapping as written. */
