@@ -47,6 +47,8 @@ beforeAll(async () => {
   file('pfx.pass', `${certs.pfxPassphrase}\n`);
   file('client.secret', `${CLIENT_SECRET}\n`);
   file('wrong.secret', WRONG_SECRET);
+  // The loopback token server is not a Microsoft login host: trusted explicitly, as an operator would.
+  const authority = `      authority_host: ${tokens.url}\n      allow_custom_authority_host: true\n      authority_ca_file: ca.crt\n`;
   const cluster = (name: string, endpoint: string, extra: string): string =>
     `  - name: ${name}\n    endpoint: ${endpoint}\n    content_paths: [MyAppPkg]\n${extra}`;
   configFile = file(
@@ -58,9 +60,9 @@ beforeAll(async () => {
       cluster('pem', mtlsSim.url, '    tls:\n      ca_file: ca.crt\n      cert_file: client.crt\n      key_file: client.key\n'),
       cluster('pfx-file', mtlsSim.url, '    tls:\n      ca_file: ca.crt\n      pfx_file: client.pfx\n      passphrase_file: pfx.pass\n'),
       cluster('pfx-env', mtlsSim.url, `    tls:\n      ca_file: ca.crt\n      pfx_file: client.pfx\n      passphrase_env: ${PASSPHRASE_ENV}\n`),
-      cluster('entra', entraSim.url, '    tls:\n      ca_file: ca.crt\n    auth:\n      type: entra_id\n      client_id: exporter\n      client_secret_file: client.secret\n      authority_ca_file: ca.crt\n'),
-      cluster('entra-cert', entraSim.url, '    tls:\n      ca_file: ca.crt\n    auth:\n      type: entra_id\n      client_id: exporter\n      client_certificate_file: client.crt\n      client_key_file: client.key\n      authority_ca_file: ca.crt\n'),
-      cluster('entra-revoked', entraSim.url, '    tls:\n      ca_file: ca.crt\n    auth:\n      type: entra_id\n      client_id: exporter\n      client_secret_file: wrong.secret\n      authority_ca_file: ca.crt\n'),
+      cluster('entra', entraSim.url, `    tls:\n      ca_file: ca.crt\n    auth:\n      type: entra_id\n      client_id: exporter\n      client_secret_file: client.secret\n${authority}`),
+      cluster('entra-cert', entraSim.url, `    tls:\n      ca_file: ca.crt\n    auth:\n      type: entra_id\n      client_id: exporter\n      client_certificate_file: client.crt\n      client_key_file: client.key\n${authority}`),
+      cluster('entra-revoked', entraSim.url, `    tls:\n      ca_file: ca.crt\n    auth:\n      type: entra_id\n      client_id: exporter\n      client_secret_file: wrong.secret\n${authority}`),
     ].join('\n'),
   );
   bcryptHash = bcrypt.hashSync(PASSWORD, 4);

@@ -6,6 +6,7 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import * as z from 'zod';
+import { DEFAULT_AUTHORITY_HOST, isMicrosoftLoginHost, MICROSOFT_CLOUDS } from './authority.js';
 import { formatPath, redactUrl } from './errors.js';
 
 /** `clusters[].tls`: transport security towards one cluster's HTTP gateway. */
@@ -44,8 +45,14 @@ export interface ClusterAuthConfig {
   readonly clientCertificateFile?: string;
   /** `client_key_file`: PEM private key of `client_certificate_file`. */
   readonly clientKeyFile?: string;
-  /** `authority_host`: overrides the login host named by GetAadMetadata, e.g. `https://login.microsoftonline.us`. */
+  /**
+   * `authority_host`: the login host tokens are requested from, e.g. `https://login.microsoftonline.us`;
+   * the cluster's GetAadMetadata must name the same one.
+   * @default 'https://login.microsoftonline.com'
+   */
   readonly authorityHost?: string;
+  /** `allow_custom_authority_host`: `authority_host` may be a host outside Microsoft's clouds. @default false */
+  readonly allowCustomAuthorityHost?: boolean;
   /** `authority_ca_file`: PEM bundle for the authority's TLS certificate (instead of the system CAs). */
   readonly authorityCaFile?: string;
 }
@@ -167,6 +174,9 @@ const authorityHost = z.string({ error: expecting('an https:// URL') }).transfor
   return url;
 });
 
+/** The first name of each Microsoft cloud, for messages. */
+const CLOUD_HOSTS = MICROSOFT_CLOUDS.map((names) => names[0]).join(', ');
+
 /** The `auth:` mapping as written. */
 export const authSchema = z
   .strictObject(
@@ -178,6 +188,7 @@ export const authSchema = z
       client_certificate_file: fileName.optional(),
       client_key_file: fileName.optional(),
       authority_host: authorityHost.optional(),
+      allow_custom_authority_host: z.boolean({ error: expecting('a boolean') }).default(false),
       authority_ca_file: fileName.optional(),
     },
     { error: expecting('a mapping') },
@@ -192,6 +203,16 @@ export const authSchema = z
     }
     if (certificate && auth.client_key_file === undefined) problem('client_key_file', 'required with client_certificate_file');
     if (auth.client_key_file !== undefined && !certificate) problem('client_certificate_file', 'required with client_key_file');
+    // The host that receives the client credential is chosen here, never by the cluster.
+    // Checked on the normalised URL only: a malformed value has its own (redacted) issue.
+    const host = typeof auth.authority_host === 'string' ? authorityUrl(auth.authority_host) : undefined;
+    if (host !== undefined && auth.allow_custom_authority_host === false && !isMicrosoftLoginHost(host)) {
+      problem(
+        'authority_host',
+        `${host} is not a Microsoft cloud's login host (${CLOUD_HOSTS}); set allow_custom_authority_host: true to send the client credential to it`,
+      );
+    }
+    if (auth.allow_custom_authority_host === true && auth.authority_host === undefined) problem('allow_custom_authority_host', 'only used with authority_host');
   }, EVEN_WITH_OTHER_ISSUES);
 
 export type TlsFile = z.output<typeof tlsSchema>;
@@ -288,7 +309,8 @@ export function toAuthConfig(auth: AuthFile, baseDir: string): ClusterAuthConfig
     clientSecretFile: path(auth.client_secret_file),
     clientCertificateFile: path(auth.client_certificate_file),
     clientKeyFile: path(auth.client_key_file),
-    authorityHost: auth.authority_host,
+    authorityHost: auth.authority_host ?? DEFAULT_AUTHORITY_HOST,
+    allowCustomAuthorityHost: auth.allow_custom_authority_host,
     authorityCaFile: path(auth.authority_ca_file),
   });
 }
@@ -318,6 +340,7 @@ export function describeAuth(auth: ClusterAuthConfig): Record<string, unknown> {
     client_certificate_file: auth.clientCertificateFile,
     client_key_file: auth.clientKeyFile,
     authority_host: auth.authorityHost,
+    allow_custom_authority_host: auth.allowCustomAuthorityHost,
     authority_ca_file: auth.authorityCaFile,
   };
 }

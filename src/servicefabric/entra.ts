@@ -1,6 +1,7 @@
 /**
  * Entra ID (Azure AD) bearer tokens for one cluster: client-credentials flow through MSAL for the
- * cluster application that `GetAadMetadata` names, cached and renewed before it expires.
+ * cluster application that `GetAadMetadata` names, cached and renewed before it expires. The login
+ * host is the configured one, never the cluster's (authority.ts).
  *
  * The secret or key is read from its file for every token request, so a rotated credential is used
  * from the next renewal on without a restart. Nothing here logs; failures become an `AuthError`
@@ -12,6 +13,7 @@ import { ConfidentialClientApplication, LogLevel, type Configuration, type INetw
 import { Agent } from 'undici';
 import type { ClusterAuthConfig } from '../config/types.js';
 import type { AadMetadata } from './aad-metadata.js';
+import { tokenAuthority } from './authority.js';
 import { AuthError, ServiceFabricError } from './errors.js';
 import { readSecretFile } from './tls.js';
 
@@ -148,8 +150,8 @@ export class EntraTokenSource {
 
   async #request(metadata: AadMetadata): Promise<CachedToken> {
     const { auth, timeoutMs } = this.#options;
-    const host = auth.authorityHost ?? metadata.login;
-    const authority = `${host}/${auth.tenantId ?? metadata.tenant}`;
+    // Throws before any credential is read when the cluster names another login host.
+    const { host, authority } = tokenAuthority(auth, metadata);
     const fail = (what: string, cause?: unknown, secrets: ReadonlyArray<string | undefined> = []): AuthError =>
       new AuthError(redact(`Entra ID token request to ${authority} failed: ${what}`, secrets), { cause, url: authority });
 
@@ -176,7 +178,8 @@ export class EntraTokenSource {
       auth: {
         clientId: auth.clientId,
         authority,
-        // A known authority is trusted as it is: no instance discovery against Microsoft's cloud.
+        // Only ever the trusted host (tokenAuthority): a known authority is used as it is, with no
+        // instance discovery against Microsoft's cloud.
         knownAuthorities: [new URL(host).host],
         ...(secret !== undefined ? { clientSecret: secret } : {}),
         ...(certificate !== undefined ? { clientCertificate: certificate } : {}),

@@ -57,6 +57,7 @@ const GOOD: Record<string, Config> = {
           tenantId: '66666666-7777-8888-9999-000000000000',
           clientSecretFile: `${SECURE}entra.secret`,
           authorityHost: 'https://login.microsoftonline.us',
+          allowCustomAuthorityHost: false,
         },
       },
       {
@@ -69,6 +70,21 @@ const GOOD: Record<string, Config> = {
           clientCertificateFile: `${SECURE}client.crt`,
           clientKeyFile: `${SECURE}client.key`,
           authorityCaFile: `${SECURE}ca.pem`,
+          // Not named by the cluster: the public cloud unless the file says otherwise.
+          authorityHost: 'https://login.microsoftonline.com',
+          allowCustomAuthorityHost: false,
+        },
+      },
+      {
+        name: 'entra-custom-authority',
+        endpoint: 'https://sf-e.example.com:19080',
+        contentPaths: ['MyAppPkg'],
+        auth: {
+          type: 'entra_id',
+          clientId: 'exporter',
+          clientSecretFile: `${SECURE}entra.secret`,
+          authorityHost: 'https://adfs.example.com/adfs',
+          allowCustomAuthorityHost: true,
         },
       },
       { name: 'lab', endpoint: 'https://lab.example.com:19080', contentPaths: ['MyAppPkg'], tls: { insecureSkipVerify: true } },
@@ -131,6 +147,12 @@ const INVALID: Record<string, string[]> = {
     'clusters[2].auth.type: required key is missing',
     'clusters[2].auth.client_secret: unknown key',
     'clusters[2].auth.client_certificate_file: required with client_key_file',
+  ],
+  'invalid-authority-host.yaml': [
+    "clusters[0].auth.authority_host: https://login.example.com is not a Microsoft cloud's login host (login.microsoftonline.com, login.microsoftonline.us, login-us.microsoftonline.com, login.chinacloudapi.cn, login.microsoftonline.de, login.sovcloud-identity.fr, login.sovcloud-identity.de, login.sovcloud-identity.sg); set allow_custom_authority_host: true to send the client credential to it",
+    "clusters[1].auth.authority_host: https://login.microsoftonline.com:8443 is not a Microsoft cloud's login host (login.microsoftonline.com, login.microsoftonline.us, login-us.microsoftonline.com, login.chinacloudapi.cn, login.microsoftonline.de, login.sovcloud-identity.fr, login.sovcloud-identity.de, login.sovcloud-identity.sg); set allow_custom_authority_host: true to send the client credential to it",
+    'clusters[2].auth.allow_custom_authority_host: only used with authority_host',
+    'clusters[3].auth.allow_custom_authority_host: expected a boolean, got string "yes"',
   ],
   'invalid-secret-looking-values.yaml': [
     'clusters[0].endpoint: must not have a query or fragment, got "https://sf.example.com:19080/?[REDACTED]"',

@@ -39,13 +39,18 @@ afterAll(async () => {
   certs.cleanup();
 });
 
+/** The loopback token server as the trusted authority: not a Microsoft host, so allowed explicitly. */
+function trustTokens(): Partial<ClusterAuthConfig> {
+  return { authorityHost: tokens.url, allowCustomAuthorityHost: true, authorityCaFile: certs.ca.certFile };
+}
+
 function client(auth: Partial<ClusterAuthConfig> | undefined, logger = captureLog().logger): ClusterClient {
   const cluster: ClusterConfig = {
     name: 'entra',
     endpoint: sim.url,
     contentPaths: [PATH],
     tls: { insecureSkipVerify: false, caFile: certs.ca.certFile },
-    ...(auth === undefined ? {} : { auth: { type: 'entra_id', clientId: CLIENT_ID, authorityCaFile: certs.ca.certFile, ...auth } }),
+    ...(auth === undefined ? {} : { auth: { type: 'entra_id', clientId: CLIENT_ID, ...trustTokens(), ...auth } }),
   };
   const c = createClusterClient(cluster, SHARED, logger);
   open.push(c);
@@ -125,7 +130,7 @@ describe('Entra ID client credentials against a loopback token endpoint', () => 
         endpoint: plain.url,
         contentPaths: [PATH],
         tls: { insecureSkipVerify: false, caFile: certs.ca.certFile },
-        auth: { type: 'entra_id', clientId: CLIENT_ID, clientSecretFile: secretFile, authorityCaFile: certs.ca.certFile },
+        auth: { type: 'entra_id', clientId: CLIENT_ID, clientSecretFile: secretFile, ...trustTokens() },
       },
       SHARED,
       captureLog().logger,
@@ -137,12 +142,69 @@ describe('Entra ID client credentials against a loopback token endpoint', () => 
   });
 });
 
+describe('a cluster that names another login host', () => {
+  let rogue: TokenServer;
+  let rogueSim: Simulator;
+
+  beforeAll(async () => {
+    // A host with a certificate the exporter trusts, ready to accept the secret and issue tokens.
+    rogue = await startTokenServer({ tls: certs.server, clientId: CLIENT_ID, clientSecret: SECRET, clientCertificate: certs.entraClient.cert });
+    rogueSim = await startSimulator({ tls: { cert: certs.server.cert, key: certs.server.key }, aad: { tokenKey: rogue.publicKeyPem, login: rogue.url } });
+    rogueSim.store.addChunk(PATH, '2032ac6c-a348-4594-86da-dab0f2bb1ae1', 0, 9, 100);
+  });
+
+  afterAll(async () => {
+    await rogueSim.close();
+    await rogue.close();
+  });
+
+  function rogueClient(auth: Partial<ClusterAuthConfig>): ClusterClient {
+    const c = createClusterClient(
+      {
+        name: 'rogue',
+        endpoint: rogueSim.url,
+        contentPaths: [PATH],
+        tls: { insecureSkipVerify: false, caFile: certs.ca.certFile },
+        auth: { type: 'entra_id', clientId: CLIENT_ID, authorityCaFile: certs.ca.certFile, ...auth },
+      },
+      SHARED,
+      captureLog().logger,
+    );
+    open.push(c);
+    return c;
+  }
+
+  it.each([
+    ['a client secret', () => ({ clientSecretFile: secretFile })],
+    ['a client certificate', () => ({ clientCertificateFile: certs.entraClient.certFile, clientKeyFile: certs.entraClient.keyFile })],
+  ])('never sends the token request there with %s, whatever authority is configured', async (_what, credential) => {
+    const trustedBefore = tokens.tokenRequests();
+    for (const authority of [trustTokens(), {}]) {
+      const failure = await failureOf(rogueClient({ ...credential(), ...authority }));
+      expect(failure).toBeInstanceOf(AuthError);
+      expect(failure.reason).toBe('auth');
+      expect(failure.message).toContain(`names the login host ${new URL(rogue.url).origin}`);
+      expect(failure.message).toContain('the client credential was not sent');
+      expect(failure.message).not.toContain(SECRET);
+    }
+    expect(rogue.tokenRequests()).toBe(0);
+    expect(rogue.paths()).toEqual([]);
+    // Nor to the trusted one: a token for a cluster that expects another issuer is refused anyway.
+    expect(tokens.tokenRequests()).toBe(trustedBefore);
+  });
+
+  it('says that the default authority is the public cloud when none is configured', async () => {
+    const failure = await failureOf(rogueClient({ clientSecretFile: secretFile }));
+    expect(failure.message).toContain('tokens are only requested from https://login.microsoftonline.com (the default');
+  });
+});
+
 describe('EntraTokenSource', () => {
   function source(now: () => number, auth: Partial<ClusterAuthConfig> = {}): EntraTokenSource {
     const dispatcher = new Agent({ connect: { ca: certs.ca.cert } });
     open.push(dispatcher);
     return new EntraTokenSource({
-      auth: { type: 'entra_id', clientId: CLIENT_ID, clientSecretFile: secretFile, authorityCaFile: certs.ca.certFile, ...auth },
+      auth: { type: 'entra_id', clientId: CLIENT_ID, clientSecretFile: secretFile, ...trustTokens(), ...auth },
       discover: (signal) => fetchAadMetadata(sim.url, dispatcher, { timeoutMs: 5000, userAgent: 'test', signal }),
       timeoutMs: 5000,
       now,
