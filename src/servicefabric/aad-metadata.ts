@@ -5,6 +5,7 @@
 import { request, type Dispatcher } from 'undici';
 import { classifyTransportError } from './classify.js';
 import { AuthError, TimeoutError } from './errors.js';
+import { jsonShapeProblem } from './parse.js';
 
 /** The `metadata` object of a cluster whose `type` is `aad`. */
 export interface AadMetadata {
@@ -63,6 +64,8 @@ export async function fetchAadMetadata(
   }
   if (tooLarge) throw new AuthError(`${prefix}: Entra ID discovery failed: the answer is larger than ${MAX_BODY_BYTES} bytes`, { ...base, status });
   if (status !== 200) throw new AuthError(`${prefix}: Entra ID discovery failed: status ${status}`, { ...base, status });
+  const shape = jsonShapeProblem(text);
+  if (shape !== undefined) throw new AuthError(`${prefix}: Entra ID discovery failed: the answer ${shape}`, { ...base, status });
   let body: unknown;
   try {
     body = JSON.parse(text);

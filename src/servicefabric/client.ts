@@ -17,7 +17,7 @@ import {
   type ServiceFabricErrorOptions,
   TimeoutError,
 } from './errors.js';
-import { parseUploadSessions } from './parse.js';
+import { jsonShapeProblem, parseUploadSessions } from './parse.js';
 import { uploadSessionPath } from './path.js';
 import { parseRetryAfter } from './retry-after.js';
 import type { UploadSession } from './session.js';
@@ -117,7 +117,9 @@ function shorten(text: string, max = 120): string {
 function fabricErrorOf(bytes: Uint8Array): { code: string; message: string | undefined } | undefined {
   let body: unknown;
   try {
-    body = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    if (jsonShapeProblem(text) !== undefined) return undefined;
+    body = JSON.parse(text);
   } catch {
     return undefined;
   }
@@ -245,6 +247,9 @@ export class ServiceFabricClient {
     // An empty 200 body means zero sessions: no gateway is known to send one, but it cannot mean
     // anything else. (An object without `UploadSessions` is rejected by the parser.)
     if (text.trim() === '') return [];
+    // Before parsing: a deeply nested body costs far more memory to parse than its size.
+    const shape = jsonShapeProblem(text);
+    if (shape !== undefined) throw invalid(`body ${shape}; not parsed`);
     let body: unknown;
     try {
       body = JSON.parse(text);

@@ -173,6 +173,63 @@ function session(value: unknown, where: string): UploadSession {
   };
 }
 
+/**
+ * Most arrays and objects open at once in an answer. A real GetUploadSession answer opens five
+ * (`{"UploadSessions":[{"ExpectedRanges":[{`), a FabricError or GetAadMetadata answer two; the
+ * rest is margin for fields a future runtime may add.
+ */
+export const MAX_JSON_DEPTH = 8;
+
+/**
+ * Characters per array or object below which a body is no answer: a real one has one per 39 or
+ * more (a range `{"StartPosition":"0","EndPosition":"0"}`, a session is longer).
+ */
+const MIN_CHARS_PER_CONTAINER = 16;
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_ARRAY = 0x5b;
+const OPEN_OBJECT = 0x7b;
+const CLOSE_ARRAY = 0x5d;
+const CLOSE_OBJECT = 0x7d;
+
+/** Whether the quote at `at` is escaped: preceded by an odd number of backslashes. */
+function escapedQuote(text: string, at: number): boolean {
+  let backslashes = 0;
+  for (let k = at - 1; k >= 0 && text.charCodeAt(k) === BACKSLASH; k--) backslashes++;
+  return backslashes % 2 === 1;
+}
+
+/**
+ * Why JSON text is shaped unlike any answer, or undefined: nested deeper than `maxDepth`, or more
+ * arrays and objects than one per 16 characters. One linear pass that skips strings (escapes
+ * included), run before `JSON.parse`, because parsing is what costs: a 4 MB `[[[…]]]` took about
+ * 566 MiB and blocked the event loop; within these bounds a 4 MiB answer parses into at most about
+ * 35 MiB. Not a validator: `JSON.parse` still judges the syntax.
+ */
+export function jsonShapeProblem(text: string, maxDepth = MAX_JSON_DEPTH): string | undefined {
+  const budget = maxDepth + Math.ceil(text.length / MIN_CHARS_PER_CONTAINER);
+  let depth = 0;
+  let containers = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) {
+      // Strings are most of a real answer: jump from quote to quote rather than read each character.
+      let end = text.indexOf('"', i + 1);
+      while (end !== -1 && escapedQuote(text, end)) end = text.indexOf('"', end + 1);
+      // An unterminated string is a syntax error, JSON.parse's to report.
+      if (end === -1) return undefined;
+      i = end;
+    } else if (c === OPEN_ARRAY || c === OPEN_OBJECT) {
+      if (++depth > maxDepth) return `nests arrays and objects deeper than ${maxDepth} levels`;
+      if (++containers > budget) return `holds more arrays and objects than one per ${MIN_CHARS_PER_CONTAINER} characters`;
+    } else if (c === CLOSE_ARRAY || c === CLOSE_OBJECT) {
+      depth--;
+    }
+  }
+  return undefined;
+}
+
 /** Parses and validates a GetUploadSession JSON body (already JSON.parse'd: unknown) into domain sessions; throws InvalidResponseError. */
 export function parseUploadSessions(body: unknown): UploadSession[] {
   if (!isRecord(body)) fail('body', `expected a JSON object, got ${describe(body)}`);

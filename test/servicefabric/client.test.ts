@@ -419,6 +419,15 @@ describe('ServiceFabricClient: failures', () => {
     expect(error.message).toContain('exceeds the 1048576-byte limit');
   });
 
+  it('refuses a 4 MB [[[…]]] body under the size limit before parsing it, as invalid_response', async () => {
+    const body = `${'['.repeat(2_000_000)}${']'.repeat(2_000_000)}`;
+    const server = await serve((_req, res) => json(res, 200, body));
+    const error = await failure(client(server.url).getUploadSessions(PATH));
+    expect(error).toBeInstanceOf(InvalidResponseError);
+    expect((error as InvalidResponseError).reason).toBe('invalid_response');
+    expect(error.message).toContain('invalid response: body nests arrays and objects deeper than 8 levels; not parsed');
+  });
+
   it('reads a body just under maxResponseBytes', async () => {
     const body = fixture('get-upload-session-by-path.json');
     const server = await serve((_req, res) => json(res, 200, body));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { InvalidResponseError } from '../../src/servicefabric/errors.js';
-import { parseUploadSessions } from '../../src/servicefabric/parse.js';
+import { jsonShapeProblem, MAX_JSON_DEPTH, parseUploadSessions } from '../../src/servicefabric/parse.js';
 
 function fixture(name: string): unknown {
   return JSON.parse(readFileSync(new URL(`../fixtures/servicefabric/${name}`, import.meta.url), 'utf8'));
@@ -251,5 +251,46 @@ describe('parseUploadSessions', () => {
     const error = rejection(withSession({ FileSize: '9'.repeat(100_000) + 'x' }));
     expect(error.message.length).toBeLessThan(120);
     expect(error.message).toContain('is not a decimal integer');
+  });
+});
+
+describe('jsonShapeProblem', () => {
+  const nested = (depth: number): string => `${'['.repeat(depth)}${']'.repeat(depth)}`;
+
+  it('passes real answers: the reference example, many sessions, a session with many ranges, an error body', () => {
+    const reference = readFileSync(new URL('../fixtures/servicefabric/get-upload-session-by-path.json', import.meta.url), 'utf8');
+    expect(jsonShapeProblem(reference)).toBeUndefined();
+    const session = (withSession({}) as { UploadSessions: unknown[] }).UploadSessions[0];
+    expect(jsonShapeProblem(JSON.stringify({ UploadSessions: Array.from({ length: 5000 }, () => session) }))).toBeUndefined();
+    const ranges = Array.from({ length: 5000 }, (_, i) => ({ StartPosition: String(2 * i), EndPosition: String(2 * i) }));
+    expect(jsonShapeProblem(JSON.stringify(withRanges('10000', ranges)))).toBeUndefined();
+    expect(jsonShapeProblem('{"Error":{"Code":"X","Message":""}}')).toBeUndefined();
+  });
+
+  it(`allows ${MAX_JSON_DEPTH} levels and refuses one more`, () => {
+    expect(jsonShapeProblem(nested(MAX_JSON_DEPTH))).toBeUndefined();
+    expect(jsonShapeProblem(nested(MAX_JSON_DEPTH + 1))).toBe(`nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels`);
+    expect(jsonShapeProblem(`[1,${nested(MAX_JSON_DEPTH)},{"a":${nested(MAX_JSON_DEPTH - 1)}}]`)).toBe(`nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels`);
+  });
+
+  it('does not count brackets inside strings, escaped quotes and backslashes included', () => {
+    const deep = `nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels`;
+    expect(jsonShapeProblem(`["${'['.repeat(100)}"]`)).toBeUndefined();
+    // "\"[[[…" : the quote is escaped, the brackets are in the string.
+    expect(jsonShapeProblem(`["\\"${'['.repeat(100)}"]`)).toBeUndefined();
+    // "\\" then [[[…: the backslash is escaped, the string has ended.
+    expect(jsonShapeProblem(`["\\\\"${'['.repeat(100)}"]`)).toBe(deep);
+    expect(jsonShapeProblem(`["\\\\\\"${'['.repeat(100)}"]`)).toBeUndefined();
+    expect(jsonShapeProblem(`{"a\\\\":"b","c":${nested(MAX_JSON_DEPTH + 1)}}`)).toBe(deep);
+  });
+
+  it('refuses a body made of tiny arrays or objects, which parses into many times its size', () => {
+    expect(jsonShapeProblem(`[${Array(100_000).fill('[]').join(',')}]`)).toBe('holds more arrays and objects than one per 16 characters');
+    expect(jsonShapeProblem(`[${Array(100_000).fill('{"a":{}}').join(',')}]`)).toBe('holds more arrays and objects than one per 16 characters');
+  });
+
+  it('leaves syntax to JSON.parse', () => {
+    expect(jsonShapeProblem('["unterminated')).toBeUndefined();
+    expect(jsonShapeProblem(']]]]')).toBeUndefined();
   });
 });
