@@ -42,4 +42,19 @@ describe('createLogger', () => {
     expect(lines[0]).toContain('polled');
     expect(() => JSON.parse(lines[0] ?? '')).toThrow();
   });
+
+  it('keeps an entry on one line in logfmt format whatever its text holds, escaping control characters', () => {
+    const out = capture();
+    const log = createLogger({ format: 'logfmt', destination: out.stream });
+    // As a cluster could word a FabricError: a newline followed by what looks like a log entry.
+    const forged = 'E_FAIL\n[2026-01-01 00:00:00.000 +0000] ERROR: forged entry\r\u2028\u202e';
+    log.warn({ fabric_code: forged, err: new Error('multi\nline') }, `poll failed: ${forged}`);
+    log.info('next');
+    const lines = out.lines();
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toContain('poll failed: E_FAIL\\n[2026-01-01 00:00:00.000 +0000] ERROR: forged entry');
+    expect(lines[0]).not.toMatch(/[\r\u2028\u202e]/);
+    expect(lines[0]).toContain('multi\\nline');
+    expect(lines[1]).toContain('next');
+  });
 });

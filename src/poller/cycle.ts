@@ -1,6 +1,6 @@
 import type { Logger } from '../log.js';
 import type { UploadSession } from '../servicefabric/session.js';
-import { ServiceFabricError } from '../servicefabric/errors.js';
+import { clip, MAX_FABRIC_CODE_CHARS, ServiceFabricError } from '../servicefabric/errors.js';
 import { carriedOver, type HeldPath, type PollFailure, type PollOutcome } from './snapshot.js';
 
 /** What the poller needs from a cluster client; `ServiceFabricClient` implements it. */
@@ -113,13 +113,19 @@ async function pollOne(target: ClusterTarget, contentPath: string, options: Cycl
   }
 }
 
+/**
+ * Longest failure message kept. The client bounds the cluster's parts of its messages; this bounds
+ * the whole, whatever threw, because the message is shown in logs, on the page and in the JSON.
+ */
+export const MAX_FAILURE_MESSAGE_CHARS = 2000;
+
 /** Reduces whatever a client threw to the classified failure the metrics and logs use. */
 export function toFailure(error: unknown): PollFailure {
   if (error instanceof ServiceFabricError) {
-    const code = 'code' in error && typeof error.code === 'string' ? error.code : undefined;
-    return { reason: error.reason, message: error.message, status: error.status, code, retryAfterMs: error.retryAfterMs };
+    const code = 'code' in error && typeof error.code === 'string' ? clip(error.code, MAX_FABRIC_CODE_CHARS) : undefined;
+    return { reason: error.reason, message: clip(error.message, MAX_FAILURE_MESSAGE_CHARS), status: error.status, code, retryAfterMs: error.retryAfterMs };
   }
   // A client bug, not a cluster answer: still one classified failure rather than a crash.
   const message = error instanceof Error ? error.message : String(error);
-  return { reason: 'invalid_response', message: `unexpected client error: ${message}` };
+  return { reason: 'invalid_response', message: clip(`unexpected client error: ${message}`, MAX_FAILURE_MESSAGE_CHARS) };
 }

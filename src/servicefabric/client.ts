@@ -10,9 +10,12 @@ import { DeadlineExceeded, exchange, type Exchanged } from './exchange.js';
 import { classifyTransportError } from './classify.js';
 import {
   AbortedError,
+  clip,
   FabricError,
   HttpStatusError,
   InvalidResponseError,
+  MAX_FABRIC_CODE_CHARS,
+  MAX_FABRIC_MESSAGE_CHARS,
   ServiceFabricError,
   type ServiceFabricErrorOptions,
   TimeoutError,
@@ -127,7 +130,8 @@ function fabricErrorOf(bytes: Uint8Array): { code: string; message: string | und
   const code = (error as { Code?: unknown } | null)?.Code;
   if (typeof code !== 'string' || code === '') return undefined;
   const message = (error as { Message?: unknown }).Message;
-  return { code, message: typeof message === 'string' ? message : undefined };
+  // Cluster text: bounded here, once, for every place that shows it.
+  return { code: clip(code, MAX_FABRIC_CODE_CHARS), message: typeof message === 'string' ? clip(message, MAX_FABRIC_MESSAGE_CHARS) : undefined };
 }
 
 /** A keep-alive HTTP client for one cluster's upload-session API. */
@@ -281,7 +285,7 @@ export class ServiceFabricClient {
     // Routing failures answer 400 E_INVALIDARG; for the well-formed request we send, the likely
     // cause is a Linux cluster, whose gateway has no upload-session routes at all.
     const hint = response.status === 400 && fabric.code === 'E_INVALIDARG' ? LINUX_HINT : undefined;
-    const text = fabric.message ? `${fabric.code}: ${shorten(fabric.message, 300)}` : fabric.code;
+    const text = fabric.message ? `${fabric.code}: ${fabric.message}` : fabric.code;
     return new FabricError(`${context.prefix}: status ${response.status} ${text}${hint ? `; ${hint}` : ''}`, {
       ...withRetry,
       status: response.status,

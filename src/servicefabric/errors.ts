@@ -16,6 +16,24 @@ export const FAILURE_REASONS = [
 ] as const;
 export type FailureReason = (typeof FAILURE_REASONS)[number];
 
+/** Longest FabricError `Code` kept: real codes are identifiers of about 30 characters (`FABRIC_E_SERVICE_TOO_BUSY`). */
+export const MAX_FABRIC_CODE_CHARS = 64;
+/** Longest FabricError `Message` kept: real messages are one sentence. */
+export const MAX_FABRIC_MESSAGE_CHARS = 300;
+
+/**
+ * `text` cut to at most `max` characters, `…` marking a cut (never between the halves of a UTF-16
+ * surrogate pair): for text from a cluster, which is shown in logs, pages and JSON and must not be
+ * able to make them any size.
+ */
+export function clip(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let end = max - 1;
+  const last = text.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end -= 1;
+  return `${text.slice(0, end)}…`;
+}
+
 /** What every error below may carry besides its message. */
 export interface ServiceFabricErrorOptions {
   status?: number;

@@ -96,6 +96,31 @@ describe('runCycle', () => {
     });
   });
 
+  it('bounds the code and message of a failure, which logs, the status page and the JSON show, whatever the client let through', async () => {
+    const lines: string[] = [];
+    const logger = createLogger({
+      destination: new Writable({
+        write(chunk, _e, cb) {
+          lines.push(...String(chunk).split('\n').filter(Boolean));
+          cb();
+        },
+      }),
+    });
+    const cluster = fakeCluster({
+      bad: async () => {
+        throw new FabricError(`GET x: status 500 ${'m'.repeat(60_000)}`, { status: 500, code: 'C'.repeat(60_000) });
+      },
+    });
+    const outcomes = (await runCycle([{ cluster: 'c1', client: cluster, contentPaths: ['bad'] }], { concurrency: 1, logger })) as PollOutcome[];
+    const result = outcomes[0]?.result;
+    expect(result?.ok).toBe(false);
+    const failure = result?.ok === false ? result.failure : undefined;
+    expect(failure?.code).toHaveLength(64);
+    expect(failure?.message).toHaveLength(2000);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]!.length).toBeLessThan(2500);
+  });
+
   it('turns an unexpected client exception into an invalid_response failure instead of rejecting', async () => {
     const cluster = fakeCluster({
       a: async () => {

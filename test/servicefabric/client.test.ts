@@ -303,6 +303,16 @@ describe('ServiceFabricClient: failures', () => {
     expect(error.message).toContain('FABRIC_E_PATH_TOO_LONG: The path is too long.');
   });
 
+  it('bounds the Code and Message of a FabricError, however long the cluster made them', async () => {
+    const body = JSON.stringify({ Error: { Code: `FABRIC_E_${'X'.repeat(50_000)}`, Message: `M${'y'.repeat(10_000)}` } });
+    const server = await serve((_req, res) => json(res, 503, body));
+    const error = (await failure(client(server.url).getUploadSessions(PATH))) as FabricError;
+    expect(error).toBeInstanceOf(FabricError);
+    expect(error.code).toBe(`FABRIC_E_${'X'.repeat(54)}…`);
+    expect(error.fabricMessage).toHaveLength(300);
+    expect(error.message.length).toBeLessThan(600);
+  });
+
   it('says plainly that a 400 E_INVALIDARG may mean a cluster without upload sessions (Linux)', async () => {
     const server = await serve((_req, res) => json(res, 400, fixture('error-e-invalidarg.json')));
     const error = await failure(client(server.url).getUploadSessions(PATH));
