@@ -51,7 +51,8 @@ export async function startExporter(options: ExporterOptions): Promise<Exporter>
   if (security) options.logger.info({ web_config: security.describe() }, 'web configuration loaded');
   const { config, logger } = options;
   const startedMs = Date.now();
-  const pathFiles = new PathFiles({ logger });
+  // Read at each refresh, so a reload's limits apply from the next cycle on.
+  const pathFiles = new PathFiles({ logger, limits: () => (reloader?.current() ?? config).pathFiles });
   const poller = new Poller({
     poll: config.poll,
     clusters: config.clusters,

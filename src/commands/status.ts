@@ -100,7 +100,7 @@ async function runStatus(flags: StatusFlags): Promise<number> {
 }
 
 async function pollAndPrint(config: Config, flags: StatusFlags, logger: Logger): Promise<number> {
-  const pathFiles = new PathFiles({ logger });
+  const pathFiles = new PathFiles({ logger, limits: () => config.pathFiles });
   let poller: Poller;
   try {
     poller = new Poller({

@@ -15,6 +15,9 @@ export function describeConfig(config: Config): Record<string, unknown> {
       max_response_size: formatSize(config.poll.maxResponseBytes),
     },
     ...(config.status === undefined ? {} : { status: { stalled_after: formatDuration(config.status.stalledAfterMs) } }),
+    ...(config.pathFiles === undefined
+      ? {}
+      : { path_files: { max_size: formatSize(config.pathFiles.maxBytes), max_entries: config.pathFiles.maxEntries } }),
     // Listed key by key rather than spread, so that a secret added to ClusterConfig later is not
     // printed until someone decides how to show it.
     clusters: config.clusters.map((cluster) => ({

@@ -5,4 +5,4 @@ export { parseDuration, formatDuration } from './duration.js';
 export { parseSize, formatSize } from './size.js';
 export { describeConfig } from './describe.js';
 export { DEFAULTS } from './schema.js';
-export type { Config, ClusterConfig, PollConfig, StatusConfig, ClusterTlsConfig, ClusterAuthConfig } from './types.js';
+export type { Config, ClusterConfig, PathFilesConfig, PollConfig, StatusConfig, ClusterTlsConfig, ClusterAuthConfig } from './types.js';

@@ -96,7 +96,7 @@ function parseYaml(text: string, source: string | undefined): unknown {
 function inDocumentOrder(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue[] {
   const sectionOf = (issue: z.core.$ZodIssue): number => {
     const first = issue.path[0];
-    return first === 'poll' ? 0 : first === 'status' ? 1 : first === 'clusters' ? 2 : 3;
+    return first === 'poll' ? 0 : first === 'status' ? 1 : first === 'path_files' ? 2 : first === 'clusters' ? 3 : 4;
   };
   const clusterOf = (issue: z.core.$ZodIssue): number => {
     const index = issue.path[1];
@@ -125,6 +125,9 @@ function toConfig(file: ConfigFile, baseDir: string): Config {
       maxResponseBytes: file.poll.max_response_size,
     }),
     ...(file.status === undefined ? {} : { status: Object.freeze({ stalledAfterMs: file.status.stalled_after }) }),
+    ...(file.path_files === undefined
+      ? {}
+      : { pathFiles: Object.freeze({ maxBytes: file.path_files.max_size, maxEntries: file.path_files.max_entries }) }),
     clusters: Object.freeze(
       file.clusters.map((cluster) =>
         Object.freeze({

@@ -55,10 +55,24 @@ export function parsePathFile(text: string): PathFileEntry[] {
   } catch (error) {
     throw new PathFileError(`invalid YAML: ${(error as Error).message}`);
   }
+  return pathFileEntries(value);
+}
+
+/**
+ * The entries of a path file whose YAML is already plain data (`parsePathFile`'s second half, for a
+ * file parsed elsewhere); throws `PathFileError`, also when it lists more than `maxEntries`.
+ */
+export function pathFileEntries(value: unknown, maxEntries = Number.POSITIVE_INFINITY): PathFileEntry[] {
   // An empty file (or one holding only comments) lists no paths: a pipeline may clear its file.
   if (value === null || value === undefined) return [];
   if (!Array.isArray(value)) throw new PathFileError('expected a list of content paths at the top level');
+  if (value.length > maxEntries) throw new PathFileError(tooManyEntries(value.length, maxEntries));
   return value.map((item: unknown, index) => parseEntry(item, index));
+}
+
+/** The message for a file over `path_files.max_entries`. */
+export function tooManyEntries(count: number, maxEntries: number): string {
+  return `lists ${count} entries, more than path_files.max_entries (${maxEntries})`;
 }
 
 /** Writes entries in the path-file format (YAML), headed by a comment; the inverse of `parsePathFile`. */

@@ -18,7 +18,14 @@ export const DEFAULTS = {
   max_staleness: '90s',
   max_response_size: '4MiB',
   stalled_after: '10m',
+  path_file_max_size: '1MiB',
+  path_file_max_entries: 10_000,
 } as const;
+
+/** Bounds of `path_files.max_size`: a path file is parsed whole, and YAML costs many times its size to parse. */
+export const PATH_FILE_MAX_SIZE_RANGE = { min: 1024, max: 16 * 1024 ** 2 } as const;
+/** Bounds of `path_files.max_entries`. */
+export const PATH_FILE_MAX_ENTRIES_RANGE = { min: 1, max: 1_000_000 } as const;
 
 /** Bounds of `poll.max_response_size`: below 1 KiB no real answer fits; above 1 GiB is no bound at all. */
 export const MAX_RESPONSE_SIZE_RANGE = { min: 1024, max: 1024 ** 3 } as const;
@@ -290,6 +297,19 @@ const statusSchema = z.strictObject(
   { error: expecting('a mapping') },
 );
 
+/** `path_files:`, limits of each file matched by `content_path_files`. */
+const pathFilesSchema = z.strictObject(
+  {
+    max_size: size(PATH_FILE_MAX_SIZE_RANGE).prefault(DEFAULTS.path_file_max_size),
+    max_entries: z
+      .int({ error: expecting('an integer') })
+      .min(PATH_FILE_MAX_ENTRIES_RANGE.min)
+      .max(PATH_FILE_MAX_ENTRIES_RANGE.max)
+      .prefault(DEFAULTS.path_file_max_entries),
+  },
+  { error: expecting('a mapping') },
+);
+
 function reportDuplicates(
   values: readonly unknown[],
   pathOf: (index: number) => PropertyKey[],
@@ -314,6 +334,7 @@ export const configFileSchema = z.strictObject(
   {
     poll: pollSchema.prefault({}),
     status: statusSchema.optional(),
+    path_files: pathFilesSchema.optional(),
     clusters: listOf(clusterSchema, 'clusters', 'at least one cluster is required')
       .superRefine(
         (clusters, ctx) => {

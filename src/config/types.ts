@@ -42,10 +42,20 @@ export interface StatusConfig {
   readonly stalledAfterMs: number;
 }
 
+/** `path_files:`: limits of each path file (`clusters[].content_path_files`). */
+export interface PathFilesConfig {
+  /** `path_files.max_size`: a larger path file is not read, and counts as malformed. */
+  readonly maxBytes: number;
+  /** `path_files.max_entries`: a path file listing more entries is malformed. */
+  readonly maxEntries: number;
+}
+
 /** The whole configuration file. */
 export interface Config {
   readonly poll: PollConfig;
   /** `status:`; absent when the file has no `status:` section (then `DEFAULT_STALLED_AFTER_MS` applies). */
   readonly status?: StatusConfig;
+  /** `path_files:`; absent when the file has no `path_files:` section (then `DEFAULT_PATH_FILE_LIMITS` apply). */
+  readonly pathFiles?: PathFilesConfig;
   readonly clusters: readonly ClusterConfig[];
 }

@@ -5,7 +5,7 @@ import type { FamilySpec } from './family.js';
 export interface PathFileStatus {
   /** Content paths polled per cluster and source, as of the last cycle. */
   readonly watched: () => readonly WatchedCount[];
-  /** Malformed versions seen per cluster and path file. */
+  /** Malformed versions seen per cluster and path file (and listings over budget, per pattern). */
   readonly fileErrors: () => readonly PathFileErrorCount[];
 }
 
@@ -20,7 +20,7 @@ export function pathFileFamilies(status: PathFileStatus): FamilySpec[] {
     },
     {
       name: 'servicefabric_exporter_path_file_errors_total',
-      help: 'Malformed or unreadable versions of a path file seen (each counted once per change); the last good content stays in force. Present while the file matches the cluster\'s content_path_files.',
+      help: 'Malformed, unreadable or oversized versions of a path file seen (each counted once per change); the last good content stays in force. Present while the file matches the cluster\'s content_path_files. With file set to a pattern: poll cycles whose listing of the pattern overran its budget.',
       type: 'counter',
       collect: () => status.fileErrors().map((e) => ({ labels: { sf_cluster: e.cluster, file: e.file }, value: e.count })),
     },

@@ -4,13 +4,23 @@
  * per file, and a read only when a file's modification time, size or inode changed. That is cheap,
  * needs no file-system watcher, and sees files replaced by an atomic rename (new inode) and
  * Kubernetes ConfigMap volumes (symlink swaps) alike.
+ *
+ * Every step is bounded, because the cycle waits for it: the glob by a budget of directory entries
+ * and time (and it does not descend into linked directories, so a link loop cannot make it
+ * endless), a file by `path_files.max_size` and `max_entries`, and its parse by a worker thread's
+ * heap and deadline (pathfile-parser.ts).
  */
-import { readFile, stat } from 'node:fs/promises';
+import { readdir, type Dirent } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
 import fg from 'fast-glob';
 import pLimit from 'p-limit';
 import type { Logger } from '../log.js';
-import { parsePathFile, type PathFileEntry } from '../config/pathfile.js';
+import type { PathFileEntry } from '../config/pathfile.js';
+import { DEFAULTS } from '../config/schema.js';
+import { formatSize, parseSize } from '../config/size.js';
+import type { PathFilesConfig } from '../config/types.js';
 import type { ClusterTarget } from './cycle.js';
+import { PathFileParser } from './pathfile-parser.js';
 
 /** Where a polled content path comes from: the configuration file or a path file. */
 export type PathSource = 'config' | 'file';
@@ -44,6 +54,80 @@ export interface PathFileErrorCount {
 
 /** Files read at once during a refresh. */
 const READ_CONCURRENCY = 8;
+
+/** `path_files:` limits when the configuration has no such section. */
+export const DEFAULT_PATH_FILE_LIMITS: PathFilesConfig = {
+  maxBytes: parseSize(DEFAULTS.path_file_max_size),
+  maxEntries: DEFAULTS.path_file_max_entries,
+};
+
+/** What listing the files of one cluster's patterns may cost per cycle. */
+export interface GlobBudget {
+  /** Directory entries read, over all of the cluster's patterns. */
+  readonly entries: number;
+  /** Wall time. */
+  readonly timeMs: number;
+}
+
+/** A path-file folder holds tens of files; this is a tree nobody meant to search every cycle. */
+export const DEFAULT_GLOB_BUDGET: GlobBudget = { entries: 100_000, timeMs: 10_000 };
+
+/** Longest one path file may take to parse. */
+export const PARSE_TIMEOUT_MS = 10_000;
+
+/** The parse worker's heap: YAML costs tens of times the text, so it grows with `path_files.max_size`. */
+function parseHeapMb(maxBytes: number): number {
+  return 64 + 64 * Math.ceil(maxBytes / 1024 ** 2);
+}
+
+/** At most `max` bytes of a file, or undefined when it holds more (it may have grown since its `stat`). */
+async function readUpTo(file: string, max: number): Promise<Buffer | undefined> {
+  const handle = await open(file, 'r');
+  try {
+    const buffer = Buffer.allocUnsafe(max + 1);
+    let total = 0;
+    while (total < buffer.length) {
+      const { bytesRead } = await handle.read(buffer, total, buffer.length - total, total);
+      if (bytesRead === 0) break;
+      total += bytesRead;
+    }
+    return total > max ? undefined : buffer.subarray(0, total);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The budget of one listing, spent by the `readdir` that fast-glob is given. */
+class GlobSpend {
+  entries = 0;
+  /** Why the listing stopped short, once it did. */
+  overrun: string | undefined;
+  readonly #budget: GlobBudget;
+
+  constructor(budget: GlobBudget) {
+    this.#budget = budget;
+  }
+
+  /** fast-glob's `fs.readdir`: counts what it reads and fails fast once the budget is spent, which ends the walk. */
+  readonly readdir = (path: string, options: { withFileTypes: true }, callback: (error: NodeJS.ErrnoException | null, entries: Dirent[]) => void): void => {
+    if (this.overrun !== undefined) {
+      callback(Object.assign(new Error('path-file listing budget spent'), { code: 'EBUDGET' }), []);
+      return;
+    }
+    readdir(path, options, (error, entries) => {
+      if (error === null) {
+        this.entries += entries.length;
+        if (this.entries > this.#budget.entries) this.overrun = `read more than ${this.#budget.entries} directory entries`;
+      }
+      callback(error, entries);
+    });
+  };
+
+  /** Marks the listing as out of time. */
+  expire(): void {
+    this.overrun ??= `took longer than ${this.#budget.timeMs / 1000} s`;
+  }
+}
 
 /**
  * The one place where a cluster's effective path list is built: configured paths first, in
@@ -96,10 +180,17 @@ export class PathFiles {
   private errors = new Map<string, number>();
   /** Cluster → its effective list as of the last `resolve`, with the inputs it was built from. */
   private effective = new Map<string, EffectiveList>();
+  private readonly limits: () => PathFilesConfig | undefined;
+  private readonly globBudget: GlobBudget;
 
-  constructor(options: { logger: Logger; now?: () => number }) {
+  /**
+   * `limits` is asked at every refresh (a reload may change them); `globBudget` is for tests.
+   */
+  constructor(options: { logger: Logger; now?: () => number; limits?: () => PathFilesConfig | undefined; globBudget?: GlobBudget }) {
     this.logger = options.logger;
     this.now = options.now ?? Date.now;
+    this.limits = options.limits ?? (() => undefined);
+    this.globBudget = options.globBudget ?? DEFAULT_GLOB_BUDGET;
   }
 
   /**
@@ -125,7 +216,7 @@ export class PathFiles {
     return counts;
   }
 
-  /** Malformed versions seen per cluster and file, for files that still match a pattern. */
+  /** Malformed versions seen per cluster and file, for files that still match a pattern (and listings over budget, per pattern). */
   fileErrors(): PathFileErrorCount[] {
     return [...this.errors].map(([key, count]) => {
       const [cluster, file] = JSON.parse(key) as [string, string];
@@ -159,6 +250,7 @@ export class PathFiles {
   }
 
   private async refresh(targets: readonly ClusterTarget[]): Promise<void> {
+    const limits = this.limits() ?? DEFAULT_PATH_FILE_LIMITS;
     const matched = new Map<string, readonly string[]>();
     for (const target of targets) {
       const patterns = target.contentPathFiles ?? [];
@@ -167,17 +259,25 @@ export class PathFiles {
     const all = new Set([...matched.values()].flat());
     const clustersOf = (file: string): string[] => [...matched].filter(([, files]) => files.includes(file)).map(([c]) => c);
     const limit = pLimit(READ_CONCURRENCY);
+    const parser = new PathFileParser({ timeoutMs: PARSE_TIMEOUT_MS, heapMb: parseHeapMb(limits.maxBytes) });
     const next = new Map<string, FileState>();
-    await Promise.all([...all].map((file) => limit(async () => {
-      const state = await this.check(file, clustersOf(file));
-      if (state) next.set(file, state);
-    })));
+    try {
+      await Promise.all([...all].map((file) => limit(async () => {
+        const state = await this.check(file, clustersOf(file), limits, parser);
+        if (state) next.set(file, state);
+      })));
+    } finally {
+      await parser.close();
+    }
     for (const file of this.files.keys()) {
       if (!next.has(file)) this.logger.info({ file }, 'path file removed: its content paths are no longer polled');
     }
-    // A removed file takes its error series along: counters per file would otherwise only grow.
+    // A removed file takes its error series along: counters per file would otherwise only grow. A
+    // pattern's series (a listing over budget) stays while the pattern is configured.
+    const patternsOf = new Map(targets.map((t) => [t.cluster, t.contentPathFiles ?? []]));
     for (const key of this.errors.keys()) {
       const [cluster, file] = JSON.parse(key) as [string, string];
+      if (patternsOf.get(cluster)?.includes(file)) continue;
       if (!next.has(file) || !matched.get(cluster)?.includes(file)) this.errors.delete(key);
     }
     this.files = next;
@@ -187,38 +287,90 @@ export class PathFiles {
   }
 
   private async glob(cluster: string, patterns: readonly string[]): Promise<string[]> {
+    const spend = new GlobSpend(this.globBudget);
+    let timer: NodeJS.Timeout | undefined;
     try {
       // Dot files are left out (editors' swap files, and Kubernetes' `..data` folders whose
-      // symlinked files are matched by their plain names).
-      const files = await fg([...patterns], { absolute: true, onlyFiles: true, dot: false, suppressErrors: true, unique: true });
-      return files.sort();
+      // symlinked files are matched by their plain names). Linked directories are not descended
+      // into (a link loop under `**` would never end); linked files are kept, and directories
+      // dropped, by check()'s stat.
+      const listing = fg([...patterns], {
+        absolute: true,
+        onlyFiles: false,
+        objectMode: true,
+        followSymbolicLinks: false,
+        dot: false,
+        suppressErrors: true,
+        unique: true,
+        fs: { readdir: spend.readdir as unknown as typeof readdir },
+      });
+      // The deadline does not wait for a file system that stopped answering.
+      const deadline = new Promise<undefined>((resolve) => {
+        timer = setTimeout(() => resolve(undefined), this.globBudget.timeMs);
+      });
+      const entries = await Promise.race([listing, deadline]);
+      if (entries === undefined) spend.expire();
+      if (spend.overrun !== undefined) return this.overBudget(cluster, patterns, spend.overrun);
+      return (entries ?? [])
+        .filter((entry) => !entry.dirent.isDirectory())
+        .map((entry) => entry.path)
+        .sort();
     } catch (error) {
       this.logger.warn({ sf_cluster: cluster, patterns, err: error }, 'path files: cannot list the files matching content_path_files');
       return this.matched.get(cluster) ? [...(this.matched.get(cluster) ?? [])] : [];
+    } finally {
+      clearTimeout(timer);
     }
   }
 
-  /** The file's state after this refresh, or undefined when it is gone. */
-  private async check(file: string, clusters: readonly string[]): Promise<FileState | undefined> {
+  /** Logs and counts a listing that overran its budget (per pattern); the files matched before stay in force. */
+  private overBudget(cluster: string, patterns: readonly string[], why: string): string[] {
+    for (const pattern of patterns) {
+      const key = JSON.stringify([cluster, pattern]);
+      this.errors.set(key, (this.errors.get(key) ?? 0) + 1);
+    }
+    const kept = this.matched.get(cluster) ?? [];
+    this.logger.warn(
+      { sf_cluster: cluster, patterns },
+      `path files: listing the files matching content_path_files ${why}, so it was stopped; the ${kept.length} files matched before stay in force (narrow the patterns)`,
+    );
+    return [...kept];
+  }
+
+  /** The file's state after this refresh, or undefined when it is gone (or is a directory). */
+  private async check(file: string, clusters: readonly string[], limits: PathFilesConfig, parser: PathFileParser): Promise<FileState | undefined> {
     const previous = this.files.get(file);
     let signature: string;
+    let size: number;
     try {
       const info = await stat(file);
+      // The glob no longer tells linked directories from linked files; only files are path files.
+      if (info.isDirectory()) return undefined;
       signature = `${info.mtimeMs}:${info.size}:${info.ino}`;
+      size = info.size;
+      if (previous?.signature === signature) return previous;
+      if (!info.isFile()) return this.failed(file, clusters, previous, 'not a regular file', signature);
+      // Once per version read, like the rest of what is said about a file.
+      if ((info.mode & 0o002) !== 0) {
+        this.logger.warn({ file }, 'path file is world-writable: anyone on this host can choose the paths polled (chmod o-w)');
+      }
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       return this.failed(file, clusters, previous, `cannot stat: ${(error as Error).message}`, `stat-error:${(error as NodeJS.ErrnoException).code ?? ''}`);
     }
-    if (previous?.signature === signature) return previous;
-    let text: string;
+    const tooLarge = (): FileState =>
+      this.failed(file, clusters, previous, `larger than path_files.max_size (${formatSize(limits.maxBytes)})`, signature);
+    if (size > limits.maxBytes) return tooLarge();
+    let bytes: Buffer | undefined;
     try {
-      text = await readFile(file, 'utf8');
+      bytes = await readUpTo(file, limits.maxBytes);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       return this.failed(file, clusters, previous, `cannot read: ${(error as Error).message}`, signature);
     }
+    if (bytes === undefined) return tooLarge();
     try {
-      const entries = parsePathFile(text);
+      const entries = await parser.parse(bytes.toString('utf8'), limits.maxEntries);
       this.logger.info({ file, paths: entries.length }, previous ? 'path file changed' : 'path file loaded');
       return { signature, good: entries };
     } catch (error) {

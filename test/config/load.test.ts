@@ -94,6 +94,7 @@ const GOOD: Record<string, Config> = {
   'good-path-files.yaml': {
     poll: DEFAULT_POLL,
     status: { stalledAfterMs: 15 * 60_000 },
+    pathFiles: { maxBytes: 256 * 1024, maxEntries: 10_000 },
     clusters: [
       { ...DEV, contentPaths: [], contentPathFiles: [join(FIXTURES, 'paths.d/*.yaml'), '/etc/sf-upload-exporter/paths.d/*.json'] },
       { ...DEV, name: 'both', contentPathFiles: [join(FIXTURES, 'pipelines.yaml')] },
@@ -121,6 +122,11 @@ const INVALID: Record<string, string[]> = {
     'clusters[0].content_paths: at least one content path is required (in content_paths, or from content_path_files)',
     'clusters[1].content_path_files: expected a list of file patterns, got string "paths.d/*.yaml"',
     'clusters[2].content_path_files[1]: duplicate file pattern "a.yaml" (also clusters[2].content_path_files[0])',
+  ],
+  'invalid-path-file-limits.yaml': [
+    'path_files.max_size: must be between 1KiB and 16MiB, got 32MiB',
+    'path_files.max_entries: must be at least 1, got 0',
+    'path_files.max_files: unknown key',
   ],
   'invalid-tls.yaml': [
     'clusters[0].tls.server_thumbprints[0]: expected a SHA-1 thumbprint (40 hexadecimal digits), got "not-hex"',

@@ -1,10 +1,11 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createLogger } from '../../src/log.js';
-import { mergePaths, PathFiles } from '../../src/poller/pathfiles.js';
+import { mergePaths, PathFiles, type GlobBudget } from '../../src/poller/pathfiles.js';
+import type { PathFilesConfig } from '../../src/config/types.js';
 import type { ClusterTarget, SessionLister } from '../../src/poller/cycle.js';
 
 const dirs: string[] = [];
@@ -30,7 +31,7 @@ function target(cluster: string, contentPaths: string[], patterns: string[]): Cl
   return { cluster, client, contentPaths, contentPathFiles: patterns };
 }
 
-function setup(now = { ms: Date.UTC(2030, 0, 1) }) {
+function setup(now = { ms: Date.UTC(2030, 0, 1) }, extra: { limits?: PathFilesConfig; globBudget?: GlobBudget } = {}) {
   const lines: Array<{ level: string; msg: string; file?: string }> = [];
   const destination = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -39,7 +40,7 @@ function setup(now = { ms: Date.UTC(2030, 0, 1) }) {
     },
   });
   const logger = createLogger({ level: 'info', destination });
-  const files = new PathFiles({ logger, now: () => now.ms });
+  const files = new PathFiles({ logger, now: () => now.ms, limits: () => extra.limits, globBudget: extra.globBudget });
   return { files, lines, now };
 }
 
@@ -136,5 +137,74 @@ describe('path files', () => {
       { cluster: 'dev', source: 'config', count: 2 },
       { cluster: 'dev', source: 'file', count: 0 },
     ]);
+  });
+
+  it('finishes a cycle under ** despite a directory link loop, and still reads linked files (ConfigMap volumes)', async () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'pipelines', 'a'), { recursive: true });
+    writeAtomically(join(dir, 'pipelines', 'a', 'one.yaml'), '- one\n');
+    // Two links back up: followed, the tree would have 2^n branches of depth n.
+    symlinkSync('..', join(dir, 'pipelines', 'a', 'up'));
+    symlinkSync('..', join(dir, 'pipelines', 'a', 'up-again'));
+    // A ConfigMap volume: the file is a link into a timestamped folder behind the `..data` link.
+    mkdirSync(join(dir, 'pipelines', '..2030_01_01'));
+    writeAtomically(join(dir, 'pipelines', '..2030_01_01', 'two.yaml'), '- two\n');
+    symlinkSync('..2030_01_01', join(dir, 'pipelines', '..data'));
+    symlinkSync(join('..data', 'two.yaml'), join(dir, 'pipelines', 'two.yaml'));
+    const { files } = setup();
+    expect(await pathsOf(files, target('prod', [], [join(dir, 'pipelines', '**', '*.yaml')]))).toEqual(['one', 'two']);
+    expect(files.fileErrors()).toEqual([]);
+  }, 15_000);
+
+  it('stops a listing that reads more directory entries than its budget, counts and logs it, and keeps the files matched before', async () => {
+    const dir = tempDir();
+    const pattern = join(dir, '**', '*.yaml');
+    writeAtomically(join(dir, 'release.yaml'), '- kept\n');
+    const { files, lines } = setup(undefined, { globBudget: { entries: 50, timeMs: 60_000 } });
+    const t = target('prod', ['configured'], [pattern]);
+    expect(await pathsOf(files, t)).toEqual(['configured', 'kept']);
+
+    for (let i = 0; i < 60; i++) writeFileSync(join(dir, `noise-${i}.txt`), '');
+    expect(await pathsOf(files, t)).toEqual(['configured', 'kept']);
+    expect(files.fileErrors()).toEqual([{ cluster: 'prod', file: pattern, count: 1 }]);
+    const logged = lines.filter((l) => l.level === 'warn' && l.msg.includes('read more than 50 directory entries'));
+    expect(logged).toHaveLength(1);
+    expect(logged[0]!.msg).toContain('the 1 files matched before stay in force');
+    // Counted at every cycle that overruns, as long as the pattern is configured.
+    await pathsOf(files, t);
+    expect(files.fileErrors()).toEqual([{ cluster: 'prod', file: pattern, count: 2 }]);
+  });
+
+  it('refuses a file over path_files.max_size or max_entries as malformed, keeping its last good content', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'release.yaml');
+    const { files, lines } = setup(undefined, { limits: { maxBytes: 1024, maxEntries: 3 } });
+    const t = target('prod', [], [join(dir, '*.yaml')]);
+    writeAtomically(file, '- a\n- b\n- c\n');
+    expect(await pathsOf(files, t)).toEqual(['a', 'b', 'c']);
+
+    writeAtomically(file, '- a\n- b\n- c\n- d\n');
+    expect(await pathsOf(files, t)).toEqual(['a', 'b', 'c']);
+    writeAtomically(file, `- '${'x'.repeat(2000)}'\n`);
+    expect(await pathsOf(files, t)).toEqual(['a', 'b', 'c']);
+    expect(files.fileErrors()).toEqual([{ cluster: 'prod', file, count: 2 }]);
+    expect(lines.filter((l) => l.msg.startsWith('path file malformed')).map((l) => l.msg.split(';')[0])).toEqual([
+      'path file malformed: lists 4 entries, more than path_files.max_entries (3)',
+      'path file malformed: larger than path_files.max_size (1KiB)',
+    ]);
+  });
+
+  it('warns once per version read when a path file is world-writable', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'release.yaml');
+    writeAtomically(file, '- a\n');
+    chmodSync(file, 0o666);
+    const { files, lines } = setup();
+    const t = target('prod', [], [join(dir, '*.yaml')]);
+    await pathsOf(files, t);
+    await pathsOf(files, t);
+    const warned = lines.filter((l) => l.level === 'warn' && l.msg.startsWith('path file is world-writable'));
+    expect(warned).toHaveLength(1);
+    expect(warned[0]).toMatchObject({ file });
   });
 });

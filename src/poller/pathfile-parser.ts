@@ -1,0 +1,138 @@
+/**
+ * Path files parsed off the event loop. The yaml library parses synchronously, and a broken or
+ * hostile file can cost far more than its size: 1 MiB of nested flow sequences ran 5 s into a
+ * stack overflow, 2 MB of nested block sequences exhausted the heap and ended the process, and an
+ * 11 MB list blocked `/-/healthy` for 5.7 s. So the YAML step runs in a worker thread with its own
+ * heap limit and a deadline: a file that exceeds either is malformed, and neither the process nor
+ * its event loop notices. Checking the entries (linear, and bounded by `path_files.max_entries`)
+ * stays here.
+ */
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+import { PathFileError, pathFileEntries, tooManyEntries, type PathFileEntry } from '../config/pathfile.js';
+
+/**
+ * The worker: `parsePathFile`'s YAML half, as plain JavaScript, because a worker cannot load this
+ * project's TypeScript when it runs from source (tests) and the built file lives elsewhere. The
+ * entry count is checked here, so that a long list is refused without being copied over.
+ */
+const WORKER_SOURCE = `
+'use strict';
+const { parentPort, workerData } = require('node:worker_threads');
+const { LineCounter, parseDocument } = require(workerData.yaml);
+function parse(text, maxEntries) {
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const first = document.errors[0];
+  if (first !== undefined) {
+    const { line, col } = lineCounter.linePos(first.pos[0]);
+    return { error: 'line ' + line + ', column ' + col + ': invalid YAML: ' + first.message };
+  }
+  const value = document.toJS();
+  if (Array.isArray(value) && value.length > maxEntries) return { tooMany: value.length };
+  return { value };
+}
+parentPort.on('message', ({ text, maxEntries }) => {
+  let answer;
+  try {
+    answer = parse(text, maxEntries);
+  } catch (error) {
+    answer = { error: 'invalid YAML: ' + (error && error.message) };
+  }
+  parentPort.postMessage(answer);
+});
+`;
+
+/** The yaml package's CommonJS entry, which the worker loads by absolute path. */
+const YAML_ENTRY = createRequire(import.meta.url).resolve('yaml');
+
+type Answer = { error: string } | { tooMany: number } | { value: unknown };
+
+/** Limits of one parser's work. */
+export interface ParserLimits {
+  /** Longest one file may take to parse. */
+  readonly timeoutMs: number;
+  /** The worker's heap limit, MiB. */
+  readonly heapMb: number;
+}
+
+/**
+ * A worker started on the first parse and reused until `close` (the poller closes it after each
+ * refresh, so no thread is kept between changes); one file at a time. A worker that overran its
+ * deadline or heap is discarded and the next parse starts a new one.
+ */
+export class PathFileParser {
+  readonly #limits: ParserLimits;
+  #worker: Worker | undefined;
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(limits: ParserLimits) {
+    this.#limits = limits;
+  }
+
+  /** The entries of a path file's text; throws `PathFileError`. */
+  parse(text: string, maxEntries: number): Promise<PathFileEntry[]> {
+    const run = this.#queue.then(() => this.#ask(text, maxEntries));
+    this.#queue = run.catch(() => undefined);
+    return run.then((answer) => {
+      if ('error' in answer) throw new PathFileError(answer.error);
+      if ('tooMany' in answer) throw new PathFileError(tooManyEntries(answer.tooMany, maxEntries));
+      return pathFileEntries(answer.value, maxEntries);
+    });
+  }
+
+  /** Stops the worker, if one runs. */
+  async close(): Promise<void> {
+    const worker = this.#worker;
+    this.#worker = undefined;
+    await worker?.terminate();
+  }
+
+  #start(): Worker {
+    const { heapMb } = this.#limits;
+    const worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { yaml: YAML_ENTRY },
+      resourceLimits: { maxOldGenerationSizeMb: heapMb, maxYoungGenerationSizeMb: Math.min(32, heapMb / 4), stackSizeMb: 4 },
+    });
+    // A parse in progress must not hold a shutting-down process open.
+    worker.unref();
+    return worker;
+  }
+
+  #discard(worker: Worker): void {
+    if (this.#worker === worker) this.#worker = undefined;
+    void worker.terminate();
+  }
+
+  #ask(text: string, maxEntries: number): Promise<Answer> {
+    const worker = (this.#worker ??= this.#start());
+    const { timeoutMs, heapMb } = this.#limits;
+    return new Promise<Answer>((resolve, reject) => {
+      const settle = (outcome: () => void): void => {
+        clearTimeout(timer);
+        worker.off('message', onMessage).off('error', onError).off('exit', onExit);
+        outcome();
+      };
+      const onMessage = (answer: Answer): void => settle(() => resolve(answer));
+      const onError = (error: Error & { code?: string }): void => {
+        this.#discard(worker);
+        const problem =
+          error.code === 'ERR_WORKER_OUT_OF_MEMORY'
+            ? `needs more than ${heapMb} MiB of memory to parse (too large or too deeply nested)`
+            : `cannot be parsed: ${error.message}`;
+        settle(() => reject(new PathFileError(problem)));
+      };
+      const onExit = (): void => {
+        this.#discard(worker);
+        settle(() => reject(new PathFileError('cannot be parsed: the parser stopped')));
+      };
+      const timer = setTimeout(() => {
+        this.#discard(worker);
+        settle(() => reject(new PathFileError(`took longer than ${timeoutMs / 1000} s to parse (too large or too deeply nested)`)));
+      }, timeoutMs);
+      worker.on('message', onMessage).on('error', onError).on('exit', onExit);
+      worker.postMessage({ text, maxEntries });
+    });
+  }
+}

@@ -1,0 +1,53 @@
+import { describe, expect, it } from '@jest/globals';
+import { PathFileError } from '../../src/config/pathfile.js';
+import { PathFileParser } from '../../src/poller/pathfile-parser.js';
+
+async function rejection(promise: Promise<unknown>): Promise<PathFileError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof PathFileError) return error;
+    throw error;
+  }
+  throw new Error('expected the parse to fail');
+}
+
+describe('PathFileParser', () => {
+  it('parses path files in a worker, one after another, with the same messages as parsePathFile', async () => {
+    const parser = new PathFileParser({ timeoutMs: 30_000, heapMb: 64 });
+    try {
+      expect(await parser.parse("- 'Store\\App\\a.zip'\n- path: b\n  expires: '2030-01-31T12:00:00Z'\n", 10)).toEqual([
+        { path: 'Store\\App\\a.zip' },
+        { path: 'b', expiresMs: Date.UTC(2030, 0, 31, 12) },
+      ]);
+      expect((await rejection(parser.parse('- [unterminated\n', 10))).message).toMatch(/^line 2, column 1: invalid YAML: /);
+      expect((await rejection(parser.parse('- 12\n', 10))).message).toBe('[0]: expected a content path string or a mapping {path, expires}, got number 12');
+      expect((await rejection(parser.parse('- a\n- b\n- c\n', 2))).message).toBe('lists 3 entries, more than path_files.max_entries (2)');
+      expect(await parser.parse('# nothing yet\n', 10)).toEqual([]);
+    } finally {
+      await parser.close();
+    }
+  });
+
+  it('refuses a file that needs more memory than the worker may use, and parses the next one with a new worker', async () => {
+    const parser = new PathFileParser({ timeoutMs: 60_000, heapMb: 16 });
+    try {
+      // 256 Ki tiny entries: the YAML document model costs hundreds of bytes per entry.
+      const error = await rejection(parser.parse('- a\n'.repeat(256 * 1024), 1_000_000));
+      expect(error.message).toBe('needs more than 16 MiB of memory to parse (too large or too deeply nested)');
+      expect(await parser.parse('- a\n', 10)).toEqual([{ path: 'a' }]);
+    } finally {
+      await parser.close();
+    }
+  });
+
+  it('refuses a file that takes longer than its deadline to parse', async () => {
+    const parser = new PathFileParser({ timeoutMs: 1, heapMb: 64 });
+    try {
+      // Starting a worker alone takes longer than a millisecond.
+      expect((await rejection(parser.parse('- a\n', 10))).message).toBe('took longer than 0.001 s to parse (too large or too deeply nested)');
+    } finally {
+      await parser.close();
+    }
+  });
+});
