@@ -101,7 +101,7 @@ async function runExporter(flags: ExporterFlags): Promise<number> {
   let demo: Demo | undefined;
   if (configFile) {
     try {
-      config = loadConfigFile(configFile);
+      config = loadConfigFile(configFile, logger);
     } catch (error) {
       if (error instanceof ConfigError) {
         process.stderr.write(`error: invalid configuration\n${error.message.split('\n').map((l) => `  ${l}`).join('\n')}\n`);

@@ -79,7 +79,7 @@ async function runStatus(flags: StatusFlags): Promise<number> {
   let demo: Demo | undefined;
   if (configFile !== undefined) {
     try {
-      config = loadConfigFile(configFile);
+      config = loadConfigFile(configFile, logger);
     } catch (error) {
       if (error instanceof ConfigError) {
         process.stderr.write(`error: invalid configuration\n${error.message.split('\n').map((l) => `  ${l}`).join('\n')}\n`);

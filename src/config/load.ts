@@ -1,8 +1,9 @@
 /** Turns YAML text or a file into a validated `Config`, or a `ConfigError` listing every problem. */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { LineCounter, parseDocument, visit, type YAMLError } from 'yaml';
 import type * as z from 'zod';
+import type { Logger } from '../log.js';
 import { ConfigError, formatPath } from './errors.js';
 import { configFileSchema, errorMap, type ConfigFile } from './schema.js';
 import { securityIssues, toAuthConfig, toTlsConfig } from './security.js';
@@ -20,15 +21,31 @@ export function parseConfig(text: string, source?: string): Config {
   return toConfig(result.data, baseDir);
 }
 
-/** Reads and validates a configuration file; an unreadable file is a ConfigError naming the path. */
-export function loadConfigFile(path: string): Config {
+/**
+ * Reads and validates a configuration file; an unreadable file is a ConfigError naming the path.
+ * With a logger, a world-writable file is reported at `warn`, once per load.
+ */
+export function loadConfigFile(path: string, logger?: Logger): Config {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     throw new ConfigError([`cannot read file: ${describeFsError(error)}`], path);
   }
-  return parseConfig(text, path);
+  const config = parseConfig(text, path);
+  if (logger !== undefined && worldWritable(path)) {
+    logger.warn({ config_file: path }, 'configuration file is world-writable: anyone on this host can choose the clusters polled and where credentials go (chmod o-w)');
+  }
+  return config;
+}
+
+/** Whether anyone may write the file (following links, as reading it does); false when it cannot be checked. */
+function worldWritable(path: string): boolean {
+  try {
+    return (statSync(path).mode & 0o002) !== 0;
+  } catch {
+    return false;
+  }
 }
 
 function describeFsError(error: unknown): string {

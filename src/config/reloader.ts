@@ -68,7 +68,7 @@ export class ConfigReloader {
     const { file, logger } = this.#options;
     let config: Config;
     try {
-      config = (this.#options.load ?? loadConfigFile)(file);
+      config = this.#options.load ? this.#options.load(file) : loadConfigFile(file, logger);
       this.#options.apply(config);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);

@@ -1,8 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
-import { readdirSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfigFile, parseConfig, type Config } from '../../src/config/index.js';
+import { captureLog } from '../helpers/log-capture.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/config/', import.meta.url));
 
@@ -343,6 +345,26 @@ describe('loadConfigFile', () => {
     const path = join(FIXTURES, 'does-not-exist.yaml');
     expect(() => loadConfigFile(path)).toThrow(`${path}: cannot read file: no such file (ENOENT)`);
     expect(issuesOf(() => loadConfigFile(path))).toEqual(['cannot read file: no such file (ENOENT)']);
+  });
+
+  it('warns, once per load, when the file is world-writable', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sfue-config-'));
+    try {
+      const path = join(dir, 'config.yaml');
+      writeFileSync(path, 'clusters:\n  - name: dev\n    endpoint: http://localhost:19080\n    content_paths: [p]\n');
+      chmodSync(path, 0o666);
+      const log = captureLog();
+      loadConfigFile(path, log.logger);
+      const warned = log.entries().filter((e) => e.level === 'warn');
+      expect(warned).toHaveLength(1);
+      expect(warned[0]).toMatchObject({ config_file: path });
+      expect(String(warned[0]?.msg)).toMatch(/^configuration file is world-writable/);
+      chmodSync(path, 0o644);
+      loadConfigFile(path, log.logger);
+      expect(log.entries().filter((e) => e.level === 'warn')).toHaveLength(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('names the path of a directory', () => {
