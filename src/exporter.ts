@@ -21,7 +21,7 @@ export interface ExporterOptions {
   /** `--web.disable-exporter-metrics`. */
   readonly disableExporterMetrics: boolean;
   readonly logger: Logger;
-  /** Shown on the landing page. */
+  /** Said on the status page. */
   readonly demo?: boolean;
   /** `--shard.index`/`--shard.count`; default: this process polls every path. */
   readonly shard?: Shard;
@@ -83,12 +83,7 @@ export async function startExporter(options: ExporterOptions): Promise<Exporter>
     registry,
     telemetryPath: options.telemetryPath,
     ready: () => poller.current() !== undefined,
-    landing: () => ({
-      version: VERSION,
-      telemetryPath: options.telemetryPath,
-      clusters: (reloader?.current() ?? config).clusters.map((c) => ({ name: c.name, endpoint: c.endpoint, contentPaths: c.contentPaths })),
-      demo: options.demo ?? false,
-    }),
+    info: { version: VERSION, telemetryPath: options.telemetryPath, demo: options.demo ?? false },
     reload,
     status: () =>
       buildStatusView({

@@ -3,8 +3,7 @@ import type { MetricsSource } from '../metrics/render.js';
 import { acceptsGzip, gzipChunks } from './compress.js';
 import type { Logger } from '../log.js';
 import type { ReloadResult } from '../config/reloader.js';
-import { renderLanding, type LandingInfo } from './landing.js';
-import { renderStatusPage } from './status-page.js';
+import { renderStatusPage, type PageInfo } from './status-page.js';
 import type { StatusView } from '../status/view.js';
 
 export interface AppOptions {
@@ -14,22 +13,20 @@ export interface AppOptions {
   readonly telemetryPath: string;
   /** True once the first poll cycle has completed. */
   readonly ready: () => boolean;
-  /** A function when the page can change (the cluster list after a configuration reload). */
-  readonly landing: LandingInfo | (() => LandingInfo);
+  /** What the status page says about the exporter. */
+  readonly info: PageInfo;
   /** Reloads the configuration for `POST /-/reload`; absent when there is none to reload (demo mode). */
   readonly reload?: (trigger: string) => ReloadResult;
-  /** The status view of the current snapshot: `/` becomes the live status page and `/api/v1/sessions` serves it as JSON. */
-  readonly status?: () => StatusView;
+  /** The status view of the current snapshot: the live status page at `/`, and JSON at `/api/v1/sessions`. */
+  readonly status: () => StatusView;
   readonly logger: Logger;
 }
 
-/** Builds the HTTP application: landing page, telemetry path, health and readiness. */
+/** Builds the HTTP application: status page and JSON, telemetry path, health, readiness and reload. */
 export function createApp(options: AppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  const fixedLanding = typeof options.landing === 'function' ? undefined : renderLanding(options.landing);
-  const landing = (): string => fixedLanding ?? renderLanding((options.landing as () => LandingInfo)());
 
   app.get(options.telemetryPath, async (req, res) => {
     try {
@@ -79,17 +76,11 @@ export function createApp(options: AppOptions): Express {
   app.all('/-/reload', (_req, res) => {
     res.status(405).set('Allow', 'POST').type('text/plain').send('This endpoint requires a POST request.\n');
   });
-  const status = options.status;
-  if (status) {
-    app.get('/api/v1/sessions', (_req, res) => {
-      res.set('Cache-Control', 'no-store').json(status());
-    });
-  }
+  app.get('/api/v1/sessions', (_req, res) => {
+    res.set('Cache-Control', 'no-store').json(options.status());
+  });
   app.get('/', (_req, res) => {
-    if (status) {
-      const info = typeof options.landing === 'function' ? options.landing() : options.landing;
-      res.set('Cache-Control', 'no-store').type('html').send(renderStatusPage(info, status()));
-    } else res.type('html').send(landing());
+    res.set('Cache-Control', 'no-store').type('html').send(renderStatusPage(options.info, options.status()));
   });
   return app;
 }

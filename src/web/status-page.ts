@@ -6,7 +6,18 @@
  */
 import type { PathView, SessionView, StatusView } from '../status/view.js';
 import { formatAge, formatBytes, formatPercent, formatThroughput, shortId } from '../status/format.js';
-import { escapeHtml, type LandingInfo } from './landing.js';
+
+/** What the page says about the exporter itself. */
+export interface PageInfo {
+  readonly version: string;
+  readonly telemetryPath: string;
+  readonly demo: boolean;
+}
+
+/** Escapes text for HTML element content and attribute values: paths can contain any character. */
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
 
 /** Seconds between refreshes (script) and between reloads (no script). */
 export const STATUS_REFRESH_SECONDS = 5;
@@ -104,7 +115,7 @@ const SCRIPT = `(() => {
 })();`;
 
 /** Renders the whole page: the exporter's links, then the live status. */
-export function renderStatusPage(info: LandingInfo, view: StatusView): string {
+export function renderStatusPage(info: PageInfo, view: StatusView): string {
   const telemetry = escapeHtml(info.telemetryPath);
   return `<!DOCTYPE html>
 <html lang="en">

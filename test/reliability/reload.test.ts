@@ -58,9 +58,9 @@ describe('POST /-/reload', () => {
     expect(seriesOf(series, 'servicefabric_imagestore_upload_session_remaining_bytes', { sf_cluster: 'sim', content_path: HEALTHY_A })).toHaveLength(0);
     expect(seriesOf(series, 'servicefabric_imagestore_upload_session_remaining_bytes', { sf_cluster: 'other', content_path: HEALTHY_A })).toHaveLength(2);
     expect(lines.filter((l) => l.msg.startsWith('configuration reloaded'))).toHaveLength(1);
-    // The landing page lists what is now configured.
-    const landing = await (await fetch(`http://${exporter.address}/`)).text();
-    expect(landing).toContain('other');
+    // The status page lists what is now configured.
+    const page = await (await fetch(`http://${exporter.address}/`)).text();
+    expect(page).toContain('other');
   });
 
   it('rejects an invalid configuration with the reason and a log line, and keeps the old one running', async () => {

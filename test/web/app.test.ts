@@ -6,6 +6,7 @@ import { createApp } from '../../src/web/app.js';
 import type { MetricsSource } from '../../src/metrics/render.js';
 import { listen, type RunningServer } from '../../src/web/listen.js';
 import { silentLogger } from '../../src/log.js';
+import { buildStatusView, DEFAULT_STALLED_AFTER_MS } from '../../src/status/view.js';
 
 const servers: RunningServer[] = [];
 afterEach(async () => {
@@ -18,7 +19,8 @@ async function serve(options: { ready?: () => boolean; telemetryPath?: string; r
     registry,
     telemetryPath: options.telemetryPath ?? '/metrics',
     ready: options.ready ?? (() => true),
-    landing: { version: '0.0.0', telemetryPath: options.telemetryPath ?? '/metrics', clusters: [], demo: false },
+    info: { version: '0.0.0', telemetryPath: options.telemetryPath ?? '/metrics', demo: false },
+    status: () => buildStatusView({ snapshot: undefined, nowMs: Date.now(), stalledAfterMs: DEFAULT_STALLED_AFTER_MS }),
     logger: silentLogger,
   });
   const server = await listen(app, { host: '127.0.0.1', port: 0 });
@@ -97,7 +99,7 @@ describe('web app', () => {
     expect(await res.text()).not.toContain('secret-detail');
   });
 
-  it('serves the landing page as HTML', async () => {
+  it('serves the status page as HTML', async () => {
     const base = await serve();
     const res = await fetch(`${base}/`);
     expect(res.headers.get('content-type')).toMatch(/^text\/html/);

@@ -6,6 +6,7 @@ import { createApp } from '../../src/web/app.js';
 import { acceptsGzip } from '../../src/web/compress.js';
 import { listen, type RunningServer } from '../../src/web/listen.js';
 import { silentLogger } from '../../src/log.js';
+import { buildStatusView, DEFAULT_STALLED_AFTER_MS } from '../../src/status/view.js';
 
 const servers: RunningServer[] = [];
 afterEach(async () => {
@@ -18,7 +19,14 @@ async function serveRegistry(): Promise<{ address: string; expected: string }> {
     name: 'x_total',
     get: async () => ({ name: 'x_total', help: 'x', type: 'counter', values: Array.from({ length: 500 }, (_, i) => ({ labels: { i: String(i) }, value: i })), aggregator: 'sum' }),
   } as never);
-  const app = createApp({ registry, telemetryPath: '/metrics', ready: () => true, landing: { version: '0', telemetryPath: '/metrics', clusters: [], demo: false }, logger: silentLogger });
+  const app = createApp({
+    registry,
+    telemetryPath: '/metrics',
+    ready: () => true,
+    info: { version: '0', telemetryPath: '/metrics', demo: false },
+    status: () => buildStatusView({ snapshot: undefined, nowMs: Date.now(), stalledAfterMs: DEFAULT_STALLED_AFTER_MS }),
+    logger: silentLogger,
+  });
   const server = await listen(app, { host: '127.0.0.1', port: 0 });
   servers.push(server);
   return { address: server.address, expected: await registry.metrics() };

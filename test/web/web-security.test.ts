@@ -79,7 +79,7 @@ describe('basic auth (basic_auth_users)', () => {
       expect(String(refused.headers['www-authenticate'])).toMatch(/^Basic\b/);
       expect(refused.body).not.toContain('servicefabric_');
     }
-    // The landing page is protected too; health and readiness are not (Kubernetes probes).
+    // The status page is protected too; health and readiness are not (Kubernetes probes).
     expect((await get(`http://${exp.address}/`)).status).toBe(401);
     expect((await get(`http://${exp.address}/-/healthy`)).status).toBe(200);
     expect([200, 503]).toContain((await get(`http://${exp.address}/-/ready`)).status);
