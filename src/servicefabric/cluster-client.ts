@@ -2,16 +2,16 @@
  * One cluster's client as configured: plain, TLS with a client certificate and server pinning,
  * and/or an Entra ID bearer token. Built from a `ClusterConfig` alone, so a configuration reload
  * builds a new one. Certificate and key files are checked for changes before each request and the
- * connection pool is rebuilt when they change (see files.ts for why a `stat` rather than a watch).
+ * connection pool is rebuilt when they change (see fsutil/file-set.ts for why a `stat` rather than a watch).
  */
 import { Agent } from 'undici';
 import type { ClusterConfig } from '../config/types.js';
+import { FileSet } from '../fsutil/file-set.js';
 import type { Logger } from '../log.js';
 import { fetchAadMetadata } from './aad-metadata.js';
 import { ServiceFabricClient, type ClientOptions, type RequestOptions } from './client.js';
 import { EntraTokenSource } from './entra.js';
 import { HttpStatusError } from './errors.js';
-import { FileSet } from './files.js';
 import type { UploadSession } from './session.js';
 import { createTlsConnector, loadTlsMaterial, tlsFiles, TlsMaterialError, type TlsMaterial } from './tls.js';
 

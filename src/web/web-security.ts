@@ -12,7 +12,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from '../log.js';
-import { FileSet } from '../servicefabric/files.js';
+import { FileSet } from '../fsutil/file-set.js';
 import { BasicAuthenticator, basicCredentials } from './auth.js';
 import { loadWebConfigFile, type WebConfig, type WebTlsMaterial } from './webconfig.js';
 
