@@ -1,10 +1,10 @@
 /** Turns YAML text or a file into a validated `Config`, or a `ConfigError` listing every problem. */
 import { readFileSync, statSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { LineCounter, parseDocument, visit, type YAMLError } from 'yaml';
 import type * as z from 'zod';
 import type { Logger } from '../log.js';
 import { ConfigError, formatPath } from './errors.js';
+import { configDir, resolvePath } from './relative-path.js';
 import { configFileSchema, errorMap, type ConfigFile } from './schema.js';
 import { securityIssues, toAuthConfig, toTlsConfig } from './security.js';
 import type { Config } from './types.js';
@@ -15,7 +15,7 @@ export function parseConfig(text: string, source?: string): Config {
   const result = configFileSchema.safeParse(document, { error: errorMap });
   if (!result.success) throw new ConfigError(inDocumentOrder(result.error.issues).flatMap(formatIssue), source);
   // Relative file paths are relative to the configuration file, as in Prometheus.
-  const baseDir = source === undefined ? process.cwd() : dirname(resolve(source));
+  const baseDir = configDir(source);
   const outside = result.data.clusters.flatMap((cluster, i) => securityIssues(cluster, ['clusters', i], baseDir));
   if (outside.length > 0) throw new ConfigError(outside, source);
   return toConfig(result.data, baseDir);
@@ -153,16 +153,11 @@ function toConfig(file: ConfigFile, baseDir: string): Config {
           contentPaths: Object.freeze([...(cluster.content_paths ?? [])]),
           ...(cluster.content_path_files === undefined || cluster.content_path_files.length === 0
             ? {}
-            : { contentPathFiles: Object.freeze(cluster.content_path_files.map((pattern) => resolvePattern(pattern, baseDir))) }),
+            : { contentPathFiles: Object.freeze(cluster.content_path_files.map((pattern) => resolvePath(pattern, baseDir))) }),
           ...(cluster.tls === undefined ? {} : { tls: toTlsConfig(cluster.tls, baseDir) }),
           ...(cluster.auth === undefined ? {} : { auth: toAuthConfig(cluster.auth, baseDir) }),
         }),
       ),
     ),
   });
-}
-
-/** A glob pattern relative to the configuration file's folder, as Prometheus resolves `file_sd` patterns. */
-function resolvePattern(pattern: string, baseDir: string): string {
-  return isAbsolute(pattern) ? pattern : join(baseDir, pattern);
 }

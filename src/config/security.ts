@@ -4,10 +4,10 @@
  * named here (a file path, an environment variable name), never held: they are read when used.
  */
 import { accessSync, constants, statSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
 import * as z from 'zod';
 import { DEFAULT_AUTHORITY_HOST, isMicrosoftLoginHost, MICROSOFT_CLOUDS } from './authority.js';
 import { formatPath, redactUrl } from './errors.js';
+import { resolvePath } from './relative-path.js';
 
 /** `clusters[].tls`: transport security towards one cluster's HTTP gateway. */
 export interface ClusterTlsConfig {
@@ -221,11 +221,6 @@ export type AuthFile = z.output<typeof authSchema>;
 /** The file keys of each section, in the order they are checked and reported. */
 const TLS_FILES = ['ca_file', 'cert_file', 'key_file', 'pfx_file', 'passphrase_file'] as const;
 const AUTH_FILES = ['client_secret_file', 'client_certificate_file', 'client_key_file', 'authority_ca_file'] as const;
-
-/** Resolves a configured path the way Prometheus does: relative to the configuration file's directory. */
-export function resolvePath(path: string, baseDir: string): string {
-  return isAbsolute(path) ? path : resolve(baseDir, path);
-}
 
 /** Why a file cannot be read, naming it as written in the configuration; undefined if it can. */
 function fileProblem(written: string, baseDir: string): string | undefined {

@@ -5,11 +5,11 @@
  * Relative paths are relative to the file's directory, as in the toolkit.
  */
 import { readFileSync } from 'node:fs';
-import { dirname, isAbsolute, resolve } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import { parseDocument } from 'yaml';
 import * as z from 'zod';
 import { ConfigError, formatPath } from '../config/errors.js';
+import { configDir, resolvePath } from '../config/relative-path.js';
 import { errorMap } from '../config/schema.js';
 
 /** `tls_server_config.client_auth_type` values, as in exporter-toolkit (Go's `tls.ClientAuthType`). */
@@ -142,10 +142,6 @@ const webConfigSchema = z.strictObject(
   { error: (issue) => (issue.code === 'invalid_type' && issue.input !== undefined ? 'expected a mapping' : undefined) },
 );
 
-function resolveIn(baseDir: string, path: string): string {
-  return isAbsolute(path) ? path : resolve(baseDir, path);
-}
-
 /** Parses web configuration text; `source` names the file in messages and anchors relative paths. */
 export function parseWebConfig(text: string, source: string): WebConfig {
   const document = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
@@ -159,17 +155,17 @@ export function parseWebConfig(text: string, source: string): WebConfig {
       source,
     );
   }
-  const baseDir = dirname(resolve(source));
+  const baseDir = configDir(source);
   const tls = result.data.tls_server_config;
   return Object.freeze({
     ...(tls === undefined
       ? {}
       : {
           tls: Object.freeze({
-            certFile: resolveIn(baseDir, tls.cert_file),
-            keyFile: resolveIn(baseDir, tls.key_file),
+            certFile: resolvePath(tls.cert_file, baseDir),
+            keyFile: resolvePath(tls.key_file, baseDir),
             clientAuthType: tls.client_auth_type,
-            ...(tls.client_ca_file === undefined ? {} : { clientCaFile: resolveIn(baseDir, tls.client_ca_file) }),
+            ...(tls.client_ca_file === undefined ? {} : { clientCaFile: resolvePath(tls.client_ca_file, baseDir) }),
             ...(tls.client_allowed_sans === undefined ? {} : { clientAllowedSans: Object.freeze([...tls.client_allowed_sans]) }),
             minVersion: TLS_VERSIONS[tls.min_version],
             maxVersion: TLS_VERSIONS[tls.max_version],
