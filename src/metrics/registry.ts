@@ -1,5 +1,5 @@
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import type { Snapshot } from '../poller/snapshot.js';
+import { isFresh, type Snapshot } from '../poller/snapshot.js';
 import { defineFamily, type FamilySpec, type ScrapeView } from './family.js';
 import { sessionFamilies } from './sessions.js';
 import { pathFamilies } from './paths.js';
@@ -44,8 +44,7 @@ export function scrapeView(options: MetricsOptions): () => ScrapeView {
     const snapshot = options.snapshot();
     const nowMs = now();
     const maxStalenessMs = typeof options.maxStalenessMs === 'function' ? options.maxStalenessMs() : options.maxStalenessMs;
-    const fresh = snapshot !== undefined && nowMs - snapshot.completedMs <= maxStalenessMs;
-    return { snapshot, nowMs, fresh };
+    return { snapshot, nowMs, fresh: isFresh(snapshot, nowMs, maxStalenessMs) };
   };
 }
 

@@ -1,7 +1,7 @@
 import type { UploadSession } from '../servicefabric/session.js';
 import type { FailureReason } from '../servicefabric/errors.js';
 
-/** What went wrong in the last poll of a path, for metrics, logs and the landing page. */
+/** What went wrong in the last poll of a path, for metrics, logs and the status page. */
 export interface PollFailure {
   readonly reason: FailureReason;
   readonly message: string;
@@ -79,6 +79,15 @@ export interface HeldPath {
   readonly cluster: string;
   readonly contentPath: string;
   readonly held: true;
+}
+
+/**
+ * Whether `snapshot` may still be shown as current at `nowMs`: its cycle completed at most
+ * `maxStalenessMs` (`poll.max_staleness`) before. Older data means the poller is wedged; the metrics
+ * withhold it and the status view flags it.
+ */
+export function isFresh(snapshot: Snapshot | undefined, nowMs: number, maxStalenessMs: number): boolean {
+  return snapshot !== undefined && nowMs - snapshot.completedMs <= maxStalenessMs;
 }
 
 /** Whether a cycle entry is a held path rather than a poll outcome. */

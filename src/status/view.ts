@@ -6,7 +6,7 @@
  */
 import { parseDuration } from '../config/duration.js';
 import { DEFAULTS } from '../config/schema.js';
-import type { PathState, Snapshot } from '../poller/snapshot.js';
+import { isFresh, type PathState, type Snapshot } from '../poller/snapshot.js';
 import type { PathSource } from '../poller/pathfiles.js';
 
 /** `status.stalled_after` when the configuration has no `status:` section. */
@@ -170,7 +170,7 @@ export function buildStatusView(input: StatusViewInput): StatusView {
   return {
     generated_at: iso(input.nowMs),
     last_cycle_at: snapshot ? iso(snapshot.completedMs) : null,
-    fresh: snapshot !== undefined && (input.maxStalenessMs === undefined || input.nowMs - snapshot.completedMs <= input.maxStalenessMs),
+    fresh: isFresh(snapshot, input.nowMs, input.maxStalenessMs ?? Infinity),
     stalled_after_seconds: input.stalledAfterMs / 1000,
     summary: {
       paths: paths.length,
