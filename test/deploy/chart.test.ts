@@ -17,7 +17,8 @@ import { makeTestCerts, type TestCerts } from '../helpers/certs.js';
 import { captureLog } from '../helpers/log-capture.js';
 import { CHART_DIR, DASHBOARD_FILE, RULES_FILE, repoFile } from './paths.js';
 
-// scripts/get-helm.sh puts helm there (.ci/run runs it); HELM overrides.
+// npm test's pretest (scripts/test-tools.mjs) finds or installs helm and jest's globalSetup sets HELM;
+// without them, the helm that scripts/get-helm.sh puts into .cache.
 const HELM = process.env.HELM ?? repoFile('.cache/helm/helm');
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -27,7 +28,7 @@ const tmp = mkdtempSync(join(tmpdir(), 'sfue-chart-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 function helm(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  if (!existsSync(HELM)) throw new Error(`no helm at ${HELM}: run scripts/get-helm.sh (or set HELM)`);
+  if (!existsSync(HELM)) throw new Error(`no helm at ${HELM}: run npm test, which installs it, or scripts/get-helm.sh (or set HELM)`);
   const run = spawnSync(HELM, args, { encoding: 'utf8' });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }

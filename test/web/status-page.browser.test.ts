@@ -16,7 +16,8 @@ import type { StatusView } from '../../src/status/view.js';
 import { silentLogger } from '../../src/log.js';
 import { uploadChunk } from '../helpers/upload.js';
 
-const CHROMIUM = '/usr/bin/chromium';
+// npm test's pretest (scripts/test-tools.mjs) finds or installs Chromium and jest's globalSetup sets CHROMIUM.
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** A content path that is markup: it must be shown as text and never run. */
 const HOSTILE = 'Store\\<script>window.__injected=1</script>\\"quoted" & <b>bold</b>.zip';
@@ -50,7 +51,7 @@ async function api(): Promise<StatusView> {
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: the browser test needs Debian's chromium package (apt-get install chromium; .ci/run installs it)`);
+    throw new Error(`${CHROMIUM} is missing: the browser test needs Chromium (Debian: apt-get install chromium fonts-dejavu-core; npm test installs it, or set CHROMIUM)`);
   }
   sim = await startSimulator({ sessionTimeoutMs: 90_000, cleanupIntervalMs: 15_000 });
   scenario = startScenario(sim.url, 'demo', { logger: silentLogger });
