@@ -12,10 +12,16 @@ import bcrypt from 'bcryptjs';
 const CACHE_LIMIT = 256;
 const DUMMY_PASSWORD = 'sf-upload-exporter-dummy-password';
 
+/**
+ * `Basic` and standard base64 with its padding and nothing after it, as Go's `Request.BasicAuth`
+ * (exporter-toolkit) reads it: Node's decoder would stop at the first `=` and ignore what follows.
+ */
+const BASIC = /^Basic\s+((?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?)\s*$/i;
+
 /** The user and password of an `Authorization: Basic` header, or undefined. */
 export function basicCredentials(req: IncomingMessage): { user: string; password: string } | undefined {
   const header = req.headers.authorization;
-  const match = header === undefined ? null : /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
+  const match = header === undefined ? null : BASIC.exec(header);
   if (match === null) return undefined;
   const decoded = Buffer.from(match[1] ?? '', 'base64').toString('utf8');
   const colon = decoded.indexOf(':');

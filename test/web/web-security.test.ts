@@ -54,11 +54,15 @@ interface Answer {
 }
 
 /** GET with optional client certificate and basic-auth credentials; rejects when TLS refuses. */
-async function get(url: string, options: { client?: CertFiles; user?: string; password?: string } = {}): Promise<Answer> {
+async function get(url: string, options: { client?: CertFiles; user?: string; password?: string; authorization?: string } = {}): Promise<Answer> {
   const agent = new Agent({ connect: { ca: certs.ca.cert, cert: options.client?.cert, key: options.client?.key } });
   try {
     const headers: Record<string, string> =
-      options.user === undefined ? {} : { authorization: `Basic ${Buffer.from(`${options.user}:${options.password ?? ''}`).toString('base64')}` };
+      options.authorization !== undefined
+        ? { authorization: options.authorization }
+        : options.user === undefined
+          ? {}
+          : { authorization: `Basic ${Buffer.from(`${options.user}:${options.password ?? ''}`).toString('base64')}` };
     const res = await request(url, { dispatcher: agent, headers });
     return { status: res.statusCode, headers: res.headers, body: await res.body.text() };
   } finally {
@@ -83,6 +87,17 @@ describe('basic auth (basic_auth_users)', () => {
     expect((await get(`http://${exp.address}/`)).status).toBe(401);
     expect((await get(`http://${exp.address}/-/healthy`)).status).toBe(200);
     expect([200, 503]).toContain((await get(`http://${exp.address}/-/ready`)).status);
+  });
+
+  it('reads the credentials as strict base64: anything after the padding is refused, not ignored', async () => {
+    const exp = await exporter(webConfig('strict.yml', `basic_auth_users:\n  prometheus: ${hash}\n`));
+    const url = `http://${exp.address}/metrics`;
+    const right = Buffer.from(`prometheus:${PASSWORD}`).toString('base64');
+    expect((await get(url, { authorization: `Basic ${right}` })).status).toBe(200);
+    // Node's decoder stops at the first '=' and ignores the rest; the toolkit (Go) refuses all of these.
+    for (const authorization of [`Basic ${right}=junk`, `Basic ${right}==`, `Basic ${right}=${right}`]) {
+      expect({ authorization, status: (await get(url, { authorization })).status }).toEqual({ authorization, status: 401 });
+    }
   });
 
   it('sets only the configured security headers, on refusals too', async () => {
