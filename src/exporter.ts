@@ -72,6 +72,7 @@ export async function startExporter(options: ExporterOptions): Promise<Exporter>
   const reload = reloader ? (trigger: string) => reloader.reload(trigger) : undefined;
   const registry = createMetricsRenderer({
     snapshot: () => poller.current(),
+    cyclesSkipped: () => poller.cyclesSkippedTotal(),
     // The staleness limit in effect changes with the poll settings, at a cycle boundary.
     maxStalenessMs: () => poller.pollConfig().maxStalenessMs,
     reload: () => reloader?.state() ?? { lastSuccessful: true, lastSuccessMs: startedMs },

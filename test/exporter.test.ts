@@ -158,6 +158,18 @@ describe('exporter end to end against the simulator', () => {
     expect((await fetch(`http://${exp.address}/-/ready`)).status).toBe(200);
   });
 
+  it('counts cycles skipped behind a first cycle that has not completed yet, as they are logged', async () => {
+    const sim = await simulator();
+    sim.faults.add({ kind: 'latency', latencyMs: 30_000 });
+    const exp = await exporter(sim.url, ['Slow\\path'], { requestTimeoutMs: 20_000, maxStalenessMs: 60_000 });
+    // Two schedule ticks while the first cycle still waits for its answer.
+    void exp.poller.tick();
+    void exp.poller.tick();
+    expect((await fetch(`http://${exp.address}/-/ready`)).status).toBe(503);
+    const { series } = await scrape(exp);
+    expect(valueOf(series, 'servicefabric_imagestore_poll_cycles_skipped_total')).toBe(2);
+  });
+
   it('produces an exposition that promtool check metrics accepts, default metrics included', async () => {
     const sim = await simulator();
     await uploadReferenceExample(sim);
