@@ -63,6 +63,15 @@ describe('command line', () => {
     expect(run(['--config.file', INVALID, '--config.check']).status).toBe(1);
   });
 
+  it('exits 1 at start-up, naming the field, when the web configuration sets a header HTTP cannot carry', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sfue-cli-'));
+    const web = join(dir, 'web.yml');
+    writeFileSync(web, 'http_server_config:\n  headers:\n    Content-Security-Policy: "default-src \'self\'\\r\\nX-Injected: 1"\n');
+    const { status, stdout, stderr } = run(['--config.file', GOOD, '--web.config.file', web, '--web.listen-address', '127.0.0.1:0']);
+    expect(status).toBe(1);
+    expect(stdout + stderr).toContain(`${web}: http_server_config.headers[\\"Content-Security-Policy\\"]: not a valid HTTP header value`);
+  });
+
   it('names an unreadable configuration file', () => {
     const { status, stderr } = run(['--config.file', '/nonexistent/cfg.yaml']);
     expect(status).toBe(1);

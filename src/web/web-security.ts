@@ -6,7 +6,8 @@
  * `/-/healthy` and `/-/ready` are exempt from basic auth (they reveal nothing and Kubernetes
  * probes cannot send credentials); they still get TLS and its client-certificate policy.
  * Whether the listener speaks HTTPS is decided at start; a later change between HTTP and HTTPS
- * needs a restart and is logged.
+ * needs a restart and is logged. A change that would leave no client authenticated (a truncated
+ * rewrite, `basic_auth_users: {}`) is refused unless the file says `allow_unauthenticated: true`.
  */
 import http from 'node:http';
 import https from 'node:https';
@@ -14,7 +15,8 @@ import type { TLSSocket } from 'node:tls';
 import type { Logger } from '../log.js';
 import { FileSet } from '../servicefabric/files.js';
 import { BasicAuthenticator, basicCredentials } from './auth.js';
-import { loadWebConfigFile, type WebConfig, type WebTlsMaterial } from './webconfig.js';
+import { authenticatesClients, loadWebConfigFile, type WebConfig, type WebTlsMaterial } from './webconfig.js';
+import { isWorldWritable } from './file-mode.js';
 
 /** Paths served without basic auth. */
 export const UNAUTHENTICATED_PATHS: readonly string[] = ['/-/healthy', '/-/ready'];
@@ -51,6 +53,7 @@ export class WebSecurity {
     this.#path = path;
     this.#logger = logger;
     const { config, material } = loadWebConfigFile(path);
+    this.#warnIfWorldWritable();
     this.#config = config;
     this.#material = material;
     this.#https = config.tls !== undefined;
@@ -70,7 +73,16 @@ export class WebSecurity {
       file: this.#path,
       tls: this.#config.tls ? { cert_file: this.#config.tls.certFile, client_auth_type: this.#config.tls.clientAuthType } : false,
       basic_auth_users: Object.keys(this.#config.users).length,
+      ...(this.#config.allowUnauthenticated ? { allow_unauthenticated: true } : {}),
     };
+  }
+
+  #warnIfWorldWritable(): void {
+    if (!isWorldWritable(this.#path)) return;
+    this.#logger.warn(
+      { file: this.#path },
+      'web configuration file is writable by every user of this host: anyone here can change the TLS, users and headers of this listener; remove the write permission for others (chmod o-w)',
+    );
   }
 
   /** Re-reads the configuration if it or a file it names changed; keeps the previous one if the new one is unusable. */
@@ -85,8 +97,17 @@ export class WebSecurity {
       this.#logger.error({ file: this.#path }, `web configuration changed but is not usable; keeping the previous one: ${(error as Error).message}`);
       return;
     }
+    this.#warnIfWorldWritable();
     if ((loaded.config.tls !== undefined) !== this.#https) {
       this.#logger.error({ file: this.#path }, 'web configuration changed between HTTP and HTTPS; that takes a restart, keeping the previous one');
+      return;
+    }
+    const dropsAuthentication = authenticatesClients(this.#config) && !authenticatesClients(loaded.config);
+    if (dropsAuthentication && !loaded.config.allowUnauthenticated) {
+      this.#logger.error(
+        { file: this.#path },
+        'web configuration changed to one that authenticates no client (no basic_auth_users, no client_auth_type RequireAndVerifyClientCert); keeping the previous one. To remove authentication on purpose, add "allow_unauthenticated: true" to the file',
+      );
       return;
     }
     this.#config = loaded.config;
@@ -96,7 +117,8 @@ export class WebSecurity {
     const next = this.#files.pollSync();
     if (next !== undefined) this.#files.accept(next);
     if (this.#server) this.#applyTls(this.#server);
-    this.#logger.info({ file: this.#path }, 'web configuration reloaded');
+    if (dropsAuthentication) this.#logger.warn({ file: this.#path }, 'web configuration reloaded without authentication, as its allow_unauthenticated says: every client that can connect is served');
+    else this.#logger.info({ file: this.#path }, 'web configuration reloaded');
   }
 
   /** Wraps the application: security headers on every answer, basic auth except on UNAUTHENTICATED_PATHS. */

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { copyFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
 import bcrypt from 'bcryptjs';
@@ -121,6 +121,74 @@ describe('basic auth (basic_auth_users)', () => {
     writeFileSync(path, `basic_auth_users:\n  grafana: not-a-hash\n`);
     expect((await get(url, { user: 'grafana', password: PASSWORD })).status).toBe(200);
     expect(log.entries().some((e) => e.level === 'error' && String(e.msg).includes('keeping the previous one'))).toBe(true);
+  });
+});
+
+describe('reloads that would weaken the listener', () => {
+  it('keeps the previous file when a header value has a line break or a non-Latin-1 character, and answers on', async () => {
+    const path = webConfig('bad-header.yml', `http_server_config:\n  headers:\n    Content-Security-Policy: "default-src 'self'"\n`);
+    const log = captureLog();
+    const exp = await exporter(path, log);
+    for (const value of [`"default-src 'self'\\nSet-Cookie: session=1"`, `"default-src 'self' \\u2603"`]) {
+      writeFileSync(path, `http_server_config:\n  headers:\n    Content-Security-Policy: ${value}\n`);
+      const res = await get(`http://${exp.address}/-/healthy`);
+      expect(res.status).toBe(200);
+      expect(res.headers['content-security-policy']).toBe("default-src 'self'");
+      expect(res.headers['set-cookie']).toBeUndefined();
+    }
+    const errors = log.entries().filter((e) => e.level === 'error').map((e) => String(e.msg));
+    expect(errors).toHaveLength(2);
+    for (const msg of errors) expect(msg).toContain('keeping the previous one: ' + path + ': http_server_config.headers["Content-Security-Policy"]: not a valid HTTP header value');
+  });
+
+  it('refuses to drop basic auth (an emptied file, basic_auth_users: {}) unless the file says allow_unauthenticated: true', async () => {
+    const path = webConfig('drop-basic.yml', `basic_auth_users:\n  prometheus: ${hash}\n`);
+    const log = captureLog();
+    const exp = await exporter(path, log);
+    const url = `http://${exp.address}/metrics`;
+    for (const text of ['', 'basic_auth_users: {}\n', 'http_server_config:\n  headers:\n    X-Frame-Options: deny\n']) {
+      writeFileSync(path, text);
+      expect((await get(url)).status).toBe(401);
+      expect((await get(url, { user: 'prometheus', password: PASSWORD })).status).toBe(200);
+    }
+    const refusals = log.entries().filter((e) => e.level === 'error');
+    expect(refusals).toHaveLength(3);
+    for (const e of refusals) expect(e.msg).toMatch(/authenticates no client.*keeping the previous one.*allow_unauthenticated: true/);
+
+    writeFileSync(path, 'allow_unauthenticated: true\n');
+    expect((await get(url)).status).toBe(200);
+    expect(log.entries().some((e) => e.level === 'warn' && String(e.msg).startsWith('web configuration reloaded without authentication'))).toBe(true);
+  });
+
+  it('refuses to drop verified client certificates unless the file says allow_unauthenticated: true', async () => {
+    const mtls = 'tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  client_ca_file: ca.crt\n  client_auth_type: RequireAndVerifyClientCert\n';
+    const path = webConfig('drop-mtls.yml', mtls);
+    const log = captureLog();
+    const exp = await exporter(path, log);
+    const url = `https://${exp.address}/metrics`;
+    writeFileSync(path, 'tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n');
+    await expect(get(url)).rejects.toThrow();
+    expect((await get(url, { client: certs.client })).status).toBe(200);
+    expect(log.entries().filter((e) => e.level === 'error').map((e) => e.msg)).toEqual([expect.stringMatching(/authenticates no client/)]);
+
+    writeFileSync(path, 'allow_unauthenticated: true\ntls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n');
+    expect((await get(url)).status).toBe(200);
+  });
+
+  it('warns when the file is writable by every user of the host, at start and on reload', async () => {
+    const path = webConfig('writable.yml', `basic_auth_users:\n  prometheus: ${hash}\n`);
+    chmodSync(path, 0o644);
+    const log = captureLog();
+    const exp = await exporter(path, log);
+    const warnings = (): unknown[] => log.entries().filter((e) => e.level === 'warn' && String(e.msg).includes('writable by every user'));
+    expect(warnings()).toHaveLength(0);
+    chmodSync(path, 0o666);
+    await get(`http://${exp.address}/-/healthy`);
+    expect(warnings()).toEqual([expect.objectContaining({ file: path })]);
+
+    const startLog = captureLog();
+    await exporter(path, startLog);
+    expect(startLog.entries().filter((e) => e.level === 'warn' && String(e.msg).includes('chmod o-w'))).toHaveLength(1);
   });
 });
 
