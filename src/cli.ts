@@ -19,6 +19,7 @@ interface ExporterFlags {
   'web.telemetryPath': string;
   'web.disableExporterMetrics'?: boolean;
   'web.config.file'?: string;
+  'web.enableLifecycle'?: boolean;
   'log.level': LogLevel;
   'log.format': LogFormat;
   demo?: boolean;
@@ -43,6 +44,7 @@ export function buildProgram(): Command {
     .option('--web.telemetry-path <path>', 'path under which to expose metrics', '/metrics')
     .option('--web.disable-exporter-metrics', 'leave out the process_* and nodejs_* metrics about the exporter itself')
     .option('--web.config.file <path>', 'exporter-toolkit web configuration: TLS, basic auth and headers for this listener (re-read when it changes)')
+    .option('--web.enable-lifecycle', 'let POST /-/reload reload --config.file (SIGHUP always does)')
     .addOption(new Option('--log.level <level>', 'log level').choices(LOG_LEVELS).default('info'))
     .addOption(new Option('--log.format <format>', 'log format: JSON lines or one human-readable line per entry').choices(LOG_FORMATS).default('json'))
     .option('--shard.index <n>', 'this process polls only the paths that hash to shard n, 0 to shard.count-1', '0')
@@ -127,6 +129,7 @@ async function runExporter(flags: ExporterFlags): Promise<number> {
       telemetryPath,
       disableExporterMetrics: flags['web.disableExporterMetrics'] ?? false,
       webConfigFile: flags['web.config.file'],
+      enableLifecycle: flags['web.enableLifecycle'] ?? false,
       logger,
       demo: demo !== undefined,
       shard,

@@ -31,6 +31,8 @@ export interface ExporterOptions {
   readonly clientOverrides?: (cluster: ClusterConfig) => Partial<ClientOptions>;
   /** `--web.config.file`: TLS, basic auth and headers for the exporter's own listener. */
   readonly webConfigFile?: string;
+  /** `--web.enable-lifecycle`: `POST /-/reload` reloads; without it, it answers 403. */
+  readonly enableLifecycle?: boolean;
 }
 
 /** A running exporter. */
@@ -91,6 +93,7 @@ export async function startExporter(options: ExporterOptions): Promise<Exporter>
       demo: options.demo ?? false,
     }),
     reload,
+    enableLifecycle: options.enableLifecycle ?? false,
     status: () =>
       buildStatusView({
         snapshot: poller.current(),

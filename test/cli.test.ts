@@ -87,6 +87,8 @@ describe('command line', () => {
       '--web.listen-address',
       '--web.telemetry-path',
       '--web.disable-exporter-metrics',
+      '--web.config.file',
+      '--web.enable-lifecycle',
       '--log.level',
       '--log.format',
       '--demo',
