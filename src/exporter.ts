@@ -9,6 +9,7 @@ import { buildStatusView, DEFAULT_STALLED_AFTER_MS } from './status/view.js';
 import { createMetricsRenderer } from './metrics/render.js';
 import { createApp } from './web/app.js';
 import { listen, type ListenAddress, type RunningServer } from './web/listen.js';
+import { DEFAULT_SERVER_LIMITS, type ServerLimits } from './web/limits.js';
 import type { ClientOptions } from './servicefabric/client.js';
 import { WebSecurity } from './web/web-security.js';
 import { REVISION, VERSION } from './version.js';
@@ -33,6 +34,8 @@ export interface ExporterOptions {
   readonly webConfigFile?: string;
   /** `--web.enable-lifecycle`: `POST /-/reload` reloads; without it, it answers 403. */
   readonly enableLifecycle?: boolean;
+  /** `--web.read-timeout`, `--web.write-timeout`, `--web.max-connections`, …; default: the flags' defaults. */
+  readonly serverLimits?: ServerLimits;
 }
 
 /** A running exporter. */
@@ -106,7 +109,12 @@ export async function startExporter(options: ExporterOptions): Promise<Exporter>
   });
   let server: RunningServer;
   try {
-    server = await listen(security ? security.wrap(app) : app, options.listen, security ? (handler) => security.createServer(handler) : undefined);
+    server = await listen(
+      security ? security.wrap(app) : app,
+      options.listen,
+      security ? (handler, serverOptions) => security.createServer(handler, serverOptions) : undefined,
+      { limits: options.serverLimits ?? DEFAULT_SERVER_LIMITS, logger },
+    );
   } catch (error) {
     await poller.stop();
     throw error;

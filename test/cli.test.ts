@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { request } from 'node:http';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -89,6 +90,11 @@ describe('command line', () => {
       '--web.disable-exporter-metrics',
       '--web.config.file',
       '--web.enable-lifecycle',
+      '--web.read-header-timeout',
+      '--web.read-timeout',
+      '--web.write-timeout',
+      '--web.idle-timeout',
+      '--web.max-connections',
       '--log.level',
       '--log.format',
       '--demo',
@@ -99,8 +105,11 @@ describe('command line', () => {
     }
   });
 
-  it('rejects a bad listen address and a bad log level before starting', () => {
+  it('rejects a bad listen address, a bad log level and bad listener limits before starting', () => {
     expect(run(['--demo', '--web.listen-address', 'nonsense']).status).toBe(1);
+    const timeout = run(['--demo', '--web.write-timeout', '2 minutes']);
+    expect(timeout).toMatchObject({ status: 1, stderr: expect.stringContaining('--web.write-timeout: invalid duration "2 minutes"') });
+    expect(run(['--demo', '--web.max-connections', 'many'])).toMatchObject({ status: 1, stderr: expect.stringContaining('--web.max-connections') });
     const level = run(['--demo', '--log.level', 'verbose']);
     expect(level.status).not.toBe(0);
     expect(level.stderr).toContain('verbose');
@@ -132,7 +141,18 @@ describe('command line', () => {
   });
 
   it('runs the built-in demo: announces it, and shows moving uploads on /metrics', async () => {
-    const { child, address, lines } = await daemon(['--demo']);
+    const { child, address, lines } = await daemon(['--demo', '--web.idle-timeout', '7s']);
+    // The listener limits reach the server: it announces the keep-alive time it keeps.
+    const [host, port] = address.split(':');
+    const keepAlive = await new Promise<string | undefined>((resolve, reject) => {
+      request({ host, port: Number(port), path: '/-/healthy', agent: false, headers: { connection: 'keep-alive' } }, (res) => {
+        res.resume();
+        resolve(String(res.headers['keep-alive']));
+      })
+        .on('error', reject)
+        .end();
+    });
+    expect(keepAlive).toBe('timeout=7');
     expect(lines().some((l) => l.level === 'warn' && String(l.msg).includes('DEMO MODE'))).toBe(true);
     const sessions = await waitFor(async () => {
       const text = await (await fetch(`http://${address}/metrics`)).text();

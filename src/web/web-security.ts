@@ -144,10 +144,13 @@ export class WebSecurity {
     };
   }
 
-  /** Creates the listener's server: HTTPS with the configured TLS, or plain HTTP. */
-  createServer(handler: http.RequestListener): http.Server | https.Server {
-    if (!this.#https) return http.createServer(handler);
-    const server = https.createServer({}, handler);
+  /** Creates the listener's server: HTTPS with the configured TLS, or plain HTTP; `options` carry the listener's limits (limits.ts). */
+  createServer(handler: http.RequestListener, options: http.ServerOptions & { handshakeTimeout?: number } = {}): http.Server | https.Server {
+    if (!this.#https) {
+      const { handshakeTimeout: _tlsOnly, ...httpOptions } = options;
+      return http.createServer(httpOptions, handler);
+    }
+    const server = https.createServer(options, handler);
     this.#server = server;
     this.#applyTls(server);
     // Before tls.Server's own listener builds the TLS socket, so a renewed certificate or policy

@@ -2,10 +2,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import { chmodSync, copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
+import { connect as connectTcp } from 'node:net';
 import bcrypt from 'bcryptjs';
 import { Agent, request } from 'undici';
 import type { Config } from '../../src/config/types.js';
-import { startExporter, type Exporter } from '../../src/exporter.js';
+import { startExporter, type Exporter, type ExporterOptions } from '../../src/exporter.js';
+import { DEFAULT_SERVER_LIMITS } from '../../src/web/limits.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { makeTestCerts, type CertFiles, type TestCerts } from '../helpers/certs.js';
 import { captureLog, type CapturedLog } from '../helpers/log-capture.js';
@@ -37,12 +39,12 @@ function webConfig(name: string, text: string): string {
   return path;
 }
 
-async function exporter(webConfigFile: string, log: CapturedLog = captureLog()): Promise<Exporter> {
+async function exporter(webConfigFile: string, log: CapturedLog = captureLog(), extra: Partial<ExporterOptions> = {}): Promise<Exporter> {
   const config: Config = {
     poll: { schedule: '0 0 1 1 *', concurrency: 1, requestTimeoutMs: 2000, maxStalenessMs: 60_000, maxResponseBytes: 4 * 1024 * 1024 },
     clusters: [{ name: 'sim', endpoint: sim.url, contentPaths: ['MyAppPkg'] }],
   };
-  const exp = await startExporter({ config, listen: { host: '127.0.0.1', port: 0 }, telemetryPath: '/metrics', disableExporterMetrics: true, logger: log.logger, webConfigFile });
+  const exp = await startExporter({ config, listen: { host: '127.0.0.1', port: 0 }, telemetryPath: '/metrics', disableExporterMetrics: true, logger: log.logger, webConfigFile, ...extra });
   running.push(exp);
   return exp;
 }
@@ -236,6 +238,17 @@ describe('TLS (tls_server_config)', () => {
     copyFileSync(certs.server2.certFile, join(certs.dir, 'live.crt'));
     copyFileSync(certs.server2.keyFile, join(certs.dir, 'live.key'));
     expect(await serial()).toBe(certs.server2.thumbprint);
+  });
+
+  it('closes a connection that never starts its TLS handshake after --web.read-header-timeout', async () => {
+    const exp = await exporter(webConfig('handshake.yml', 'tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n'), captureLog(), {
+      serverLimits: { ...DEFAULT_SERVER_LIMITS, readHeaderTimeoutMs: 200, readTimeoutMs: 1000 },
+    });
+    const [host, port] = exp.address.split(':');
+    const socket = connectTcp({ host, port: Number(port) });
+    socket.on('error', () => undefined);
+    await new Promise((resolve) => socket.once('close', resolve));
+    expect(socket.bytesRead).toBe(0);
   });
 
   it('refuses to start with an unusable web configuration, naming the file and field', async () => {
