@@ -14,7 +14,7 @@ import https from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from '../log.js';
 import { FileSet } from '../servicefabric/files.js';
-import { BasicAuthenticator, basicCredentials } from './auth.js';
+import { BasicAuthenticator, basicCredentials, type AuthVerdict } from './auth.js';
 import { authenticatesClients, loadWebConfigFile, type WebConfig, type WebTlsMaterial } from './webconfig.js';
 import { isWorldWritable } from './file-mode.js';
 
@@ -22,6 +22,7 @@ import { isWorldWritable } from './file-mode.js';
 export const UNAUTHENTICATED_PATHS: readonly string[] = ['/-/healthy', '/-/ready'];
 
 const REALM = 'sf-upload-exporter';
+const THROTTLE_LOG_INTERVAL_MS = 60_000;
 
 function filesOf(path: string, config: WebConfig): string[] {
   const tls = config.tls;
@@ -47,6 +48,8 @@ export class WebSecurity {
   #material: WebTlsMaterial | undefined;
   #files: FileSet;
   #server: https.Server | undefined;
+  #throttled = 0;
+  #throttleLoggedMs = -Infinity;
 
   /** Loads `path`; throws ConfigError naming the file and key when it is invalid or names unusable files. */
   constructor(path: string, logger: Logger) {
@@ -54,6 +57,7 @@ export class WebSecurity {
     this.#logger = logger;
     const { config, material } = loadWebConfigFile(path);
     this.#warnIfWorldWritable();
+    this.#auth.warm(config.users);
     this.#config = config;
     this.#material = material;
     this.#https = config.tls !== undefined;
@@ -111,6 +115,7 @@ export class WebSecurity {
       return;
     }
     this.#config = loaded.config;
+    this.#auth.warm(loaded.config.users);
     this.#material = loaded.material;
     // A changed file list (e.g. a new client_ca_file) is tracked from now on.
     this.#files = new FileSet(filesOf(this.#path, loaded.config));
@@ -130,10 +135,21 @@ export class WebSecurity {
       const path = (req.url ?? '/').split('?')[0] ?? '/';
       if (Object.keys(config.users).length === 0 || UNAUTHENTICATED_PATHS.includes(path)) return handler(req, res);
       const credentials = basicCredentials(req);
-      const verdict = credentials === undefined ? Promise.resolve(false) : this.#auth.verify(config.users, credentials.user, credentials.password);
+      // No credentials at all (a browser's first request) costs no check and is not a failed attempt.
+      const verdict: Promise<AuthVerdict> =
+        credentials === undefined
+          ? Promise.resolve({ result: 'denied' })
+          : this.#auth.verify(config.users, credentials.user, credentials.password, req.socket.remoteAddress ?? '');
       verdict.then(
-        (ok) => {
-          if (ok) return handler(req, res);
+        (outcome) => {
+          if (outcome.result === 'ok') return handler(req, res);
+          if (outcome.result === 'throttled') {
+            this.#warnThrottled(req.socket.remoteAddress);
+            res
+              .writeHead(429, { 'Retry-After': String(outcome.retryAfterSeconds), 'Content-Type': 'text/plain; charset=utf-8' })
+              .end('Too many failed authentication attempts: try again later\n');
+            return;
+          }
           res.writeHead(401, { 'WWW-Authenticate': `Basic realm="${REALM}"`, 'Content-Type': 'text/plain; charset=utf-8' }).end('Unauthorized\n');
         },
         (error: unknown) => {
@@ -142,6 +158,16 @@ export class WebSecurity {
         },
       );
     };
+  }
+
+  /** One warning a minute at most: the flood it reports must not become one in the log. */
+  #warnThrottled(remote: string | undefined): void {
+    this.#throttled += 1;
+    const now = Date.now();
+    if (now - this.#throttleLoggedMs < THROTTLE_LOG_INTERVAL_MS) return;
+    this.#logger.warn({ remote, refused_since_last_warning: this.#throttled }, 'basic auth: too many failed attempts; answering 429 without checking');
+    this.#throttleLoggedMs = now;
+    this.#throttled = 0;
   }
 
   /** Creates the listener's server: HTTPS with the configured TLS, or plain HTTP; `options` carry the listener's limits (limits.ts). */

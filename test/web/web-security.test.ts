@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { once } from 'node:events';
 import { chmodSync, copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
@@ -123,6 +124,56 @@ describe('basic auth (basic_auth_users)', () => {
     writeFileSync(path, `basic_auth_users:\n  grafana: not-a-hash\n`);
     expect((await get(url, { user: 'grafana', password: PASSWORD })).status).toBe(200);
     expect(log.entries().some((e) => e.level === 'error' && String(e.msg).includes('keeping the previous one'))).toBe(true);
+  });
+});
+
+describe('basic auth under wrong-password floods', () => {
+  it('answers 429 past ten failed attempts from one client, known user or not, and lets the right password in', async () => {
+    const exp = await exporter(webConfig('budget.yml', `basic_auth_users:\n  prometheus: ${hash}\n`));
+    const url = `http://${exp.address}/metrics`;
+    for (const user of ['prometheus', 'mallory']) {
+      const statuses: number[] = [];
+      for (let i = 0; i < 11; i++) statuses.push((await get(url, { user, password: `guess-${user}-${i}` })).status);
+      // The budget is per client: the second user starts where the first left it.
+      expect(statuses).toEqual(user === 'prometheus' ? [...Array(10).fill(401), 429] : Array(11).fill(429));
+    }
+    const refused = await get(url, { user: 'prometheus', password: 'one-more' });
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    expect(refused.body).not.toContain('servicefabric_');
+    // Nothing to check without credentials: a browser's first request still gets its 401 prompt.
+    expect((await get(url)).status).toBe(401);
+  });
+
+  it('keeps /-/healthy and a scraper with verified credentials answered while a flood is being checked', async () => {
+    // Cost 10, as htpasswd makes them: about 100 ms of the event loop per check in bcryptjs.
+    const costly = bcrypt.hashSync(PASSWORD, 10);
+    const exp = await exporter(webConfig('flood.yml', `basic_auth_users:\n  prometheus: ${costly}\n`));
+    const base = `http://${exp.address}`;
+    expect((await get(`${base}/metrics`, { user: 'prometheus', password: PASSWORD })).status).toBe(200);
+
+    // Connected before the flood, so that what is measured is the answer, not the connection.
+    const [host, port] = exp.address.split(':');
+    const probe = connectTcp({ host, port: Number(port) });
+    await once(probe, 'connect');
+    let pending = 40;
+    const flood = Array.from({ length: 40 }, (_, i) =>
+      get(`${base}/metrics`, { user: i % 2 === 0 ? 'prometheus' : `user-${i}`, password: `wrong-${i}` }).finally(() => (pending -= 1)),
+    );
+    // Once the server has answered part of the flood, and so is checking the rest.
+    while (pending === 40) await new Promise((r) => setTimeout(r, 5));
+    probe.write('GET /-/healthy HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    const [healthy] = (await once(probe, 'data')) as [Buffer];
+    const pendingWhenHealthy = pending;
+    probe.destroy();
+    const scrape = await get(`${base}/metrics`, { user: 'prometheus', password: PASSWORD });
+    const statuses = (await Promise.all(flood)).map((a) => a.status);
+    expect(healthy.toString()).toMatch(/^HTTP\/1\.1 200/);
+    expect(pendingWhenHealthy).toBeGreaterThan(0);
+    expect(scrape.status).toBe(200);
+    // Past the client's budget the flood is refused without a check.
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(30);
+    expect(statuses.every((s) => s === 401 || s === 429)).toBe(true);
   });
 });
 
