@@ -5,7 +5,8 @@ import { Poller } from './poller/poller.js';
 import type { Shard } from './poller/shard.js';
 import { PathFiles } from './poller/pathfiles.js';
 import { clusterClientFactory } from './poller/clients.js';
-import { buildStatusView, DEFAULT_STALLED_AFTER_MS } from './status/view.js';
+import { DEFAULT_STALLED_AFTER_MS } from './status/view.js';
+import { StatusViewCache } from './status/cache.js';
 import { createMetricsRenderer } from './metrics/render.js';
 import { createApp } from './web/app.js';
 import { listen, type ListenAddress, type RunningServer } from './web/listen.js';
@@ -85,6 +86,12 @@ export async function startExporter(options: ExporterOptions): Promise<Exporter>
     disableExporterMetrics: options.disableExporterMetrics,
     pathFiles: { watched: () => pathFiles.watched(), fileErrors: () => pathFiles.fileErrors() },
   });
+  const statusViews = new StatusViewCache(() => ({
+    snapshot: poller.current(),
+    stalledAfterMs: (reloader?.current() ?? config).status?.stalledAfterMs ?? DEFAULT_STALLED_AFTER_MS,
+    maxStalenessMs: poller.pollConfig().maxStalenessMs,
+    sourceOf: (cluster, path) => pathFiles.sourceOf(cluster, path),
+  }));
   const app = createApp({
     registry,
     telemetryPath: options.telemetryPath,
@@ -97,14 +104,7 @@ export async function startExporter(options: ExporterOptions): Promise<Exporter>
     }),
     reload,
     enableLifecycle: options.enableLifecycle ?? false,
-    status: () =>
-      buildStatusView({
-        snapshot: poller.current(),
-        nowMs: Date.now(),
-        stalledAfterMs: (reloader?.current() ?? config).status?.stalledAfterMs ?? DEFAULT_STALLED_AFTER_MS,
-        maxStalenessMs: poller.pollConfig().maxStalenessMs,
-        sourceOf: (cluster, path) => pathFiles.sourceOf(cluster, path),
-      }),
+    status: () => statusViews.current(),
     logger,
   });
   let server: RunningServer;
@@ -125,6 +125,8 @@ export async function startExporter(options: ExporterOptions): Promise<Exporter>
     // megabytes of text) and not by the first scrape (so scrapes cost the same); a scrape that comes
     // first renders it itself.
     setImmediate(() => registry.prepare());
+    // Built again by the next request that wants it; until then the old one is not held.
+    statusViews.clear();
     if (announced) return;
     announced = true;
     logger.info({ paths: snapshot.paths.length }, 'first poll cycle completed; ready');

@@ -4,8 +4,8 @@ import { acceptsGzip, gzipChunks } from './compress.js';
 import type { Logger } from '../log.js';
 import type { ReloadResult } from '../config/reloader.js';
 import { renderLanding, type LandingInfo } from './landing.js';
-import { renderStatusPage } from './status-page.js';
-import type { StatusView } from '../status/view.js';
+import { parseStatusFilter, renderStatusPage, renderStatusSection } from './status-page.js';
+import type { CachedStatusView } from '../status/cache.js';
 
 export interface AppOptions {
   /** The exposition: the exporter's renderer (render.ts), or any prom-client Registry. */
@@ -20,8 +20,11 @@ export interface AppOptions {
   readonly reload?: (trigger: string) => ReloadResult;
   /** `--web.enable-lifecycle`: without it `POST /-/reload` answers 403, as in Prometheus. */
   readonly enableLifecycle?: boolean;
-  /** The status view of the current snapshot: `/` becomes the live status page and `/api/v1/sessions` serves it as JSON. */
-  readonly status?: () => StatusView;
+  /**
+   * The status view of the current snapshot, built once per snapshot (cache.ts): `/` becomes the
+   * live status page and `/api/v1/sessions` serves it as JSON.
+   */
+  readonly status?: () => CachedStatusView;
   readonly logger: Logger;
 }
 
@@ -123,15 +126,29 @@ export function createApp(options: AppOptions): Express {
   });
   const status = options.status;
   if (status) {
+    // The ETag lets a script ask whether anything changed (If-None-Match → 304) without the body.
     app.get('/api/v1/sessions', (_req, res) => {
-      res.set('Cache-Control', 'no-store').json(status());
+      const current = status();
+      res.set({ 'Cache-Control': 'no-cache', ETag: current.etag }).type('json').send(current.json());
     });
   }
-  app.get('/', (_req, res) => {
-    if (status) {
-      const info = typeof options.landing === 'function' ? options.landing() : options.landing;
-      res.set('Cache-Control', 'no-store').type('html').send(renderStatusPage(info, status()));
-    } else res.type('html').send(landing());
+  app.get('/', (req, res) => {
+    if (!status) {
+      res.type('html').send(landing());
+      return;
+    }
+    const filter = parseStatusFilter(req.query as Record<string, unknown>);
+    if ('error' in filter) {
+      res.status(400).type('text/plain').send(`${filter.error}\n`);
+      return;
+    }
+    const current = status();
+    const info = typeof options.landing === 'function' ? options.landing() : options.landing;
+    // Kept per filter only for a cluster the view has: any other name would be a new entry each.
+    const known = filter.cluster === undefined || current.view.clusters.some((c) => c.name === filter.cluster);
+    const render = (): string => renderStatusSection(current.view, filter);
+    const section = known ? current.rendered(JSON.stringify([filter.cluster, filter.state]), render) : render();
+    res.set('Cache-Control', 'no-store').type('html').send(renderStatusPage(info, section, filter));
   });
   return app;
 }
