@@ -85,7 +85,7 @@ export class WebSecurity {
     if (!isWorldWritable(this.#path)) return;
     this.#logger.warn(
       { file: this.#path },
-      'web configuration file is writable by every user of this host: anyone here can change the TLS, users and headers of this listener; remove the write permission for others (chmod o-w)',
+      'web configuration file is world-writable: anyone on this host can change the TLS, users and headers of this listener (chmod o-w)',
     );
   }
 

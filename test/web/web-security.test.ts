@@ -233,7 +233,7 @@ describe('reloads that would weaken the listener', () => {
     chmodSync(path, 0o644);
     const log = captureLog();
     const exp = await exporter(path, log);
-    const warnings = (): unknown[] => log.entries().filter((e) => e.level === 'warn' && String(e.msg).includes('writable by every user'));
+    const warnings = (): unknown[] => log.entries().filter((e) => e.level === 'warn' && String(e.msg).startsWith('web configuration file is world-writable'));
     expect(warnings()).toHaveLength(0);
     chmodSync(path, 0o666);
     await get(`http://${exp.address}/-/healthy`);
