@@ -3,6 +3,8 @@ import { LOG_FORMATS, LOG_LEVELS, createLogger, type LogFormat, type LogLevel, t
 import { ConfigError, describeConfig, loadConfigFile } from './config/index.js';
 import type { Config } from './config/types.js';
 import { parseListenAddress } from './web/listen.js';
+import { DEFAULT_SERVER_LIMITS, parseServerLimits, type ServerLimits } from './web/limits.js';
+import { formatDuration } from './config/duration.js';
 import { startExporter, type Exporter } from './exporter.js';
 import { startDemo, type Demo } from './demo.js';
 import { simulateCommand } from './simulator/cli.js';
@@ -19,6 +21,12 @@ interface ExporterFlags {
   'web.telemetryPath': string;
   'web.disableExporterMetrics'?: boolean;
   'web.config.file'?: string;
+  'web.enableLifecycle'?: boolean;
+  'web.readHeaderTimeout': string;
+  'web.readTimeout': string;
+  'web.writeTimeout': string;
+  'web.idleTimeout': string;
+  'web.maxConnections': string;
   'log.level': LogLevel;
   'log.format': LogFormat;
   demo?: boolean;
@@ -43,6 +51,12 @@ export function buildProgram(): Command {
     .option('--web.telemetry-path <path>', 'path under which to expose metrics', '/metrics')
     .option('--web.disable-exporter-metrics', 'leave out the process_* and nodejs_* metrics about the exporter itself')
     .option('--web.config.file <path>', 'exporter-toolkit web configuration: TLS, basic auth and headers for this listener (re-read when it changes)')
+    .option('--web.enable-lifecycle', 'let POST /-/reload reload --config.file (SIGHUP always does)')
+    .option('--web.read-header-timeout <duration>', "longest wait for a request's headers (and the TLS handshake)", formatDuration(DEFAULT_SERVER_LIMITS.readHeaderTimeoutMs))
+    .option('--web.read-timeout <duration>', 'longest wait for a whole request, body included', formatDuration(DEFAULT_SERVER_LIMITS.readTimeoutMs))
+    .option('--web.write-timeout <duration>', 'longest time a response may take to be sent; a client that does not read is then disconnected', formatDuration(DEFAULT_SERVER_LIMITS.writeTimeoutMs))
+    .option('--web.idle-timeout <duration>', 'how long an idle keep-alive connection is kept open', formatDuration(DEFAULT_SERVER_LIMITS.idleTimeoutMs))
+    .option('--web.max-connections <n>', 'most simultaneous connections; more are closed at once', String(DEFAULT_SERVER_LIMITS.maxConnections))
     .addOption(new Option('--log.level <level>', 'log level').choices(LOG_LEVELS).default('info'))
     .addOption(new Option('--log.format <format>', 'log format: JSON lines or one human-readable line per entry').choices(LOG_FORMATS).default('json'))
     .option('--shard.index <n>', 'this process polls only the paths that hash to shard n, 0 to shard.count-1', '0')
@@ -81,6 +95,19 @@ async function runExporter(flags: ExporterFlags): Promise<number> {
     listenAddress = parseListenAddress(flags['web.listenAddress']);
   } catch (error) {
     process.stderr.write(`error: --web.listen-address: ${(error as Error).message}\n`);
+    return 1;
+  }
+  let serverLimits: ServerLimits;
+  try {
+    serverLimits = parseServerLimits({
+      readHeaderTimeout: flags['web.readHeaderTimeout'],
+      readTimeout: flags['web.readTimeout'],
+      writeTimeout: flags['web.writeTimeout'],
+      idleTimeout: flags['web.idleTimeout'],
+      maxConnections: flags['web.maxConnections'],
+    });
+  } catch (error) {
+    process.stderr.write(`error: ${(error as Error).message}\n`);
     return 1;
   }
   const telemetryPath = flags['web.telemetryPath'];
@@ -127,6 +154,8 @@ async function runExporter(flags: ExporterFlags): Promise<number> {
       telemetryPath,
       disableExporterMetrics: flags['web.disableExporterMetrics'] ?? false,
       webConfigFile: flags['web.config.file'],
+      enableLifecycle: flags['web.enableLifecycle'] ?? false,
+      serverLimits,
       logger,
       demo: demo !== undefined,
       shard,

@@ -5,10 +5,12 @@ import { Poller } from './poller/poller.js';
 import type { Shard } from './poller/shard.js';
 import { PathFiles } from './poller/pathfiles.js';
 import { clusterClientFactory } from './poller/clients.js';
-import { buildStatusView, DEFAULT_STALLED_AFTER_MS } from './status/view.js';
+import { DEFAULT_STALLED_AFTER_MS } from './status/view.js';
+import { StatusViewCache } from './status/cache.js';
 import { createMetricsRenderer } from './metrics/render.js';
 import { createApp } from './web/app.js';
 import { listen, type ListenAddress, type RunningServer } from './web/listen.js';
+import { DEFAULT_SERVER_LIMITS, type ServerLimits } from './web/limits.js';
 import type { ClientOptions } from './servicefabric/client.js';
 import { WebSecurity } from './web/web-security.js';
 import { REVISION, VERSION } from './version.js';
@@ -31,6 +33,10 @@ export interface ExporterOptions {
   readonly clientOverrides?: (cluster: ClusterConfig) => Partial<ClientOptions>;
   /** `--web.config.file`: TLS, basic auth and headers for the exporter's own listener. */
   readonly webConfigFile?: string;
+  /** `--web.enable-lifecycle`: `POST /-/reload` reloads; without it, it answers 403. */
+  readonly enableLifecycle?: boolean;
+  /** `--web.read-timeout`, `--web.write-timeout`, `--web.max-connections`, …; default: the flags' defaults. */
+  readonly serverLimits?: ServerLimits;
 }
 
 /** A running exporter. */
@@ -72,6 +78,7 @@ export async function startExporter(options: ExporterOptions): Promise<Exporter>
   const reload = reloader ? (trigger: string) => reloader.reload(trigger) : undefined;
   const registry = createMetricsRenderer({
     snapshot: () => poller.current(),
+    cyclesSkipped: () => poller.cyclesSkippedTotal(),
     // The staleness limit in effect changes with the poll settings, at a cycle boundary.
     maxStalenessMs: () => poller.pollConfig().maxStalenessMs,
     reload: () => reloader?.state() ?? { lastSuccessful: true, lastSuccessMs: startedMs },
@@ -79,25 +86,30 @@ export async function startExporter(options: ExporterOptions): Promise<Exporter>
     disableExporterMetrics: options.disableExporterMetrics,
     pathFiles: { watched: () => pathFiles.watched(), fileErrors: () => pathFiles.fileErrors() },
   });
+  const statusViews = new StatusViewCache(() => ({
+    snapshot: poller.current(),
+    stalledAfterMs: (reloader?.current() ?? config).status?.stalledAfterMs ?? DEFAULT_STALLED_AFTER_MS,
+    maxStalenessMs: poller.pollConfig().maxStalenessMs,
+    sourceOf: (cluster, path) => pathFiles.sourceOf(cluster, path),
+  }));
   const app = createApp({
     registry,
     telemetryPath: options.telemetryPath,
     ready: () => poller.current() !== undefined,
     info: { version: VERSION, telemetryPath: options.telemetryPath, demo: options.demo ?? false },
     reload,
-    status: () =>
-      buildStatusView({
-        snapshot: poller.current(),
-        nowMs: Date.now(),
-        stalledAfterMs: (reloader?.current() ?? config).status?.stalledAfterMs ?? DEFAULT_STALLED_AFTER_MS,
-        maxStalenessMs: poller.pollConfig().maxStalenessMs,
-        sourceOf: (cluster, path) => pathFiles.sourceOf(cluster, path),
-      }),
+    enableLifecycle: options.enableLifecycle ?? false,
+    status: () => statusViews.current(),
     logger,
   });
   let server: RunningServer;
   try {
-    server = await listen(security ? security.wrap(app) : app, options.listen, security ? (handler) => security.createServer(handler) : undefined);
+    server = await listen(
+      security ? security.wrap(app) : app,
+      options.listen,
+      security ? (handler, serverOptions) => security.createServer(handler, serverOptions) : undefined,
+      { limits: options.serverLimits ?? DEFAULT_SERVER_LIMITS, logger },
+    );
   } catch (error) {
     await poller.stop();
     throw error;
@@ -108,6 +120,8 @@ export async function startExporter(options: ExporterOptions): Promise<Exporter>
     // megabytes of text) and not by the first scrape (so scrapes cost the same); a scrape that comes
     // first renders it itself.
     setImmediate(() => registry.prepare());
+    // Built again by the next request that wants it; until then the old one is not held.
+    statusViews.clear();
     if (announced) return;
     announced = true;
     logger.info({ paths: snapshot.paths.length }, 'first poll cycle completed; ready');

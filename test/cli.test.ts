@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { request } from 'node:http';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,6 +64,15 @@ describe('command line', () => {
     expect(run(['--config.file', INVALID, '--config.check']).status).toBe(1);
   });
 
+  it('exits 1 at start-up, naming the field, when the web configuration sets a header HTTP cannot carry', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sfue-cli-'));
+    const web = join(dir, 'web.yml');
+    writeFileSync(web, 'http_server_config:\n  headers:\n    Content-Security-Policy: "default-src \'self\'\\r\\nX-Injected: 1"\n');
+    const { status, stdout, stderr } = run(['--config.file', GOOD, '--web.config.file', web, '--web.listen-address', '127.0.0.1:0']);
+    expect(status).toBe(1);
+    expect(stdout + stderr).toContain(`${web}: http_server_config.headers[\\"Content-Security-Policy\\"]: not a valid HTTP header value`);
+  });
+
   it('names an unreadable configuration file', () => {
     const { status, stderr } = run(['--config.file', '/nonexistent/cfg.yaml']);
     expect(status).toBe(1);
@@ -78,6 +88,13 @@ describe('command line', () => {
       '--web.listen-address',
       '--web.telemetry-path',
       '--web.disable-exporter-metrics',
+      '--web.config.file',
+      '--web.enable-lifecycle',
+      '--web.read-header-timeout',
+      '--web.read-timeout',
+      '--web.write-timeout',
+      '--web.idle-timeout',
+      '--web.max-connections',
       '--log.level',
       '--log.format',
       '--demo',
@@ -88,8 +105,11 @@ describe('command line', () => {
     }
   });
 
-  it('rejects a bad listen address and a bad log level before starting', () => {
+  it('rejects a bad listen address, a bad log level and bad listener limits before starting', () => {
     expect(run(['--demo', '--web.listen-address', 'nonsense']).status).toBe(1);
+    const timeout = run(['--demo', '--web.write-timeout', '2 minutes']);
+    expect(timeout).toMatchObject({ status: 1, stderr: expect.stringContaining('--web.write-timeout: invalid duration "2 minutes"') });
+    expect(run(['--demo', '--web.max-connections', 'many'])).toMatchObject({ status: 1, stderr: expect.stringContaining('--web.max-connections') });
     const level = run(['--demo', '--log.level', 'verbose']);
     expect(level.status).not.toBe(0);
     expect(level.stderr).toContain('verbose');
@@ -121,7 +141,18 @@ describe('command line', () => {
   });
 
   it('runs the built-in demo: announces it, and shows moving uploads on /metrics', async () => {
-    const { child, address, lines } = await daemon(['--demo']);
+    const { child, address, lines } = await daemon(['--demo', '--web.idle-timeout', '7s']);
+    // The listener limits reach the server: it announces the keep-alive time it keeps.
+    const [host, port] = address.split(':');
+    const keepAlive = await new Promise<string | undefined>((resolve, reject) => {
+      request({ host, port: Number(port), path: '/-/healthy', agent: false, headers: { connection: 'keep-alive' } }, (res) => {
+        res.resume();
+        resolve(String(res.headers['keep-alive']));
+      })
+        .on('error', reject)
+        .end();
+    });
+    expect(keepAlive).toBe('timeout=7');
     expect(lines().some((l) => l.level === 'warn' && String(l.msg).includes('DEMO MODE'))).toBe(true);
     const sessions = await waitFor(async () => {
       const text = await (await fetch(`http://${address}/metrics`)).text();

@@ -156,4 +156,37 @@ describe('exporter end to end against the simulator', () => {
     await firstSnapshot(exp);
     expect((await fetch(`http://${exp.address}/-/ready`)).status).toBe(200);
   });
+
+  it('builds the status view once per poll cycle: the page and the JSON serve the same one until the next cycle', async () => {
+    const sim = await simulator();
+    await uploadReferenceExample(sim);
+    const exp = await exporter(sim.url, [REFERENCE_EXAMPLE.path]);
+    await firstSnapshot(exp);
+    const sessions = async (): Promise<{ etag: string | null; generatedAt: string }> => {
+      const res = await fetch(`http://${exp.address}/api/v1/sessions`);
+      return { etag: res.headers.get('etag'), generatedAt: ((await res.json()) as { generated_at: string }).generated_at };
+    };
+    const first = await sessions();
+    // The clock moves on: a view built per request would say so in generated_at.
+    await new Promise((r) => setTimeout(r, 20));
+    expect(await sessions()).toEqual(first);
+    expect(first.etag).not.toBeNull();
+    expect(await (await fetch(`http://${exp.address}/`)).text()).toContain(`<time datetime="${first.generatedAt}">`);
+    await exp.poller.tick();
+    const next = await sessions();
+    expect(next.etag).not.toBe(first.etag);
+    expect(next.generatedAt).not.toBe(first.generatedAt);
+  });
+
+  it('counts cycles skipped behind a first cycle that has not completed yet, as they are logged', async () => {
+    const sim = await simulator();
+    sim.faults.add({ kind: 'latency', latencyMs: 30_000 });
+    const exp = await exporter(sim.url, ['Slow\\path'], { requestTimeoutMs: 20_000, maxStalenessMs: 60_000 });
+    // Two schedule ticks while the first cycle still waits for its answer.
+    void exp.poller.tick();
+    void exp.poller.tick();
+    expect((await fetch(`http://${exp.address}/-/ready`)).status).toBe(503);
+    const { series } = await scrape(exp);
+    expect(valueOf(series, 'servicefabric_imagestore_poll_cycles_skipped_total')).toBe(2);
+  });
 });

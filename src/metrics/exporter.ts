@@ -7,8 +7,11 @@ export interface BuildInfo {
   readonly nodejsVersion: string;
 }
 
-/** Exporter-wide families: the poll loop's own health and the build. */
-export function exporterFamilies(build: BuildInfo): FamilySpec[] {
+/**
+ * Exporter-wide families: the poll loop's own health and the build. `cyclesSkipped` reads the live
+ * count (the poller's); without it the count of the last snapshot is served.
+ */
+export function exporterFamilies(build: BuildInfo, cyclesSkipped?: () => number): FamilySpec[] {
   return [
     {
       name: 'servicefabric_imagestore_poll_cycle_duration_seconds',
@@ -18,9 +21,10 @@ export function exporterFamilies(build: BuildInfo): FamilySpec[] {
     },
     {
       name: 'servicefabric_imagestore_poll_cycles_skipped_total',
-      help: `Poll cycles that were due while the previous cycle was still running, and so were skipped. ${REFRESHED}`,
+      // Counted when the skip happens: a first cycle that hangs skips the next ones before any snapshot exists.
+      help: 'Poll cycles that were due while the previous poll cycle was still running, and so were skipped; counted as they are skipped.',
       type: 'counter',
-      collect: (view) => [{ labels: {}, value: view.snapshot?.cyclesSkippedTotal ?? 0 }],
+      collect: (view) => [{ labels: {}, value: cyclesSkipped?.() ?? view.snapshot?.cyclesSkippedTotal ?? 0 }],
     },
     {
       name: 'servicefabric_exporter_build_info',

@@ -28,13 +28,15 @@ export interface MetricsOptions {
   /** `--web.disable-exporter-metrics`: leave out the process_* and nodejs_* metrics. */
   readonly disableExporterMetrics?: boolean;
   readonly now?: () => number;
+  /** Poll cycles skipped so far (the poller's live count); without it, the snapshot's. */
+  readonly cyclesSkipped?: () => number;
 }
 
 /** The exporter's own families, in exposition order. */
 export function familySpecs(options: MetricsOptions): FamilySpec[] {
   const reload = options.reload ? reloadFamilies(options.reload) : [];
   const pathFiles = options.pathFiles ? pathFileFamilies(options.pathFiles) : [];
-  return [...sessionFamilies, ...pathFamilies, ...backoffFamilies, ...exporterFamilies(options.build), ...reload, ...pathFiles];
+  return [...sessionFamilies, ...pathFamilies, ...backoffFamilies, ...exporterFamilies(options.build, options.cyclesSkipped), ...reload, ...pathFiles];
 }
 
 /** The view every family reads at one scrape: the current snapshot, the clock, and whether the snapshot is fresh. */

@@ -79,6 +79,11 @@ export class Poller {
     if (replaced) void closeAll(replaced.targets);
   }
 
+  /** Cycles skipped so far, counted as they happen: a snapshot's figure lags until its cycle completes. */
+  cyclesSkippedTotal(): number {
+    return this.cyclesSkipped;
+  }
+
   /** The snapshot of the last completed cycle; undefined until the first one completes. */
   current(): Snapshot | undefined {
     return this.snapshot;

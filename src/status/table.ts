@@ -21,12 +21,19 @@ export function useColor(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv = pr
 const BAR_WIDTH = 20;
 
 /**
- * Text from a cluster or a file, made harmless for a terminal: control characters (which could
- * move the cursor or rewrite the screen) are shown as `\u{…}` escapes.
+ * Control characters (C0, DEL, C1), the line and paragraph separators U+2028/U+2029 (a new line in
+ * some terminals and log viewers), and the bidirectional controls (U+061C, U+200E/F, U+202A-U+202E,
+ * U+2066-U+2069), which reorder what follows them so a path can display as another.
+ */
+// eslint-disable-next-line no-control-regex
+const UNSAFE_FOR_TERMINAL = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g;
+
+/**
+ * Text from a cluster or a file, made harmless for a terminal: characters that could move the
+ * cursor, rewrite the screen, start a line or reorder the text are shown as `\u{…}` escapes.
  */
 export function terminalSafe(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (ch) => `\\u{${ch.charCodeAt(0).toString(16)}}`);
+  return text.replace(UNSAFE_FOR_TERMINAL, (ch) => `\\u{${ch.charCodeAt(0).toString(16)}}`);
 }
 
 /** A fixed-width bar, `██████░░░░`, coloured by state. */

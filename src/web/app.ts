@@ -1,10 +1,10 @@
-import express, { type Express } from 'express';
+import express, { type Express, type Request } from 'express';
 import type { MetricsSource } from '../metrics/render.js';
 import { acceptsGzip, gzipChunks } from './compress.js';
 import type { Logger } from '../log.js';
 import type { ReloadResult } from '../config/reloader.js';
-import { renderStatusPage, type PageInfo } from './status-page.js';
-import type { StatusView } from '../status/view.js';
+import { parseStatusFilter, renderStatusPage, renderStatusSection, type PageInfo } from './status-page.js';
+import type { CachedStatusView } from '../status/cache.js';
 
 export interface AppOptions {
   /** The exposition: the exporter's renderer (render.ts), or any prom-client Registry. */
@@ -17,9 +17,45 @@ export interface AppOptions {
   readonly info: PageInfo;
   /** Reloads the configuration for `POST /-/reload`; absent when there is none to reload (demo mode). */
   readonly reload?: (trigger: string) => ReloadResult;
-  /** The status view of the current snapshot: the live status page at `/`, and JSON at `/api/v1/sessions`. */
-  readonly status: () => StatusView;
+  /** `--web.enable-lifecycle`: without it `POST /-/reload` answers 403, as in Prometheus. */
+  readonly enableLifecycle?: boolean;
+  /**
+   * The status view of the current snapshot, built once per snapshot (cache.ts): `/` becomes the
+   * live status page and `/api/v1/sessions` serves it as JSON.
+   */
+  readonly status: () => CachedStatusView;
   readonly logger: Logger;
+}
+
+/**
+ * Why a `POST /-/reload` is refused, if it is. A browser lets any page send a simple cross-site
+ * POST (a form, or fetch with a text body) without asking: such a request carries a body or names
+ * another site in `Origin` / `Sec-Fetch-Site`. curl, wget and config reloaders send neither.
+ */
+function reloadRequestProblem(req: Request): { status: number; message: string } | undefined {
+  const length = req.headers['content-length'];
+  if (req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0')) {
+    return { status: 400, message: 'a reload request takes no body' };
+  }
+  const site = req.headers['sec-fetch-site'];
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') {
+    return { status: 403, message: `cross-site reload requests are refused (Sec-Fetch-Site: ${site === 'same-site' ? 'same-site' : 'cross-site'})` };
+  }
+  const origin = req.headers.origin;
+  if (origin !== undefined && !sameOrigin(origin, req.headers.host)) {
+    return { status: 403, message: 'cross-site reload requests are refused (the Origin header names another site)' };
+  }
+  return undefined;
+}
+
+/** Whether an `Origin` header names this server, as reached (the `Host` header). */
+function sameOrigin(origin: string, host: string | undefined): boolean {
+  try {
+    return host !== undefined && new URL(origin).host === host.toLowerCase();
+  } catch {
+    // `null` (a sandboxed page, a file) and anything unparsable.
+    return false;
+  }
 }
 
 /** Builds the HTTP application: status page and JSON, telemetry path, health, readiness and reload. */
@@ -64,7 +100,16 @@ export function createApp(options: AppOptions): Express {
     else res.status(503).type('text/plain').send('Not ready: the first poll cycle has not completed\n');
   });
   // As Prometheus and blackbox_exporter: POST reloads, 200 on success, 500 with the reason on failure.
-  app.post('/-/reload', (_req, res) => {
+  app.post('/-/reload', (req, res) => {
+    if (options.enableLifecycle !== true) {
+      res.status(403).type('text/plain').send('Lifecycle API is not enabled: start the exporter with --web.enable-lifecycle, or send it SIGHUP\n');
+      return;
+    }
+    const refusal = reloadRequestProblem(req);
+    if (refusal !== undefined) {
+      res.status(refusal.status).type('text/plain').send(`${refusal.message}\n`);
+      return;
+    }
     if (!options.reload) {
       res.status(400).type('text/plain').send('nothing to reload: the exporter runs without --config.file (demo mode)\n');
       return;
@@ -76,11 +121,24 @@ export function createApp(options: AppOptions): Express {
   app.all('/-/reload', (_req, res) => {
     res.status(405).set('Allow', 'POST').type('text/plain').send('This endpoint requires a POST request.\n');
   });
+  const status = options.status;
+  // The ETag lets a script ask whether anything changed (If-None-Match → 304) without the body.
   app.get('/api/v1/sessions', (_req, res) => {
-    res.set('Cache-Control', 'no-store').json(options.status());
+    const current = status();
+    res.set({ 'Cache-Control': 'no-cache', ETag: current.etag }).type('json').send(current.json());
   });
-  app.get('/', (_req, res) => {
-    res.set('Cache-Control', 'no-store').type('html').send(renderStatusPage(options.info, options.status()));
+  app.get('/', (req, res) => {
+    const filter = parseStatusFilter(req.query as Record<string, unknown>);
+    if ('error' in filter) {
+      res.status(400).type('text/plain').send(`${filter.error}\n`);
+      return;
+    }
+    const current = status();
+    // Kept per filter only for a cluster the view has: any other name would be a new entry each.
+    const known = filter.cluster === undefined || current.view.clusters.some((c) => c.name === filter.cluster);
+    const render = (): string => renderStatusSection(current.view, filter);
+    const section = known ? current.rendered(JSON.stringify([filter.cluster, filter.state]), render) : render();
+    res.set('Cache-Control', 'no-store').type('html').send(renderStatusPage(options.info, section, filter, current.view.clusters.map((c) => c.name)));
   });
   return app;
 }

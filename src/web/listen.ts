@@ -1,7 +1,9 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerOptions } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { RequestListener } from 'node:http';
+import { silentLogger, type Logger } from '../log.js';
+import { applyServerLimits, DEFAULT_SERVER_LIMITS, serverOptions, type ServerLimits } from './limits.js';
 
 /** A parsed `--web.listen-address`: host empty means every interface. */
 export interface ListenAddress {
@@ -28,13 +30,21 @@ export interface RunningServer {
   close(graceMs?: number): Promise<void>;
 }
 
-/** Starts a server for `handler` on `address`: plain HTTP unless `create` builds another (HTTPS, web-security.ts). */
+/** Builds the server: given the options that carry the limits Node takes at construction. */
+export type CreateServer = (handler: RequestListener, options: ServerOptions & { handshakeTimeout: number }) => Server | HttpsServer;
+
+/**
+ * Starts a server for `handler` on `address`: plain HTTP unless `create` builds another (HTTPS,
+ * web-security.ts), under `limits` (default: the flags' defaults); `logger` hears of cut-off clients.
+ */
 export async function listen(
   handler: RequestListener,
   address: ListenAddress,
-  create: (handler: RequestListener) => Server | HttpsServer = createServer,
+  create: CreateServer = (h, options) => createServer(options, h),
+  { limits = DEFAULT_SERVER_LIMITS, logger = silentLogger }: { limits?: ServerLimits; logger?: Logger } = {},
 ): Promise<RunningServer> {
-  const server = create(handler);
+  const server = create(handler, serverOptions(limits));
+  applyServerLimits(server, limits, logger);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(address.port, address.host || undefined, () => {

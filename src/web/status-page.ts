@@ -3,8 +3,12 @@
  * without JavaScript (a `<noscript>` refresh reloads it); a small inline script re-fetches the page
  * and swaps in its `#status` element, which refreshes it without a full reload. Everything that
  * comes from a cluster, the configuration or a path file is escaped: paths can contain any character.
+ *
+ * At thousands of sessions the page shows the worst first and stops at `STATUS_PAGE_MAX_ROWS`
+ * rows, saying how many more there are (select.ts); `?cluster=` and `?state=` narrow it down.
  */
 import type { PathView, SessionView, StatusView } from '../status/view.js';
+import { selectRows, STATE_FILTERS, type ShownCluster, type ShownPath, type StateFilter, type StatusFilter } from '../status/select.js';
 import { formatAge, formatBytes, formatPercent, formatThroughput, shortId } from '../status/format.js';
 
 /** What the page says about the exporter itself. */
@@ -23,7 +27,41 @@ function escapeHtml(text: string): string {
 export const STATUS_REFRESH_SECONDS = 5;
 const NOSCRIPT_REFRESH_SECONDS = 15;
 
+/** Rows of the status page at most: a path's heading and each session count one. */
+export const STATUS_PAGE_MAX_ROWS = 1000;
+
 const COLUMNS = ['File', 'Session', 'Size', 'Remaining', 'Progress', 'Throughput', 'Last chunk', 'State'];
+
+const STATE_LABELS: Readonly<Record<StateFilter, string>> = {
+  stalled: 'stalled sessions',
+  failed: 'failed polls',
+  uploading: 'uploading sessions',
+  complete: 'complete sessions',
+};
+
+const count = new Intl.NumberFormat('en-US');
+
+function plural(n: number, one: string, many: string): string {
+  return `${count.format(n)} ${n === 1 ? one : many}`;
+}
+
+/** The page's `?cluster=` and `?state=` (each at most once; empty means all), or why they are not usable. */
+export function parseStatusFilter(query: Readonly<Record<string, unknown>>): StatusFilter | { error: string } {
+  const single = (name: string): string | undefined | { error: string } => {
+    const value = query[name];
+    if (value === undefined || value === '') return undefined;
+    if (typeof value !== 'string') return { error: `give ${name} at most once` };
+    return value;
+  };
+  const cluster = single('cluster');
+  const state = single('state');
+  if (typeof cluster === 'object') return cluster;
+  if (typeof state === 'object') return state;
+  if (state !== undefined && !(STATE_FILTERS as readonly string[]).includes(state)) {
+    return { error: `unknown state: expected one of ${STATE_FILTERS.join(', ')}` };
+  }
+  return { ...(cluster === undefined ? {} : { cluster }), ...(state === undefined ? {} : { state: state as StateFilter }) };
+}
 
 function sessionRow(s: SessionView): string {
   const percent = Math.floor(s.progress * 1000) / 10;
@@ -51,35 +89,77 @@ function pollResult(path: PathView, generatedMs: number): string {
 <div class="error">${escapeHtml(e?.message ?? '')}</div>`;
 }
 
-function pathRows(path: PathView, generatedMs: number): string {
-  const source = path.source === null ? '' : ` <span class="source" title="where this path comes from">${path.source === 'file' ? 'path file' : 'config'}</span>`;
-  const header = `<tr class="path" data-success="${path.poll.success}"><th colspan="${COLUMNS.length}"><code>${escapeHtml(path.content_path)}</code>${source} ${pollResult(path, generatedMs)}</th></tr>`;
-  return [header, ...path.sessions.map(sessionRow)].join('\n');
+function moreRow(text: string): string {
+  return `<tr class="more"><td colspan="${COLUMNS.length}">${text}</td></tr>`;
 }
 
-/** The `#status` element: summary and one table per cluster. */
-export function renderStatusSection(view: StatusView): string {
+function pathRows(shown: ShownPath, generatedMs: number): string {
+  const { path } = shown;
+  const source = path.source === null ? '' : ` <span class="source" title="where this path comes from">${path.source === 'file' ? 'path file' : 'config'}</span>`;
+  const header = `<tr class="path" data-success="${path.poll.success}"><th colspan="${COLUMNS.length}"><code>${escapeHtml(path.content_path)}</code>${source} ${pollResult(path, generatedMs)}</th></tr>`;
+  const more = shown.hiddenSessions > 0 ? [moreRow(`${plural(shown.hiddenSessions, 'more session', 'more sessions')} of this path not shown`)] : [];
+  return [header, ...shown.sessions.map(sessionRow), ...more].join('\n');
+}
+
+function clusterSection(cluster: ShownCluster, generatedMs: number): string {
+  const more =
+    cluster.hiddenPaths > 0
+      ? moreRow(`${plural(cluster.hiddenPaths, 'more path', 'more paths')}${cluster.sessionsInHiddenPaths > 0 ? ` with ${plural(cluster.sessionsInHiddenPaths, 'session', 'sessions')}` : ''} not shown`)
+      : '';
+  return `<section class="cluster"><h2>${escapeHtml(cluster.name)}</h2>
+<table><thead><tr>${COLUMNS.map((h) => `<th>${h}</th>`).join('')}</tr></thead>
+<tbody>
+${[...cluster.paths.map((p) => pathRows(p, generatedMs)), more].filter(Boolean).join('\n')}
+</tbody></table></section>`;
+}
+
+/** The `#status` element: summary and one table per cluster, of what `filter` matches, in at most `maxRows` rows. */
+export function renderStatusSection(view: StatusView, filter: StatusFilter = {}, maxRows = STATUS_PAGE_MAX_ROWS): string {
   if (view.last_cycle_at === null) {
     return `<main id="status" data-refresh-seconds="${STATUS_REFRESH_SECONDS}"><p class="summary">Waiting for the first poll cycle&hellip;</p></main>`;
   }
   const generatedMs = Date.parse(view.generated_at);
   const s = view.summary;
+  // An absolute time: this section is rendered once per view, and a view that went stale is kept.
   const stale = view.fresh
     ? ''
-    : `<p class="stale">The last poll cycle completed ${formatAge((generatedMs - Date.parse(view.last_cycle_at)) / 1000)} ago, longer than poll.max_staleness: polling may be stuck, and what follows may be outdated.</p>`;
-  const clusters = view.clusters
-    .map(
-      (c) => `<section class="cluster"><h2>${escapeHtml(c.name)}</h2>
-<table><thead><tr>${COLUMNS.map((h) => `<th>${h}</th>`).join('')}</tr></thead>
-<tbody>
-${c.paths.map((p) => pathRows(p, generatedMs)).join('\n')}
-</tbody></table></section>`,
-    )
-    .join('\n');
+    : `<p class="stale">The last poll cycle completed at ${view.last_cycle_at.replace('T', ' ').replace(/\.\d+Z$/, 'Z')}, longer ago than poll.max_staleness: polling may be stuck, and what follows may be outdated.</p>`;
+  const selection = selectRows(view, filter, maxRows);
+  const filtered = filter.cluster !== undefined || filter.state !== undefined;
+  const what = [filter.state === undefined ? undefined : STATE_LABELS[filter.state], filter.cluster === undefined ? undefined : `cluster ${escapeHtml(filter.cluster)}`]
+    .filter(Boolean)
+    .join(' of ');
+  const notes: string[] = [];
+  if (filter.cluster !== undefined && selection.clusters.length === 0) {
+    notes.push(`<p class="filter">No cluster named <code>${escapeHtml(filter.cluster)}</code> in the last poll cycle.</p>`);
+  } else if (filtered) {
+    notes.push(
+      `<p class="filter">Showing ${what}: ${plural(selection.matched.sessions, 'session', 'sessions')} in ${plural(selection.matched.paths, 'path', 'paths')}. <a href="/">Show everything</a></p>`,
+    );
+  }
+  const hiddenSessions = selection.matched.sessions - selection.shown.sessions;
+  const hiddenPaths = selection.matched.paths - selection.shown.paths;
+  if (hiddenSessions > 0 || hiddenPaths > 0) {
+    notes.push(
+      `<p class="truncated">Showing ${count.format(selection.shown.sessions)} of ${plural(selection.matched.sessions, 'session', 'sessions')} and ${count.format(selection.shown.paths)} of ${plural(selection.matched.paths, 'path', 'paths')}, failed polls and stalled sessions first: ` +
+        `${plural(hiddenSessions, 'more session', 'more sessions')} and ${plural(hiddenPaths, 'more path', 'more paths')} are not shown. Narrow the page with the filters above, or read <a href="/api/v1/sessions">the JSON</a>, which has everything.</p>`,
+    );
+  } else if (filtered && selection.matched.paths === 0 && selection.clusters.length > 0) {
+    notes.push('<p class="filter">Nothing matches.</p>');
+  }
   return `<main id="status" data-refresh-seconds="${STATUS_REFRESH_SECONDS}">
 <p class="summary">${s.sessions} upload session${s.sessions === 1 ? '' : 's'}: <span class="state uploading">${s.uploading} uploading</span> <span class="state stalled">${s.stalled} stalled</span> <span class="state complete">${s.complete} complete</span> &middot; ${s.paths - s.failed_paths} of ${s.paths} paths polled OK &middot; stalled after ${formatAge(view.stalled_after_seconds)} without a chunk &middot; updated <time datetime="${view.generated_at}">${view.generated_at.replace('T', ' ').replace(/\.\d+Z$/, 'Z')}</time></p>
-${stale}${clusters}
+${stale}${notes.join('\n')}${selection.clusters.map((c) => clusterSection(c, generatedMs)).join('\n')}
 </main>`;
+}
+
+/** The filter form: cluster names from the configuration, the state filters. */
+function filterForm(clusterNames: readonly string[], filter: StatusFilter): string {
+  const option = (value: string, label: string, selected: boolean): string =>
+    `<option value="${escapeHtml(value)}"${selected ? ' selected' : ''}>${escapeHtml(label)}</option>`;
+  const clusters = [option('', 'all clusters', filter.cluster === undefined), ...clusterNames.map((name) => option(name, name, name === filter.cluster))];
+  const states = [option('', 'everything', filter.state === undefined), ...STATE_FILTERS.map((s) => option(s, STATE_LABELS[s], s === filter.state))];
+  return `<form class="filters" method="get" action="/"><label>Cluster <select name="cluster">${clusters.join('')}</select></label> <label>Show <select name="state">${states.join('')}</select></label> <button type="submit">Filter</button></form>`;
 }
 
 const STYLE = `body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#1b1f24}
@@ -93,6 +173,7 @@ td.num{text-align:right;white-space:nowrap}td.file code{word-break:break-all}
 .poll{margin-left:.8em;color:#57606a}.poll.failed{color:#cf222e;font-weight:600}.error{color:#cf222e;font-family:monospace;white-space:pre-wrap;word-break:break-all}
 .source{font-size:.8em;background:#eef1f4;border-radius:.6em;padding:0 .5em;margin-left:.4em;color:#57606a}
 .stale{background:#fff4e5;border:1px solid #d9822b;padding:.5em}.summary .state{margin-right:.6em}
+tr.more td{color:#57606a;font-style:italic}.truncated,.filter{background:#eef1f4;padding:.5em}.filters{margin:.6em 0}.filters label{margin-right:.8em}
 #status[data-refresh-error]::before{content:"refresh failed: " attr(data-refresh-error);color:#cf222e}`;
 
 // Swaps in the #status element of a freshly fetched copy of this page. Parsed markup from
@@ -102,7 +183,7 @@ const SCRIPT = `(() => {
   const seconds = Number(current().dataset.refreshSeconds) || 5;
   async function refresh() {
     try {
-      const res = await fetch(location.pathname, { headers: { Accept: 'text/html' }, cache: 'no-store' });
+      const res = await fetch(location.pathname + location.search, { headers: { Accept: 'text/html' }, cache: 'no-store' });
       if (!res.ok) throw new Error('HTTP ' + res.status);
       const next = new DOMParser().parseFromString(await res.text(), 'text/html').getElementById('status');
       if (next) current().replaceWith(document.adoptNode(next));
@@ -114,8 +195,8 @@ const SCRIPT = `(() => {
   setTimeout(refresh, seconds * 1000);
 })();`;
 
-/** Renders the whole page: the exporter's links, then the live status. */
-export function renderStatusPage(info: PageInfo, view: StatusView): string {
+/** Renders the whole page: the exporter's links, the filters (over `clusterNames`), then `section` (renderStatusSection). */
+export function renderStatusPage(info: PageInfo, section: string, filter: StatusFilter = {}, clusterNames: readonly string[] = []): string {
   const telemetry = escapeHtml(info.telemetryPath);
   return `<!DOCTYPE html>
 <html lang="en">
@@ -127,7 +208,8 @@ export function renderStatusPage(info: PageInfo, view: StatusView): string {
 <h1>sf-upload-exporter</h1>
 <p>Azure Service Fabric image-store upload sessions, version ${escapeHtml(info.version)}.${info.demo ? ' <strong>Demo mode: polling the built-in simulated cluster.</strong>' : ''}
 <a href="${telemetry}">Metrics</a> &middot; <a href="/api/v1/sessions">JSON</a> &middot; <a href="/-/healthy">Health</a> &middot; <a href="/-/ready">Readiness</a></p>
-${renderStatusSection(view)}
+${filterForm(clusterNames, filter)}
+${section}
 <script>${SCRIPT}</script>
 </body>
 </html>

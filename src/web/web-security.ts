@@ -6,20 +6,23 @@
  * `/-/healthy` and `/-/ready` are exempt from basic auth (they reveal nothing and Kubernetes
  * probes cannot send credentials); they still get TLS and its client-certificate policy.
  * Whether the listener speaks HTTPS is decided at start; a later change between HTTP and HTTPS
- * needs a restart and is logged.
+ * needs a restart and is logged. A change that would leave no client authenticated (a truncated
+ * rewrite, `basic_auth_users: {}`) is refused unless the file says `allow_unauthenticated: true`.
  */
 import http from 'node:http';
 import https from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from '../log.js';
 import { FileSet } from '../fsutil/file-set.js';
-import { BasicAuthenticator, basicCredentials } from './auth.js';
-import { loadWebConfigFile, type WebConfig, type WebTlsMaterial } from './webconfig.js';
+import { BasicAuthenticator, basicCredentials, type AuthVerdict } from './auth.js';
+import { authenticatesClients, loadWebConfigFile, type WebConfig, type WebTlsMaterial } from './webconfig.js';
+import { isWorldWritable } from './file-mode.js';
 
 /** Paths served without basic auth. */
 export const UNAUTHENTICATED_PATHS: readonly string[] = ['/-/healthy', '/-/ready'];
 
 const REALM = 'sf-upload-exporter';
+const THROTTLE_LOG_INTERVAL_MS = 60_000;
 
 function filesOf(path: string, config: WebConfig): string[] {
   const tls = config.tls;
@@ -45,12 +48,16 @@ export class WebSecurity {
   #material: WebTlsMaterial | undefined;
   #files: FileSet;
   #server: https.Server | undefined;
+  #throttled = 0;
+  #throttleLoggedMs = -Infinity;
 
   /** Loads `path`; throws ConfigError naming the file and key when it is invalid or names unusable files. */
   constructor(path: string, logger: Logger) {
     this.#path = path;
     this.#logger = logger;
     const { config, material } = loadWebConfigFile(path);
+    this.#warnIfWorldWritable();
+    this.#auth.warm(config.users);
     this.#config = config;
     this.#material = material;
     this.#https = config.tls !== undefined;
@@ -70,7 +77,16 @@ export class WebSecurity {
       file: this.#path,
       tls: this.#config.tls ? { cert_file: this.#config.tls.certFile, client_auth_type: this.#config.tls.clientAuthType } : false,
       basic_auth_users: Object.keys(this.#config.users).length,
+      ...(this.#config.allowUnauthenticated ? { allow_unauthenticated: true } : {}),
     };
+  }
+
+  #warnIfWorldWritable(): void {
+    if (!isWorldWritable(this.#path)) return;
+    this.#logger.warn(
+      { file: this.#path },
+      'web configuration file is world-writable: anyone on this host can change the TLS, users and headers of this listener (chmod o-w)',
+    );
   }
 
   /** Re-reads the configuration if it or a file it names changed; keeps the previous one if the new one is unusable. */
@@ -85,18 +101,29 @@ export class WebSecurity {
       this.#logger.error({ file: this.#path }, `web configuration changed but is not usable; keeping the previous one: ${(error as Error).message}`);
       return;
     }
+    this.#warnIfWorldWritable();
     if ((loaded.config.tls !== undefined) !== this.#https) {
       this.#logger.error({ file: this.#path }, 'web configuration changed between HTTP and HTTPS; that takes a restart, keeping the previous one');
       return;
     }
+    const dropsAuthentication = authenticatesClients(this.#config) && !authenticatesClients(loaded.config);
+    if (dropsAuthentication && !loaded.config.allowUnauthenticated) {
+      this.#logger.error(
+        { file: this.#path },
+        'web configuration changed to one that authenticates no client (no basic_auth_users, no client_auth_type RequireAndVerifyClientCert); keeping the previous one. To remove authentication on purpose, add "allow_unauthenticated: true" to the file',
+      );
+      return;
+    }
     this.#config = loaded.config;
+    this.#auth.warm(loaded.config.users);
     this.#material = loaded.material;
     // A changed file list (e.g. a new client_ca_file) is tracked from now on.
     this.#files = new FileSet(filesOf(this.#path, loaded.config));
     const next = this.#files.pollSync();
     if (next !== undefined) this.#files.accept(next);
     if (this.#server) this.#applyTls(this.#server);
-    this.#logger.info({ file: this.#path }, 'web configuration reloaded');
+    if (dropsAuthentication) this.#logger.warn({ file: this.#path }, 'web configuration reloaded without authentication, as its allow_unauthenticated says: every client that can connect is served');
+    else this.#logger.info({ file: this.#path }, 'web configuration reloaded');
   }
 
   /** Wraps the application: security headers on every answer, basic auth except on UNAUTHENTICATED_PATHS. */
@@ -108,10 +135,21 @@ export class WebSecurity {
       const path = (req.url ?? '/').split('?')[0] ?? '/';
       if (Object.keys(config.users).length === 0 || UNAUTHENTICATED_PATHS.includes(path)) return handler(req, res);
       const credentials = basicCredentials(req);
-      const verdict = credentials === undefined ? Promise.resolve(false) : this.#auth.verify(config.users, credentials.user, credentials.password);
+      // No credentials at all (a browser's first request) costs no check and is not a failed attempt.
+      const verdict: Promise<AuthVerdict> =
+        credentials === undefined
+          ? Promise.resolve({ result: 'denied' })
+          : this.#auth.verify(config.users, credentials.user, credentials.password, req.socket.remoteAddress ?? '');
       verdict.then(
-        (ok) => {
-          if (ok) return handler(req, res);
+        (outcome) => {
+          if (outcome.result === 'ok') return handler(req, res);
+          if (outcome.result === 'throttled') {
+            this.#warnThrottled(req.socket.remoteAddress);
+            res
+              .writeHead(429, { 'Retry-After': String(outcome.retryAfterSeconds), 'Content-Type': 'text/plain; charset=utf-8' })
+              .end('Too many failed authentication attempts: try again later\n');
+            return;
+          }
           res.writeHead(401, { 'WWW-Authenticate': `Basic realm="${REALM}"`, 'Content-Type': 'text/plain; charset=utf-8' }).end('Unauthorized\n');
         },
         (error: unknown) => {
@@ -122,10 +160,23 @@ export class WebSecurity {
     };
   }
 
-  /** Creates the listener's server: HTTPS with the configured TLS, or plain HTTP. */
-  createServer(handler: http.RequestListener): http.Server | https.Server {
-    if (!this.#https) return http.createServer(handler);
-    const server = https.createServer({}, handler);
+  /** One warning a minute at most: the flood it reports must not become one in the log. */
+  #warnThrottled(remote: string | undefined): void {
+    this.#throttled += 1;
+    const now = Date.now();
+    if (now - this.#throttleLoggedMs < THROTTLE_LOG_INTERVAL_MS) return;
+    this.#logger.warn({ remote, refused_since_last_warning: this.#throttled }, 'basic auth: too many failed attempts; answering 429 without checking');
+    this.#throttleLoggedMs = now;
+    this.#throttled = 0;
+  }
+
+  /** Creates the listener's server: HTTPS with the configured TLS, or plain HTTP; `options` carry the listener's limits (limits.ts). */
+  createServer(handler: http.RequestListener, options: http.ServerOptions & { handshakeTimeout?: number } = {}): http.Server | https.Server {
+    if (!this.#https) {
+      const { handshakeTimeout: _tlsOnly, ...httpOptions } = options;
+      return http.createServer(httpOptions, handler);
+    }
+    const server = https.createServer(options, handler);
     this.#server = server;
     this.#applyTls(server);
     // Before tls.Server's own listener builds the TLS socket, so a renewed certificate or policy

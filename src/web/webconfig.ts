@@ -5,6 +5,7 @@
  * Relative paths are relative to the file's directory, as in the toolkit.
  */
 import { readFileSync } from 'node:fs';
+import { validateHeaderName, validateHeaderValue } from 'node:http';
 import { createSecureContext } from 'node:tls';
 import { parseDocument } from 'yaml';
 import * as z from 'zod';
@@ -55,6 +56,13 @@ export interface WebConfig {
   readonly tls?: WebTlsConfig;
   readonly headers: Readonly<Record<string, string>>;
   readonly users: Readonly<Record<string, string>>;
+  /** `allow_unauthenticated`: the file means to authenticate no client (see `authenticatesClients`). */
+  readonly allowUnauthenticated: boolean;
+}
+
+/** Whether a configuration authenticates clients: basic-auth users, or client certificates verified against a CA. */
+export function authenticatesClients(config: WebConfig): boolean {
+  return Object.keys(config.users).length > 0 || config.tls?.clientAuthType === 'RequireAndVerifyClientCert';
 }
 
 /** The key material of `tls_server_config`, read from disk. Holds the private key: never log it. */
@@ -117,6 +125,20 @@ const webConfigSchema = z.strictObject(
           .record(z.string(), z.string())
           .superRefine((headers, ctx) => {
             for (const [name, value] of Object.entries(headers)) {
+              // Node refuses such a header when it is set, on every request: found here, it is a
+              // bad file rather than a crash at the first request.
+              try {
+                validateHeaderName(name);
+              } catch {
+                ctx.addIssue({ code: 'custom', path: [name], message: 'not a valid HTTP header name' });
+                continue;
+              }
+              try {
+                validateHeaderValue(name, value);
+              } catch {
+                ctx.addIssue({ code: 'custom', path: [name], message: 'not a valid HTTP header value: it holds a line break, another control character or a character above U+00FF' });
+                continue;
+              }
               if (!(name in ALLOWED_HEADERS)) {
                 ctx.addIssue({ code: 'custom', path: [name], message: `this header cannot be configured (allowed: ${Object.keys(ALLOWED_HEADERS).join(', ')})` });
                 continue;
@@ -138,9 +160,20 @@ const webConfigSchema = z.strictObject(
       )
       .optional(),
     rate_limit: unsupported('').optional(),
+    // Not a toolkit key: a reload may only drop every authentication when the file says so.
+    allow_unauthenticated: z.boolean().default(false),
   },
   { error: (issue) => (issue.code === 'invalid_type' && issue.input !== undefined ? 'expected a mapping' : undefined) },
-);
+).superRefine((file, ctx) => {
+  if (!file.allow_unauthenticated) return;
+  // A file that says it authenticates nobody and then does would leave the reader unsure which is meant.
+  if (Object.keys(file.basic_auth_users ?? {}).length > 0) {
+    ctx.addIssue({ code: 'custom', path: ['allow_unauthenticated'], message: 'contradicts basic_auth_users: remove one of the two' });
+  }
+  if (file.tls_server_config?.client_auth_type === 'RequireAndVerifyClientCert') {
+    ctx.addIssue({ code: 'custom', path: ['allow_unauthenticated'], message: 'contradicts client_auth_type RequireAndVerifyClientCert: remove one of the two' });
+  }
+});
 
 /** Parses web configuration text; `source` names the file in messages and anchors relative paths. */
 export function parseWebConfig(text: string, source: string): WebConfig {
@@ -174,6 +207,7 @@ export function parseWebConfig(text: string, source: string): WebConfig {
         }),
     headers: Object.freeze({ ...result.data.http_server_config?.headers }),
     users: Object.freeze({ ...result.data.basic_auth_users }),
+    allowUnauthenticated: result.data.allow_unauthenticated,
   });
 }
 

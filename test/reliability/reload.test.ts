@@ -22,8 +22,8 @@ function yaml(clusters: Array<{ name: string; endpoint: string; paths: string[] 
   return `poll:\n  ${poll}\nclusters:\n${list}\n`;
 }
 
-async function post(address: string, path = '/-/reload', method = 'POST'): Promise<{ status: number; text: string }> {
-  const res = await fetch(`http://${address}${path}`, { method });
+async function post(address: string, path = '/-/reload', method = 'POST', init: RequestInit = {}): Promise<{ status: number; text: string }> {
+  const res = await fetch(`http://${address}${path}`, { method, ...init });
   return { status: res.status, text: await res.text() };
 }
 
@@ -33,7 +33,7 @@ describe('POST /-/reload', () => {
     const other = await healthySimulator();
     const file = join(dir, 'valid.yaml');
     writeFileSync(file, yaml([{ name: 'sim', endpoint: sim.url, paths: [HEALTHY_A] }]));
-    const { exporter, lines } = await runExporter(loadConfigFile(file).clusters, {}, { configFile: file });
+    const { exporter, lines } = await runExporter(loadConfigFile(file).clusters, {}, { configFile: file, enableLifecycle: true });
     let { series } = await scrape(exporter);
     const startedTs = valueOf(series, SUCCESS_TS);
     expect(valueOf(series, SUCCESSFUL)).toBe(1);
@@ -67,7 +67,7 @@ describe('POST /-/reload', () => {
     const sim = await healthySimulator();
     const file = join(dir, 'invalid.yaml');
     writeFileSync(file, yaml([{ name: 'sim', endpoint: sim.url, paths: [HEALTHY_A] }]));
-    const { exporter, lines } = await runExporter(loadConfigFile(file).clusters, {}, { configFile: file });
+    const { exporter, lines } = await runExporter(loadConfigFile(file).clusters, {}, { configFile: file, enableLifecycle: true });
     const startedTs = valueOf((await scrape(exporter)).series, SUCCESS_TS);
 
     writeFileSync(file, yaml([{ name: 'sim', endpoint: 'ftp://nowhere', paths: [HEALTHY_B] }]));
@@ -104,7 +104,7 @@ describe('POST /-/reload', () => {
     for (let i = 0; i < 10; i++) sim.store.putSession({ path: HEALTHY_A, fileSize: 100 });
     const file = join(dir, 'poll.yaml');
     writeFileSync(file, yaml([{ name: 'sim', endpoint: sim.url, paths: [HEALTHY_A] }]));
-    const { exporter } = await runExporter(loadConfigFile(file).clusters, {}, { configFile: file });
+    const { exporter } = await runExporter(loadConfigFile(file).clusters, {}, { configFile: file, enableLifecycle: true });
     writeFileSync(file, yaml([{ name: 'sim', endpoint: sim.url, paths: [HEALTHY_A] }], 'schedule: "0 0 1 1 *"\n  request_timeout: 1500ms\n  max_response_size: 1KiB'));
     expect((await post(exporter.address)).status).toBe(200);
     await exporter.poller.tick();
@@ -115,7 +115,7 @@ describe('POST /-/reload', () => {
 
   it('answers 405 to other methods, and 400 when there is no configuration file (demo mode)', async () => {
     const sim = await healthySimulator();
-    const { exporter } = await runExporter([{ name: 'sim', endpoint: sim.url, contentPaths: [HEALTHY_A] }]);
+    const { exporter } = await runExporter([{ name: 'sim', endpoint: sim.url, contentPaths: [HEALTHY_A] }], {}, { enableLifecycle: true });
     const get = await fetch(`http://${exporter.address}/-/reload`);
     expect(get.status).toBe(405);
     expect(get.headers.get('allow')).toBe('POST');
@@ -124,5 +124,46 @@ describe('POST /-/reload', () => {
     expect(res.text).toMatch(/nothing to reload/);
     // The reload metrics still say the (only) configuration loaded fine.
     expect(valueOf((await scrape(exporter)).series, SUCCESSFUL)).toBe(1);
+  });
+
+  it('answers 403 without --web.enable-lifecycle, as Prometheus does, and reloads nothing', async () => {
+    const sim = await healthySimulator();
+    const file = join(dir, 'no-lifecycle.yaml');
+    writeFileSync(file, yaml([{ name: 'sim', endpoint: sim.url, paths: [HEALTHY_A] }]));
+    const { exporter, lines } = await runExporter(loadConfigFile(file).clusters, {}, { configFile: file });
+    writeFileSync(file, yaml([{ name: 'sim', endpoint: sim.url, paths: [HEALTHY_B] }]));
+    const res = await post(exporter.address);
+    expect(res).toEqual({ status: 403, text: 'Lifecycle API is not enabled: start the exporter with --web.enable-lifecycle, or send it SIGHUP\n' });
+    await exporter.poller.tick();
+    expect(seriesOf((await scrape(exporter)).series, SUCCESS).map((s) => s.labels.content_path)).toEqual([HEALTHY_A]);
+    expect(lines.filter((l) => l.msg.startsWith('configuration reload'))).toHaveLength(0);
+    // The reload itself is still there for SIGHUP.
+    expect(exporter.reload?.('SIGHUP')).toMatchObject({ ok: true });
+  });
+
+  it('refuses what a web page can send cross-site: a body, a foreign Origin, Sec-Fetch-Site other than same-origin', async () => {
+    const sim = await healthySimulator();
+    const file = join(dir, 'cross-site.yaml');
+    writeFileSync(file, yaml([{ name: 'sim', endpoint: sim.url, paths: [HEALTHY_A] }]));
+    const { exporter, lines } = await runExporter(loadConfigFile(file).clusters, {}, { configFile: file, enableLifecycle: true });
+    const refused: Array<{ body?: string; headers: Record<string, string> }> = [
+      // A plain HTML form.
+      { body: 'a=b', headers: { 'content-type': 'application/x-www-form-urlencoded' } },
+      { body: 'x', headers: { 'content-type': 'text/plain' } },
+      { headers: { origin: 'https://evil.example' } },
+      { headers: { origin: 'null' } },
+      { headers: { 'sec-fetch-site': 'cross-site' } },
+      { headers: { 'sec-fetch-site': 'same-site' } },
+    ];
+    for (const init of refused) {
+      const res = await post(exporter.address, '/-/reload', 'POST', init);
+      expect({ init, status: res.status }).toEqual({ init, status: init.body === undefined ? 403 : 400 });
+      expect(res.text).toMatch(/^(a reload request takes no body|cross-site reload requests are refused)/);
+    }
+    expect(lines.filter((l) => l.msg.startsWith('configuration reload'))).toHaveLength(0);
+    // What the status page itself, curl or a config reloader send is accepted.
+    for (const headers of [{ origin: `http://${exporter.address}`, 'sec-fetch-site': 'same-origin' }, {}] as Array<Record<string, string>>) {
+      expect((await post(exporter.address, '/-/reload', 'POST', { headers })).status).toBe(200);
+    }
   });
 });

@@ -7,6 +7,7 @@ import type { MetricsSource } from '../../src/metrics/render.js';
 import { listen, type RunningServer } from '../../src/web/listen.js';
 import { silentLogger } from '../../src/log.js';
 import { buildStatusView, DEFAULT_STALLED_AFTER_MS } from '../../src/status/view.js';
+import { CachedStatusView } from '../../src/status/cache.js';
 
 const servers: RunningServer[] = [];
 afterEach(async () => {
@@ -20,7 +21,7 @@ async function serve(options: { ready?: () => boolean; telemetryPath?: string; r
     telemetryPath: options.telemetryPath ?? '/metrics',
     ready: options.ready ?? (() => true),
     info: { version: '0.0.0', telemetryPath: options.telemetryPath ?? '/metrics', demo: false },
-    status: () => buildStatusView({ snapshot: undefined, nowMs: Date.now(), stalledAfterMs: DEFAULT_STALLED_AFTER_MS }),
+    status: () => new CachedStatusView(buildStatusView({ snapshot: undefined, nowMs: Date.now(), stalledAfterMs: DEFAULT_STALLED_AFTER_MS }), '"empty"'),
     logger: silentLogger,
   });
   const server = await listen(app, { host: '127.0.0.1', port: 0 });

@@ -7,6 +7,7 @@ import { acceptsGzip } from '../../src/web/compress.js';
 import { listen, type RunningServer } from '../../src/web/listen.js';
 import { silentLogger } from '../../src/log.js';
 import { buildStatusView, DEFAULT_STALLED_AFTER_MS } from '../../src/status/view.js';
+import { CachedStatusView } from '../../src/status/cache.js';
 
 const servers: RunningServer[] = [];
 afterEach(async () => {
@@ -24,7 +25,7 @@ async function serveRegistry(): Promise<{ address: string; expected: string }> {
     telemetryPath: '/metrics',
     ready: () => true,
     info: { version: '0', telemetryPath: '/metrics', demo: false },
-    status: () => buildStatusView({ snapshot: undefined, nowMs: Date.now(), stalledAfterMs: DEFAULT_STALLED_AFTER_MS }),
+    status: () => new CachedStatusView(buildStatusView({ snapshot: undefined, nowMs: Date.now(), stalledAfterMs: DEFAULT_STALLED_AFTER_MS }), '"empty"'),
     logger: silentLogger,
   });
   const server = await listen(app, { host: '127.0.0.1', port: 0 });

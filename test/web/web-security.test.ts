@@ -1,11 +1,14 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { copyFileSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { chmodSync, copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
+import { connect as connectTcp } from 'node:net';
 import bcrypt from 'bcryptjs';
 import { Agent, request } from 'undici';
 import type { Config } from '../../src/config/types.js';
-import { startExporter, type Exporter } from '../../src/exporter.js';
+import { startExporter, type Exporter, type ExporterOptions } from '../../src/exporter.js';
+import { DEFAULT_SERVER_LIMITS } from '../../src/web/limits.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { makeTestCerts, type CertFiles, type TestCerts } from '../helpers/certs.js';
 import { captureLog, type CapturedLog } from '../helpers/log-capture.js';
@@ -37,12 +40,12 @@ function webConfig(name: string, text: string): string {
   return path;
 }
 
-async function exporter(webConfigFile: string, log: CapturedLog = captureLog()): Promise<Exporter> {
+async function exporter(webConfigFile: string, log: CapturedLog = captureLog(), extra: Partial<ExporterOptions> = {}): Promise<Exporter> {
   const config: Config = {
     poll: { schedule: '0 0 1 1 *', concurrency: 1, requestTimeoutMs: 2000, maxStalenessMs: 60_000, maxResponseBytes: 4 * 1024 * 1024 },
     clusters: [{ name: 'sim', endpoint: sim.url, contentPaths: ['MyAppPkg'] }],
   };
-  const exp = await startExporter({ config, listen: { host: '127.0.0.1', port: 0 }, telemetryPath: '/metrics', disableExporterMetrics: true, logger: log.logger, webConfigFile });
+  const exp = await startExporter({ config, listen: { host: '127.0.0.1', port: 0 }, telemetryPath: '/metrics', disableExporterMetrics: true, logger: log.logger, webConfigFile, ...extra });
   running.push(exp);
   return exp;
 }
@@ -54,11 +57,15 @@ interface Answer {
 }
 
 /** GET with optional client certificate and basic-auth credentials; rejects when TLS refuses. */
-async function get(url: string, options: { client?: CertFiles; user?: string; password?: string } = {}): Promise<Answer> {
+async function get(url: string, options: { client?: CertFiles; user?: string; password?: string; authorization?: string } = {}): Promise<Answer> {
   const agent = new Agent({ connect: { ca: certs.ca.cert, cert: options.client?.cert, key: options.client?.key } });
   try {
     const headers: Record<string, string> =
-      options.user === undefined ? {} : { authorization: `Basic ${Buffer.from(`${options.user}:${options.password ?? ''}`).toString('base64')}` };
+      options.authorization !== undefined
+        ? { authorization: options.authorization }
+        : options.user === undefined
+          ? {}
+          : { authorization: `Basic ${Buffer.from(`${options.user}:${options.password ?? ''}`).toString('base64')}` };
     const res = await request(url, { dispatcher: agent, headers });
     return { status: res.statusCode, headers: res.headers, body: await res.body.text() };
   } finally {
@@ -85,6 +92,17 @@ describe('basic auth (basic_auth_users)', () => {
     expect([200, 503]).toContain((await get(`http://${exp.address}/-/ready`)).status);
   });
 
+  it('reads the credentials as strict base64: anything after the padding is refused, not ignored', async () => {
+    const exp = await exporter(webConfig('strict.yml', `basic_auth_users:\n  prometheus: ${hash}\n`));
+    const url = `http://${exp.address}/metrics`;
+    const right = Buffer.from(`prometheus:${PASSWORD}`).toString('base64');
+    expect((await get(url, { authorization: `Basic ${right}` })).status).toBe(200);
+    // Node's decoder stops at the first '=' and ignores the rest; the toolkit (Go) refuses all of these.
+    for (const authorization of [`Basic ${right}=junk`, `Basic ${right}==`, `Basic ${right}=${right}`]) {
+      expect({ authorization, status: (await get(url, { authorization })).status }).toEqual({ authorization, status: 401 });
+    }
+  });
+
   it('sets only the configured security headers, on refusals too', async () => {
     const exp = await exporter(
       webConfig('headers.yml', `basic_auth_users:\n  prometheus: ${hash}\nhttp_server_config:\n  headers:\n    X-Frame-Options: deny\n    X-Content-Type-Options: nosniff\n`),
@@ -106,6 +124,124 @@ describe('basic auth (basic_auth_users)', () => {
     writeFileSync(path, `basic_auth_users:\n  grafana: not-a-hash\n`);
     expect((await get(url, { user: 'grafana', password: PASSWORD })).status).toBe(200);
     expect(log.entries().some((e) => e.level === 'error' && String(e.msg).includes('keeping the previous one'))).toBe(true);
+  });
+});
+
+describe('basic auth under wrong-password floods', () => {
+  it('answers 429 past ten failed attempts from one client, known user or not, and lets the right password in', async () => {
+    const exp = await exporter(webConfig('budget.yml', `basic_auth_users:\n  prometheus: ${hash}\n`));
+    const url = `http://${exp.address}/metrics`;
+    for (const user of ['prometheus', 'mallory']) {
+      const statuses: number[] = [];
+      for (let i = 0; i < 11; i++) statuses.push((await get(url, { user, password: `guess-${user}-${i}` })).status);
+      // The budget is per client: the second user starts where the first left it.
+      expect(statuses).toEqual(user === 'prometheus' ? [...Array(10).fill(401), 429] : Array(11).fill(429));
+    }
+    const refused = await get(url, { user: 'prometheus', password: 'one-more' });
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    expect(refused.body).not.toContain('servicefabric_');
+    // Nothing to check without credentials: a browser's first request still gets its 401 prompt.
+    expect((await get(url)).status).toBe(401);
+  });
+
+  it('keeps /-/healthy and a scraper with verified credentials answered while a flood is being checked', async () => {
+    // Cost 10, as htpasswd makes them: about 100 ms of the event loop per check in bcryptjs.
+    const costly = bcrypt.hashSync(PASSWORD, 10);
+    const exp = await exporter(webConfig('flood.yml', `basic_auth_users:\n  prometheus: ${costly}\n`));
+    const base = `http://${exp.address}`;
+    expect((await get(`${base}/metrics`, { user: 'prometheus', password: PASSWORD })).status).toBe(200);
+
+    // Connected before the flood, so that what is measured is the answer, not the connection.
+    const [host, port] = exp.address.split(':');
+    const probe = connectTcp({ host, port: Number(port) });
+    await once(probe, 'connect');
+    let pending = 40;
+    const flood = Array.from({ length: 40 }, (_, i) =>
+      get(`${base}/metrics`, { user: i % 2 === 0 ? 'prometheus' : `user-${i}`, password: `wrong-${i}` }).finally(() => (pending -= 1)),
+    );
+    // Once the server has answered part of the flood, and so is checking the rest.
+    while (pending === 40) await new Promise((r) => setTimeout(r, 5));
+    probe.write('GET /-/healthy HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    const [healthy] = (await once(probe, 'data')) as [Buffer];
+    const pendingWhenHealthy = pending;
+    probe.destroy();
+    const scrape = await get(`${base}/metrics`, { user: 'prometheus', password: PASSWORD });
+    const statuses = (await Promise.all(flood)).map((a) => a.status);
+    expect(healthy.toString()).toMatch(/^HTTP\/1\.1 200/);
+    expect(pendingWhenHealthy).toBeGreaterThan(0);
+    expect(scrape.status).toBe(200);
+    // Past the client's budget the flood is refused without a check.
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(30);
+    expect(statuses.every((s) => s === 401 || s === 429)).toBe(true);
+  });
+});
+
+describe('reloads that would weaken the listener', () => {
+  it('keeps the previous file when a header value has a line break or a non-Latin-1 character, and answers on', async () => {
+    const path = webConfig('bad-header.yml', `http_server_config:\n  headers:\n    Content-Security-Policy: "default-src 'self'"\n`);
+    const log = captureLog();
+    const exp = await exporter(path, log);
+    for (const value of [`"default-src 'self'\\nSet-Cookie: session=1"`, `"default-src 'self' \\u2603"`]) {
+      writeFileSync(path, `http_server_config:\n  headers:\n    Content-Security-Policy: ${value}\n`);
+      const res = await get(`http://${exp.address}/-/healthy`);
+      expect(res.status).toBe(200);
+      expect(res.headers['content-security-policy']).toBe("default-src 'self'");
+      expect(res.headers['set-cookie']).toBeUndefined();
+    }
+    const errors = log.entries().filter((e) => e.level === 'error').map((e) => String(e.msg));
+    expect(errors).toHaveLength(2);
+    for (const msg of errors) expect(msg).toContain('keeping the previous one: ' + path + ': http_server_config.headers["Content-Security-Policy"]: not a valid HTTP header value');
+  });
+
+  it('refuses to drop basic auth (an emptied file, basic_auth_users: {}) unless the file says allow_unauthenticated: true', async () => {
+    const path = webConfig('drop-basic.yml', `basic_auth_users:\n  prometheus: ${hash}\n`);
+    const log = captureLog();
+    const exp = await exporter(path, log);
+    const url = `http://${exp.address}/metrics`;
+    for (const text of ['', 'basic_auth_users: {}\n', 'http_server_config:\n  headers:\n    X-Frame-Options: deny\n']) {
+      writeFileSync(path, text);
+      expect((await get(url)).status).toBe(401);
+      expect((await get(url, { user: 'prometheus', password: PASSWORD })).status).toBe(200);
+    }
+    const refusals = log.entries().filter((e) => e.level === 'error');
+    expect(refusals).toHaveLength(3);
+    for (const e of refusals) expect(e.msg).toMatch(/authenticates no client.*keeping the previous one.*allow_unauthenticated: true/);
+
+    writeFileSync(path, 'allow_unauthenticated: true\n');
+    expect((await get(url)).status).toBe(200);
+    expect(log.entries().some((e) => e.level === 'warn' && String(e.msg).startsWith('web configuration reloaded without authentication'))).toBe(true);
+  });
+
+  it('refuses to drop verified client certificates unless the file says allow_unauthenticated: true', async () => {
+    const mtls = 'tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  client_ca_file: ca.crt\n  client_auth_type: RequireAndVerifyClientCert\n';
+    const path = webConfig('drop-mtls.yml', mtls);
+    const log = captureLog();
+    const exp = await exporter(path, log);
+    const url = `https://${exp.address}/metrics`;
+    writeFileSync(path, 'tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n');
+    await expect(get(url)).rejects.toThrow();
+    expect((await get(url, { client: certs.client })).status).toBe(200);
+    expect(log.entries().filter((e) => e.level === 'error').map((e) => e.msg)).toEqual([expect.stringMatching(/authenticates no client/)]);
+
+    writeFileSync(path, 'allow_unauthenticated: true\ntls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n');
+    expect((await get(url)).status).toBe(200);
+  });
+
+  it('warns when the file is writable by every user of the host, at start and on reload', async () => {
+    const path = webConfig('writable.yml', `basic_auth_users:\n  prometheus: ${hash}\n`);
+    chmodSync(path, 0o644);
+    const log = captureLog();
+    const exp = await exporter(path, log);
+    const warnings = (): unknown[] => log.entries().filter((e) => e.level === 'warn' && String(e.msg).startsWith('web configuration file is world-writable'));
+    expect(warnings()).toHaveLength(0);
+    chmodSync(path, 0o666);
+    await get(`http://${exp.address}/-/healthy`);
+    expect(warnings()).toEqual([expect.objectContaining({ file: path })]);
+
+    const startLog = captureLog();
+    await exporter(path, startLog);
+    expect(startLog.entries().filter((e) => e.level === 'warn' && String(e.msg).includes('chmod o-w'))).toHaveLength(1);
   });
 });
 
@@ -153,6 +289,17 @@ describe('TLS (tls_server_config)', () => {
     copyFileSync(certs.server2.certFile, join(certs.dir, 'live.crt'));
     copyFileSync(certs.server2.keyFile, join(certs.dir, 'live.key'));
     expect(await serial()).toBe(certs.server2.thumbprint);
+  });
+
+  it('closes a connection that never starts its TLS handshake after --web.read-header-timeout', async () => {
+    const exp = await exporter(webConfig('handshake.yml', 'tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n'), captureLog(), {
+      serverLimits: { ...DEFAULT_SERVER_LIMITS, readHeaderTimeoutMs: 200, readTimeoutMs: 1000 },
+    });
+    const [host, port] = exp.address.split(':');
+    const socket = connectTcp({ host, port: Number(port) });
+    socket.on('error', () => undefined);
+    await new Promise((resolve) => socket.once('close', resolve));
+    expect(socket.bytesRead).toBe(0);
   });
 
   it('refuses to start with an unusable web configuration, naming the file and field', async () => {

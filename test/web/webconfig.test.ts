@@ -48,11 +48,13 @@ describe('parseWebConfig', () => {
       },
       headers: { 'X-Frame-Options': 'deny', 'Strict-Transport-Security': 'max-age=31536000' },
       users: { alice: HASH },
+      allowUnauthenticated: false,
     });
   });
 
   it('accepts an empty file (no TLS, no users) and the legacy RequireClientCert name', () => {
-    expect(parseWebConfig('', '/w.yml')).toEqual({ headers: {}, users: {} });
+    expect(parseWebConfig('', '/w.yml')).toEqual({ headers: {}, users: {}, allowUnauthenticated: false });
+    expect(parseWebConfig('allow_unauthenticated: true', '/w.yml')).toEqual({ headers: {}, users: {}, allowUnauthenticated: true });
     expect(parseWebConfig('tls_server_config: {cert_file: a, key_file: b, client_auth_type: RequireClientCert}', '/w.yml').tls?.clientAuthType).toBe(
       'RequireAnyClientCert',
     );
@@ -78,6 +80,24 @@ describe('parseWebConfig', () => {
     ],
     ['a header value outside the allowed set', 'http_server_config: {headers: {X-Frame-Options: allow}}', ['http_server_config.headers["X-Frame-Options"]: expected one of deny, sameorigin, got "allow"']],
     ['rate limiting', 'rate_limit: {interval: 1s, burst: 1}', ['rate_limit: not supported by sf-upload-exporter']],
+    [
+      'a header value with a line break (which would start another header)',
+      'http_server_config: {headers: {Content-Security-Policy: "default-src \'self\'\\nSet-Cookie: a=b"}}',
+      ['http_server_config.headers["Content-Security-Policy"]: not a valid HTTP header value: it holds a line break, another control character or a character above U+00FF'],
+    ],
+    [
+      'a header value with a character above U+00FF',
+      'http_server_config: {headers: {Strict-Transport-Security: "max-age=31536000 \u2603"}}',
+      ['http_server_config.headers["Strict-Transport-Security"]: not a valid HTTP header value: it holds a line break, another control character or a character above U+00FF'],
+    ],
+    ['a header name HTTP cannot carry', 'http_server_config: {headers: {"X Frame": deny}}', ['http_server_config.headers["X Frame"]: not a valid HTTP header name']],
+    ['allow_unauthenticated with basic_auth_users', `allow_unauthenticated: true\nbasic_auth_users: {alice: "${HASH}"}`, ['allow_unauthenticated: contradicts basic_auth_users: remove one of the two']],
+    [
+      'allow_unauthenticated with verified client certificates',
+      'allow_unauthenticated: true\ntls_server_config: {cert_file: a, key_file: b, client_ca_file: c, client_auth_type: RequireAndVerifyClientCert}',
+      ['allow_unauthenticated: contradicts client_auth_type RequireAndVerifyClientCert: remove one of the two'],
+    ],
+    ['a non-boolean allow_unauthenticated', 'allow_unauthenticated: yes please', ['allow_unauthenticated: expected a boolean, got string "yes please"']],
   ])('rejects %s, naming the field', (_name, text, expected) => {
     expect(issuesOf(text)).toEqual(expected);
   });
