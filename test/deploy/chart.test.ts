@@ -186,15 +186,13 @@ describe('Helm chart (helm/sf-upload-exporter)', () => {
     expect(c.env).toContainEqual({ name: 'SHARD_INDEX', valueFrom: { fieldRef: { fieldPath: "metadata.labels['apps.kubernetes.io/pod-index']" } } });
   });
 
-  it('scrapes through a ServiceMonitor with every endpoint setting, and job = the name the alert rules select', () => {
+  it('scrapes through a ServiceMonitor with every endpoint setting', () => {
     const manifests = render(EVERYTHING, 'prod-exporter');
     const monitor = one(manifests, 'ServiceMonitor');
     const service = one(manifests, 'Service');
     expect(monitor.apiVersion).toBe('monitoring.coreos.com/v1');
     expect(monitor.metadata.labels).toMatchObject({ release: 'kube-prometheus-stack' });
     expect(monitor.spec.selector.matchLabels).toEqual(service.spec.selector);
-    expect(monitor.spec.jobLabel).toBe('app.kubernetes.io/name');
-    expect(service.metadata.labels?.['app.kubernetes.io/name']).toBe('sf-upload-exporter');
     const { relabelings, metricRelabelings, tlsConfig, basicAuth, scheme, interval, scrapeTimeout } = EVERYTHING.serviceMonitor;
     expect(monitor.spec.endpoints).toEqual([
       { port: 'http', path: '/metrics', scheme, interval, scrapeTimeout, tlsConfig, basicAuth, relabelings, metricRelabelings },
@@ -206,10 +204,87 @@ describe('Helm chart (helm/sf-upload-exporter)', () => {
     expect(rule.metadata.labels).toMatchObject({ release: 'kube-prometheus-stack' });
     const shipped = (parse(readFileSync(RULES_FILE, 'utf8')) as { groups: unknown[] }).groups;
     expect(rule.spec.groups).toEqual([...shipped, { name: 'sfue-sf-upload-exporter.additional', rules: [{ alert: 'Extra', expr: 'vector(1)' }] }]);
-    // With nameOverride the ServiceMonitor's job changes, and so does the rules' job selector.
-    const renamed = one(render({ ...EVERYTHING, nameOverride: 'sfx' }), 'PrometheusRule');
-    expect(JSON.stringify(renamed.spec.groups)).toContain('up{job=\\"sfx\\"} == 0');
-    expect(JSON.stringify(renamed.spec.groups)).not.toContain('sf-upload-exporter"');
+  });
+
+  describe('the job label', () => {
+    /** The `job` the Prometheus Operator gives the ServiceMonitor's targets: the Service's label named by spec.jobLabel, else the Service's name. */
+    function scrapedJob(manifests: Manifest[]): string {
+      const service = one(manifests, 'Service');
+      const jobLabel = one(manifests, 'ServiceMonitor').spec.jobLabel as string | undefined;
+      return (jobLabel ? service.metadata.labels?.[jobLabel] : undefined) ?? service.metadata.name;
+    }
+
+    it.each([
+      ['the defaults', {}, 'sf-upload-exporter'],
+      ['nameOverride', { nameOverride: 'sfx' }, 'sf-upload-exporter'],
+      ['fullnameOverride', { fullnameOverride: 'uploads-exporter' }, 'sf-upload-exporter'],
+      ['sharding', { sharding: { shards: 3 }, nameOverride: 'sfx' }, 'sf-upload-exporter'],
+      ['jobLabel', { jobLabel: 'sf-uploads' }, 'sf-uploads'],
+      ['jobLabel and nameOverride', { jobLabel: 'sf-uploads', nameOverride: 'sfx' }, 'sf-uploads'],
+    ])('with %s (%j) is %s, and the rendered rules select that job (promtool test rules)', (_what, values, job) => {
+      const manifests = render({ ...values, serviceMonitor: { enabled: true }, prometheusRule: { enabled: true } }, 'prod');
+      expect(scrapedJob(manifests)).toBe(job);
+
+      // The rules as rendered, unit-tested against targets of the job the ServiceMonitor produces:
+      // ExporterDown fires when its target is down and stays silent while it is up (an absent()
+      // on another job would fire here forever).
+      const dir = mkdtempSync(join(tmp, 'job-'));
+      writeFileSync(join(dir, 'rules.yml'), stringify({ groups: one(manifests, 'PrometheusRule').spec.groups }));
+      const target = { job, instance: '10.1.2.3:18922' };
+      const series = (value: string): unknown => [{ series: `up{job="${job}",instance="${target.instance}"}`, values: value }];
+      writeFileSync(
+        join(dir, 'rules.test.yml'),
+        stringify({
+          rule_files: ['rules.yml'],
+          evaluation_interval: '1m',
+          tests: [
+            { interval: '1m', input_series: series('1x10'), alert_rule_test: [{ eval_time: '10m', alertname: 'ServiceFabricExporterDown', exp_alerts: [] }] },
+            {
+              interval: '1m',
+              input_series: series('0x10'),
+              alert_rule_test: [
+                {
+                  eval_time: '6m',
+                  alertname: 'ServiceFabricExporterDown',
+                  exp_alerts: [
+                    {
+                      exp_labels: { severity: 'warning', ...target },
+                      exp_annotations: {
+                        summary: `sf-upload-exporter ${target.instance} is down`,
+                        description: `Prometheus cannot scrape sf-upload-exporter ${target.instance} (job ${job}); no cluster, content path or file is being watched for stalled uploads by it.`,
+                      },
+                    },
+                  ],
+                },
+              ],
+            },
+          ],
+        }),
+      );
+      const run = spawnSync('promtool', ['test', 'rules', join(dir, 'rules.test.yml')], { encoding: 'utf8' });
+      expect({ status: run.status, output: run.stdout + run.stderr }).toEqual({ status: 0, output: expect.stringContaining('SUCCESS') });
+    });
+
+    it('is a Kubernetes label value', () => {
+      const run = helm(['template', 'sfue', CHART_DIR, '-f', valuesFile({ jobLabel: 'sf upload exporter' })]);
+      expect({ status: run.status, where: run.stderr.includes('/jobLabel') }).toEqual({ status: 1, where: true });
+    });
+  });
+
+  it('prints NOTES that port-forward to the Service, or to one shard\'s pod when sharded, and name the job to scrape', () => {
+    /** NOTES.txt as `helm install` prints it, rendered client-side without a cluster. */
+    const notes = (values: object): string => {
+      const run = helm(['install', 'sfue', CHART_DIR, '--dry-run=client', '--namespace', 'monitoring', '-f', valuesFile(values)]);
+      if (run.status !== 0) throw new Error(`helm install --dry-run failed: ${run.stderr}`);
+      return run.stdout.split('\nNOTES:\n')[1] ?? '';
+    };
+    expect(notes({})).toContain('kubectl -n monitoring port-forward svc/sfue-sf-upload-exporter 18922');
+    // The headless Service of a StatefulSet has no single address: a forward reaches one shard.
+    const sharded = notes({ sharding: { shards: 3 } });
+    expect(sharded).toContain('kubectl -n monitoring port-forward pod/sfue-sf-upload-exporter-0 18922');
+    expect(sharded).toContain('sfue-sf-upload-exporter-2');
+    expect(sharded).not.toContain('svc/');
+    expect(notes({ jobLabel: 'sf-uploads', nameOverride: 'sfx' })).toContain('with job_name "sf-uploads"');
   });
 
   it('ships the dashboard in a ConfigMap labelled for the Grafana sidecar, only when asked', () => {
