@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -385,7 +385,7 @@ describe('Helm chart (helm/sf-upload-exporter)', () => {
     });
   });
 
-  describe('config clusters: the chart schema accepts what the exporter accepts', () => {
+  describe('config: the chart schema, generated from the exporter\'s, accepts what the exporter accepts', () => {
     const base = { name: 'prod', endpoint: 'https://prod.example.com:19080' };
     const accepted: Array<[string, object]> = [
       ['content_path_files only', { clusters: [{ ...base, content_path_files: ['/etc/sf-upload-exporter/paths.d/*.yaml'] }] }],
@@ -420,6 +420,80 @@ describe('Helm chart (helm/sf-upload-exporter)', () => {
       const run = helm(['template', 'sfue', CHART_DIR, '-f', valuesFile({ config })]);
       expect(run.status).not.toBe(0);
       expect(run.stderr).toContain('/config/clusters/0');
+    });
+  });
+
+  describe('config: the chart schema rejects what the exporter rejects, wherever JSON Schema can say it', () => {
+    const FIXTURES = repoFile('test/fixtures/config');
+    const cluster = { name: 'prod', endpoint: 'https://prod.example.com:19080', content_paths: ['MyAppPkg'] };
+
+    /** Why the exporter rejects a configuration that the chart's schema lets through, as values.yaml lists it. */
+    const BEYOND_SCHEMA: Record<string, string> = {
+      'invalid-cron.yaml': 'cron fields out of range',
+      'invalid-response-size-bounds.yaml': 'the bounds of durations and sizes',
+      'invalid-timeout-too-long.yaml': 'the bounds of durations and sizes',
+      'invalid-staleness.yaml': 'max_staleness greater than request_timeout',
+      'invalid-staleness-default-timeout.yaml': 'max_staleness greater than request_timeout',
+      'invalid-secure-files.yaml': 'files and environment variables',
+    };
+    const valuesYaml = readFileSync(`${CHART_DIR}/values.yaml`, 'utf8');
+
+    /** `helm template` with this exporter configuration: undefined when accepted, else helm's error. */
+    function chartError(config: unknown): string | undefined {
+      const run = helm(['template', 'sfue', CHART_DIR, '-f', valuesFile({ config })]);
+      return run.status === 0 ? undefined : run.stderr;
+    }
+
+    /** The exporter's verdict: undefined when it starts with this configuration, else its error. */
+    function exporterError(text: string, file?: string): string | undefined {
+      try {
+        parseConfig(text, file);
+        return undefined;
+      } catch (error) {
+        return (error as Error).message;
+      }
+    }
+
+    // Syntax errors of the YAML document itself are not values the chart could be given.
+    const invalid = readdirSync(FIXTURES).filter((f) => f.startsWith('invalid-') && !f.startsWith('invalid-yaml-'));
+    it.each(invalid)('%s: rejected by both, or listed as beyond JSON Schema', (file) => {
+      const text = readFileSync(join(FIXTURES, file), 'utf8');
+      expect(exporterError(text, join(FIXTURES, file))).toBeDefined();
+      const beyond = BEYOND_SCHEMA[file];
+      expect({ file, rejectedByChart: chartError(parse(text)) !== undefined }).toEqual({ file, rejectedByChart: beyond === undefined });
+      if (beyond !== undefined) expect(valuesYaml).toContain(beyond);
+    });
+
+    const good = [...readdirSync(FIXTURES).filter((f) => f.startsWith('good-')).map((f) => `test/fixtures/config/${f}`), 'config/example.yaml'];
+    it.each(good)('%s: accepted by both', (file) => {
+      const text = readFileSync(repoFile(file), 'utf8');
+      expect(exporterError(text, repoFile(file))).toBeUndefined();
+      expect(chartError(parse(text))).toBeUndefined();
+    });
+
+    it.each([
+      ['a bad cron expression', { poll: { schedule: 'every 30 seconds' }, clusters: [cluster] }, '/config/poll/schedule'],
+      ['10seconds', { poll: { request_timeout: '10seconds' }, clusters: [cluster] }, '/config/poll/request_timeout'],
+      ['concurrency: 0', { poll: { concurrency: 0 }, clusters: [cluster] }, '/config/poll/concurrency'],
+      ['an unknown key', { clusters: [{ ...cluster, timeout: '5s' }] }, "/config/clusters/0': additional properties 'timeout'"],
+      ['a certificate without a key', { clusters: [{ ...cluster, tls: { cert_file: '/etc/sf-upload-exporter/secrets/client.crt' } }] }, '/config/clusters/0/tls'],
+      ['a key without a certificate', { clusters: [{ ...cluster, tls: { key_file: '/etc/sf-upload-exporter/secrets/client.key' } }] }, '/config/clusters/0/tls'],
+      ['a duplicate content path', { clusters: [{ ...cluster, content_paths: ['A', 'A'] }] }, '/config/clusters/0/content_paths'],
+      ['insecure_skip_verify with a CA', { clusters: [{ ...cluster, tls: { insecure_skip_verify: true, ca_file: '/ca.pem' } }] }, '/config/clusters/0/tls'],
+      ['auth without a credential', { clusters: [{ ...cluster, auth: { type: 'entra_id', client_id: 'x' } }] }, '/config/clusters/0/auth'],
+      ['an endpoint with a query', { clusters: [{ ...cluster, endpoint: 'https://prod.example.com:19080/?a=b' }] }, '/config/clusters/0/endpoint'],
+    ])('helm rejects %s at the field, as the exporter does', (_what, config, where) => {
+      expect(exporterError(stringify(config))).toBeDefined();
+      expect(chartError(config)).toContain(where);
+    });
+
+    it.each([
+      ['duplicate cluster names', { clusters: [cluster, { ...cluster, endpoint: 'https://other.example.com:19080' }] }, 'duplicate cluster names'],
+      ['max_staleness below request_timeout', { poll: { request_timeout: '30s', max_staleness: '20s' }, clusters: [cluster] }, 'max_staleness greater than request_timeout'],
+    ])('helm lets %s through (JSON Schema cannot say it), values.yaml says so, and the exporter stops', (_what, config, listed) => {
+      expect(exporterError(stringify(config))).toBeDefined();
+      expect(chartError(config)).toBeUndefined();
+      expect(valuesYaml).toContain(listed);
     });
   });
 
