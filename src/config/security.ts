@@ -7,7 +7,7 @@ import { accessSync, constants, statSync } from 'node:fs';
 import * as z from 'zod';
 import { DEFAULT_AUTHORITY_HOST, isMicrosoftLoginHost, MICROSOFT_CLOUDS } from './authority.js';
 import { formatPath, redactUrl } from './errors.js';
-import { THUMBPRINT, TRIMMED, noneOf, urlPattern } from './json-schema.js';
+import { THUMBPRINT, TRIMMED, noneOf, quietly, urlPattern } from './json-schema.js';
 import { resolvePath } from './relative-path.js';
 
 /** `clusters[].tls`: transport security towards one cluster's HTTP gateway. */
@@ -122,6 +122,8 @@ export const tlsSchema = z
       passphrase_env: z
         .string({ error: (issue) => (issue.input === undefined ? undefined : `expected an environment variable name, got ${kindOf(issue.input)}`) })
         .regex(ENV_NAME, { error: 'expected an environment variable name (letters, digits and _, not starting with a digit); the value is not shown, in case it is the passphrase itself' })
+        // For JSON Schema: the same check without the value in a validator's message.
+        .meta({ pattern: undefined, ...quietly({ pattern: ENV_NAME.source }) })
         .optional(),
       server_thumbprints: nonEmptyList(thumbprint, 'thumbprints').optional(),
       server_common_names: nonEmptyList(text, 'common names').optional(),

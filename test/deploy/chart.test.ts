@@ -471,6 +471,12 @@ describe('Helm chart (helm/sf-upload-exporter)', () => {
       expect(chartError(parse(text))).toBeUndefined();
     });
 
+    it('names the field, never the value, where a value may be a secret', () => {
+      const error = chartError(parse(readFileSync(join(FIXTURES, 'invalid-secret-looking-values.yaml'), 'utf8'))) ?? '';
+      for (const field of ['/config/clusters/0/endpoint', '/config/clusters/1/endpoint', '/config/clusters/2/tls/passphrase_env']) expect(error).toContain(field);
+      expect(error).not.toMatch(/SECRET/);
+    });
+
     it.each([
       ['a bad cron expression', { poll: { schedule: 'every 30 seconds' }, clusters: [cluster] }, '/config/poll/schedule'],
       ['10seconds', { poll: { request_timeout: '10seconds' }, clusters: [cluster] }, '/config/poll/request_timeout'],
