@@ -30,6 +30,8 @@ const EXPORTER = 'job=~"$job", instance=~"$instance"';
 const PATH = `${EXPORTER}, sf_cluster=~"$sf_cluster", content_path=~"$content_path"`;
 const SESSION_LEGEND = '{{sf_cluster}} {{store_relative_path}} {{session_id}}';
 const PATH_LEGEND = '{{sf_cluster}} {{content_path}}';
+/** The labels that identify an upload session: one row of the sessions table each. */
+const SESSION_LABELS = ['sf_cluster', 'content_path', 'store_relative_path', 'session_id'] as const;
 
 function query(expr: string, legend: string, refId = 'A'): DataqueryBuilder {
   return new DataqueryBuilder().datasource(DATASOURCE).expr(expr).legendFormat(legend).refId(refId);
@@ -63,7 +65,7 @@ function exporterHealthPanels(): Array<Builder<Panel>> {
       .withTarget(query(`servicefabric_imagestore_poll_success{${PATH}}`, PATH_LEGEND))
       .mappings([
         { type: MappingType.ValueToText, options: { '0': { text: 'failing', color: 'red', index: 0 }, '1': { text: 'ok', color: 'green', index: 1 } } },
-        ])
+      ])
       .span(12)
       .height(8),
     new TimeseriesPanel()
@@ -75,7 +77,7 @@ function exporterHealthPanels(): Array<Builder<Panel>> {
           `sum by (sf_cluster, content_path, reason) (increase(servicefabric_imagestore_poll_failures_total{${PATH}}[$__rate_interval])) > 0`,
           '{{sf_cluster}} {{content_path}} {{reason}}',
         ),
-        )
+      )
       .unit('short')
       .min(0)
       .span(12)
@@ -122,7 +124,7 @@ function sessionsPanels(): Array<Builder<Panel>> {
   const table = new TablePanel()
     .title('Upload sessions')
     .description(
-      'One row per live upload session. Progress, throughput and ETA come from the recording rules in deploy/prometheus/rules.yml; a session that is not moving has no ETA.',
+      'One row per upload session the exporter reports now. Progress and ETA come from the recording rules in deploy/prometheus/rules.yml; a session that is not moving (no chunk for 2 minutes, or nothing remaining) has no ETA.',
     )
     .datasource(DATASOURCE)
     .withTarget(column(`servicefabric_imagestore_upload_session_size_bytes{${PATH}}`, 'A'))
@@ -130,17 +132,30 @@ function sessionsPanels(): Array<Builder<Panel>> {
     .withTarget(column(`servicefabric_imagestore_upload_session:progress:ratio{${PATH}}`, 'C'))
     .withTarget(column(`servicefabric_imagestore_upload_session_age_seconds{${PATH}}`, 'D'))
     .withTarget(column(`servicefabric_imagestore_upload_session:eta_seconds:deriv5m{${PATH}}`, 'E'))
+    // Grafana's Prometheus data source turns each table query into a frame with a column per label,
+    // __name__ included, and "Value #<refId>". merge joins rows on every column all frames share,
+    // so __name__ (another metric in each query) and any target label such as instance or pod
+    // would keep a session's five values in five rows: keep only the session's labels first. Time
+    // stays for the merge: an empty query (no session is moving, so no ETA) leaves a frame with
+    // no label columns, and merge then needs a column every frame has, or it does not merge.
+    .withTransformation({
+      id: 'filterFieldsByName',
+      options: { include: { names: ['Time', ...SESSION_LABELS, ...columns.map(([refId]) => `Value #${refId}`)] } },
+    })
     .withTransformation({ id: 'merge', options: {} })
+    // Only sessions the exporter reports now: the recording rules' series (progress, ETA) lag the
+    // scrape by up to an evaluation interval, and a session gone since would keep a row of its own.
+    .withTransformation({
+      id: 'filterByValue',
+      options: { type: 'include', match: 'all', filters: [{ fieldName: 'Value #A', config: { id: 'isNotNull', options: {} } }] },
+    })
     .withTransformation({
       id: 'organize',
       options: {
-        excludeByName: { Time: true, job: true, instance: true, __name__: true },
+        excludeByName: { Time: true },
         indexByName: {
-          sf_cluster: 0,
-          content_path: 1,
-          store_relative_path: 2,
-          session_id: 3,
-          ...Object.fromEntries(columns.map(([refId], i) => [`Value #${refId}`, 4 + i])),
+          ...Object.fromEntries(SESSION_LABELS.map((label, i) => [label, i])),
+          ...Object.fromEntries(columns.map(([refId], i) => [`Value #${refId}`, SESSION_LABELS.length + i])),
         },
         renameByName: {
           sf_cluster: 'Cluster',
@@ -157,8 +172,7 @@ function sessionsPanels(): Array<Builder<Panel>> {
 
   return [
     table,
-    
-      new TimeseriesPanel()
+    new TimeseriesPanel()
       .title('Remaining bytes')
       .description('Bytes each session still misses (servicefabric_imagestore_upload_session_remaining_bytes); a flat line above 0 is a stall.')
       .datasource(DATASOURCE)
@@ -169,7 +183,7 @@ function sessionsPanels(): Array<Builder<Panel>> {
       .height(9),
     new TimeseriesPanel()
       .title('Throughput')
-      .description('Bytes received per second, from the 5-minute slope of the remaining bytes.')
+      .description('Bytes received per second, from the 5-minute slope of the remaining bytes; 0 once a session has had no chunk for 2 minutes, and no line for a session that is gone.')
       .datasource(DATASOURCE)
       .withTarget(query(`servicefabric_imagestore_upload_session:throughput_bytes_per_second:deriv5m{${PATH}}`, SESSION_LEGEND))
       .unit('Bps')

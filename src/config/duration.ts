@@ -15,6 +15,9 @@ const YEAR = 365 * DAY;
 const PATTERN = /^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$/;
 const MULTIPLIERS = [YEAR, WEEK, DAY, HOUR, MINUTE, SECOND, 1] as const;
 
+/** The same grammar as a JSON Schema `pattern` (with `minLength: 1`, since every part is optional), for the Helm chart's values schema. */
+export const DURATION_JSON_PATTERN = `^0$|${PATTERN.source}`;
+
 /** Parses a Prometheus duration such as `500ms`, `10s`, `2m` or `1h30m` into milliseconds; throws on anything else. */
 export function parseDuration(text: string): number {
   if (text === '0') return 0; // Prometheus accepts a bare zero, and only zero, without a unit.

@@ -5,9 +5,10 @@
  */
 import * as z from 'zod';
 import { validate as isValidCron, validateDetailed as explainCron } from 'node-cron';
-import { formatDuration, parseDuration } from './duration.js';
-import { formatSize, parseSize } from './size.js';
+import { DURATION_JSON_PATTERN, formatDuration, parseDuration } from './duration.js';
+import { SIZE_JSON_PATTERN, formatSize, parseSize } from './size.js';
 import { formatPath, redactUrl } from './errors.js';
+import { CRON, TRIMMED, urlPattern } from './json-schema.js';
 import { authSchema, tlsSchema } from './security.js';
 
 /** Defaults, as they would be written in the file. */
@@ -106,7 +107,8 @@ const trimmedString = z
     if (text !== '' && text !== text.trim()) {
       ctx.addIssue({ code: 'custom', message: `must not start or end with whitespace, got ${JSON.stringify(text)}` });
     }
-  });
+  })
+  .meta(TRIMMED);
 
 /**
  * An image-store relative path. `.` and `..` would be removed by URL parsing even when
@@ -119,11 +121,18 @@ export const contentPath = trimmedString.superRefine((text, ctx) => {
   } else if (LONE_SURROGATE.test(text)) {
     ctx.addIssue({ code: 'custom', message: 'contains a lone UTF-16 surrogate and cannot be sent in a URL' });
   }
+}).meta({ not: { enum: ['.', '..'] } });
+
+// For JSON Schema (json-schema.ts): the grammar of a duration and of a size; their bounds are
+// beyond a pattern, and the chart's README lists them among the checks made at start-up only.
+const DURATION_SHAPE = { pattern: DURATION_JSON_PATTERN, minLength: 1 };
+const sizeShape = (bounds: { min: number; max: number }) => ({
+  anyOf: [{ type: 'string', pattern: SIZE_JSON_PATTERN }, { type: 'integer', minimum: bounds.min, maximum: bounds.max }],
 });
 
 /** A duration string checked against bounds; the output is milliseconds. */
 function duration(bounds: { min?: number; max?: number } = {}) {
-  return z.string({ error: expecting('a duration such as "10s"') }).transform((text, ctx) => {
+  return z.string({ error: expecting('a duration such as "10s"') }).meta(DURATION_SHAPE).transform((text, ctx) => {
     let ms: number;
     try {
       ms = parseDuration(text);
@@ -145,7 +154,7 @@ function duration(bounds: { min?: number; max?: number } = {}) {
 
 /** A byte size (`4MiB`, or a whole number of bytes) checked against bounds; the output is bytes. */
 function size(bounds: { min: number; max: number }) {
-  return z.union([z.string(), z.number()], { error: expecting('a size such as "4MiB"') }).transform((value, ctx) => {
+  return z.union([z.string(), z.number()], { error: expecting('a size such as "4MiB"') }).meta(sizeShape(bounds)).transform((value, ctx) => {
     let bytes: number;
     if (typeof value === 'number') {
       if (!Number.isSafeInteger(value) || value < 0) {
@@ -185,7 +194,8 @@ const scheduleSchema = z
     if (expression !== '' && !isValidCron(expression)) {
       ctx.addIssue({ code: 'custom', message: `invalid cron expression ${JSON.stringify(expression)}${cronHint(expression)}` });
     }
-  });
+  })
+  .meta(CRON);
 
 const pollSchema = z
   .strictObject(
@@ -253,7 +263,7 @@ const endpointSchema = z.string({ error: expecting('a URL string') }).transform(
   }
   // Trailing slashes go so that the client's appended `/ImageStore/...` never makes a `//`.
   return new URL(text).href.replace(/\/+$/, '');
-});
+}).meta(urlPattern('http and https'));
 
 function listOf<T extends z.ZodType>(item: T, what: string, required: string) {
   return z
@@ -272,15 +282,23 @@ export const clusterSchema = z.strictObject(
     // Either list may be empty or absent, not both: the cross-check is in configFileSchema.
     content_paths: z
       .array(contentPath, { error: (issue) => (issue.code === 'invalid_type' ? `expected a list of content paths, got ${describeInput(issue)}` : undefined) })
+      .meta({ uniqueItems: true })
       .optional(),
     content_path_files: z
       .array(trimmedString, { error: (issue) => (issue.code === 'invalid_type' ? `expected a list of file patterns, got ${describeInput(issue)}` : undefined) })
+      .meta({ uniqueItems: true })
       .optional(),
     tls: tlsSchema.optional(),
     auth: authSchema.optional(),
   },
   { error: expecting('a mapping') },
-);
+).meta({
+  // configFileSchema's check that a cluster has paths, for JSON Schema (json-schema.ts).
+  anyOf: [
+    { required: ['content_paths'], properties: { content_paths: { minItems: 1 } } },
+    { required: ['content_path_files'], properties: { content_path_files: { minItems: 1 } } },
+  ],
+});
 
 type Element = { name?: unknown; content_paths?: unknown; content_path_files?: unknown } | null | undefined;
 

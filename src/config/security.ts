@@ -7,6 +7,7 @@ import { accessSync, constants, statSync } from 'node:fs';
 import * as z from 'zod';
 import { DEFAULT_AUTHORITY_HOST, isMicrosoftLoginHost, MICROSOFT_CLOUDS } from './authority.js';
 import { formatPath, redactUrl } from './errors.js';
+import { THUMBPRINT, TRIMMED, noneOf, quietly, urlPattern } from './json-schema.js';
 import { resolvePath } from './relative-path.js';
 
 /** `clusters[].tls`: transport security towards one cluster's HTTP gateway. */
@@ -82,7 +83,8 @@ const text = z
     if (value !== '' && value !== value.trim()) {
       ctx.addIssue({ code: 'custom', message: `must not start or end with whitespace, got ${JSON.stringify(value)}` });
     }
-  });
+  })
+  .meta(TRIMMED);
 
 const fileName = z.string({ error: expecting('a file path') }).min(1);
 
@@ -94,7 +96,7 @@ const thumbprint = z.string({ error: expecting('a string') }).transform((value, 
     return z.NEVER;
   }
   return hex;
-});
+}).meta(THUMBPRINT);
 
 function nonEmptyList<T extends z.ZodType>(item: T, what: string) {
   return z
@@ -120,6 +122,8 @@ export const tlsSchema = z
       passphrase_env: z
         .string({ error: (issue) => (issue.input === undefined ? undefined : `expected an environment variable name, got ${kindOf(issue.input)}`) })
         .regex(ENV_NAME, { error: 'expected an environment variable name (letters, digits and _, not starting with a digit); the value is not shown, in case it is the passphrase itself' })
+        // For JSON Schema: the same check without the value in a validator's message.
+        .meta({ pattern: undefined, ...quietly({ pattern: ENV_NAME.source }) })
         .optional(),
       server_thumbprints: nonEmptyList(thumbprint, 'thumbprints').optional(),
       server_common_names: nonEmptyList(text, 'common names').optional(),
@@ -144,7 +148,19 @@ export const tlsSchema = z
       const verifying = (['ca_file', 'server_thumbprints', 'server_common_names'] as const).filter((k) => tls[k] !== undefined);
       if (verifying.length > 0) problem('insecure_skip_verify', `excludes ${verifying.join(', ')}: nothing would be verified`);
     }
-  }, EVEN_WITH_OTHER_ISSUES);
+  }, EVEN_WITH_OTHER_ISSUES)
+  // The same cross-key rules for JSON Schema (json-schema.ts).
+  .meta({
+    dependencies: {
+      cert_file: ['key_file'],
+      key_file: ['cert_file'],
+      pfx_file: noneOf('cert_file', 'key_file'),
+      passphrase_file: { required: ['pfx_file'], ...noneOf('passphrase_env') },
+      passphrase_env: ['pfx_file'],
+    },
+    if: { required: ['insecure_skip_verify'], properties: { insecure_skip_verify: { const: true } } },
+    then: noneOf('ca_file', 'server_thumbprints', 'server_common_names'),
+  });
 
 /** What kind of value was found, without the value: for keys whose value may be a secret. */
 function kindOf(input: unknown): string {
@@ -172,7 +188,7 @@ const authorityHost = z.string({ error: expecting('an https:// URL') }).transfor
     return z.NEVER;
   }
   return url;
-});
+}).meta(urlPattern('https only'));
 
 /** The first name of each Microsoft cloud, for messages. */
 const CLOUD_HOSTS = MICROSOFT_CLOUDS.map((names) => names[0]).join(', ');
@@ -213,7 +229,18 @@ export const authSchema = z
       );
     }
     if (auth.allow_custom_authority_host === true && auth.authority_host === undefined) problem('allow_custom_authority_host', 'only used with authority_host');
-  }, EVEN_WITH_OTHER_ISSUES);
+  }, EVEN_WITH_OTHER_ISSUES)
+  // The same cross-key rules for JSON Schema (json-schema.ts); which login hosts are Microsoft's is
+  // left to the exporter.
+  .meta({
+    anyOf: [{ required: ['client_secret_file'] }, { required: ['client_certificate_file'] }, { required: ['client_key_file'] }],
+    dependencies: {
+      client_certificate_file: { required: ['client_key_file'], ...noneOf('client_secret_file') },
+      client_key_file: ['client_certificate_file'],
+    },
+    if: { required: ['allow_custom_authority_host'], properties: { allow_custom_authority_host: { const: true } } },
+    then: { required: ['authority_host'] },
+  });
 
 export type TlsFile = z.output<typeof tlsSchema>;
 export type AuthFile = z.output<typeof authSchema>;

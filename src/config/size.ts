@@ -17,6 +17,9 @@ const UNITS: Readonly<Record<string, number>> = {
 
 const PATTERN = /^(\d+)(B|KB|MB|GB|KiB|MiB|GiB)?$/;
 
+/** The same grammar as a JSON Schema `pattern`, for the Helm chart's values schema. */
+export const SIZE_JSON_PATTERN = PATTERN.source;
+
 /** Parses `4MiB`, `64KiB`, `10MB` or a bare number of bytes into bytes; throws on anything else. */
 export function parseSize(text: string): number {
   const match = PATTERN.exec(text);

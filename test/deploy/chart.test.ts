@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -186,15 +186,13 @@ describe('Helm chart (helm/sf-upload-exporter)', () => {
     expect(c.env).toContainEqual({ name: 'SHARD_INDEX', valueFrom: { fieldRef: { fieldPath: "metadata.labels['apps.kubernetes.io/pod-index']" } } });
   });
 
-  it('scrapes through a ServiceMonitor with every endpoint setting, and job = the name the alert rules select', () => {
+  it('scrapes through a ServiceMonitor with every endpoint setting', () => {
     const manifests = render(EVERYTHING, 'prod-exporter');
     const monitor = one(manifests, 'ServiceMonitor');
     const service = one(manifests, 'Service');
     expect(monitor.apiVersion).toBe('monitoring.coreos.com/v1');
     expect(monitor.metadata.labels).toMatchObject({ release: 'kube-prometheus-stack' });
     expect(monitor.spec.selector.matchLabels).toEqual(service.spec.selector);
-    expect(monitor.spec.jobLabel).toBe('app.kubernetes.io/name');
-    expect(service.metadata.labels?.['app.kubernetes.io/name']).toBe('sf-upload-exporter');
     const { relabelings, metricRelabelings, tlsConfig, basicAuth, scheme, interval, scrapeTimeout } = EVERYTHING.serviceMonitor;
     expect(monitor.spec.endpoints).toEqual([
       { port: 'http', path: '/metrics', scheme, interval, scrapeTimeout, tlsConfig, basicAuth, relabelings, metricRelabelings },
@@ -206,10 +204,87 @@ describe('Helm chart (helm/sf-upload-exporter)', () => {
     expect(rule.metadata.labels).toMatchObject({ release: 'kube-prometheus-stack' });
     const shipped = (parse(readFileSync(RULES_FILE, 'utf8')) as { groups: unknown[] }).groups;
     expect(rule.spec.groups).toEqual([...shipped, { name: 'sfue-sf-upload-exporter.additional', rules: [{ alert: 'Extra', expr: 'vector(1)' }] }]);
-    // With nameOverride the ServiceMonitor's job changes, and so does the rules' job selector.
-    const renamed = one(render({ ...EVERYTHING, nameOverride: 'sfx' }), 'PrometheusRule');
-    expect(JSON.stringify(renamed.spec.groups)).toContain('up{job=\\"sfx\\"} == 0');
-    expect(JSON.stringify(renamed.spec.groups)).not.toContain('sf-upload-exporter"');
+  });
+
+  describe('the job label', () => {
+    /** The `job` the Prometheus Operator gives the ServiceMonitor's targets: the Service's label named by spec.jobLabel, else the Service's name. */
+    function scrapedJob(manifests: Manifest[]): string {
+      const service = one(manifests, 'Service');
+      const jobLabel = one(manifests, 'ServiceMonitor').spec.jobLabel as string | undefined;
+      return (jobLabel ? service.metadata.labels?.[jobLabel] : undefined) ?? service.metadata.name;
+    }
+
+    it.each([
+      ['the defaults', {}, 'sf-upload-exporter'],
+      ['nameOverride', { nameOverride: 'sfx' }, 'sf-upload-exporter'],
+      ['fullnameOverride', { fullnameOverride: 'uploads-exporter' }, 'sf-upload-exporter'],
+      ['sharding', { sharding: { shards: 3 }, nameOverride: 'sfx' }, 'sf-upload-exporter'],
+      ['jobLabel', { jobLabel: 'sf-uploads' }, 'sf-uploads'],
+      ['jobLabel and nameOverride', { jobLabel: 'sf-uploads', nameOverride: 'sfx' }, 'sf-uploads'],
+    ])('with %s (%j) is %s, and the rendered rules select that job (promtool test rules)', (_what, values, job) => {
+      const manifests = render({ ...values, serviceMonitor: { enabled: true }, prometheusRule: { enabled: true } }, 'prod');
+      expect(scrapedJob(manifests)).toBe(job);
+
+      // The rules as rendered, unit-tested against targets of the job the ServiceMonitor produces:
+      // ExporterDown fires when its target is down and stays silent while it is up (an absent()
+      // on another job would fire here forever).
+      const dir = mkdtempSync(join(tmp, 'job-'));
+      writeFileSync(join(dir, 'rules.yml'), stringify({ groups: one(manifests, 'PrometheusRule').spec.groups }));
+      const target = { job, instance: '10.1.2.3:18922' };
+      const series = (value: string): unknown => [{ series: `up{job="${job}",instance="${target.instance}"}`, values: value }];
+      writeFileSync(
+        join(dir, 'rules.test.yml'),
+        stringify({
+          rule_files: ['rules.yml'],
+          evaluation_interval: '1m',
+          tests: [
+            { interval: '1m', input_series: series('1x10'), alert_rule_test: [{ eval_time: '10m', alertname: 'ServiceFabricExporterDown', exp_alerts: [] }] },
+            {
+              interval: '1m',
+              input_series: series('0x10'),
+              alert_rule_test: [
+                {
+                  eval_time: '6m',
+                  alertname: 'ServiceFabricExporterDown',
+                  exp_alerts: [
+                    {
+                      exp_labels: { severity: 'warning', ...target },
+                      exp_annotations: {
+                        summary: `sf-upload-exporter ${target.instance} is down`,
+                        description: `Prometheus cannot scrape sf-upload-exporter ${target.instance} (job ${job}); no cluster, content path or file is being watched for stalled uploads by it.`,
+                      },
+                    },
+                  ],
+                },
+              ],
+            },
+          ],
+        }),
+      );
+      const run = spawnSync('promtool', ['test', 'rules', join(dir, 'rules.test.yml')], { encoding: 'utf8' });
+      expect({ status: run.status, output: run.stdout + run.stderr }).toEqual({ status: 0, output: expect.stringContaining('SUCCESS') });
+    });
+
+    it('is a Kubernetes label value', () => {
+      const run = helm(['template', 'sfue', CHART_DIR, '-f', valuesFile({ jobLabel: 'sf upload exporter' })]);
+      expect({ status: run.status, where: run.stderr.includes('/jobLabel') }).toEqual({ status: 1, where: true });
+    });
+  });
+
+  it('prints NOTES that port-forward to the Service, or to one shard\'s pod when sharded, and name the job to scrape', () => {
+    /** NOTES.txt as `helm install` prints it, rendered client-side without a cluster. */
+    const notes = (values: object): string => {
+      const run = helm(['install', 'sfue', CHART_DIR, '--dry-run=client', '--namespace', 'monitoring', '-f', valuesFile(values)]);
+      if (run.status !== 0) throw new Error(`helm install --dry-run failed: ${run.stderr}`);
+      return run.stdout.split('\nNOTES:\n')[1] ?? '';
+    };
+    expect(notes({})).toContain('kubectl -n monitoring port-forward svc/sfue-sf-upload-exporter 18922');
+    // The headless Service of a StatefulSet has no single address: a forward reaches one shard.
+    const sharded = notes({ sharding: { shards: 3 } });
+    expect(sharded).toContain('kubectl -n monitoring port-forward pod/sfue-sf-upload-exporter-0 18922');
+    expect(sharded).toContain('sfue-sf-upload-exporter-2');
+    expect(sharded).not.toContain('svc/');
+    expect(notes({ jobLabel: 'sf-uploads', nameOverride: 'sfx' })).toContain('with job_name "sf-uploads"');
   });
 
   it('ships the dashboard in a ConfigMap labelled for the Grafana sidecar, only when asked', () => {
@@ -310,7 +385,7 @@ describe('Helm chart (helm/sf-upload-exporter)', () => {
     });
   });
 
-  describe('config clusters: the chart schema accepts what the exporter accepts', () => {
+  describe('config: the chart schema, generated from the exporter\'s, accepts what the exporter accepts', () => {
     const base = { name: 'prod', endpoint: 'https://prod.example.com:19080' };
     const accepted: Array<[string, object]> = [
       ['content_path_files only', { clusters: [{ ...base, content_path_files: ['/etc/sf-upload-exporter/paths.d/*.yaml'] }] }],
@@ -345,6 +420,86 @@ describe('Helm chart (helm/sf-upload-exporter)', () => {
       const run = helm(['template', 'sfue', CHART_DIR, '-f', valuesFile({ config })]);
       expect(run.status).not.toBe(0);
       expect(run.stderr).toContain('/config/clusters/0');
+    });
+  });
+
+  describe('config: the chart schema rejects what the exporter rejects, wherever JSON Schema can say it', () => {
+    const FIXTURES = repoFile('test/fixtures/config');
+    const cluster = { name: 'prod', endpoint: 'https://prod.example.com:19080', content_paths: ['MyAppPkg'] };
+
+    /** Why the exporter rejects a configuration that the chart's schema lets through, as values.yaml lists it. */
+    const BEYOND_SCHEMA: Record<string, string> = {
+      'invalid-cron.yaml': 'cron fields out of range',
+      'invalid-response-size-bounds.yaml': 'the bounds of durations and sizes',
+      'invalid-timeout-too-long.yaml': 'the bounds of durations and sizes',
+      'invalid-staleness.yaml': 'max_staleness greater than request_timeout',
+      'invalid-staleness-default-timeout.yaml': 'max_staleness greater than request_timeout',
+      'invalid-secure-files.yaml': 'files and environment variables',
+    };
+    const valuesYaml = readFileSync(`${CHART_DIR}/values.yaml`, 'utf8');
+
+    /** `helm template` with this exporter configuration: undefined when accepted, else helm's error. */
+    function chartError(config: unknown): string | undefined {
+      const run = helm(['template', 'sfue', CHART_DIR, '-f', valuesFile({ config })]);
+      return run.status === 0 ? undefined : run.stderr;
+    }
+
+    /** The exporter's verdict: undefined when it starts with this configuration, else its error. */
+    function exporterError(text: string, file?: string): string | undefined {
+      try {
+        parseConfig(text, file);
+        return undefined;
+      } catch (error) {
+        return (error as Error).message;
+      }
+    }
+
+    // Syntax errors of the YAML document itself are not values the chart could be given.
+    const invalid = readdirSync(FIXTURES).filter((f) => f.startsWith('invalid-') && !f.startsWith('invalid-yaml-'));
+    it.each(invalid)('%s: rejected by both, or listed as beyond JSON Schema', (file) => {
+      const text = readFileSync(join(FIXTURES, file), 'utf8');
+      expect(exporterError(text, join(FIXTURES, file))).toBeDefined();
+      const beyond = BEYOND_SCHEMA[file];
+      expect({ file, rejectedByChart: chartError(parse(text)) !== undefined }).toEqual({ file, rejectedByChart: beyond === undefined });
+      if (beyond !== undefined) expect(valuesYaml).toContain(beyond);
+    });
+
+    const good = [...readdirSync(FIXTURES).filter((f) => f.startsWith('good-')).map((f) => `test/fixtures/config/${f}`), 'config/example.yaml'];
+    it.each(good)('%s: accepted by both', (file) => {
+      const text = readFileSync(repoFile(file), 'utf8');
+      expect(exporterError(text, repoFile(file))).toBeUndefined();
+      expect(chartError(parse(text))).toBeUndefined();
+    });
+
+    it('names the field, never the value, where a value may be a secret', () => {
+      const error = chartError(parse(readFileSync(join(FIXTURES, 'invalid-secret-looking-values.yaml'), 'utf8'))) ?? '';
+      for (const field of ['/config/clusters/0/endpoint', '/config/clusters/1/endpoint', '/config/clusters/2/tls/passphrase_env']) expect(error).toContain(field);
+      expect(error).not.toMatch(/SECRET/);
+    });
+
+    it.each([
+      ['a bad cron expression', { poll: { schedule: 'every 30 seconds' }, clusters: [cluster] }, '/config/poll/schedule'],
+      ['10seconds', { poll: { request_timeout: '10seconds' }, clusters: [cluster] }, '/config/poll/request_timeout'],
+      ['concurrency: 0', { poll: { concurrency: 0 }, clusters: [cluster] }, '/config/poll/concurrency'],
+      ['an unknown key', { clusters: [{ ...cluster, timeout: '5s' }] }, "/config/clusters/0': additional properties 'timeout'"],
+      ['a certificate without a key', { clusters: [{ ...cluster, tls: { cert_file: '/etc/sf-upload-exporter/secrets/client.crt' } }] }, '/config/clusters/0/tls'],
+      ['a key without a certificate', { clusters: [{ ...cluster, tls: { key_file: '/etc/sf-upload-exporter/secrets/client.key' } }] }, '/config/clusters/0/tls'],
+      ['a duplicate content path', { clusters: [{ ...cluster, content_paths: ['A', 'A'] }] }, '/config/clusters/0/content_paths'],
+      ['insecure_skip_verify with a CA', { clusters: [{ ...cluster, tls: { insecure_skip_verify: true, ca_file: '/ca.pem' } }] }, '/config/clusters/0/tls'],
+      ['auth without a credential', { clusters: [{ ...cluster, auth: { type: 'entra_id', client_id: 'x' } }] }, '/config/clusters/0/auth'],
+      ['an endpoint with a query', { clusters: [{ ...cluster, endpoint: 'https://prod.example.com:19080/?a=b' }] }, '/config/clusters/0/endpoint'],
+    ])('helm rejects %s at the field, as the exporter does', (_what, config, where) => {
+      expect(exporterError(stringify(config))).toBeDefined();
+      expect(chartError(config)).toContain(where);
+    });
+
+    it.each([
+      ['duplicate cluster names', { clusters: [cluster, { ...cluster, endpoint: 'https://other.example.com:19080' }] }, 'duplicate cluster names'],
+      ['max_staleness below request_timeout', { poll: { request_timeout: '30s', max_staleness: '20s' }, clusters: [cluster] }, 'max_staleness greater than request_timeout'],
+    ])('helm lets %s through (JSON Schema cannot say it), values.yaml says so, and the exporter stops', (_what, config, listed) => {
+      expect(exporterError(stringify(config))).toBeDefined();
+      expect(chartError(config)).toBeUndefined();
+      expect(valuesYaml).toContain(listed);
     });
   });
 
