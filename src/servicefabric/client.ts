@@ -4,10 +4,10 @@
  * Every failure leaves here as exactly one typed error from `errors.ts` (or `AbortedError` when the
  * caller's own signal fired), so the poller and the metrics never inspect raw exceptions.
  */
-import { isAscii } from 'node:buffer';
 import { Agent, type buildConnector, type Dispatcher } from 'undici';
 import { DeadlineExceeded, exchange, type Exchanged } from './exchange.js';
 import { classifyTransportError } from './classify.js';
+import { decodeBody } from './decode.js';
 import {
   AbortedError,
   clip,
@@ -66,17 +66,6 @@ const DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
 /** The gateway's bound on the `timeout` query parameter (uint32 seconds). */
 const MAX_SERVER_TIMEOUT_S = 4_294_967_295;
-/** Stateless for whole-buffer decodes, so one serves every answer. */
-const UTF8 = new TextDecoder('utf-8', { fatal: true });
-
-/**
- * Decodes a body as strict UTF-8. Bodies are ASCII in practice (the gateway escapes nothing, but
- * store paths are usually ASCII): those take the one-byte copy, far cheaper per request than the
- * decoder's general path.
- */
-function decodeUtf8(bytes: Uint8Array): string {
-  return isAscii(bytes) ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1') : UTF8.decode(bytes);
-}
 const LINUX_HINT = 'upload sessions may not be supported on this cluster (Linux clusters have no upload-session API)';
 
 interface RequestContext {
@@ -244,9 +233,9 @@ export class ServiceFabricClient {
     if (read.tooLarge) throw invalid(`body exceeds the ${this.#maxResponseBytes}-byte limit`);
     let text: string;
     try {
-      text = decodeUtf8(read.bytes);
+      text = decodeBody(read.bytes);
     } catch (error) {
-      throw invalid('body is not valid UTF-8', error);
+      throw invalid((error as Error).message, error);
     }
     // An empty 200 body means zero sessions: no gateway is known to send one, but it cannot mean
     // anything else. (An object without `UploadSessions` is rejected by the parser.)
