@@ -20,7 +20,10 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { validateFaultRule, type FaultController } from './faults.js';
 import type { SessionStore } from './store.js';
-import { fileInfoWire, sessionInfoWire } from './wire-format.js';
+import { fileInfoWire, sessionInfoWire, type WireVersion } from './wire-format.js';
+
+/** The admin API shows sessions and files as api-version 6.0 answers do: ISO dates. */
+const ADMIN_VIEW: WireVersion = { apiVersion: 6 };
 
 /** What the admin API acts on. */
 export interface AdminTarget {
@@ -146,7 +149,7 @@ async function route(target: AdminTarget, req: IncomingMessage, res: ServerRespo
   }
   if (path === '/sessions') {
     if (method === 'GET') {
-      return sendJson(res, 200, { sessions: store.all().map((s) => ({ ...sessionInfoWire(s), Committed: s.committed })) });
+      return sendJson(res, 200, { sessions: store.all().map((s) => ({ ...sessionInfoWire(s, ADMIN_VIEW), Committed: s.committed })) });
     }
     if (method === 'POST') {
       const input = parseSessionInput(await readJson(req));
@@ -156,11 +159,11 @@ async function route(target: AdminTarget, req: IncomingMessage, res: ServerRespo
       } catch (err) {
         throw new AdminError(400, (err as Error).message);
       }
-      return sendJson(res, 201, sessionInfoWire(session));
+      return sendJson(res, 201, sessionInfoWire(session, ADMIN_VIEW));
     }
     if (method === 'DELETE') return sendJson(res, 200, { removed: store.clearSessions() });
   }
-  if (method === 'GET' && path === '/files') return sendJson(res, 200, { files: store.files().map(fileInfoWire) });
+  if (method === 'GET' && path === '/files') return sendJson(res, 200, { files: store.files().map((f) => fileInfoWire(f, ADMIN_VIEW)) });
   if (method === 'POST' && path === '/expire') return sendJson(res, 200, { removed: target.expireNow() });
   if (method === 'POST' && path === '/reset') {
     store.reset();

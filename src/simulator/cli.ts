@@ -8,6 +8,7 @@ import { LOG_FORMATS, LOG_LEVELS, createLogger, type LogFormat, type LogLevel, t
 import { isLoopbackHost } from './admin.js';
 import { parseDuration } from '../config/duration.js';
 import { SCENARIOS, startScenario, type Scenario } from './scenario.js';
+import { JSON_ENCODINGS, type JsonEncoding } from './json-writer.js';
 import { startSimulator, type Simulator, type SimulatorOptions } from './server.js';
 import { DEFAULT_AAD } from './security.js';
 
@@ -24,6 +25,7 @@ interface SimulateFlags {
   cleanupInterval?: number;
   adminListen: { host: string; port: number } | false;
   runtimeVersion: string;
+  jsonEncoding: JsonEncoding;
   tlsCert?: string;
   tlsKey?: string;
   clientCa?: string;
@@ -80,6 +82,11 @@ export function simulateCommand(options: { signal?: AbortSignal } = {}): Command
     )
     .addOption(new Option('--admin-listen <host:port>', 'loopback address of the admin API (faults, sessions, reset), or "none"').argParser(adminArg).default(adminArg('127.0.0.1:19081'), '127.0.0.1:19081'))
     .addOption(new Option('--runtime-version <major.minor>', 'simulated runtime version: the highest api-version accepted').default('9.1'))
+    .addOption(
+      new Option('--json-encoding <encoding>', 'runtime: JSON bytes as a real gateway writes them (\\/ for /, CESU-8 outside the BMP); utf8: standard UTF-8 JSON for other clients')
+        .choices(JSON_ENCODINGS)
+        .default('runtime'),
+    )
     .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (with --tls-key), as a secure cluster')
     .option('--tls-key <file>', 'PEM private key of --tls-cert')
     .option('--client-ca <file>', 'require a client certificate issued by this PEM CA (needs --tls-cert); with --token-key, either credential admits')
@@ -123,6 +130,7 @@ async function runSimulate(flags: SimulateFlags, signal: AbortSignal | undefined
       adminPort: flags.adminListen === false ? false : flags.adminListen.port,
       adminHost: flags.adminListen === false ? undefined : flags.adminListen.host,
       runtimeVersion: flags.runtimeVersion,
+      jsonEncoding: flags.jsonEncoding,
       logger,
     });
   } catch (err) {
@@ -138,6 +146,7 @@ async function runSimulate(flags: SimulateFlags, signal: AbortSignal | undefined
       session_timeout_ms: sessionTimeoutMs,
       cleanup_interval_ms: cleanupIntervalMs,
       runtime_version: flags.runtimeVersion,
+      json_encoding: flags.jsonEncoding,
       scenario: flags.scenario,
     },
     `simulator listening on ${simulator.url}` + (simulator.adminUrl ? `, admin API on ${simulator.adminUrl}` : ''),

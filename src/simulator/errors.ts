@@ -4,7 +4,7 @@
  * carry the literal "Null", as the gateway writes them.
  */
 import type { ServerResponse } from 'node:http';
-import type { FabricErrorWire } from '../servicefabric/wire.js';
+import { fabricErrorWire } from './wire-format.js';
 
 /** Status and default message for each FabricError code the simulator emits. */
 export const FABRIC_CODES = {
@@ -74,15 +74,10 @@ export const JSON_HEADERS = {
   'X-Content-Type-Options': 'nosniff',
 } as const;
 
-/** Serialises a FabricError body compactly. */
-export function fabricErrorBody(code: string, message: string): string {
-  const body: FabricErrorWire = { Error: { Code: code, Message: message } };
-  return JSON.stringify(body);
-}
-
 /**
- * Sends a FabricError. The reason phrase is the code name except for E_INVALIDARG ("Bad Request"),
- * as the gateway sets it.
+ * Sends a FabricError, for the one path that cannot build a normal answer (an unexpected error); its
+ * codes and messages are ASCII, so plain JSON is also the runtime's bytes. The reason phrase is the
+ * code name except for E_INVALIDARG ("Bad Request"), as the gateway sets it.
  */
 export function sendFabricError(
   res: ServerResponse,
@@ -91,7 +86,7 @@ export function sendFabricError(
 ): void {
   const known = code in FABRIC_CODES ? FABRIC_CODES[code as FabricCode] : undefined;
   const status = options.status ?? known?.status ?? 500;
-  const body = fabricErrorBody(code, options.message ?? known?.message ?? 'Null');
+  const body = JSON.stringify(fabricErrorWire(code, options.message ?? known?.message ?? 'Null'));
   res.statusCode = status;
   res.statusMessage = code === 'E_INVALIDARG' ? 'Bad Request' : code;
   res.setHeader('Content-Type', JSON_HEADERS['Content-Type']);

@@ -1,17 +1,18 @@
 /**
  * The public HTTP handler of the simulated gateway: image-store routes with the runtime's URL parsing,
- * api-version check, status codes, headers and JSON, plus fault injection. Node's `http` module is
- * used directly for byte-exact answers, raw backslashes in URLs and connection resets.
+ * api-version check, status codes, headers and JSON bytes, plus fault injection. Node's `http` module
+ * is used directly for byte-exact answers, raw backslashes in URLs and connection resets.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import type { UploadSessionInfoWire } from '../servicefabric/wire.js';
-import { JSON_HEADERS, defaultCodeForStatus, defaultMessageForCode, fabricErrorBody, sendFabricError, statusForCode } from './errors.js';
+import { JSON_HEADERS, defaultCodeForStatus, defaultMessageForCode, sendFabricError, statusForCode } from './errors.js';
 import { HTTPSYS_503_BODY, applyWrongShape, type FaultController, type FaultOperation, type FaultRule } from './faults.js';
-import { decodeContentPath, matchImageStoreRoute, parseTarget, type ParsedTarget } from './paths.js';
+import { acceptedApiVersion, parseContentRange, parseTimeoutSeconds } from './fields.js';
+import { encodeJson, type JsonEncoding } from './json-writer.js';
+import { decodeContentPath, matchImageStoreRoute, normalizeStorePath, parseTarget, type ParsedTarget } from './paths.js';
 import { parseSessionId, type SessionRecord, type SessionStore } from './store.js';
-import { contentWire, isoDate, uploadSessionWire } from './wire-format.js';
-import { aadMetadataBody } from './security.js';
+import { contentWire, fabricErrorWire, isoDate, uploadSessionWire, type UploadSessionInfoWire, type WireVersion } from './wire-format.js';
+import { aadMetadataBody, type AadMetadataWire } from './security.js';
 
 /** Settings of the simulated gateway. */
 export interface GatewayOptions {
@@ -25,20 +26,16 @@ export interface GatewayOptions {
   runtimeVersion: string;
   /** DeleteUploadSession of an unknown id: 404 `NotFound` (likely runtime behaviour) or 200. */
   deleteUnknown: 'not_found' | 'ok';
+  /** JSON as the runtime writes it (CESU-8, `\/`), or standard UTF-8 JSON. */
+  jsonEncoding: JsonEncoding;
   logger: Logger;
   /** Clock for sample data in faults, ms since epoch. */
   now: () => number;
   /** Whether a request carries an accepted credential; absent: every request is admitted. */
   authorize?: (req: IncomingMessage) => Promise<boolean>;
   /** The body of the anonymous `GET /$/GetAadMetadata`. */
-  aadMetadata?: string;
+  aadMetadata?: AadMetadataWire;
 }
-
-/** Lowest api-version accepted: the version the image-store upload-session operations appeared in. */
-export const MIN_API_VERSION = 6.0;
-/** Server-side budget when `timeout` is absent or invalid (the runtime never answers 400 for it). */
-export const DEFAULT_TIMEOUT_SECONDS = 60;
-const MAX_TIMEOUT_SECONDS = 4294967295;
 
 type Operation =
   | { name: 'ListContent'; path: string }
@@ -50,84 +47,37 @@ type Operation =
   | { name: 'CommitUploadSession' }
   | { name: 'DeleteUploadSession' };
 
+/** A route matched, with the api-version it was called at. */
+interface Resolved {
+  op: Operation;
+  version: WireVersion;
+}
+
 /** An answer before it is written, so body faults can rewrite it. */
 interface Reply {
   status: number;
   statusMessage?: string;
   headers: Record<string, string>;
-  body: string;
+  body: Buffer;
   /** Set on GetUploadSession answers: the sessions found (possibly none). */
   sessions?: UploadSessionInfoWire[];
 }
 
-/** A parsed `Content-Range`; positions inclusive. */
-export interface ContentRange {
-  start: number;
-  end: number;
-  fileSize: number;
-}
+const EMPTY = Buffer.alloc(0);
+const EMPTY_GUID = '00000000-0000-0000-0000-000000000000';
 
-function parseUint(text: string | undefined): number | undefined {
-  if (text === undefined || !/^\d+$/.test(text)) return undefined;
-  const n = Number(text);
-  // Beyond 2^53 a JS number cannot hold a byte position exactly; treat it as unsatisfiable.
-  return Number.isSafeInteger(n) ? n : undefined;
-}
-
-/**
- * Parses `Content-Range` as the gateway does: an optional leading `bytes` and whitespace, then
- * `{start}-{end}/{fileSize}`; `start ≤ end < fileSize` (a zero-byte file accepts `0-0/0`).
- */
-export function parseContentRange(header: string | undefined): ContentRange | undefined {
-  if (header === undefined) return undefined;
-  let text = header.trim();
-  if (text.startsWith('bytes')) text = text.slice('bytes'.length).trim();
-  const parts = text.split('/').filter((s) => s !== '');
-  if (parts.length !== 2) return undefined;
-  const fileSize = parseUint(parts[1]);
-  const pair = (parts[0] as string).split('-');
-  if (pair.length !== 2) return undefined;
-  const start = parseUint(pair[0]);
-  const end = parseUint(pair[1]);
-  if (fileSize === undefined || start === undefined || end === undefined) return undefined;
-  if (start > end || end > fileSize || (end === fileSize && fileSize !== 0)) return undefined;
-  return { start, end, fileSize };
-}
-
-/** The `timeout` query parameter in seconds: a uint32 from 1 up, anything else means 60. */
-export function parseTimeoutSeconds(text: string | undefined): number {
-  const n = text !== undefined && /^\d+$/.test(text) ? Number(text) : NaN;
-  return n >= 1 && n <= MAX_TIMEOUT_SECONDS ? n : DEFAULT_TIMEOUT_SECONDS;
-}
-
-/** Whether an api-version string is accepted: numeric (a `-preview` suffix is ignored), within range. */
-export function apiVersionAccepted(text: string | undefined, runtimeVersion: string): boolean {
-  if (text === undefined) return false;
-  const value = text.endsWith('-preview') ? text.slice(0, -'-preview'.length) : text;
-  if (!/^\d+(\.\d+)?$/.test(value)) return false;
-  const v = Number(value);
-  return v >= MIN_API_VERSION && v <= Number(runtimeVersion);
-}
-
-/** Any dashed GUID including the empty one (Commit and Delete do not reject the empty GUID). */
+/** Any dashed GUID including the empty one (Commit and Delete parse it; their checks come later). */
 function parseAnyGuid(text: string | undefined): string | undefined {
   return text !== undefined && /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/.test(text)
     ? text.toLowerCase()
     : undefined;
 }
 
-function jsonReply(status: number, body: string, statusMessage?: string): Reply {
+function bodyReply(status: number, body: Buffer, statusMessage?: string): Reply {
   const headers: Record<string, string> = { ...JSON_HEADERS };
-  if (status !== 204) headers['Content-Length'] = String(Buffer.byteLength(body));
+  if (status !== 204) headers['Content-Length'] = String(body.length);
   return { status, statusMessage, headers, body };
 }
-
-function errorReply(code: string, options: { status?: number; message?: string } = {}): Reply {
-  const status = options.status ?? statusForCode(code);
-  return jsonReply(status, fabricErrorBody(code, options.message ?? defaultMessageForCode(code)), code === 'E_INVALIDARG' ? 'Bad Request' : code);
-}
-
-const INVALID_ARGUMENT = (): Reply => errorReply('E_INVALIDARG');
 
 /** The reference example's first session: the sample a body fault sends when no session exists. */
 function sampleSession(path: string | undefined, nowMs: number): UploadSessionInfoWire {
@@ -208,27 +158,29 @@ export class Gateway {
   private async process(req: IncomingMessage, res: ServerResponse, setNote: (note: string) => void): Promise<void> {
     const bodyBytes = await drainBody(req);
     const target = parseTarget(req.url ?? '/');
-    if (this.isAadMetadata(req.method ?? '', target)) return send(res, jsonReply(200, this.options.aadMetadata ?? aadMetadataBody(undefined)));
-    const op = this.resolve(req.method ?? '', target);
+    if (this.isAadMetadata(req.method ?? '', target)) return send(res, this.json(200, this.options.aadMetadata ?? aadMetadataBody(undefined)));
+    const resolved = this.resolve(req.method ?? '', target);
     // As on the real gateway, the URL is parsed before credentials are checked.
-    if (!op) return send(res, INVALID_ARGUMENT());
+    if (!resolved) return send(res, this.error('E_INVALIDARG'));
     if (this.options.authorize && !(await this.options.authorize(req))) {
       setNote('forbidden');
-      return send(res, { status: 403, statusMessage: 'Client certificate required', headers: { 'Content-Length': '0' }, body: '' });
+      return send(res, { status: 403, statusMessage: 'Client certificate required', headers: { 'Content-Length': '0' }, body: EMPTY });
     }
 
     const { store } = this.options;
+    const { op } = resolved;
     const query = target.query;
+    const budgetSeconds = parseTimeoutSeconds(query.get('timeout'));
     const faultOp = faultOperation(op);
     if (faultOp) {
       const faultPath = 'path' in op ? op.path : sessionPathOf(store, query.get('session-id'));
       const decision = this.options.faults.decide(faultOp, faultPath);
       if (decision.latencyMs > 0) {
-        const budgetMs = parseTimeoutSeconds(query.get('timeout')) * 1000;
+        const budgetMs = budgetSeconds * 1000;
         setNote(`latency ${decision.latencyMs}ms`);
         await this.sleep(Math.min(decision.latencyMs, budgetMs));
         if (this.closed) return;
-        if (decision.latencyMs > budgetMs) return send(res, errorReply('FABRIC_E_TIMEOUT'));
+        if (decision.latencyMs > budgetMs) return send(res, this.error('FABRIC_E_TIMEOUT'));
       }
       const rule = decision.action;
       if (rule) {
@@ -238,12 +190,23 @@ export class Gateway {
           return;
         }
         if (rule.kind === 'large_body') return sendLargeBody(req, res, rule);
-        if (rule.kind === 'status') return send(res, statusFaultReply(rule));
-        const reply = this.execute(op, query, req, bodyBytes);
+        if (rule.kind === 'status') return send(res, this.statusFaultReply(rule));
+        const reply = this.execute(resolved, query, req, bodyBytes, budgetSeconds);
         return this.deliverBodyFault(res, rule, reply, faultPath);
       }
     }
-    send(res, this.execute(op, query, req, bodyBytes));
+    send(res, this.execute(resolved, query, req, bodyBytes, budgetSeconds));
+  }
+
+  /** A JSON answer in the configured encoding. */
+  private json(status: number, value: unknown, statusMessage?: string): Reply {
+    return bodyReply(status, encodeJson(value, this.options.jsonEncoding), statusMessage);
+  }
+
+  /** A FabricError answer; the reason phrase is the code except for E_INVALIDARG ("Bad Request"). */
+  private error(code: string, options: { status?: number; message?: string } = {}): Reply {
+    const status = options.status ?? statusForCode(code);
+    return this.json(status, fabricErrorWire(code, options.message ?? defaultMessageForCode(code)), code === 'E_INVALIDARG' ? 'Bad Request' : code);
   }
 
   /** `GET /$/GetAadMetadata` at an accepted api-version: anonymous, before any credential check. */
@@ -253,28 +216,28 @@ export class Gateway {
       target.segments.length === 2 &&
       target.segments[0] === '$' &&
       target.segments[1] === 'GetAadMetadata' &&
-      apiVersionAccepted(target.query.get('api-version'), this.options.runtimeVersion)
+      acceptedApiVersion(target.query.get('api-version'), this.options.runtimeVersion) !== undefined
     );
   }
 
   /** Matches method and URL against the gateway's templates, including the api-version check. */
-  private resolve(method: string, target: ParsedTarget): Operation | undefined {
+  private resolve(method: string, target: ParsedTarget): Resolved | undefined {
     const route = matchImageStoreRoute(target.segments);
     if (!route) return undefined;
-    if (!apiVersionAccepted(target.query.get('api-version'), this.options.runtimeVersion)) return undefined;
+    const apiVersion = acceptedApiVersion(target.query.get('api-version'), this.options.runtimeVersion);
+    if (apiVersion === undefined) return undefined;
     const windows = this.options.platform === 'windows';
-    const decoded = (raw: string): string | undefined => decodeContentPath(raw);
     let op: Operation | undefined;
     if (route.kind === 'root') {
       if (method === 'GET') op = { name: 'ListContent', path: '' };
     } else if (route.kind === 'content') {
-      const path = decoded(route.rawPath);
+      const path = decodeContentPath(route.rawPath);
       if (path === undefined) return undefined;
       if (method === 'GET') op = { name: 'ListContent', path };
       else if (method === 'PUT') op = { name: 'UploadFile', path };
       else if (method === 'DELETE') op = { name: 'DeleteContent', path };
     } else if (route.rawPath !== undefined) {
-      const path = decoded(route.rawPath);
+      const path = decodeContentPath(route.rawPath);
       if (path === undefined) return undefined;
       if (windows && route.name === 'GetUploadSession' && method === 'GET') op = { name: 'GetUploadSessionByPath', path };
       else if (windows && route.name === 'UploadChunk' && method === 'PUT') op = { name: 'UploadChunk', path };
@@ -283,76 +246,95 @@ export class Gateway {
       else if (route.name === 'CommitUploadSession' && method === 'POST') op = { name: 'CommitUploadSession' };
       else if (route.name === 'DeleteUploadSession' && method === 'DELETE') op = { name: 'DeleteUploadSession' };
     }
-    return op;
+    return op ? { op, version: { apiVersion } } : undefined;
   }
 
-  /** Performs one operation against the store and builds its answer. */
-  private execute(op: Operation, query: ReadonlyMap<string, string>, req: IncomingMessage, bodyBytes: number): Reply {
+  /**
+   * Performs one operation against the store and builds its answer. Arguments the gateway checks
+   * itself are checked first; with a `timeout` of 0 every call into the image store then has no
+   * time left, so it answers 504 as a real cluster would (`UpdateRequestTimeout` takes 0 as it is).
+   */
+  private execute({ op, version }: Resolved, query: ReadonlyMap<string, string>, req: IncomingMessage, bodyBytes: number, budgetSeconds: number): Reply {
     const { store } = this.options;
+    const outOfTime = budgetSeconds === 0;
+    const OK = (): Reply => bodyReply(200, EMPTY);
     switch (op.name) {
       case 'GetUploadSessionByPath':
-        return this.sessionsReply(store.byPath(op.path), op.path);
+        if (outOfTime) return this.error('FABRIC_E_TIMEOUT');
+        return this.sessionsReply(store.byPath(op.path), version, op.path);
       case 'GetUploadSessionById': {
         const id = parseSessionId(query.get('session-id'));
-        if (!id) return errorReply('FABRIC_E_INVALID_UPLOAD_SESSION_ID');
+        if (!id) return this.error('FABRIC_E_INVALID_UPLOAD_SESSION_ID');
+        if (outOfTime) return this.error('FABRIC_E_TIMEOUT');
         const session = store.byId(id);
-        return this.sessionsReply(session ? [session] : []);
+        return this.sessionsReply(session ? [session] : [], version);
       }
       case 'UploadChunk': {
-        // The gateway parses Content-Range before it looks at the session id.
+        // The gateway parses Content-Range while it reads the body, before it looks at the session id.
         const range = parseContentRange(headerValue(req, 'content-range'));
-        if (!range) return errorReply('FABRIC_E_UPLOAD_SESSION_RANGE_NOT_SATISFIABLE');
+        if (!range) return this.error('FABRIC_E_UPLOAD_SESSION_RANGE_NOT_SATISFIABLE');
         const id = parseSessionId(query.get('session-id'));
-        if (!id) return errorReply('FABRIC_E_INVALID_UPLOAD_SESSION_ID');
-        // The real gateway never compares the body with the range, and the generated SDKs send no
-        // body at all. So: an empty body is accepted as the chunk (bytes are not kept anyway); a
-        // non-empty body must be exactly end-start+1 bytes, or it is an invalid argument.
-        const expected = range.end - range.start + 1;
-        if (bodyBytes > 0 && bodyBytes !== expected) {
-          return errorReply('E_INVALIDARG', {
-            message: `Chunk body is ${bodyBytes} bytes but Content-Range bytes ${range.start}-${range.end} needs ${expected}`,
-          });
-        }
-        const result = store.addChunk(op.path, id, range.start, range.end, range.fileSize);
+        if (!id) return this.error('FABRIC_E_INVALID_UPLOAD_SESSION_ID');
+        if (outOfTime) return this.error('FABRIC_E_TIMEOUT');
+        // The body is staged as it came, whatever its length (none at all is an empty file): only
+        // commit compares the joined bodies with the file size.
+        const result = store.addChunk(op.path, id, range.start, range.end, range.fileSize, bodyBytes);
         if (!result.ok) {
-          if (result.error === 'id_conflict') return errorReply('FABRIC_E_UPLOAD_SESSION_ID_CONFLICT');
-          if (result.error === 'size_mismatch') return INVALID_ARGUMENT();
-          return errorReply('FABRIC_E_UPLOAD_SESSION_RANGE_NOT_SATISFIABLE');
+          if (result.error === 'id_conflict') return this.error('FABRIC_E_UPLOAD_SESSION_ID_CONFLICT');
+          if (result.error === 'size_mismatch') return this.error('E_INVALIDARG');
+          return this.error('FABRIC_E_UPLOAD_SESSION_RANGE_NOT_SATISFIABLE');
         }
-        return jsonReply(200, '');
+        return OK();
       }
       case 'CommitUploadSession': {
         const id = parseAnyGuid(query.get('session-id'));
-        if (!id) return INVALID_ARGUMENT();
-        return store.commit(id) === 'ok' ? jsonReply(200, '') : INVALID_ARGUMENT();
+        if (!id) return this.error('E_INVALIDARG');
+        if (outOfTime) return this.error('FABRIC_E_TIMEOUT');
+        const result = store.commit(id);
+        if (result === 'ok') return OK();
+        const session = store.byId(id);
+        if (result === 'size_mismatch' && session) {
+          // IDS_FSS_UnexpectedMergeSize, with the arguments in the order the runtime passes them:
+          // the file size where the text says "has", the joined size where it says "expected".
+          return this.error('E_INVALIDARG', {
+            message: `Upload failed due to an internal error. Image store file ${normalizeStorePath(session.path)} has ${session.fileSize} bytes, which doesn't match expected value of ${session.receivedBytes} bytes. Please retry.`,
+          });
+        }
+        return this.error('E_INVALIDARG');
       }
       case 'DeleteUploadSession': {
         const id = parseAnyGuid(query.get('session-id'));
-        if (!id) return INVALID_ARGUMENT();
-        if (store.delete(id) || this.options.deleteUnknown === 'ok') return jsonReply(200, '');
-        return errorReply('NotFound');
+        if (!id) return this.error('E_INVALIDARG');
+        if (outOfTime) return this.error('FABRIC_E_TIMEOUT');
+        // The FileStoreService refuses the empty GUID itself (ValidateRequest), before any lookup.
+        if (id === EMPTY_GUID) return this.error('E_INVALIDARG');
+        if (store.delete(id) || this.options.deleteUnknown === 'ok') return OK();
+        return this.error('NotFound');
       }
       case 'ListContent': {
+        if (outOfTime) return this.error('FABRIC_E_TIMEOUT');
         const listing = store.list(op.path);
-        if (listing.files.length > 0 || listing.folders.length > 0) return jsonReply(200, JSON.stringify(contentWire(listing)));
+        if (listing.files.length > 0 || listing.folders.length > 0) return this.json(200, contentWire(listing, version));
         // HandleListContentResult: nothing listed is 404 for a path that does not exist, else 204;
         // both with an empty body.
-        if (op.path !== '' && !listing.exists) return jsonReply(404, '', 'Not Found');
-        return jsonReply(204, '');
+        if (op.path !== '' && !listing.exists) return bodyReply(404, EMPTY, 'Not Found');
+        return bodyReply(204, EMPTY);
       }
       case 'UploadFile':
+        if (outOfTime) return this.error('FABRIC_E_TIMEOUT');
         store.putFile(op.path, bodyBytes);
-        return jsonReply(200, '');
+        return OK();
       case 'DeleteContent':
-        return store.deleteContent(op.path) ? jsonReply(200, '') : errorReply('FABRIC_E_FILE_NOT_FOUND');
+        if (outOfTime) return this.error('FABRIC_E_TIMEOUT');
+        return store.deleteContent(op.path) ? OK() : this.error('FABRIC_E_FILE_NOT_FOUND');
     }
   }
 
-  private sessionsReply(sessions: readonly SessionRecord[], requestedPath?: string): Reply {
-    const wire = uploadSessionWire(sessions, requestedPath);
-    const infos = wire.UploadSessions ?? [];
-    if (infos.length === 0 && this.options.emptyStatus === 204) return { ...jsonReply(204, ''), sessions: infos };
-    return { ...jsonReply(200, JSON.stringify(wire)), sessions: infos };
+  private sessionsReply(sessions: readonly SessionRecord[], version: WireVersion, requestedPath?: string): Reply {
+    const wire = uploadSessionWire(sessions, version, requestedPath);
+    const infos = wire.UploadSessions;
+    if (infos.length === 0 && this.options.emptyStatus === 204) return { ...bodyReply(204, EMPTY), sessions: infos };
+    return { ...this.json(200, wire), sessions: infos };
   }
 
   /** Applies an `invalid_json`, `wrong_shape`, `stall` or mid-response `reset` rule to an answer. */
@@ -360,31 +342,61 @@ export class Gateway {
     // With nothing to distort (no session), the reference example's first session stands in, so
     // the fault is always visible to the client under test.
     const sessions = reply.sessions && reply.sessions.length === 0 ? [sampleSession(path, this.options.now())] : reply.sessions;
-    const baseBody = reply.sessions ? JSON.stringify({ UploadSessions: sessions }) : reply.body;
+    const encode = (value: unknown): Buffer => encodeJson(value, this.options.jsonEncoding);
+    const baseBody = sessions ? encode({ UploadSessions: sessions }) : reply.body;
     if (rule.kind === 'wrong_shape') {
-      if (!reply.sessions) return send(res, reply);
+      if (!sessions) return send(res, reply);
       const shaped = applyWrongShape({ UploadSessions: sessions as unknown as Record<string, unknown>[] }, rule.shape ?? 'numbers');
-      return send(res, jsonReply(200, JSON.stringify(shaped)));
+      return send(res, this.json(200, shaped));
     }
     if (rule.kind === 'invalid_json') {
-      const text = rule.text ?? (baseBody.length > 1 ? baseBody.slice(0, Math.floor(baseBody.length / 2)) : '{"UploadSessions":[');
+      const text = rule.text !== undefined ? Buffer.from(rule.text) : baseBody.length > 1 ? baseBody.subarray(0, Math.floor(baseBody.length / 2)) : Buffer.from('{"UploadSessions":[');
       // Always a success status: the point is a 2xx whose body does not parse.
-      return send(res, jsonReply(200, text));
+      return send(res, bodyReply(200, text));
     }
     // stall: status line, headers announcing the full length, part of the body, then nothing.
     // reset (mid-response): the same, then the connection is reset instead of left hanging.
-    const body = baseBody.length > 0 ? baseBody : '{"UploadSessions":[]}';
+    const body = baseBody.length > 0 ? baseBody : Buffer.from('{"UploadSessions":[]}');
     const wanted = rule.kind === 'reset' ? rule.resetAfterBytes : rule.stallAfterBytes;
-    const cut = Math.min(wanted ?? Math.floor(Buffer.byteLength(body) / 2), Buffer.byteLength(body) - 1);
+    const cut = Math.min(wanted ?? Math.floor(body.length / 2), body.length - 1);
     const status = reply.status === 204 ? 200 : reply.status;
-    res.writeHead(status, { ...JSON_HEADERS, 'Content-Length': String(Buffer.byteLength(body)) });
+    res.writeHead(status, { ...JSON_HEADERS, 'Content-Length': String(body.length) });
     res.flushHeaders();
     if (rule.kind === 'reset') {
       // Reset only once what was written has left, so the client sees headers and part of a body.
-      res.write(cut > 0 ? Buffer.from(body).subarray(0, cut) : '', () => resetConnection(res.req));
+      res.write(cut > 0 ? body.subarray(0, cut) : '', () => resetConnection(res.req));
       return;
     }
-    if (cut > 0) res.write(Buffer.from(body).subarray(0, cut));
+    if (cut > 0) res.write(body.subarray(0, cut));
+  }
+
+  private statusFaultReply(rule: FaultRule): Reply {
+    const status = rule.status ?? 503;
+    const bodyKind = rule.body ?? (status === 401 || status === 403 ? 'empty' : 'fabric');
+    const extra: Record<string, string> = rule.retryAfterSeconds !== undefined ? { 'Retry-After': String(rule.retryAfterSeconds) } : {};
+    if (bodyKind === 'empty') {
+      // As the gateway's auth failure: no FabricError, no JSON content type.
+      const statusMessage = status === 403 ? 'Client certificate required' : undefined;
+      return { status, statusMessage, headers: { 'Content-Length': '0', ...extra }, body: EMPTY };
+    }
+    if (bodyKind === 'html') {
+      const html = Buffer.from(HTTPSYS_503_BODY);
+      return {
+        status,
+        statusMessage: 'Service Unavailable',
+        headers: {
+          'Content-Type': 'text/html; charset=us-ascii',
+          Server: 'Microsoft-HTTPAPI/2.0',
+          'Content-Length': String(html.length),
+          Connection: 'close',
+          ...extra,
+        },
+        body: html,
+      };
+    }
+    const code = rule.code ?? defaultCodeForStatus(status);
+    const reply = this.error(code, { status, message: rule.message ?? defaultMessageForCode(code) });
+    return { ...reply, headers: { ...reply.headers, ...extra } };
   }
 }
 
@@ -411,34 +423,6 @@ function faultOperation(op: Operation): FaultOperation | undefined {
 function sessionPathOf(store: SessionStore, sessionId: string | undefined): string | undefined {
   const id = parseAnyGuid(sessionId);
   return id ? store.byId(id)?.path : undefined;
-}
-
-function statusFaultReply(rule: FaultRule): Reply {
-  const status = rule.status ?? 503;
-  const bodyKind = rule.body ?? (status === 401 || status === 403 ? 'empty' : 'fabric');
-  const extra: Record<string, string> = rule.retryAfterSeconds !== undefined ? { 'Retry-After': String(rule.retryAfterSeconds) } : {};
-  if (bodyKind === 'empty') {
-    // As the gateway's auth failure: no FabricError, no JSON content type.
-    const statusMessage = status === 403 ? 'Client certificate required' : undefined;
-    return { status, statusMessage, headers: { 'Content-Length': '0', ...extra }, body: '' };
-  }
-  if (bodyKind === 'html') {
-    return {
-      status,
-      statusMessage: 'Service Unavailable',
-      headers: {
-        'Content-Type': 'text/html; charset=us-ascii',
-        Server: 'Microsoft-HTTPAPI/2.0',
-        'Content-Length': String(Buffer.byteLength(HTTPSYS_503_BODY)),
-        Connection: 'close',
-        ...extra,
-      },
-      body: HTTPSYS_503_BODY,
-    };
-  }
-  const code = rule.code ?? defaultCodeForStatus(status);
-  const reply = errorReply(code, { status, message: rule.message ?? defaultMessageForCode(code) });
-  return { ...reply, headers: { ...reply.headers, ...extra } };
 }
 
 /** Chunk of a `large_body` answer: the start of a plausible body, then JSON whitespace. */

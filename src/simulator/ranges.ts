@@ -9,9 +9,6 @@ export interface Range {
   readonly end: number;
 }
 
-/** How a chunk relates to what a session already holds. */
-export type ChunkFit = 'new' | 'present' | 'overlap';
-
 /** Sorts and merges ranges; adjacent ranges coalesce (`[0,9]` and `[10,19]` become `[0,19]`). */
 export function mergeRanges(ranges: readonly Range[]): Range[] {
   const sorted = [...ranges].sort((a, b) => a.start - b.start || a.end - b.end);
@@ -50,18 +47,11 @@ export function complementRanges(received: readonly Range[], fileSize: number): 
 }
 
 /**
- * Classifies a chunk against the merged received ranges: wholly inside a gap is `new`, wholly
- * inside one received range is `present` (a re-send, accepted without change), anything else
- * straddles a boundary and is an `overlap`, which the runtime rejects.
+ * Whether a chunk lies wholly inside one of `ranges` (NativeImageStore's check of a chunk against
+ * the session's `ExpectedRanges`: a chunk across two gaps is refused even if both are missing).
  */
-export function classifyChunk(received: readonly Range[], fileSize: number, chunk: Range): ChunkFit {
-  for (const r of received) {
-    if (chunk.start >= r.start && chunk.end <= r.end) return 'present';
-  }
-  for (const gap of complementRanges(received, fileSize)) {
-    if (chunk.start >= gap.start && chunk.end <= gap.end) return 'new';
-  }
-  return 'overlap';
+export function fitsOneRange(ranges: readonly Range[], chunk: Range): boolean {
+  return ranges.some((r) => chunk.start >= r.start && chunk.end <= r.end);
 }
 
 /** Total bytes covered by a list of disjoint ranges. */

@@ -2,6 +2,13 @@
  * Traffic generator: drives uploads through the simulator's real HTTP endpoints (PUT UploadChunk,
  * POST CommitUploadSession, DELETE DeleteUploadSession), the way uploaders on a cluster would, so a
  * poller watching the simulator sees sessions appear, progress, complete, stall and expire.
+ *
+ * By default chunks carry no body, as the generated SDKs send them: cheap enough for gigabyte
+ * files, and a poller sees exactly what it would see with bodies. Such an upload cannot be
+ * committed (a real cluster joins the chunk bodies at commit and refuses a size that does not
+ * match), so it finishes with every range received and is never committed; with `sendBodies` the
+ * chunks carry real bytes and finished uploads are committed. On the wire a finished session looks
+ * the same either way: `ExpectedRanges` is empty.
  */
 import http from 'node:http';
 import { silentLogger, type Logger } from '../log.js';
@@ -29,9 +36,9 @@ export interface ScenarioOptions {
   chunksPerFile?: readonly [number, number];
   /** Relative weights of the fates: completed and committed, stalled part-way, abandoned early. */
   mix?: { complete: number; stall: number; abandon: number };
-  /** Chance that a committed session is deleted (the official .NET uploader never deletes). */
+  /** Chance that a finished session is deleted (the official .NET uploader never deletes). */
   deleteAfterCommit?: number;
-  /** Send real (zero) bytes as chunk bodies instead of none as the generated SDKs do. */
+  /** Send real (zero) bytes as chunk bodies, and commit finished uploads, instead of none as the generated SDKs do. */
   sendBodies?: boolean;
   /** Random source in [0,1), for reproducible runs. */
   random?: () => number;
@@ -42,7 +49,7 @@ export interface ScenarioOptions {
 export interface Scenario {
   readonly name: string;
   /** Counters since start. */
-  readonly stats: { started: number; chunks: number; committed: number; deleted: number; stalled: number; abandoned: number; errors: number };
+  readonly stats: { started: number; chunks: number; finished: number; committed: number; deleted: number; stalled: number; abandoned: number; errors: number };
   /** Stops starting and driving uploads; resolves once in-flight requests are done. */
   stop(): Promise<void>;
 }
@@ -137,7 +144,7 @@ export function startScenario(simulatorUrl: string, name: 'demo' | string, optio
   const logger = options.logger ?? silentLogger;
   const base = new URL(simulatorUrl);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
-  const stats = { started: 0, chunks: 0, committed: 0, deleted: 0, stalled: 0, abandoned: 0, errors: 0 };
+  const stats = { started: 0, chunks: 0, finished: 0, committed: 0, deleted: 0, stalled: 0, abandoned: 0, errors: 0 };
   const active: Upload[] = [];
   const inFlight = new Set<Promise<unknown>>();
   let stopped = false;
@@ -234,12 +241,16 @@ export function startScenario(simulatorUrl: string, name: 'demo' | string, optio
         }
         return;
       }
-      const status = await request('POST', `/ImageStore/$/CommitUploadSession${sessionQuery(up.sessionId)}`);
-      if (status !== 200) {
-        stats.errors++;
-        return;
+      // Every chunk is in. Without bodies a commit could only fail, as on a real cluster.
+      if (cfg.sendBodies) {
+        const status = await request('POST', `/ImageStore/$/CommitUploadSession${sessionQuery(up.sessionId)}`);
+        if (status !== 200) {
+          stats.errors++;
+          return;
+        }
+        stats.committed++;
       }
-      stats.committed++;
+      stats.finished++;
       if (random() < cfg.deleteAfterCommit) {
         if ((await request('DELETE', `/ImageStore/$/DeleteUploadSession${sessionQuery(up.sessionId)}`)) === 200) stats.deleted++;
       }

@@ -45,14 +45,20 @@ export const DEFAULT_AAD = {
 } as const;
 
 /** The `GetAadMetadata` body (research §5): `type` `aad` with authority, tenant and applications. */
-export function aadMetadataBody(aad: SimulatorAadOptions | undefined): string {
+export interface AadMetadataWire {
+  type: string;
+  metadata: { login: string; authority: string; client: string; cluster: string; redirect: string; tenant: string } | null;
+}
+
+/** What `GET /$/GetAadMetadata` answers: an Entra ID description, or an empty `type` without one. */
+export function aadMetadataBody(aad: SimulatorAadOptions | undefined): AadMetadataWire {
   if (aad === undefined) {
     // Not an Entra ID cluster: sfctl only checks that `type` is not "aad".
-    return JSON.stringify({ type: '', metadata: null });
+    return { type: '', metadata: null };
   }
   const login = (aad.login ?? DEFAULT_AAD.login).replace(/\/+$/, '');
   const tenant = aad.tenant ?? DEFAULT_AAD.tenant;
-  return JSON.stringify({
+  return {
     type: 'aad',
     metadata: {
       login,
@@ -62,7 +68,7 @@ export function aadMetadataBody(aad: SimulatorAadOptions | undefined): string {
       redirect: 'urn:ietf:wg:oauth:2.0:oob',
       tenant,
     },
-  });
+  };
 }
 
 function publicKeyOf(pem: string | Buffer): KeyObject {

@@ -9,6 +9,7 @@ import { silentLogger, type Logger } from '../log.js';
 import { createAdminServer, isLoopbackHost } from './admin.js';
 import { FaultController } from './faults.js';
 import { Gateway } from './gateway.js';
+import type { JsonEncoding } from './json-writer.js';
 import { DEFAULT_SESSION_TIMEOUT_MS, SessionStore } from './store.js';
 import { aadMetadataBody, createAuthorizer, type SimulatorAadOptions, type SimulatorTlsOptions } from './security.js';
 
@@ -42,6 +43,12 @@ export interface SimulatorOptions {
   tls?: SimulatorTlsOptions;
   /** Require an Entra ID bearer token (unless a verified client certificate admits the request). */
   aad?: SimulatorAadOptions;
+  /**
+   * `runtime`: JSON as a real gateway writes it, `/` escaped as `\/` and characters outside the BMP
+   * as two 3-byte surrogates (CESU-8, not valid UTF-8); `utf8`: standard JSON in UTF-8, for clients
+   * that only need the API's shape. @default 'runtime'
+   */
+  jsonEncoding?: JsonEncoding;
 }
 
 /** A running simulator. */
@@ -106,6 +113,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     emptyStatus: options.emptyStatus ?? 204,
     runtimeVersion,
     deleteUnknown: options.deleteUnknown ?? 'not_found',
+    jsonEncoding: options.jsonEncoding ?? 'runtime',
     logger,
     now,
     authorize: createAuthorizer(options.tls, options.aad),

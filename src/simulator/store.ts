@@ -3,7 +3,7 @@
  * bytes) keyed by session id, and the committed files of the store. All time comes from an injectable
  * clock so expiry can be tested without waiting.
  */
-import { addRange, classifyChunk, complementRanges, mergeRanges, rangeBytes, type Range } from './ranges.js';
+import { addRange, complementRanges, fitsOneRange, mergeRanges, rangeBytes, type Range } from './ranges.js';
 import { normalizeStorePath } from './paths.js';
 
 /** One upload session as the simulator holds it. */
@@ -15,6 +15,11 @@ export interface SessionRecord {
   readonly fileSize: number;
   /** Merged, sorted, disjoint received ranges. */
   readonly received: readonly Range[];
+  /**
+   * Bytes of the chunk bodies that were accepted: what the FileStoreService would join at commit.
+   * It differs from the ranges' size when a chunk's body did not match its `Content-Range`.
+   */
+  readonly receivedBytes: number;
   /** Last time new bytes were accepted (creation counts), ms since epoch. */
   readonly modifiedMs: number;
   /** Whether CommitUploadSession succeeded; the session stays visible until deleted or expired. */
@@ -35,8 +40,13 @@ export type AddChunkResult =
   | { readonly ok: true; readonly created: boolean; readonly changed: boolean }
   | { readonly ok: false; readonly error: 'id_conflict' | 'size_mismatch' | 'range' };
 
-/** Result of CommitUploadSession at the store level. */
-export type CommitResult = 'ok' | 'unknown' | 'incomplete';
+/**
+ * Result of CommitUploadSession at the store level; every failure is E_INVALIDARG on the wire:
+ * `unknown` id, `incomplete` (ranges still expected), `bad_ranges` (nothing expected, but the ranges
+ * received are not exactly the file: a chunk ended at the file size), `size_mismatch` (the chunk
+ * bodies add up to another size than the file's).
+ */
+export type CommitResult = 'ok' | 'unknown' | 'incomplete' | 'bad_ranges' | 'size_mismatch';
 
 /** A folder's direct content, for the store listing. */
 export interface StoreListing {
@@ -87,6 +97,7 @@ interface MutableSession {
   path: string;
   fileSize: number;
   received: Range[];
+  receivedBytes: number;
   modifiedMs: number;
   committed: boolean;
 }
@@ -107,30 +118,32 @@ export class SessionStore {
   }
 
   /**
-   * Applies one chunk `[start, end]` of a file of `fileSize` bytes, as NIS and the FileStoreService do:
-   * the first chunk creates the session; a different path is an id conflict, a different size an
-   * invalid argument; a chunk inside a gap is added (and moves ModifiedDate), a chunk wholly present
-   * is accepted unchanged, anything straddling a boundary is unsatisfiable.
+   * Applies one chunk `[start, end]` of a file of `fileSize` bytes whose body was `bodyBytes` long
+   * (by default exactly the range), as NativeImageStore and the FileStoreService do
+   * (`NativeImageStore.cpp` `UploadChunkAsyncOperation`, `UploadSessionMetadata.cpp` `AddRange`):
+   * the first chunk of an id creates the session and is taken whatever its range (the caller has
+   * checked `start ≤ end ≤ fileSize`); for an existing session a different path is an id conflict,
+   * a different size an invalid argument, and the chunk must lie wholly inside one range still
+   * expected, so a re-send, an overlap or any chunk after completion is unsatisfiable. The body's
+   * length is never compared with the range here: only commit finds out.
    */
-  addChunk(path: string, sessionId: string, start: number, end: number, fileSize: number): AddChunkResult {
+  addChunk(path: string, sessionId: string, start: number, end: number, fileSize: number, bodyBytes = end - start + 1): AddChunkResult {
     const id = sessionId.toLowerCase();
     let session = this.sessions.get(id);
     if (session && session.path !== path) return { ok: false, error: 'id_conflict' };
     if (session && session.fileSize !== fileSize) return { ok: false, error: 'size_mismatch' };
-    const received = session?.received ?? [];
-    const fit = classifyChunk(received, fileSize, { start, end });
-    if (fit === 'overlap') return { ok: false, error: 'range' };
+    if (session && !fitsOneRange(complementRanges(session.received, fileSize), { start, end })) return { ok: false, error: 'range' };
     const created = session === undefined;
     if (!session) {
-      session = { sessionId: id, path, fileSize, received: [], modifiedMs: this.now(), committed: false };
+      session = { sessionId: id, path, fileSize, received: [], receivedBytes: 0, modifiedMs: this.now(), committed: false };
       this.set(session);
     }
-    if (fit === 'new' && fileSize > 0) {
-      session.received = addRange(session.received, { start, end });
-      session.modifiedMs = this.now();
-      return { ok: true, created, changed: true };
-    }
-    return { ok: true, created, changed: false };
+    // A zero-byte file's one possible chunk, 0-0, is recorded once and changes nothing after.
+    if (fileSize === 0 && !created) return { ok: true, created, changed: false };
+    session.received = fileSize === 0 ? [] : addRange(session.received, { start, end });
+    session.receivedBytes += bodyBytes;
+    session.modifiedMs = this.now();
+    return { ok: true, created, changed: true };
   }
 
   /** Sessions whose path equals `path` exactly (case-sensitive, no folder matching), in GUID order. */
@@ -183,13 +196,20 @@ export class SessionStore {
   }
 
   /**
-   * Commits a complete session: the file then exists at the normalised path, overwriting any
-   * previous one, and the session stays visible. Re-committing succeeds again.
+   * Commits a complete session (NativeImageStore `CommitUploadSessionAsyncOperation`, then the
+   * FileStoreService's `processcommituploadsessionrequestasyncoperation.cpp`): nothing may be
+   * expected any more; a session already committed commits again; the received ranges must be
+   * exactly the file (`GetSortedStagingLocation`), and the joined chunk bodies exactly its size.
+   * The file then exists at the normalised path, overwriting any previous one; the session stays.
    */
   commit(sessionId: string): CommitResult {
     const s = this.sessions.get(sessionId.toLowerCase());
     if (!s) return 'unknown';
     if (complementRanges(s.received, s.fileSize).length > 0) return 'incomplete';
+    if (s.committed) return 'ok';
+    const only = s.received.length === 1 ? s.received[0] : undefined;
+    if (only === undefined || only.start !== 0 || only.end !== s.fileSize - 1) return 'bad_ranges';
+    if (s.receivedBytes !== s.fileSize) return 'size_mismatch';
     s.committed = true;
     this.putFile(s.path, s.fileSize);
     return 'ok';
@@ -227,6 +247,8 @@ export class SessionStore {
     fileSize: number;
     sessionId?: string;
     received?: readonly Range[];
+    /** Bytes of the chunk bodies received; by default exactly the received ranges. */
+    receivedBytes?: number;
     modifiedMs?: number;
     committed?: boolean;
   }): SessionRecord {
@@ -243,6 +265,7 @@ export class SessionStore {
       path: input.path,
       fileSize: input.fileSize,
       received: mergeRanges(input.received ?? []),
+      receivedBytes: input.receivedBytes ?? rangeBytes(mergeRanges(input.received ?? [])),
       modifiedMs: input.modifiedMs ?? this.now(),
       committed: input.committed ?? false,
     };
@@ -323,14 +346,15 @@ function snapshot(s: MutableSession): SessionRecord {
     path: s.path,
     fileSize: s.fileSize,
     received: [...s.received],
+    receivedBytes: s.receivedBytes,
     modifiedMs: s.modifiedMs,
     committed: s.committed,
   };
 }
 
-/** Bytes still missing from a session. */
+/** Bytes still missing from a session: what its `ExpectedRanges` cover (0 for a zero-byte file). */
 export function remainingBytes(session: SessionRecord): number {
-  return session.fileSize === 0 ? 0 : session.fileSize - rangeBytes(session.received);
+  return session.fileSize === 0 ? 0 : rangeBytes(complementRanges(session.received, session.fileSize));
 }
 
 /** A random lower-case GUID. */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
-import { byPathUrl, fakeClock, putChunk, rawRequest } from './helpers.js';
+import { byPathUrl, fakeClock, putFullChunk, rawRequest } from './helpers.js';
 
 const ID = '2032ac6c-a348-4594-86da-dab0f2bb1ae1';
 
@@ -73,7 +73,7 @@ describe('admin API', () => {
     // Idle for an hour with the default 30-minute timeout.
     expect(await admin(sim, 'POST', '/expire')).toEqual({ status: 200, json: { removed: 1 } });
 
-    await putChunk(sim.url, 'a', ID, 'bytes 0-9/10');
+    await putFullChunk(sim.url, 'a', ID, 'bytes 0-9/10');
     await rawRequest(sim.url, 'POST', `/ImageStore/$/CommitUploadSession?api-version=6.0&session-id=${ID}`);
     expect((await admin(sim, 'GET', '/files')).json.files).toEqual([expect.objectContaining({ StoreRelativePath: 'a', FileSize: '10' })]);
     expect(await admin(sim, 'DELETE', '/sessions')).toEqual({ status: 200, json: { removed: 1 } });

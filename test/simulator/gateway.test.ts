@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import net from 'node:net';
 import { createLogger } from '../../src/log.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
-import { byIdUrl, byPathUrl, chunkUrl, fabricError, fakeClock, putChunk, rawRequest } from './helpers.js';
+import { byIdUrl, byPathUrl, chunkUrl, fabricError, fakeClock, putChunk, putFullChunk, rawRequest } from './helpers.js';
 
 const ID = '2032ac6c-a348-4594-86da-dab0f2bb1ae1';
 const ID2 = 'fb2da2b2-7cb4-45d2-a2e6-c4888d205bc5';
@@ -51,8 +51,8 @@ describe('simulated gateway over HTTP', () => {
       clock.advance(1234);
       expect((await putChunk(sim.url, 'f', ID, 'bytes 0-99/1000')).status).toBe(200);
       clock.advance(1000);
-      // A re-send of a chunk already wholly present is accepted and changes nothing.
-      expect((await putChunk(sim.url, 'f', ID, 'bytes 20-50/1000')).status).toBe(200);
+      // A re-send of bytes already received is refused and changes nothing.
+      expectFabricError(await putChunk(sim.url, 'f', ID, 'bytes 20-50/1000'), 400, 'FABRIC_E_UPLOAD_SESSION_RANGE_NOT_SATISFIABLE');
       const session = JSON.parse((await rawRequest(sim.url, 'GET', byPathUrl('f'))).body).UploadSessions[0];
       expect(session.ModifiedDate).toBe('2024-05-01T10:00:01.234Z');
       expect(session.ExpectedRanges).toEqual([
@@ -127,6 +127,7 @@ describe('simulated gateway over HTTP', () => {
       expect((await putChunk(sim.url, 'f', ID, 'bytes 0-99/200', 100)).status).toBe(200);
       expect((await putChunk(sim.url, 'f', ID, 'bytes 100-199/200')).status).toBe(200);
       expect(sim.store.byId(ID)?.received).toEqual([{ start: 0, end: 199 }]);
+      expect(sim.store.byId(ID)?.receivedBytes).toBe(100);
     });
 
     it('accepts a chunk streamed with chunked transfer encoding and never keeps its bytes', async () => {
@@ -145,11 +146,11 @@ describe('simulated gateway over HTTP', () => {
 
   describe('UploadChunk errors', () => {
     it.each([
-      ['missing', undefined],
       ['malformed', 'bytes=0-9/100'],
       ['start after end', 'bytes 9-0/100'],
-      ['end at the file size', 'bytes 0-100/100'],
       ['end past the file size', 'bytes 50-150/100'],
+      ['sizeless', 'bytes 0-9/*'],
+      ['upper-case unit', 'BYTES 0-9/100'],
       ['unsafe integer', 'bytes 0-9/18446744073709551615'],
     ])('rejects a %s Content-Range with RANGE_NOT_SATISFIABLE', async (_label, range) => {
       const res = await rawRequest(sim.url, 'PUT', chunkUrl('f', ID), { headers: range ? { 'Content-Range': range } : {} });
@@ -157,14 +158,60 @@ describe('simulated gateway over HTTP', () => {
       expect(sim.store.size).toBe(0);
     });
 
-    it('rejects a chunk overlapping received bytes, including after completion', async () => {
+    it('rejects a chunk that is not wholly inside one missing range: overlaps, re-sends, anything after completion', async () => {
       await putChunk(sim.url, 'f', ID, 'bytes 10-19/100');
-      expectFabricError(await putChunk(sim.url, 'f', ID, 'bytes 5-14/100'), 400, 'FABRIC_E_UPLOAD_SESSION_RANGE_NOT_SATISFIABLE');
-      expectFabricError(await putChunk(sim.url, 'f', ID, 'bytes 0-99/100'), 400, 'FABRIC_E_UPLOAD_SESSION_RANGE_NOT_SATISFIABLE');
+      const refused = async (range: string): Promise<void> =>
+        expectFabricError(await putChunk(sim.url, 'f', ID, range), 400, 'FABRIC_E_UPLOAD_SESSION_RANGE_NOT_SATISFIABLE');
+      await refused('bytes 5-14/100');
+      await refused('bytes 0-99/100');
+      // A re-send of a chunk already received, whole or in part.
+      await refused('bytes 10-19/100');
+      await refused('bytes 12-15/100');
       await putChunk(sim.url, 'f', ID, 'bytes 0-9/100');
       await putChunk(sim.url, 'f', ID, 'bytes 20-99/100');
-      // Complete now: a re-send of any part is wholly present and accepted without change.
-      expect((await putChunk(sim.url, 'f', ID, 'bytes 90-99/100')).status).toBe(200);
+      // Complete now: nothing is expected, so every chunk is refused.
+      await refused('bytes 90-99/100');
+      await refused('bytes 0-0/100');
+      // The last byte of a file is at size − 1; a chunk ending at the size fits no missing range.
+      await putChunk(sim.url, 'g', ID2, 'bytes 0-9/100');
+      expectFabricError(await putChunk(sim.url, 'g', ID2, 'bytes 90-100/100'), 400, 'FABRIC_E_UPLOAD_SESSION_RANGE_NOT_SATISFIABLE');
+    });
+
+    it('takes a first chunk that ends at the file size: nothing is expected, yet the session can never be committed', async () => {
+      const put = await putFullChunk(sim.url, 'f', ID, 'bytes 0-10/10');
+      expect(put.status).toBe(200);
+      const session = JSON.parse((await rawRequest(sim.url, 'GET', byPathUrl('f'))).body).UploadSessions[0];
+      expect(session.FileSize).toBe('10');
+      expect(session.ExpectedRanges).toEqual([]);
+      expectFabricError(await rawRequest(sim.url, 'POST', byIdUrl('CommitUploadSession', ID)), 400, 'E_INVALIDARG');
+      expect(sim.store.files()).toEqual([]);
+    });
+
+    it.each([
+      ['missing', {}],
+      ['empty', { 'Content-Range': '' }],
+    ])('reads a %s Content-Range as 0-0/0: a new id gets a zero-byte session, an existing one a size mismatch', async (_label, headers) => {
+      const put = await rawRequest(sim.url, 'PUT', chunkUrl('zero', ID), { headers });
+      expect(put.status).toBe(200);
+      const session = JSON.parse((await rawRequest(sim.url, 'GET', byPathUrl('zero'))).body).UploadSessions[0];
+      expect([session.FileSize, session.ExpectedRanges]).toEqual(['0', [{ StartPosition: '0', EndPosition: '0' }]]);
+      // Again for the zero-byte session: its only chunk, 0-0, still fits.
+      expect((await rawRequest(sim.url, 'PUT', chunkUrl('zero', ID), { headers })).status).toBe(200);
+
+      await putChunk(sim.url, 'sized', ID2, 'bytes 0-9/100');
+      expectFabricError(await rawRequest(sim.url, 'PUT', chunkUrl('sized', ID2), { headers }), 400, 'E_INVALIDARG');
+    });
+
+    it.each([
+      ['a pair that is not two numbers', 'bytes 7/100', { start: 0, end: 0 }],
+      ['a doubled unit', 'bytesbytes 0-9/100', { start: 0, end: 9 }],
+      ['hexadecimal and spaces', 'bytes 0x0 - 0x9 / 0x64 ', { start: 0, end: 9 }],
+      ['plus signs', 'bytes +0-+9/+100', { start: 0, end: 9 }],
+      ['empty pieces', 'bytes 0--9//100', { start: 0, end: 9 }],
+      ['a minus where a number starts', 'bytes -5-9/100', { start: 5, end: 9 }],
+    ])('reads Content-Range leniently, as the runtime does: %s', async (_label, range, expected) => {
+      expect((await putChunk(sim.url, 'lenient', ID, range)).status).toBe(200);
+      expect(sim.store.byId(ID)?.received).toEqual([{ start: expected.start, end: expected.end }]);
     });
 
     it.each([
@@ -192,18 +239,29 @@ describe('simulated gateway over HTTP', () => {
       expect(res.statusMessage).toBe('Bad Request');
     });
 
-    it('rejects a non-empty body whose length differs from the range with E_INVALIDARG', async () => {
-      expectFabricError(await putChunk(sim.url, 'f', ID, 'bytes 0-9/100', 5), 400, 'E_INVALIDARG');
-      expectFabricError(await putChunk(sim.url, 'f', ID, 'bytes 0-9/100', 11), 400, 'E_INVALIDARG');
-      expect(sim.store.size).toBe(0);
+    it.each([
+      ['shorter than its range', 5],
+      ['longer than its range', 11],
+      ['missing', undefined],
+    ])('takes a chunk whose body is %s; the commit then fails as the joined size differs', async (_label, length) => {
+      expect((await putChunk(sim.url, 'Store/App/f.bin', ID, 'bytes 0-9/100', length)).status).toBe(200);
+      expect((await putFullChunk(sim.url, 'Store/App/f.bin', ID, 'bytes 10-99/100')).status).toBe(200);
+      const commit = await rawRequest(sim.url, 'POST', byIdUrl('CommitUploadSession', ID));
+      expectFabricError(commit, 400, 'E_INVALIDARG');
+      const joined = 90 + (length ?? 0);
+      // IDS_FSS_UnexpectedMergeSize, arguments in the runtime's order: file size first, joined size second.
+      expect(fabricError(commit).Message).toBe(
+        `Upload failed due to an internal error. Image store file Store\\App\\f.bin has 100 bytes, which doesn't match expected value of ${joined} bytes. Please retry.`,
+      );
+      expect(sim.store.files()).toEqual([]);
     });
   });
 
   describe('CommitUploadSession and DeleteUploadSession', () => {
     it('commits a complete session; it stays visible with empty ExpectedRanges until deleted', async () => {
-      await putChunk(sim.url, 'Store\\App\\pkg.zip', ID, 'bytes 0-49/100');
+      await putFullChunk(sim.url, 'Store\\App\\pkg.zip', ID, 'bytes 0-49/100');
       expectFabricError(await rawRequest(sim.url, 'POST', byIdUrl('CommitUploadSession', ID)), 400, 'E_INVALIDARG');
-      await putChunk(sim.url, 'Store\\App\\pkg.zip', ID, 'bytes 50-99/100');
+      await putFullChunk(sim.url, 'Store\\App\\pkg.zip', ID, 'bytes 50-99/100');
       const commit = await rawRequest(sim.url, 'POST', byIdUrl('CommitUploadSession', ID));
       expect(commit.status).toBe(200);
       expect(commit.body).toBe('');
@@ -227,10 +285,13 @@ describe('simulated gateway over HTTP', () => {
 
     it('answers E_INVALIDARG for a delete with a malformed id and 404 NotFound for an unknown one', async () => {
       expectFabricError(await rawRequest(sim.url, 'DELETE', byIdUrl('DeleteUploadSession', 'nope')), 400, 'E_INVALIDARG');
+      // The FileStoreService refuses the all-zero GUID itself, even where unknown ids are 200.
+      expectFabricError(await rawRequest(sim.url, 'DELETE', byIdUrl('DeleteUploadSession', '00000000-0000-0000-0000-000000000000')), 400, 'E_INVALIDARG');
       expectFabricError(await rawRequest(sim.url, 'DELETE', byIdUrl('DeleteUploadSession', ID)), 404, 'NotFound');
       const lenient = await startSimulator({ deleteUnknown: 'ok' });
       try {
         expect((await rawRequest(lenient.url, 'DELETE', byIdUrl('DeleteUploadSession', ID))).status).toBe(200);
+        expectFabricError(await rawRequest(lenient.url, 'DELETE', byIdUrl('DeleteUploadSession', '00000000-0000-0000-0000-000000000000')), 400, 'E_INVALIDARG');
       } finally {
         await lenient.close();
       }
@@ -252,10 +313,11 @@ describe('simulated gateway over HTTP', () => {
       ['DELETE on GetUploadSession', 'DELETE', '/ImageStore/$/GetUploadSession?api-version=6.0'],
       ['UploadChunk without a path', 'PUT', '/ImageStore/$/UploadChunk?api-version=6.0'],
       ['a missing api-version', 'GET', '/ImageStore/a/$/GetUploadSession'],
-      ['a lower api-version', 'GET', '/ImageStore/a/$/GetUploadSession?api-version=5.0'],
+      ['an api-version below 1.0', 'GET', '/ImageStore/a/$/GetUploadSession?api-version=0.9'],
       ['an api-version above the runtime', 'GET', '/ImageStore/a/$/GetUploadSession?api-version=9.2'],
       ['a non-numeric api-version', 'GET', '/ImageStore/a/$/GetUploadSession?api-version=latest'],
-      ['an encoded api-version', 'GET', '/ImageStore/a/$/GetUploadSession?api-version=6%2E0'],
+      ['an encoded sign', 'GET', '/ImageStore/a/$/GetUploadSession?api-version=%2B6.0'],
+      ['two decimal points', 'GET', '/ImageStore/a/$/GetUploadSession?api-version=6.0.1'],
       ['a malformed escape in the path', 'GET', '/ImageStore/a%ZZ/$/GetUploadSession?api-version=6.0'],
     ])('answers 400 E_INVALIDARG "Invalid argument" for %s', async (_label, method, path) => {
       const res = await rawRequest(sim.url, method, path);
@@ -264,8 +326,9 @@ describe('simulated gateway over HTTP', () => {
       expect(res.statusMessage).toBe('Bad Request');
     });
 
-    it('accepts higher api-versions up to the runtime, with -preview, and the first of repeated ones', async () => {
-      for (const v of ['6.1', '9.1', '8.0-preview']) {
+    it('accepts any api-version from 1.0 up to the runtime, read as a number, and the first of repeated ones', async () => {
+      // TryParseDouble: a sign, any digits, and it stops at the first character it does not know.
+      for (const v of ['1.0', '5.0', '6', '6.0', '+6.0', '06.00', '6.1', '9.1', '9.10', '8.0-preview', '6.0-beta', '6%2E0', '60e-1']) {
         expect((await rawRequest(sim.url, 'GET', `/ImageStore/a/$/GetUploadSession?api-version=${v}`)).status).toBe(204);
       }
       expect((await rawRequest(sim.url, 'GET', '/ImageStore/a/$/GetUploadSession?api-version=6.0&api-version=1.0')).status).toBe(204);
@@ -283,10 +346,35 @@ describe('simulated gateway over HTTP', () => {
       expect(res.body).toBe('');
     });
 
-    it('never answers 400 for the timeout parameter', async () => {
-      for (const t of ['0', '-5', 'abc', '99999999999', '1', '4294967295']) {
+    it('never answers 400 for the timeout parameter: an unreadable one means 60 s', async () => {
+      for (const t of ['-5', 'abc', '99999999999', '4294967296', '0x10', '1', '+7', '4294967295']) {
         expect((await rawRequest(sim.url, 'GET', byPathUrl('a', `&timeout=${t}`))).status).toBe(204);
       }
+    });
+
+    it('takes timeout=0 as a budget of nothing: every call into the image store times out', async () => {
+      await putFullChunk(sim.url, 'a', ID, 'bytes 0-9/10');
+      const zero = '&timeout=0';
+      for (const [method, path] of [
+        ['GET', byPathUrl('a', zero)],
+        ['GET', byIdUrl('GetUploadSession', ID) + zero],
+        ['PUT', chunkUrl('b', ID2, zero)],
+        ['POST', byIdUrl('CommitUploadSession', ID) + zero],
+        ['DELETE', byIdUrl('DeleteUploadSession', ID) + zero],
+        ['GET', '/ImageStore?api-version=6.0&timeout=00'],
+      ] as const) {
+        const res = await rawRequest(sim.url, method, path, { headers: { 'Content-Range': 'bytes 0-9/10' } });
+        expectFabricError(res, 504, 'FABRIC_E_TIMEOUT');
+        expect(fabricError(res).Message).toBe('Operation timed out.');
+      }
+      // Nothing happened: the session is neither committed nor deleted, no other was created.
+      expect(sim.store.all().map((s) => [s.sessionId, s.committed])).toEqual([[ID, false]]);
+      // What the gateway checks itself still comes first.
+      expectFabricError(await rawRequest(sim.url, 'GET', byIdUrl('GetUploadSession', 'nope') + zero), 400, 'FABRIC_E_INVALID_UPLOAD_SESSION_ID');
+      // A latency fault within a budget is only slow; past it the answer is 504 too.
+      sim.faults.add({ kind: 'latency', latencyMs: 30 });
+      expect((await rawRequest(sim.url, 'GET', byPathUrl('a', '&timeout=1'))).status).toBe(200);
+      expectFabricError(await rawRequest(sim.url, 'GET', byPathUrl('a', zero)), 504, 'FABRIC_E_TIMEOUT');
     });
 
     it('answers a request Node cannot parse with a bare 400 and keeps serving', async () => {
@@ -343,9 +431,9 @@ describe('simulated gateway over HTTP', () => {
   describe('store content listing', () => {
     it('lists committed files and folders; 204 for an empty root or folder, 404 for a missing path', async () => {
       expect((await rawRequest(sim.url, 'GET', '/ImageStore?api-version=6.0')).status).toBe(204);
-      await putChunk(sim.url, 'Store\\App\\Code\\app.exe', ID, 'bytes 0-99/100');
+      await putFullChunk(sim.url, 'Store\\App\\Code\\app.exe', ID, 'bytes 0-99/100');
       await rawRequest(sim.url, 'POST', byIdUrl('CommitUploadSession', ID));
-      await putChunk(sim.url, 'Store/App/manifest.xml', ID2, 'bytes 0-9/10');
+      await putFullChunk(sim.url, 'Store/App/manifest.xml', ID2, 'bytes 0-9/10');
       await rawRequest(sim.url, 'POST', byIdUrl('CommitUploadSession', ID2));
 
       const root = await rawRequest(sim.url, 'GET', '/ImageStore?api-version=6.0');

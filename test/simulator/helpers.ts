@@ -5,7 +5,10 @@ export interface RawResponse {
   status: number;
   statusMessage: string;
   headers: http.IncomingHttpHeaders;
+  /** The body decoded as UTF-8 (CESU-8 surrogates come out as U+FFFD: use `bytes` for those). */
   body: string;
+  /** The body as it came. */
+  bytes: Buffer;
 }
 
 /**
@@ -25,14 +28,10 @@ export function rawRequest(
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            statusMessage: res.statusMessage ?? '',
-            headers: res.headers,
-            body: Buffer.concat(chunks).toString('utf8'),
-          }),
-        );
+        res.on('end', () => {
+          const bytes = Buffer.concat(chunks);
+          resolve({ status: res.statusCode ?? 0, statusMessage: res.statusMessage ?? '', headers: res.headers, body: bytes.toString('utf8'), bytes });
+        });
         res.on('error', reject);
       },
     );
@@ -56,7 +55,14 @@ export function byIdUrl(fn: 'GetUploadSession' | 'CommitUploadSession' | 'Delete
   return `/ImageStore/$/${fn}?api-version=6.0&session-id=${sessionId}`;
 }
 
-/** PUTs one chunk; the body, when given, is `length` zero bytes. */
+/** The byte count of a `bytes start-end/size` range, for a chunk body of exactly the right length. */
+export function rangeLength(range: string): number {
+  const m = /(\d+)-(\d+)\//.exec(range);
+  if (!m) throw new Error(`not a range: ${range}`);
+  return Number(m[2]) - Number(m[1]) + 1;
+}
+
+/** PUTs one chunk; the body, when given, is `length` zero bytes (none, as the generated SDKs send). */
 export function putChunk(
   baseUrl: string,
   contentPath: string,
@@ -87,4 +93,9 @@ export function fakeClock(startIso = '2017-09-28T17:28:11.627Z'): { now: () => n
       t += ms;
     },
   };
+}
+
+/** PUTs one chunk whose body is exactly its range, as an uploader that means to commit sends it. */
+export function putFullChunk(baseUrl: string, contentPath: string, sessionId: string, range: string): Promise<RawResponse> {
+  return putChunk(baseUrl, contentPath, sessionId, range, rangeLength(range));
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { apiVersionAccepted, parseContentRange, parseTimeoutSeconds } from '../../src/simulator/gateway.js';
+import { acceptedApiVersion, parseContentRange, parseRuntimeDouble, parseRuntimeUnsigned, parseTimeoutSeconds } from '../../src/simulator/fields.js';
 import { decodeContentPath, matchImageStoreRoute, normalizeStorePath, parseQuery, parseTarget } from '../../src/simulator/paths.js';
 import { compareGuids, parseSessionId } from '../../src/simulator/store.js';
 
@@ -47,30 +47,71 @@ describe('header and query values', () => {
   });
 
   it.each([
-    ['missing', undefined],
-    ['empty', ''],
+    ['missing', undefined, { start: 0, end: 0, fileSize: 0 }],
+    ['empty', '', { start: 0, end: 0, fileSize: 0 }],
+    ['ending at the file size', 'bytes 0-10/10', { start: 0, end: 10, fileSize: 10 }],
+    ['without a pair', 'bytes 9/10', { start: 0, end: 0, fileSize: 10 }],
+    ['with three numbers', 'bytes 1-2-3/10', { start: 0, end: 0, fileSize: 10 }],
+    ['with a leading minus', 'bytes -1-9/10', { start: 1, end: 9, fileSize: 10 }],
+    ['with the unit doubled', 'bytesbytes 1-2/3', { start: 1, end: 2, fileSize: 3 }],
+    ['with tabs', 'bytes\t1-2/3', { start: 1, end: 2, fileSize: 3 }],
+    ['in hexadecimal', 'bytes 0x10-0x1F/0x20', { start: 16, end: 31, fileSize: 32 }],
+    ['with leading zeros and plus signs', 'bytes 007-+8/+010', { start: 7, end: 8, fileSize: 10 }],
+    ['with spaces around the numbers', 'bytes 1 - 2 / 3', { start: 1, end: 2, fileSize: 3 }],
+    ['with empty pieces', '0--9//10', { start: 0, end: 9, fileSize: 10 }],
+  ])('reads a Content-Range %s as the runtime does', (_label, header, expected) => {
+    expect(parseContentRange(header)).toEqual(expected);
+  });
+
+  it.each([
     ['no size', 'bytes 0-9'],
     ['star size', 'bytes 0-9/*'],
-    ['no dash', 'bytes 9/10'],
+    ['three parts', 'bytes 0-9/10/10'],
     ['start after end', 'bytes 9-0/10'],
-    ['end at file size', 'bytes 0-10/10'],
     ['end past file size', 'bytes 0-11/10'],
-    ['negative', 'bytes -1-9/10'],
     ['not a number', 'bytes a-b/10'],
-    ['beyond 2^53', 'bytes 0-9/9007199254740993'],
+    ['the unit in capitals', 'BYTES 0-9/10'],
+    ['an equals sign', 'bytes=0-9/10'],
+    ['a plus before hexadecimal', 'bytes +0x1-2/10'],
+    ['a size above 2^64', 'bytes 0-9/18446744073709551616'],
+    ['beyond 2^53 (the simulator cannot hold it exactly)', 'bytes 0-9/9007199254740993'],
   ])('rejects a %s Content-Range', (_label, header) => {
     expect(parseContentRange(header)).toBeUndefined();
   });
 
-  it('falls back to 60 s for a missing or invalid timeout', () => {
-    expect(parseTimeoutSeconds('5')).toBe(5);
-    expect(parseTimeoutSeconds('4294967295')).toBe(4294967295);
-    for (const bad of [undefined, '', '0', '-1', 'abc', '4294967296', '1.5']) expect(parseTimeoutSeconds(bad)).toBe(60);
+  it('reads unsigned numbers as TryParseUInt64 does', () => {
+    expect(parseRuntimeUnsigned(' 42 ', 10)).toBe(42n);
+    expect(parseRuntimeUnsigned('0', 10)).toBe(0n);
+    expect(parseRuntimeUnsigned('0xff', 0)).toBe(255n);
+    expect(parseRuntimeUnsigned('18446744073709551615', 10)).toBe(18446744073709551615n);
+    for (const bad of ['', ' ', '+', '-0', '0x', '0xff', '1e3', '18446744073709551616']) expect(parseRuntimeUnsigned(bad, 10)).toBeUndefined();
   });
 
-  it('accepts api-versions from 6.0 up to the runtime version, -preview included', () => {
-    for (const ok of ['6.0', '6', '6.2', '9.1', '7.0-preview']) expect(apiVersionAccepted(ok, '9.1')).toBe(true);
-    for (const bad of [undefined, '', '5.9', '1.0', '9.2', '10.0', 'six', '6.0.1', '6.0-beta']) expect(apiVersionAccepted(bad, '9.1')).toBe(false);
+  it('reads doubles as TryParseDouble does: it stops at the first unknown character', () => {
+    expect(parseRuntimeDouble('6.0')).toBe(6);
+    expect(parseRuntimeDouble('+6')).toBe(6);
+    expect(parseRuntimeDouble('9.10')).toBe(9.1);
+    expect(parseRuntimeDouble('6.0-beta')).toBe(6);
+    expect(parseRuntimeDouble('60e-1')).toBe(6);
+    expect(parseRuntimeDouble('0.6e1')).toBe(6);
+    expect(parseRuntimeDouble('six')).toBe(0);
+    for (const bad of ['', '  ', '-', '6.0.1', '6e', '6ex']) expect(parseRuntimeDouble(bad)).toBeUndefined();
+  });
+
+  it('takes timeout as a base-10 uint32, 0 included; anything else means 60 s', () => {
+    expect(parseTimeoutSeconds('5')).toBe(5);
+    expect(parseTimeoutSeconds('0')).toBe(0);
+    expect(parseTimeoutSeconds('+7')).toBe(7);
+    expect(parseTimeoutSeconds('007')).toBe(7);
+    expect(parseTimeoutSeconds('4294967295')).toBe(4294967295);
+    for (const bad of [undefined, '', '-1', 'abc', '4294967296', '1.5', '0x10']) expect(parseTimeoutSeconds(bad)).toBe(60);
+  });
+
+  it('accepts api-versions from 1.0 up to the runtime version, parsed as a number', () => {
+    for (const [text, value] of [['1.0', 1], ['6', 6], ['6.0', 6], ['+6.0', 6], ['6.2', 6.2], ['9.1', 9.1], ['9.10', 9.1], ['7.0-preview', 7], ['6.0-beta', 6]] as const) {
+      expect(acceptedApiVersion(text, '9.1')).toBe(value);
+    }
+    for (const bad of [undefined, '', '0.9', '9.11', '9.2', '10.0', 'six', '6.0.1', '-6.0']) expect(acceptedApiVersion(bad, '9.1')).toBeUndefined();
   });
 
   it('parses session ids like Guid::TryParse: 36 chars, any case, not the empty GUID', () => {

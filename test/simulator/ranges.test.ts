@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { addRange, classifyChunk, complementRanges, mergeRanges, rangeBytes } from '../../src/simulator/ranges.js';
+import { addRange, complementRanges, fitsOneRange, mergeRanges, rangeBytes } from '../../src/simulator/ranges.js';
 
 describe('ranges', () => {
   it('merges overlapping and adjacent ranges, sorted', () => {
@@ -23,15 +23,15 @@ describe('ranges', () => {
     expect(complementRanges([], 0)).toEqual([{ start: 0, end: 0 }]);
   });
 
-  it('classifies chunks as new, already present or overlapping', () => {
-    const received = addRange(addRange([], { start: 10, end: 19 }), { start: 30, end: 39 });
-    expect(classifyChunk(received, 100, { start: 0, end: 9 })).toBe('new');
-    expect(classifyChunk(received, 100, { start: 20, end: 29 })).toBe('new');
-    expect(classifyChunk(received, 100, { start: 12, end: 15 })).toBe('present');
-    expect(classifyChunk(received, 100, { start: 5, end: 10 })).toBe('overlap');
-    expect(classifyChunk(received, 100, { start: 15, end: 25 })).toBe('overlap');
-    // Spanning two gaps and a received range between them is an overlap too.
-    expect(classifyChunk(received, 100, { start: 0, end: 29 })).toBe('overlap');
+  it('fits a chunk only wholly inside one range', () => {
+    const expected = complementRanges(addRange(addRange([], { start: 10, end: 19 }), { start: 30, end: 39 }), 100);
+    expect(fitsOneRange(expected, { start: 0, end: 9 })).toBe(true);
+    expect(fitsOneRange(expected, { start: 20, end: 29 })).toBe(true);
+    expect(fitsOneRange(expected, { start: 12, end: 15 })).toBe(false);
+    expect(fitsOneRange(expected, { start: 5, end: 10 })).toBe(false);
+    // Spanning two gaps and a received range between them.
+    expect(fitsOneRange(expected, { start: 0, end: 29 })).toBe(false);
+    expect(fitsOneRange([], { start: 0, end: 0 })).toBe(false);
   });
 
   it('counts bytes in ranges', () => {

@@ -44,7 +44,7 @@ describe.each([
     await sim.close();
   });
 
-  it('uploads in chunks, reads mid-upload, commits, reads, deletes, reads 204', async () => {
+  it('uploads in chunks, reads mid-upload; a commit fails, since the SDK sends no chunk bodies; deletes, reads 204', async () => {
     // Chunks out of order: the last one first, then the first; the middle is still missing.
     const ranges: [number, number][] = [];
     for (let start = 0; start < FILE_SIZE; start += CHUNK) ranges.push([start, Math.min(start + CHUNK, FILE_SIZE) - 1]);
@@ -70,12 +70,14 @@ describe.each([
     expect(early.statusCode).toBe(400);
     expect(early.body?.error?.code).toBe('E_INVALIDARG');
 
+    // Every range is in, but the generated SDK sent no bytes (the specification declares no body):
+    // the joined chunks are 0 bytes, not the file, so a real cluster refuses the commit.
     await client.uploadFileChunk(contentPath, sessionId, `bytes ${middle[0]}-${middle[1]}/${FILE_SIZE}`);
-    await client.commitImageStoreUploadSession(sessionId);
-
-    const afterCommit = await client.getImageStoreUploadSessionByPath(contentPath);
-    expect(afterCommit.uploadSessions?.[0]?.sessionId).toBe(sessionId);
-    expect(afterCommit.uploadSessions?.[0]?.expectedRanges).toEqual([]);
+    expect((await client.getImageStoreUploadSessionById(sessionId)).uploadSessions?.[0]?.expectedRanges).toEqual([]);
+    const refused = await sdkError(client.commitImageStoreUploadSession(sessionId));
+    expect(refused.statusCode).toBe(400);
+    expect(refused.body?.error?.code).toBe('E_INVALIDARG');
+    expect(refused.body?.error?.message).toMatch(new RegExp(`has ${FILE_SIZE} bytes, which doesn't match expected value of 0 bytes`));
 
     await client.deleteImageStoreUploadSession(sessionId);
     const gone = await sdkError(client.getImageStoreUploadSessionByPath(contentPath));
@@ -83,6 +85,21 @@ describe.each([
     expect(gone.body).toBeUndefined();
     const goneById = await sdkError(client.getImageStoreUploadSessionById(sessionId));
     expect(goneById.statusCode).toBe(204);
+  });
+
+  it('commits through the SDK once the chunks carried their bytes, reads the finished session, deletes it', async () => {
+    const id = globalThis.crypto.randomUUID();
+    for (let start = 0; start < FILE_SIZE; start += CHUNK) {
+      const end = Math.min(start + CHUNK, FILE_SIZE) - 1;
+      const put = await rawRequest(sim.url, 'PUT', chunkUrl(contentPath, id), { headers: { 'Content-Range': `bytes ${start}-${end}/${FILE_SIZE}` }, body: Buffer.alloc(end - start + 1) });
+      expect(put.status).toBe(200);
+    }
+    await client.commitImageStoreUploadSession(id);
+    const afterCommit = await client.getImageStoreUploadSessionByPath(contentPath);
+    expect(afterCommit.uploadSessions?.[0]?.sessionId).toBe(id);
+    expect(afterCommit.uploadSessions?.[0]?.expectedRanges).toEqual([]);
+    await client.deleteImageStoreUploadSession(id);
+    expect((await sdkError(client.getImageStoreUploadSessionByPath(contentPath))).statusCode).toBe(204);
   });
 
   it('lists the committed file with the SDK listing calls (api 6.0 root, api 6.2 by path)', async () => {

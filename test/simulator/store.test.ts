@@ -16,14 +16,19 @@ describe('SessionStore', () => {
     expect(s && store.expectedRanges(s)).toEqual([{ start: 20, end: 99 }]);
   });
 
-  it('rejects an id reused for another path, another size, or an overlapping chunk', () => {
+  it('rejects an id reused for another path, another size, or a chunk outside the missing ranges', () => {
     const store = new SessionStore();
     store.addChunk('a', ID, 10, 19, 100);
     expect(store.addChunk('b', ID, 0, 9, 100)).toEqual({ ok: false, error: 'id_conflict' });
     expect(store.addChunk('A', ID, 0, 9, 100)).toEqual({ ok: false, error: 'id_conflict' });
     expect(store.addChunk('a', ID, 0, 9, 101)).toEqual({ ok: false, error: 'size_mismatch' });
     expect(store.addChunk('a', ID, 5, 14, 100)).toEqual({ ok: false, error: 'range' });
-    expect(store.addChunk('a', ID, 12, 15, 100)).toEqual({ ok: true, created: false, changed: false });
+    // Already received: a re-send is refused as well, whole or in part.
+    expect(store.addChunk('a', ID, 10, 19, 100)).toEqual({ ok: false, error: 'range' });
+    expect(store.addChunk('a', ID, 12, 15, 100)).toEqual({ ok: false, error: 'range' });
+    // Across two missing ranges and the received one between them.
+    store.addChunk('a', ID, 30, 39, 100);
+    expect(store.addChunk('a', ID, 20, 45, 100)).toEqual({ ok: false, error: 'range' });
   });
 
   it('moves ModifiedDate only when new bytes are accepted', () => {
@@ -31,8 +36,8 @@ describe('SessionStore', () => {
     const store = new SessionStore({ now: clock.now });
     store.addChunk('p', ID, 0, 9, 100);
     clock.advance(5000);
-    store.addChunk('p', ID, 0, 9, 100); // re-send, already present
-    store.addChunk('p', ID, 5, 14, 100); // rejected overlap
+    store.addChunk('p', ID, 0, 9, 100); // re-send: refused
+    store.addChunk('p', ID, 5, 14, 100); // overlap: refused
     store.byPath('p');
     expect(store.byId(ID)?.modifiedMs).toBe(Date.parse('2024-01-01T00:00:00.000Z'));
     store.addChunk('p', ID, 10, 19, 100);
@@ -68,6 +73,20 @@ describe('SessionStore', () => {
     expect(store.byPath('Store\\App')).toHaveLength(0);
     expect(store.byPath('Store/App/a.dll')).toHaveLength(0);
     expect(store.byPath('store\\app\\a.dll')).toHaveLength(0);
+  });
+
+  it('commits only when the chunk bodies add up to the file; a size that does not match fails every time', () => {
+    const store = new SessionStore();
+    store.addChunk('a', ID, 0, 49, 100, 50);
+    store.addChunk('a', ID, 50, 99, 100, 0);
+    expect(store.byId(ID)?.receivedBytes).toBe(50);
+    expect(store.commit(ID)).toBe('size_mismatch');
+    expect(store.commit(ID)).toBe('size_mismatch');
+    expect(store.files()).toEqual([]);
+    // A first chunk that ends at the file size leaves nothing expected and ranges that are not the file.
+    store.addChunk('b', OTHER, 0, 10, 10);
+    expect(store.expectedRanges(store.byId(OTHER)!)).toEqual([]);
+    expect(store.commit(OTHER)).toBe('bad_ranges');
   });
 
   it('commits only complete sessions; the file appears under its normalised path and the session stays', () => {
