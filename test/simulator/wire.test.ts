@@ -3,6 +3,7 @@
  * (microsoft/service-fabric, Common/JsonWriter.h) and as the api-version shapes them.
  */
 import { afterEach, describe, expect, it } from '@jest/globals';
+import { readdirSync, readFileSync } from 'node:fs';
 import wtf8 from 'wtf-8';
 import { encodeJson } from '../../src/simulator/json-writer.js';
 import { aadMetadataBody } from '../../src/simulator/security.js';
@@ -116,5 +117,15 @@ describe('answers over HTTP', () => {
     expect(await listing('2')).not.toHaveProperty('ContinuationToken');
     expect(await listing('3.5')).toHaveProperty('ContinuationToken', '');
     expect(await listing('6.0')).toHaveProperty('ContinuationToken', '');
+  });
+});
+
+describe('the simulator as a test double', () => {
+  it('owns its wire format: nothing under src/simulator imports the client it stands in for', () => {
+    const dir = new URL('../../src/simulator/', import.meta.url);
+    const borrowing = readdirSync(dir)
+      .filter((name) => name.endsWith('.ts'))
+      .filter((name) => /from '\.\.\/servicefabric\//.test(readFileSync(new URL(name, dir), 'utf8')));
+    expect(borrowing).toEqual([]);
   });
 });
