@@ -26,6 +26,12 @@ export interface MetricsSource {
    * caller that never releases only costs fresh buffers.
    */
   release?(chunks: readonly Buffer[]): void;
+  /**
+   * Whether a chunk of a `metrics()` answer keeps the same bytes for as long as it is referenced
+   * (text rendered once per snapshot), so that a compressed copy may be kept with it. Optional:
+   * without it every chunk counts as changing per scrape.
+   */
+  isFixed?(chunk: Buffer): boolean;
 }
 
 /**
@@ -214,6 +220,8 @@ export class MetricsRenderer implements MetricsSource {
   readonly #defaults: Registry | undefined;
   #cache: { snapshot: Snapshot | undefined; fresh: boolean; parts: Part[] } | undefined;
   readonly #labels = new LabelBytes();
+  /** The chunks rendered once per snapshot, which never change (`isFixed`). */
+  readonly #fixed = new WeakSet<Buffer>();
   /** The timed part and whole buffer behind each chunk lent out by `metrics()`, until `release`. */
   readonly #lent = new WeakMap<Buffer, { part: TimedPart; buffer: Buffer }>();
 
@@ -257,6 +265,11 @@ export class MetricsRenderer implements MetricsSource {
     }
   }
 
+  /** True for the chunks rendered once per snapshot: their bytes never change. */
+  isFixed(chunk: Buffer): boolean {
+    return this.#fixed.has(chunk);
+  }
+
   // A buffer per scrape is megabytes at 10,000 sessions: allocating each anew cost page faults
   // and, through V8's accounting of buffer memory, a full garbage collection every few scrapes.
   #renderTimed(part: TimedPart, nowMs: number): Buffer {
@@ -270,6 +283,7 @@ export class MetricsRenderer implements MetricsSource {
     const cache = this.#cache;
     if (cache && cache.snapshot === view.snapshot && cache.fresh === view.fresh) return cache.parts;
     const parts = buildParts(this.#specs, view, this.#labels.forBuild());
+    for (const part of parts) if (Buffer.isBuffer(part)) this.#fixed.add(part);
     this.#cache = { snapshot: view.snapshot, fresh: view.fresh, parts };
     return parts;
   }

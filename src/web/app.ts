@@ -1,6 +1,7 @@
+import type { ServerResponse } from 'node:http';
 import express, { type Express, type Request } from 'express';
 import type { MetricsSource } from '../metrics/render.js';
-import { acceptsGzip, gzipChunks } from './compress.js';
+import { acceptsGzip, createChunkGzip } from './compress.js';
 import type { Logger } from '../log.js';
 import type { ReloadResult } from '../config/reloader.js';
 import { parseStatusFilter, renderStatusPage, renderStatusSection, type PageInfo } from './status-page.js';
@@ -58,12 +59,22 @@ function sameOrigin(origin: string, host: string | undefined): boolean {
   }
 }
 
+/** Sends `chunks` as the body with its Content-Length, written with Node's own res.write/end: express's send() would copy megabytes into one buffer. */
+function send(res: ServerResponse, chunks: readonly Buffer[]): void {
+  res.setHeader('Content-Length', chunks.reduce((n, c) => n + c.length, 0));
+  res.cork();
+  for (const chunk of chunks) res.write(chunk);
+  res.end();
+}
+
 /** Builds the HTTP application: status page and JSON, telemetry path, health, readiness and reload. */
 export function createApp(options: AppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
 
+  const gzip = createChunkGzip();
+  const isFixed = (chunk: Buffer): boolean => options.registry.isFixed?.(chunk) ?? false;
   app.get(options.telemetryPath, async (req, res) => {
     try {
       const body = await options.registry.metrics();
@@ -72,21 +83,17 @@ export function createApp(options: AppOptions): Express {
       const release = (): void => options.registry.release?.(chunks);
       res.setHeader('Content-Type', options.registry.contentType);
       res.setHeader('Vary', 'Accept-Encoding');
-      // Written with Node's own res.write/end: express's send() would copy megabytes into one buffer.
       if (acceptsGzip(req.headers['accept-encoding'])) {
-        const compressed = await gzipChunks(chunks).finally(release);
+        // The parts rendered once per snapshot are compressed once too; the chunks are read until this resolves.
+        const compressed = await gzip(chunks, isFixed).finally(release);
         res.setHeader('Content-Encoding', 'gzip');
-        res.setHeader('Content-Length', compressed.length);
-        res.end(compressed);
+        send(res, compressed);
         return;
       }
-      res.setHeader('Content-Length', chunks.reduce((n, c) => n + c.length, 0));
       // 'finish': every byte has been handed to the kernel. A response closed before that may
       // still have writes queued, so its chunks are never handed back.
       res.once('finish', release);
-      res.cork();
-      for (const chunk of chunks) res.write(chunk);
-      res.end();
+      send(res, chunks);
     } catch (error) {
       options.logger.error({ err: error }, 'rendering metrics failed');
       res.status(500).type('text/plain').send('error rendering metrics\n');

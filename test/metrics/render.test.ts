@@ -159,6 +159,31 @@ describe('cached /metrics renderer', () => {
     expect(Buffer.concat(c).toString('utf8')).toBe(await createRegistry(options).metrics());
   });
 
+  it('marks as fixed the text rendered once per snapshot, and nothing rendered per scrape', async () => {
+    let snapshot = snapshotOf();
+    let nowMs = T0 + 1000;
+    const renderer = createMetricsRenderer({ snapshot: () => snapshot, maxStalenessMs: 90_000, build, now: () => nowMs });
+    const first = await renderer.metrics();
+    const fixed = first.filter((c) => renderer.isFixed(c));
+    const text = (chunks: readonly Buffer[]): string => chunks.map((c) => c.toString('utf8')).join('');
+    // Everything up to age_seconds, and the path families after it, are in fixed chunks.
+    expect(text(fixed)).toContain('# HELP servicefabric_imagestore_upload_session_size_bytes');
+    expect(text(fixed)).toContain('# HELP servicefabric_imagestore_poll_success');
+    // age_seconds, the families collected per scrape and prom-client's defaults are not.
+    const changing = text(first.filter((c) => !renderer.isFixed(c)));
+    expect(changing).toContain('# HELP servicefabric_imagestore_upload_session_age_seconds');
+    expect(changing).toContain('# HELP servicefabric_exporter_build_info');
+    expect(changing).toContain('# HELP process_cpu_user_seconds_total');
+    expect(text(fixed)).not.toContain('age_seconds');
+    nowMs += 2500;
+    const second = await renderer.metrics();
+    expect(second.filter((c) => renderer.isFixed(c))).toEqual(fixed);
+    expect(second.filter((c) => renderer.isFixed(c)).every((c, i) => c === fixed[i])).toBe(true);
+    snapshot = nextSnapshot(snapshot, outcomes().slice(1), { completedMs: T0, cycleDurationSeconds: 1, cyclesSkippedTotal: 5 });
+    const next = await renderer.metrics();
+    expect(next.some((c) => fixed.includes(c))).toBe(false);
+  });
+
   it('appends prom-client default metrics unless disabled', async () => {
     const renderer = createMetricsRenderer({ snapshot: () => snapshotOf(), maxStalenessMs: 90_000, build, now: () => T0 });
     const text = Buffer.concat(await renderer.metrics()).toString('utf8');

@@ -1,9 +1,10 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { request } from 'node:http';
-import { gunzipSync } from 'node:zlib';
+import { crc32, gunzipSync, inflateRawSync } from 'node:zlib';
+import fc from 'fast-check';
 import { Registry } from 'prom-client';
 import { createApp } from '../../src/web/app.js';
-import { acceptsGzip } from '../../src/web/compress.js';
+import { acceptsGzip, createChunkGzip } from '../../src/web/compress.js';
 import { listen, type RunningServer } from '../../src/web/listen.js';
 import { silentLogger } from '../../src/log.js';
 import { buildStatusView, DEFAULT_STALLED_AFTER_MS } from '../../src/status/view.js';
@@ -84,5 +85,56 @@ describe('gzip on /metrics', () => {
 
   it('treats a missing header as no gzip', () => {
     expect(acceptsGzip(undefined)).toBe(false);
+  });
+});
+
+describe('gzip of chunks compressed apart', () => {
+  /** The body as one buffer, checked to be one gzip member of exactly `plain`: one deflate stream up to the trailer, whose CRC-32 and length are plain's. */
+  function oneMember(parts: readonly Buffer[], plain: Buffer): Buffer {
+    const body = Buffer.concat(parts);
+    expect(gunzipSync(body).equals(plain)).toBe(true);
+    const { buffer, engine } = inflateRawSync(body.subarray(10, body.length - 8), { info: true }) as unknown as { buffer: Buffer; engine: { bytesWritten: number } };
+    expect(buffer.equals(plain)).toBe(true);
+    expect(engine.bytesWritten).toBe(body.length - 18);
+    expect(body.readUInt32LE(body.length - 8)).toBe(crc32(plain));
+    expect(body.readUInt32LE(body.length - 4)).toBe(plain.length);
+    return body;
+  }
+
+  const chunk = fc.oneof(
+    fc.uint8Array({ maxLength: 4000 }).map((a): Buffer => Buffer.from(a)),
+    fc.string({ maxLength: 2000 }).map((t): Buffer => Buffer.from(t.repeat(3))),
+  );
+
+  it('decompresses to the chunks in order, as one gzip member, whichever of them are fixed', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.record({ bytes: chunk, fixed: fc.boolean() }), { maxLength: 8 }), async (parts) => {
+        const gzip = createChunkGzip();
+        const fixed = new Set(parts.filter((p) => p.fixed).map((p) => p.bytes));
+        const chunks = parts.map((p) => p.bytes);
+        oneMember(await gzip(chunks, (c) => fixed.has(c)), Buffer.concat(chunks));
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('compresses a fixed chunk once and sends the same bytes at every later call, the changing ones anew', async () => {
+    const gzip = createChunkGzip();
+    const fixed = Buffer.from('# HELP a A.\n# TYPE a gauge\n'.repeat(2000));
+    const changing = Buffer.from('b 1\n');
+    const first = await gzip([fixed, changing, fixed], (c) => c === fixed);
+    // A buffer that is not fixed may be written again between scrapes (the renderer reuses them).
+    changing.write('b 2\n');
+    const second = await gzip([fixed, changing, fixed], (c) => c === fixed);
+    expect(second[1]).toBe(first[1]);
+    expect(second[3]).toBe(first[1]);
+    expect(gunzipSync(Buffer.concat(second)).toString()).toBe(`${fixed}b 2\n${fixed}`);
+    // Another gzip instance keeps its own parts.
+    expect((await createChunkGzip()([fixed], () => true))[1]).not.toBe(first[1]);
+  });
+
+  it('answers an empty body with an empty gzip member', async () => {
+    oneMember(await createChunkGzip()([], () => false), Buffer.alloc(0));
+    oneMember(await createChunkGzip()([Buffer.alloc(0)], () => true), Buffer.alloc(0));
   });
 });
