@@ -63,6 +63,18 @@ const FINAL_BLOCK = Buffer.from([0x03, 0x00]);
 /** The crc32 of Node's zlib (Node 20.15, 22.2 and later); undefined before. */
 const crc32: ((data: Uint8Array, value?: number) => number) | undefined = typeof zlib.crc32 === 'function' ? zlib.crc32 : undefined;
 
+/** Parts up to this size are compressed on the event loop (well under a millisecond at level 1). */
+const SYNC_LIMIT = 64 * 1024;
+
+/**
+ * zlib's output buffer for an input of `length` bytes: about what level 1 makes of an exposition.
+ * With the default 16 KiB, every 16 KiB of output was a round trip between the thread pool and the
+ * event loop, and those callbacks were most of a gzip scrape's time on the event loop.
+ */
+function outputChunkSize(length: number): number {
+  return Math.min(Math.max(zlib.constants.Z_DEFAULT_CHUNK, Math.ceil(length / 4)), 8 * 1024 * 1024);
+}
+
 /** Compresses `chunks` as one deflate part; the sync flush ends it on a byte boundary, without a final block. */
 async function deflatePart(chunks: readonly Buffer[], crcOf: (data: Uint8Array, value?: number) => number): Promise<DeflatedPart> {
   let crc = 0;
@@ -73,7 +85,9 @@ async function deflatePart(chunks: readonly Buffer[], crcOf: (data: Uint8Array, 
     length += chunk.length;
   }
   const input = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, length);
-  const bytes = await deflateRawAsync(input, { level: GZIP_LEVEL, finishFlush: zlib.constants.Z_SYNC_FLUSH });
+  const options = { level: GZIP_LEVEL, finishFlush: zlib.constants.Z_SYNC_FLUSH, chunkSize: outputChunkSize(length) };
+  // A small part costs less compressed at once than a round trip to the thread pool.
+  const bytes = length <= SYNC_LIMIT ? zlib.deflateRawSync(input, options) : await deflateRawAsync(input, options);
   return { bytes, crc, length };
 }
 
