@@ -195,8 +195,12 @@ async function main(): Promise<number> {
         ratioLine('/metrics median latency, plain, 1 connection, vs Node static buffer', fmtSpread(single, 'ms', 2), fmtSpread(singleNode, 'ms', 2), single.median / singleNode.median, '≤ 1.5 (proposed)', servedRight && single.median / singleNode.median <= 1.5);
       }
       if (encoding === 'gzip') {
+        // The limit of a gzip scrape: a Node server sending bytes of the same exposition compressed once.
         const once = spread(seriesOf(scrape, 'node_static_gzip_once', 'gzip').runs.map((r) => r.medianMs));
-        ratioLine('/metrics median latency, gzip, vs bytes compressed once', fmtSpread(oursMedian, 'ms', 2), fmtSpread(once, 'ms', 2), oursMedian.median / once.median, '(left on the table)', undefined);
+        const ratio = oursMedian.median / once.median;
+        ratioLine(`/metrics median latency, gzip, ${mode.scalePaths.toLocaleString('en')} sessions, vs the compress-once server`, fmtSpread(oursMedian, 'ms', 2), fmtSpread(once, 'ms', 2), ratio, '≤ 3', servedRight && ratio <= 3);
+        const onceCpu = cpu('node_static_gzip_once');
+        ratioLine('CPU time per request, gzip, vs the compress-once server', fmtSpread(ourCpu, 'ms', 2), fmtSpread(onceCpu, 'ms', 2), ourCpu.median / onceCpu.median, '(reported)', undefined);
       }
     }
   }

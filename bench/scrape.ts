@@ -7,6 +7,7 @@ import http from 'node:http';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { GZIP_LEVEL } from '../src/web/compress.js';
 import { startNginx } from './lib/nginx.js';
 import { startWorker } from './lib/rpc.js';
@@ -61,6 +62,15 @@ function get(url: string, gzip: boolean): Promise<{ body: Buffer; encoding: stri
   });
 }
 
+/** Lines of the exporter's own families: prom-client's process_* and nodejs_* series come and go between scrapes. */
+function lineCount(body: Buffer): number {
+  const defaults = body.indexOf('\n# HELP process_');
+  const end = defaults === -1 ? body.length : defaults;
+  let n = 0;
+  for (let i = body.indexOf(0x0a); i !== -1 && i < end; i = body.indexOf(0x0a, i + 1)) n += 1;
+  return n;
+}
+
 /** Loads the exporter at `exporterAddress` and both static servers, `reps` interleaved rounds. */
 export async function measureScrape(
   exporter: ExporterUnderLoad,
@@ -112,6 +122,8 @@ export async function measureScrape(
       const probe = await get(urls[p.target], p.encoding === 'gzip');
       // A baseline that does not serve what was asked would make every figure meaningless: stop now.
       if (!p.target.startsWith('exporter') && probe.encoding !== p.encoding) throw new Error(`${p.target} served ${probe.encoding} when ${p.encoding} was asked`);
+      // The exporter's gzip body is assembled from parts compressed apart: it must read as the same exposition (only age values move).
+      if (p.target === 'exporter' && probe.encoding === 'gzip' && lineCount(gunzipSync(probe.body)) !== lineCount(ours.body)) throw new Error('the exporter\'s gzip body does not decompress to its exposition');
       series.push({ ...p, connections: p.connections ?? options.connections, runs: [], servedEncoding: probe.encoding });
     }
     for (let rep = 0; rep < options.reps; rep++) {

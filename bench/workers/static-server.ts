@@ -2,7 +2,9 @@
  * Benchmark worker: the floor for serving /metrics from Node: a plain `http` server answering with
  * the identical exposition bytes held in a buffer. `/metrics` compresses those bytes per request
  * with the exporter's own gzip function (and level) when the client accepts gzip; `/metrics-once`
- * answers with bytes compressed once at start, which no exporter can do while `age_seconds` moves.
+ * answers with bytes compressed once at start (the compress-once server): the limit of a gzip
+ * scrape, which the exporter approaches by compressing once per snapshot all but what changes per
+ * scrape (`age_seconds` and the exporter-wide families).
  */
 import http from 'node:http';
 import { readFile } from 'node:fs/promises';
