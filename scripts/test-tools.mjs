@@ -75,6 +75,30 @@ export const TOOLS = [
     },
   },
   {
+    name: 'curl',
+    commands: ['curl'],
+    version: ['--version'],
+    apt: ['curl'],
+    suites: ['test/web/gzip-clients.test.ts'],
+    install: {
+      'Debian/Ubuntu': 'sudo apt-get install curl',
+      macOS: 'brew install curl',
+      Fedora: 'sudo dnf install curl',
+    },
+  },
+  {
+    name: 'python3',
+    commands: ['python3'],
+    version: ['--version'],
+    apt: ['python3'],
+    suites: ['test/web/gzip-clients.test.ts'],
+    install: {
+      'Debian/Ubuntu': 'sudo apt-get install python3',
+      macOS: 'brew install python',
+      Fedora: 'sudo dnf install python3',
+    },
+  },
+  {
     name: 'openssl',
     commands: ['openssl'],
     version: ['version'],
@@ -95,7 +119,7 @@ export function skipToolSuites(env = process.env) {
 
 /** The test files this run leaves out (none unless SF_SKIP_TOOL_SUITES=1), relative to the project. */
 export function leftOutSuites(env = process.env) {
-  return skipToolSuites(env) ? TOOLS.flatMap((t) => t.suites ?? []) : [];
+  return skipToolSuites(env) ? [...new Set(TOOLS.flatMap((t) => t.suites ?? []))] : [];
 }
 
 function executable(path) {
