@@ -80,6 +80,7 @@ async function main(): Promise<number> {
   const polls: PollRun[] = [];
   let sdk: SdkRun | undefined;
   let floor: SdkRun | undefined;
+  let kyFloor: SdkRun | undefined;
   let scrape: ScrapeRun | undefined;
   let scaleMemory: Memory | undefined;
   const { latencyMs, concurrency } = mode;
@@ -102,6 +103,10 @@ async function main(): Promise<number> {
       floor = await measureSdk(cluster.simulatorUrl, paths, concurrency, mode.sdkReps, 'floor');
       harnessCheck(floor.failed === 0, `${floor.failed} bare-client requests failed`);
       log(`  polls: ${floor.wallMs.map((w) => w.toFixed(0)).join(', ')} ms; CPU ${floor.cpuMs.map((c) => c.toFixed(0)).join(', ')} ms`);
+      log(`ky floor: bare ky GETs through the exporter's ky instance, ${paths} paths, concurrency ${concurrency}, ${mode.sdkReps} polls`);
+      kyFloor = await measureSdk(cluster.simulatorUrl, paths, concurrency, mode.sdkReps, 'ky-floor');
+      harnessCheck(kyFloor.failed === 0, `${kyFloor.failed} bare ky requests failed`);
+      log(`  polls: ${kyFloor.wallMs.map((w) => w.toFixed(0)).join(', ')} ms; CPU ${kyFloor.cpuMs.map((c) => c.toFixed(0)).join(', ')} ms`);
       log(`scrape: ${cluster.sessions} sessions, wrk ${mode.connections} connections, ${mode.loadSeconds} s runs, ${mode.loadReps} rounds`);
       const cpuOf = (worker: Worker) => async (): Promise<number> => (await worker.call<{ cpuMs: number }>('cpu')).cpuMs;
       // A second exporter over the same sessions, without prom-client's default collectors.
@@ -153,7 +158,13 @@ async function main(): Promise<number> {
   for (const run of polls) {
     const cpuPerK = spread(run.cpuMs.map((ms) => ms / 1000 / (run.paths / 1000)));
     const peer = run.paths === mode.scalePaths && sdk ? spread(sdk.cpuMs.map((ms) => ms / 1000 / (run.paths / 1000))) : undefined;
-    ratioLine(`CPU per cycle per 1,000 paths, ${run.paths.toLocaleString('en')} paths`, fmtSpread(cpuPerK, 's', 3), peer ? `${peer.median.toFixed(3)} s (SDK)` : '—', peer ? cpuPerK.median / peer.median : undefined, '(reported)', undefined);
+    // Issue 14: at scale, no more CPU per path than the official SDK spends.
+    const ratio = peer ? cpuPerK.median / peer.median : undefined;
+    ratioLine(`CPU per cycle per 1,000 paths, ${run.paths.toLocaleString('en')} paths`, fmtSpread(cpuPerK, 's', 3), peer ? `${peer.median.toFixed(3)} s (SDK)` : '—', ratio, peer ? '≤ 1 (SDK)' : '(reported)', ratio === undefined ? undefined : ratio <= 1);
+  }
+  if (kyFloor && scale) {
+    const cpuPerK = (run: SdkRun): string => `${spread(run.cpuMs.map((ms) => ms / 1000 / (scale.paths / 1000))).median.toFixed(3)} s`;
+    ratioLine(`CPU per 1,000 GETs, ${scale.paths.toLocaleString('en')} paths: bare ky vs bare undici`, cpuPerK(kyFloor), floor ? cpuPerK(floor) : '—', floor ? spread(kyFloor.cpuMs).median / spread(floor.cpuMs).median : undefined, '(reported)', undefined);
   }
   for (const run of polls) {
     // Not part of the cycle: the snapshot is published first, its exposition rendered right after.
@@ -163,7 +174,15 @@ async function main(): Promise<number> {
     const f = spread(floor.wallMs);
     const ours = spread(scale.wallMs);
     ratioLine(`bare-client floor, ${scale.paths.toLocaleString('en')} paths (this machine's limit)`, fmtSpread(f, 'ms', 0), `${scale.idealMs.toFixed(0)} ms ideal`, f.median / scale.idealMs, '(limit)', undefined);
-    ratioLine(`poll cycle vs bare-client floor, ${scale.paths.toLocaleString('en')} paths`, fmtSpread(ours, 'ms', 0), fmtSpread(f, 'ms', 0), ours.median / f.median, '≤ 1.15 (proposed)', ours.median / f.median <= 1.15);
+    // Reported since issue 14: ky, the users' client, costs more per request than bare undici; the
+    // target is held against the bare ky floor below.
+    ratioLine(`poll cycle vs bare-client floor, ${scale.paths.toLocaleString('en')} paths`, fmtSpread(ours, 'ms', 0), fmtSpread(f, 'ms', 0), ours.median / f.median, '(reported)', undefined);
+  }
+  if (kyFloor && scale) {
+    const k = spread(kyFloor.wallMs);
+    const ours = spread(scale.wallMs);
+    ratioLine(`bare ky floor, ${scale.paths.toLocaleString('en')} paths (the same GETs through ky, bodies discarded)`, fmtSpread(k, 'ms', 0), `${scale.idealMs.toFixed(0)} ms ideal`, k.median / scale.idealMs, '(limit)', undefined);
+    ratioLine(`poll cycle vs bare ky floor, ${scale.paths.toLocaleString('en')} paths`, fmtSpread(ours, 'ms', 0), fmtSpread(k, 'ms', 0), ours.median / k.median, '≤ 1.15', ours.median / k.median <= 1.15);
   }
   if (sdk && scale) {
     const ours = spread(scale.wallMs);
@@ -243,6 +262,11 @@ async function main(): Promise<number> {
       paths: mode.scalePaths,
       cycle_ms: spreadJson(spread(floor.wallMs), 1),
       cpu_s_per_cycle: spreadJson(spread(floor.cpuMs.map((ms) => ms / 1000))),
+    },
+    ky_floor: kyFloor && {
+      paths: mode.scalePaths,
+      cycle_ms: spreadJson(spread(kyFloor.wallMs), 1),
+      cpu_s_per_cycle: spreadJson(spread(kyFloor.cpuMs.map((ms) => ms / 1000))),
     },
     sdk: sdk && {
       paths: mode.scalePaths,

@@ -1,4 +1,4 @@
-/** Peers of the exporter's poll: the official SDK (azure-servicefabric) and the bare-client floor, same paths, same concurrency. */
+/** Peers of the exporter's poll: the official SDK (azure-servicefabric) and the two floors (bare undici, bare ky), same paths, same concurrency. */
 import { startWorker } from './lib/rpc.js';
 
 /** Repeated SDK polls. */
@@ -12,9 +12,10 @@ export interface SdkRun {
 
 /**
  * Polls every path `reps` times (after one warm-up poll) in its own process: with the official SDK
- * (`sdk`), or with bare undici dispatches (`floor`, the fastest a Node poller can go here).
+ * (`sdk`), with bare undici dispatches (`floor`, the fastest a Node poller can go here), or with
+ * bare GETs through the exporter's ky instance (`ky-floor`, the fastest a ky poller can go).
  */
-export async function measureSdk(endpoint: string, paths: number, concurrency: number, reps: number, worker_: 'sdk' | 'floor' = 'sdk'): Promise<SdkRun> {
+export async function measureSdk(endpoint: string, paths: number, concurrency: number, reps: number, worker_: 'sdk' | 'floor' | 'ky-floor' = 'sdk'): Promise<SdkRun> {
   const worker = await startWorker(worker_);
   try {
     await worker.call('start', { endpoint, paths, concurrency });

@@ -2,9 +2,12 @@
  * `GET /$/GetAadMetadata?api-version=6.0`: the anonymous discovery call that names a cluster's Entra
  * ID authority, tenant and cluster application (the token audience).
  */
-import { request, type Dispatcher } from 'undici';
-import { classifyTransportError } from './classify.js';
-import { AuthError, TimeoutError } from './errors.js';
+import ky, { type Options } from 'ky';
+import type { Dispatcher } from 'undici';
+import { readBoundedBody } from './body.js';
+import { classifyRequestFailure } from './classify.js';
+import { AuthError } from './errors.js';
+import { InFlight } from './in-flight.js';
 import { jsonShapeProblem } from './parse.js';
 
 /** The `metadata` object of a cluster whose `type` is `aad`. */
@@ -22,6 +25,9 @@ export interface AadMetadata {
 
 const MAX_BODY_BYTES = 64 * 1024;
 
+/** A one-off anonymous call per token lifetime: no retries, no redirects, statuses judged below. */
+const discovery = ky.create({ retry: 0, throwHttpErrors: false, redirect: 'manual' });
+
 function nonEmpty(value: unknown): value is string {
   return typeof value === 'string' && value.trim() !== '';
 }
@@ -35,32 +41,29 @@ export async function fetchAadMetadata(
   const url = `${endpoint}/$/GetAadMetadata?api-version=6.0`;
   const prefix = `GET ${url}`;
   const base = { method: 'GET', url };
-  const deadline = AbortSignal.timeout(options.timeoutMs);
-  const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
+  const inFlight = new InFlight(options.signal);
   let status: number;
   let text: string;
   let tooLarge = false;
   try {
-    const response = await request(url, { dispatcher, signal, headers: { accept: 'application/json', 'user-agent': options.userAgent } });
-    status = response.statusCode;
-    // Read as a stream with a limit: a misbehaving gateway or proxy must not make us buffer any amount.
-    const chunks: Buffer[] = [];
-    let total = 0;
-    for await (const chunk of response.body as AsyncIterable<Buffer>) {
-      total += chunk.length;
-      if (total > MAX_BODY_BYTES) {
-        tooLarge = true;
-        response.body.destroy();
-        break;
-      }
-      chunks.push(chunk);
-    }
-    text = Buffer.concat(chunks).toString('utf8');
+    const response = await discovery.get(url, {
+      signal: inFlight.signal,
+      timeout: options.timeoutMs,
+      headers: { accept: 'application/json', 'user-agent': options.userAgent },
+      // The cluster's pool and TLS settings (see http.ts for the cast).
+      ...({ dispatcher } as unknown as Options),
+    });
+    status = response.status;
+    // The deadline covers the body too; read with a limit: a misbehaving gateway or proxy must not
+    // make us buffer any amount.
+    inFlight.armDeadline(options.timeoutMs);
+    const read = await readBoundedBody(response, MAX_BODY_BYTES);
+    if (read.tooLarge) tooLarge = true;
+    text = read.tooLarge ? '' : Buffer.from(read.bytes.buffer, read.bytes.byteOffset, read.bytes.byteLength).toString('utf8');
   } catch (error) {
-    if (deadline.aborted && !options.signal?.aborted) {
-      throw new TimeoutError(`${prefix}: no complete answer within ${options.timeoutMs} ms`, { ...base, cause: error });
-    }
-    throw classifyTransportError(error, prefix, base);
+    throw classifyRequestFailure(error, { ...base, prefix, timeoutMs: options.timeoutMs }, inFlight.timedOut);
+  } finally {
+    inFlight.settle();
   }
   if (tooLarge) throw new AuthError(`${prefix}: Entra ID discovery failed: the answer is larger than ${MAX_BODY_BYTES} bytes`, { ...base, status });
   if (status !== 200) throw new AuthError(`${prefix}: Entra ID discovery failed: status ${status}`, { ...base, status });

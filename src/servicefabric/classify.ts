@@ -1,19 +1,23 @@
 /**
- * Classifies a failure that happened below HTTP (no usable answer) into one typed error.
+ * Classifies a failed request into one typed error: what ky throws (its TimeoutError, its
+ * NetworkError), our own deadline, and failures below HTTP (no usable answer).
  *
  * Node's fetch reports almost everything as `TypeError: fetch failed` (or `terminated` once the
  * body is streaming) and puts the real error in `cause`, sometimes an `AggregateError` of one
  * error per address tried; so the whole chain is searched, most specific kind first: a TLS error
  * wrapped in a reset is still a TLS problem.
  */
+import { isHTTPError, isTimeoutError } from 'ky';
 import {
   ConnectionError,
+  HttpStatusError,
   InvalidResponseError,
-  type ServiceFabricError,
+  ServiceFabricError,
   type ServiceFabricErrorOptions,
   TimeoutError,
   TlsError,
 } from './errors.js';
+import { parseRetryAfter } from './retry-after.js';
 
 /** OpenSSL / Node certificate verification codes (`tls.TLSSocket.authorizationError`). */
 const TLS_CODES = new Set([
@@ -170,4 +174,38 @@ export function classifyTransportError(error: unknown, prefix: string, options: 
     default:
       return new ConnectionError(`${prefix}: connection failed: ${detail(innermost(error))}`, base);
   }
+}
+
+/** The request a failure belongs to. */
+export interface FailedRequest {
+  readonly method: string;
+  readonly url: string;
+  /** `GET <url>`, the prefix of every message. */
+  readonly prefix: string;
+  /** The request's deadline, for the timeout message. */
+  readonly timeoutMs: number;
+}
+
+/**
+ * The one place where what a request through ky throws becomes a typed error (the caller's own
+ * abort is told apart before this, by its signal). `deadlinePassed`: our deadline on the body fired,
+ * which surfaces as whatever the body read threw.
+ */
+export function classifyRequestFailure(error: unknown, request: FailedRequest, deadlinePassed: boolean): ServiceFabricError {
+  const options: ServiceFabricErrorOptions = { method: request.method, url: request.url, cause: error };
+  // ky's TimeoutError: no answer's headers within its timeout.
+  if (deadlinePassed || (isTimeoutError(error) && !(error instanceof ServiceFabricError))) {
+    return new TimeoutError(`${request.prefix}: no complete answer within ${request.timeoutMs} ms`, options);
+  }
+  // Already typed: the answer's own failure, or the token hook's.
+  if (error instanceof ServiceFabricError) return error;
+  // Not thrown while our instances set `throwHttpErrors: false` (statuses are mapped where the body
+  // is read under its limit); should one be, it is still a status failure, never a raw error.
+  if (isHTTPError(error)) {
+    const { status, statusText, headers } = error.response;
+    const retryAfterMs = status === 429 || status === 503 ? parseRetryAfter(headers.get('retry-after')) : undefined;
+    return new HttpStatusError(`${request.prefix}: status ${statusText ? `${status} ${statusText}` : status}`, { ...options, status, retryAfterMs });
+  }
+  // ky's NetworkError and fetch's own errors carry the real cause in their chain.
+  return classifyTransportError(error, request.prefix, { method: request.method, url: request.url });
 }

@@ -4,9 +4,8 @@
  * Every failure leaves here as exactly one typed error from `errors.ts` (or `AbortedError` when the
  * caller's own signal fired), so the poller and the metrics never inspect raw exceptions.
  */
-import { Agent, type buildConnector, type Dispatcher } from 'undici';
-import { DeadlineExceeded, exchange, type Exchanged } from './exchange.js';
-import { classifyTransportError } from './classify.js';
+import { readBoundedBody, discardBody, type BoundedBody } from './body.js';
+import { classifyRequestFailure } from './classify.js';
 import { decodeBody } from './decode.js';
 import {
   AbortedError,
@@ -16,15 +15,17 @@ import {
   InvalidResponseError,
   MAX_FABRIC_CODE_CHARS,
   MAX_FABRIC_MESSAGE_CHARS,
-  ServiceFabricError,
+  type ServiceFabricError,
   type ServiceFabricErrorOptions,
-  TimeoutError,
 } from './errors.js';
+import { createClusterHttp, type BearerToken, type ClusterHttp, type RequestContext as HookContext } from './http.js';
+import { InFlight } from './in-flight.js';
 import { jsonShapeProblem, parseUploadSessions } from './parse.js';
 import { uploadSessionPath } from './path.js';
 import { parseRetryAfter } from './retry-after.js';
 import type { UploadSession } from './session.js';
 import { API_VERSION } from './wire.js';
+import type { buildConnector } from 'undici';
 
 /** Options for one cluster's client. */
 export interface ClientOptions {
@@ -50,14 +51,17 @@ export interface ClientOptions {
    * hook for per-cluster transport security.
    */
   connect?: Partial<buildConnector.BuildOptions> | buildConnector.connector;
+  /**
+   * The cluster's bearer token (Entra ID), set on every request by ky's `beforeRequest` hook. Its
+   * failure (an `AuthError`, or discovery's own) is the request's failure.
+   */
+  bearerToken?: BearerToken;
 }
 
 /** Per-call options. */
 export interface RequestOptions {
   /** Aborts the call (shutdown); the call then rejects with `AbortedError`. */
   signal?: AbortSignal;
-  /** Extra request headers, e.g. `authorization`; never part of an error message. */
-  headers?: Record<string, string>;
 }
 
 const DEFAULT_CONNECTIONS = 8;
@@ -66,6 +70,8 @@ const DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
 /** The gateway's bound on the `timeout` query parameter (uint32 seconds). */
 const MAX_SERVER_TIMEOUT_S = 4_294_967_295;
+/** Node's timers (ky's timeout, our deadline) cannot wait longer. */
+const MAX_TIMER_MS = 2_147_483_647;
 const LINUX_HINT = 'upload sessions may not be supported on this cluster (Linux clusters have no upload-session API)';
 
 interface RequestContext {
@@ -91,14 +97,8 @@ function validEndpoint(endpoint: string): string {
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
 
-function statusLine(response: Pick<Exchanged, 'status' | 'statusText'>): string {
+function statusLine(response: Response): string {
   return response.statusText ? `${response.status} ${response.statusText}` : String(response.status);
-}
-
-/** A header as fetch's `headers.get` gives it: repeated values joined with `, `. */
-function headerValue(value: string | string[] | undefined): string | null {
-  if (value === undefined) return null;
-  return Array.isArray(value) ? value.join(', ') : value;
 }
 
 function shorten(text: string, max = 120): string {
@@ -129,108 +129,88 @@ export class ServiceFabricClient {
   readonly #timeoutMs: number;
   readonly #serverTimeoutS: number;
   readonly #maxResponseBytes: number;
-  readonly #agent: Dispatcher;
-  readonly #origin: string;
-  readonly #headers: Record<string, string>;
-  /** Error bodies are only read for a FabricError; other 2xx answers are not read at all. */
-  readonly #limitFor = (status: number): number =>
-    status === 200 ? this.#maxResponseBytes : status < 300 ? 0 : Math.min(MAX_ERROR_BODY_BYTES, this.#maxResponseBytes);
+  readonly #http: ClusterHttp;
+  /** Whether requests pass their InFlight to the hooks (only the token hook needs it). */
+  readonly #withContext: boolean;
 
   /** Builds the client and its connection pool; throws TypeError/RangeError on bad options. */
   constructor(options: ClientOptions) {
     this.#base = validEndpoint(options.endpoint);
-    if (!Number.isFinite(options.requestTimeoutMs) || options.requestTimeoutMs <= 0) {
-      throw new RangeError(`requestTimeoutMs must be a positive number, got ${options.requestTimeoutMs}`);
+    if (!Number.isFinite(options.requestTimeoutMs) || options.requestTimeoutMs <= 0 || options.requestTimeoutMs > MAX_TIMER_MS) {
+      throw new RangeError(`requestTimeoutMs must be a positive number up to ${MAX_TIMER_MS}, got ${options.requestTimeoutMs}`);
     }
     this.#timeoutMs = options.requestTimeoutMs;
     this.#serverTimeoutS = Math.min(MAX_SERVER_TIMEOUT_S, Math.max(1, Math.ceil(options.requestTimeoutMs / 1000)));
     this.#maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
-    this.#agent = ServiceFabricClient.#createDispatcher(options);
-    const base = new URL(this.#base);
-    this.#origin = base.origin;
-    this.#headers = { 'user-agent': options.userAgent, accept: 'application/json' };
-  }
-
-  /** The one place the transport is built, so per-cluster TLS and auth can be added here. */
-  static #createDispatcher(options: ClientOptions): Dispatcher {
-    return new Agent({
+    this.#withContext = options.bearerToken !== undefined;
+    this.#http = createClusterHttp({
+      base: this.#base,
+      userAgent: options.userAgent,
+      timeoutMs: options.requestTimeoutMs,
       connections: options.connections ?? DEFAULT_CONNECTIONS,
-      // undici's default keep-alive (4 s, or the server's hint) stays below common server idle
-      // timeouts, so a reused socket is not one the server is closing at the same moment.
-      connect:
-        typeof options.connect === 'function'
-          ? options.connect
-          : {
-              // Our deadline, not undici's 10 s connect limit, decides when a connect has taken too long.
-              timeout: options.requestTimeoutMs,
-              ...options.connect,
-            },
+      connect: options.connect,
+      bearerToken: options.bearerToken,
     });
   }
 
   /** Lists the upload sessions of exactly this content path (204 → []). Throws a ServiceFabricError subclass. */
   async getUploadSessions(contentPath: string, options: RequestOptions = {}): Promise<UploadSession[]> {
-    const url = `${this.#base}/${uploadSessionPath(contentPath)}?api-version=${API_VERSION}&timeout=${this.#serverTimeoutS}`;
+    const path = `${uploadSessionPath(contentPath)}?api-version=${API_VERSION}&timeout=${this.#serverTimeoutS}`;
+    const url = `${this.#base}/${path}`;
     const context: RequestContext = { method: 'GET', url, prefix: `GET ${url}` };
-    const external = options.signal;
-    if (external?.aborted) {
-      throw new AbortedError(`${context.prefix}: aborted by the caller`, { ...context, cause: external.reason });
+    const caller = options.signal;
+    if (caller?.aborted) {
+      throw new AbortedError(`${context.prefix}: aborted by the caller`, { ...context, cause: caller.reason });
     }
 
-    // The caller's signal is listened to directly, never composed with AbortSignal.any: on Node 20
-    // a signal composed with a long-lived one (the poller's, alive for the whole process) is never
-    // freed, a leak of every request (found by the soak test; Node 24 does not leak).
+    const inFlight = new InFlight(caller);
     try {
-      // No retries (the next poll cycle is the retry) and no redirects: a gateway never redirects
-      // this route, and following one could leave the cluster (or TLS) we were configured for.
-      const response = await exchange(this.#agent, {
-        origin: this.#origin,
-        path: url.slice(this.#origin.length),
-        headers: options.headers ? { ...this.#headers, ...options.headers } : this.#headers,
-        signal: external,
-        timeoutMs: this.#timeoutMs,
-        limitFor: this.#limitFor,
-      });
-      return this.#handle(response, context);
+      const signal = inFlight.signal;
+      const hookContext: HookContext | undefined = this.#withContext ? { inFlight } : undefined;
+      const response = await this.#http.ky.get(path, hookContext ? { signal, context: hookContext } : { signal });
+      return await this.#handle(response, context, inFlight);
     } catch (error) {
       // The caller's abort wins over everything: a shutdown is not a failed poll.
-      if (external?.aborted) {
+      if (caller?.aborted) {
         throw new AbortedError(`${context.prefix}: aborted by the caller`, { ...context, cause: error });
       }
-      // Checked before our own typed errors too: a deadline that fires while the body streams
-      // surfaces as a read error, and it is a timeout whatever the read error says.
-      if (error instanceof DeadlineExceeded) {
-        throw new TimeoutError(`${context.prefix}: no complete answer within ${this.#timeoutMs} ms`, {
-          ...context,
-          cause: error,
-        });
-      }
-      if (error instanceof ServiceFabricError) throw error;
-      throw classifyTransportError(error, context.prefix, { method: context.method, url: context.url });
+      throw classifyRequestFailure(error, { ...context, timeoutMs: this.#timeoutMs }, inFlight.timedOut);
+    } finally {
+      inFlight.settle();
     }
   }
 
   /** Closes keep-alive connections. */
   async close(): Promise<void> {
-    await this.#agent.close();
+    await this.#http.agent.close();
   }
 
-  #handle(response: Exchanged, context: RequestContext): UploadSession[] {
-    const base: ServiceFabricErrorOptions = { method: context.method, url: context.url, status: response.status };
+  async #handle(response: Response, context: RequestContext, inFlight: InFlight): Promise<UploadSession[]> {
+    const status = response.status;
+    const base: ServiceFabricErrorOptions = { method: context.method, url: context.url, status };
     // 204 is what a real gateway answers when the path has no session.
-    if (response.status === 204) return [];
-    if (response.status === 200) return this.#sessionsOf(response, base, context);
-    if (response.status >= 200 && response.status < 300) {
+    if (status === 204) {
+      discardBody(response);
+      return [];
+    }
+    if (status >= 200 && status < 300 && status !== 200) {
+      discardBody(response);
       throw new InvalidResponseError(`${context.prefix}: invalid response: unexpected success status ${statusLine(response)}`, base);
     }
-    throw this.#failureOf(response, base, context);
+    // ky's timeout ended with the headers; the deadline now covers the body.
+    inFlight.armDeadline(this.#timeoutMs);
+    if (status === 200) return this.#sessionsOf(await readBoundedBody(response, this.#maxResponseBytes), base, context);
+    // Error bodies are only read for a FabricError.
+    const read = await readBoundedBody(response, Math.min(MAX_ERROR_BODY_BYTES, this.#maxResponseBytes));
+    throw this.#failureOf(response, read, base, context);
   }
 
-  #sessionsOf(response: Exchanged, base: ServiceFabricErrorOptions, context: RequestContext): UploadSession[] {
+  #sessionsOf(read: BoundedBody, base: ServiceFabricErrorOptions, context: RequestContext): UploadSession[] {
     const invalid = (what: string, cause?: unknown): InvalidResponseError =>
       new InvalidResponseError(`${context.prefix}: invalid response: ${what}`, { ...base, cause });
-    const read = response.body;
     if (read.tooLarge) throw invalid(`body exceeds the ${this.#maxResponseBytes}-byte limit`);
+    // decodeBody and the parser say what is wrong; the message gains method and URL here.
+    const located = (error: unknown): unknown => (error instanceof InvalidResponseError ? invalid(error.message, error) : error);
     let text: string;
     try {
       text = decodeBody(read.bytes);
@@ -253,23 +233,16 @@ export class ServiceFabricClient {
     try {
       return parseUploadSessions(body);
     } catch (error) {
-      if (error instanceof InvalidResponseError) throw invalid(error.message, error);
-      throw error;
+      throw located(error);
     }
   }
 
-  #failureOf(response: Exchanged, base: ServiceFabricErrorOptions, context: RequestContext): ServiceFabricError {
+  #failureOf(response: Response, read: BoundedBody, base: ServiceFabricErrorOptions, context: RequestContext): ServiceFabricError {
     const withRetry: ServiceFabricErrorOptions =
-      response.status === 429 || response.status === 503
-        ? { ...base, retryAfterMs: parseRetryAfter(headerValue(response.headers['retry-after'])) }
-        : base;
-    const read = response.body;
+      response.status === 429 || response.status === 503 ? { ...base, retryAfterMs: parseRetryAfter(response.headers.get('retry-after')) } : base;
     const fabric = read.tooLarge ? undefined : fabricErrorOf(read.bytes);
     if (!fabric) {
-      return new HttpStatusError(
-        `${context.prefix}: status ${statusLine(response)} without a Service Fabric error body`,
-        withRetry,
-      );
+      return new HttpStatusError(`${context.prefix}: status ${statusLine(response)} without a Service Fabric error body`, withRetry);
     }
     // Routing failures answer 400 E_INVALIDARG; for the well-formed request we send, the likely
     // cause is a Linux cluster, whose gateway has no upload-session routes at all.

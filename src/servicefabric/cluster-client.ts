@@ -19,7 +19,7 @@ import { createTlsConnector, loadTlsMaterial, tlsFiles, TlsMaterialError, type T
  * What every cluster client shares: the poll settings and identity. A `connect` object here (e.g.
  * a DNS `lookup` in tests) is kept under the cluster's TLS settings.
  */
-export type SharedClientOptions = Omit<ClientOptions, 'endpoint'>;
+export type SharedClientOptions = Omit<ClientOptions, 'endpoint' | 'bearerToken'>;
 
 /** Builds the client for one cluster; throws `TlsMaterialError`, naming the cluster, when its TLS files are unusable now. */
 export function createClusterClient(cluster: ClusterConfig, shared: SharedClientOptions, logger: Logger): ClusterClient {
@@ -57,7 +57,6 @@ export class ClusterClient {
       this.#material = loadTlsMaterial(cluster.tls);
       if (token !== undefined) this.#files.accept(token);
     }
-    this.#client = this.#build();
     if (cluster.auth !== undefined) {
       this.#tokens = new EntraTokenSource({
         auth: cluster.auth,
@@ -65,6 +64,7 @@ export class ClusterClient {
         discover: (signal) => this.#discover(signal),
       });
     }
+    this.#client = this.#build();
   }
 
   /** Lists one path's upload sessions with the current credentials; throws a ServiceFabricError. */
@@ -77,10 +77,8 @@ export class ClusterClient {
 
   async #getWithCredentials(contentPath: string, options: RequestOptions): Promise<UploadSession[]> {
     await this.refresh();
-    if (this.#tokens === undefined) return this.#client.getUploadSessions(contentPath, options);
-    const headers = { authorization: `Bearer ${await this.#tokens.token(options.signal)}` };
     try {
-      return await this.#client.getUploadSessions(contentPath, { ...options, headers });
+      return await this.#client.getUploadSessions(contentPath, options);
     } catch (error) {
       // The gateway refuses a stale or revoked token with 403 and an empty body (as .NET's client
       // does, the next attempt fetches a fresh token).
@@ -128,10 +126,13 @@ export class ClusterClient {
 
   #build(): ServiceFabricClient {
     const tls = this.#cluster.tls;
+    const tokens = this.#tokens;
     return new ServiceFabricClient({
       ...this.#shared,
       endpoint: this.#cluster.endpoint,
       ...(tls !== undefined && this.#material !== undefined ? { connect: this.#connector() } : {}),
+      // Set on each request by the client's ky hook; the source caches it and renews it ahead of expiry.
+      ...(tokens !== undefined ? { bearerToken: (signal: AbortSignal) => tokens.token(signal) } : {}),
     });
   }
 

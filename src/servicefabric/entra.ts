@@ -10,6 +10,7 @@
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ConfidentialClientApplication, LogLevel, type Configuration, type INetworkModule, type NetworkRequestOptions, type NetworkResponse } from '@azure/msal-node';
+import ky, { type Options } from 'ky';
 import { Agent } from 'undici';
 import type { ClusterAuthConfig } from '../config/types.js';
 import type { AadMetadata } from './aad-metadata.js';
@@ -49,7 +50,14 @@ export function redact(text: string, secrets: ReadonlyArray<string | undefined>)
   return out;
 }
 
-/** MSAL's HTTP, through undici so that `authority_ca_file` and our deadline apply. */
+/**
+ * Requests to the authority (made for MSAL, below): no retries (MSAL decides what to do with a
+ * failure, and a failed token request is held, not repeated), and every status handed back to MSAL,
+ * which reads its error out of the body.
+ */
+const authority = ky.create({ retry: 0, throwHttpErrors: false });
+
+/** MSAL's HTTP, through ky on an undici Agent so that `authority_ca_file` and our deadline apply. */
 class NetworkClient implements INetworkModule {
   readonly #agent: Agent;
   readonly #timeoutMs: number;
@@ -72,13 +80,15 @@ class NetworkClient implements INetworkModule {
   }
 
   async #send<T>(method: string, url: string, options?: NetworkRequestOptions): Promise<NetworkResponse<T>> {
-    const response = await fetch(url, {
+    const response = await authority(url, {
       method,
       headers: options?.headers,
       body: options?.body,
+      timeout: this.#timeoutMs,
+      // ky's timeout ends with the headers; this deadline covers the body too.
       signal: AbortSignal.timeout(this.#timeoutMs),
-      // The global fetch accepts an undici dispatcher; the cast bridges undici's and Node's types.
-      ...({ dispatcher: this.#agent } as object),
+      // ky hands the dispatcher to the global fetch; the cast bridges undici's and Node's types.
+      ...({ dispatcher: this.#agent } as unknown as Options),
     });
     const headers: Record<string, string> = {};
     response.headers.forEach((value, name) => {
