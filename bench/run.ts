@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { FULL, QUICK, type BenchMode } from './lib/mode.js';
 import { describeMachine } from './lib/machine.js';
 import { spread, round, type Spread } from './lib/stats.js';
-import { withCluster, type Memory } from './lib/cluster.js';
+import { withCluster, type Memory, type Tick } from './lib/cluster.js';
 import { startWorker, type Worker } from './lib/rpc.js';
 import { measureCycles, type PollRun } from './poll.js';
 import { measureSdk, type SdkRun } from './sdk.js';
@@ -81,6 +81,9 @@ async function main(): Promise<number> {
   let sdk: SdkRun | undefined;
   let floor: SdkRun | undefined;
   let kyFloor: SdkRun | undefined;
+  let kyFloorGlobal: SdkRun | undefined;
+  /** The exporter at scale with ky over Node's global fetch instead of the one on undici.request. */
+  const globalFetch: Tick[] = [];
   let scrape: ScrapeRun | undefined;
   let scaleMemory: Memory | undefined;
   const { latencyMs, concurrency } = mode;
@@ -107,6 +110,21 @@ async function main(): Promise<number> {
       kyFloor = await measureSdk(cluster.simulatorUrl, paths, concurrency, mode.sdkReps, 'ky-floor');
       harnessCheck(kyFloor.failed === 0, `${kyFloor.failed} bare ky requests failed`);
       log(`  polls: ${kyFloor.wallMs.map((w) => w.toFixed(0)).join(', ')} ms; CPU ${kyFloor.cpuMs.map((c) => c.toFixed(0)).join(', ')} ms`);
+      log(`ky floor over the global fetch: ${paths} paths, concurrency ${concurrency}, ${mode.sdkReps} polls`);
+      kyFloorGlobal = await measureSdk(cluster.simulatorUrl, paths, concurrency, mode.sdkReps, 'ky-floor', { fetch: 'global' });
+      harnessCheck(kyFloorGlobal.failed === 0, `${kyFloorGlobal.failed} bare ky requests over the global fetch failed`);
+      log(`  polls: ${kyFloorGlobal.wallMs.map((w) => w.toFixed(0)).join(', ')} ms; CPU ${kyFloorGlobal.cpuMs.map((c) => c.toFixed(0)).join(', ')} ms`);
+      log(`poll, ky over the global fetch: ${paths} paths, ${mode.sdkReps} cycles`);
+      const globalWorker = await startWorker('exporter');
+      try {
+        await globalWorker.call('start', { endpoint: cluster.simulatorUrl, paths, concurrency, fetch: 'global' });
+        await globalWorker.call('tick');
+        for (let i = 0; i < mode.sdkReps; i++) globalFetch.push(await globalWorker.call<Tick>('tick'));
+      } finally {
+        await globalWorker.stop();
+      }
+      harnessCheck(globalFetch.every((t) => t.failed === 0), 'polls failed with ky over the global fetch');
+      log(`  cycles: ${globalFetch.map((t) => t.wallMs.toFixed(0)).join(', ')} ms; CPU ${globalFetch.map((t) => t.cpuMs.toFixed(0)).join(', ')} ms`);
       log(`scrape: ${cluster.sessions} sessions, wrk ${mode.connections} connections, ${mode.loadSeconds} s runs, ${mode.loadReps} rounds`);
       const cpuOf = (worker: Worker) => async (): Promise<number> => (await worker.call<{ cpuMs: number }>('cpu')).cpuMs;
       // A second exporter over the same sessions, without prom-client's default collectors.
@@ -162,9 +180,18 @@ async function main(): Promise<number> {
     const ratio = peer ? cpuPerK.median / peer.median : undefined;
     ratioLine(`CPU per cycle per 1,000 paths, ${run.paths.toLocaleString('en')} paths`, fmtSpread(cpuPerK, 's', 3), peer ? `${peer.median.toFixed(3)} s (SDK)` : '—', ratio, peer ? '≤ 1 (SDK)' : '(reported)', ratio === undefined ? undefined : ratio <= 1);
   }
+  if (scale && globalFetch.length > 0) {
+    // What ky's fetch on undici.request (src/servicefabric/http.ts) saves over Node's global fetch.
+    const global = spread(globalFetch.map((t) => t.cpuMs / scale.paths));
+    const ours = spread(scale.cpuMs.map((ms) => ms / scale.paths));
+    ratioLine(`CPU per cycle per 1,000 paths, ${scale.paths.toLocaleString('en')} paths, ky over undici.request vs over the global fetch`, fmtSpread(ours, 's', 3), fmtSpread(global, 's', 3), ours.median / global.median, '(reported)', undefined);
+  }
   if (kyFloor && scale) {
     const cpuPerK = (run: SdkRun): string => `${spread(run.cpuMs.map((ms) => ms / 1000 / (scale.paths / 1000))).median.toFixed(3)} s`;
     ratioLine(`CPU per 1,000 GETs, ${scale.paths.toLocaleString('en')} paths: bare ky vs bare undici`, cpuPerK(kyFloor), floor ? cpuPerK(floor) : '—', floor ? spread(kyFloor.cpuMs).median / spread(floor.cpuMs).median : undefined, '(reported)', undefined);
+    if (kyFloorGlobal) {
+      ratioLine(`CPU per 1,000 GETs, ${scale.paths.toLocaleString('en')} paths: bare ky over undici.request vs over the global fetch`, cpuPerK(kyFloor), cpuPerK(kyFloorGlobal), spread(kyFloor.cpuMs).median / spread(kyFloorGlobal.cpuMs).median, '(reported)', undefined);
+    }
   }
   for (const run of polls) {
     // Not part of the cycle: the snapshot is published first, its exposition rendered right after.
@@ -188,6 +215,10 @@ async function main(): Promise<number> {
     const ours = spread(scale.wallMs);
     const theirs = spread(sdk.wallMs);
     ratioLine(`poll cycle vs official SDK, ${scale.paths.toLocaleString('en')} paths`, fmtSpread(ours, 'ms', 0), `${fmtSpread(theirs, 'ms', 0)} SDK`, ours.median / theirs.median, '< 1', ours.median < theirs.median);
+    if (globalFetch.length > 0) {
+      const global = spread(globalFetch.map((t) => t.wallMs));
+      ratioLine(`poll cycle with ky over the global fetch vs official SDK, ${scale.paths.toLocaleString('en')} paths`, fmtSpread(global, 'ms', 0), `${fmtSpread(theirs, 'ms', 0)} SDK`, global.median / theirs.median, '(reported)', undefined);
+    }
   }
   if (scrape) {
     for (const encoding of ['identity', 'gzip'] as const) {
@@ -268,6 +299,16 @@ async function main(): Promise<number> {
       cycle_ms: spreadJson(spread(kyFloor.wallMs), 1),
       cpu_s_per_cycle: spreadJson(spread(kyFloor.cpuMs.map((ms) => ms / 1000))),
     },
+    ky_floor_global_fetch: kyFloorGlobal && {
+      paths: mode.scalePaths,
+      cycle_ms: spreadJson(spread(kyFloorGlobal.wallMs), 1),
+      cpu_s_per_cycle: spreadJson(spread(kyFloorGlobal.cpuMs.map((ms) => ms / 1000))),
+    },
+    poll_global_fetch: globalFetch.length > 0 ? {
+      paths: mode.scalePaths,
+      cycle_ms: spreadJson(spread(globalFetch.map((t) => t.wallMs)), 1),
+      cpu_s_per_cycle: spreadJson(spread(globalFetch.map((t) => t.cpuMs / 1000))),
+    } : undefined,
     sdk: sdk && {
       paths: mode.scalePaths,
       cycle_ms: spreadJson(spread(sdk.wallMs), 1),

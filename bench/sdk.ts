@@ -13,12 +13,20 @@ export interface SdkRun {
 /**
  * Polls every path `reps` times (after one warm-up poll) in its own process: with the official SDK
  * (`sdk`), with bare undici dispatches (`floor`, the fastest a Node poller can go here), or with
- * bare GETs through the exporter's ky instance (`ky-floor`, the fastest a ky poller can go).
+ * bare GETs through the exporter's ky instance (`ky-floor`, the fastest a ky poller can go);
+ * `extra.fetch` picks what ky runs on.
  */
-export async function measureSdk(endpoint: string, paths: number, concurrency: number, reps: number, worker_: 'sdk' | 'floor' | 'ky-floor' = 'sdk'): Promise<SdkRun> {
+export async function measureSdk(
+  endpoint: string,
+  paths: number,
+  concurrency: number,
+  reps: number,
+  worker_: 'sdk' | 'floor' | 'ky-floor' = 'sdk',
+  extra: { fetch?: 'undici' | 'global' } = {},
+): Promise<SdkRun> {
   const worker = await startWorker(worker_);
   try {
-    await worker.call('start', { endpoint, paths, concurrency });
+    await worker.call('start', { endpoint, paths, concurrency, ...extra });
     await worker.call('cycle');
     const runs: Array<{ wallMs: number; cpuMs: number; failed: number; noContent: number; sessions: number }> = [];
     for (let i = 0; i < reps; i++) runs.push(await worker.call('cycle'));

@@ -13,7 +13,7 @@ let exporter: Exporter | undefined;
 let warnings = 0;
 
 serve({
-  start: async (args: { endpoint: string; paths: number; concurrency: number; disableExporterMetrics?: boolean }) => {
+  start: async (args: { endpoint: string; paths: number; concurrency: number; disableExporterMetrics?: boolean; fetch?: 'undici' | 'global' }) => {
     const logger = createLogger({
       level: 'warn',
       destination: {
@@ -32,6 +32,8 @@ serve({
       telemetryPath: '/metrics',
       disableExporterMetrics: args.disableExporterMetrics ?? false,
       logger,
+      // What ky runs on (src/servicefabric/http.ts), for the comparison of the two.
+      ...(args.fetch ? { clientOverrides: () => ({ fetch: args.fetch }) } : {}),
     });
     // startExporter runs the first cycle at once; wait for it so that `tick` is never "skipped".
     while (!exporter.poller.current()) await new Promise((r) => setTimeout(r, 5));

@@ -26,9 +26,9 @@ async function get(cluster: ClusterHttp, path: string): Promise<number> {
 }
 
 serve({
-  start: (args: { endpoint: string; paths: number; concurrency: number }) => {
+  start: (args: { endpoint: string; paths: number; concurrency: number; fetch?: 'undici' | 'global' }) => {
     concurrency = args.concurrency;
-    http = createClusterHttp({ base: args.endpoint, userAgent: USER_AGENT, timeoutMs: 30_000, connections: args.concurrency });
+    http = createClusterHttp({ base: args.endpoint, userAgent: USER_AGENT, timeoutMs: 30_000, connections: args.concurrency, fetch: args.fetch });
     requests = benchPaths(args.paths).map((p) => `${uploadSessionPath(p)}?api-version=${API_VERSION}&timeout=30`);
     return null;
   },

@@ -56,6 +56,12 @@ export interface ClientOptions {
    * failure (an `AuthError`, or discovery's own) is the request's failure.
    */
   bearerToken?: BearerToken;
+  /**
+   * What ky's requests run on (http.ts): `undici`, or `global`, Node's fetch with the Agent as its
+   * dispatcher, kept so the benchmark can show what the choice is worth.
+   * @default 'undici'
+   */
+  fetch?: 'undici' | 'global';
 }
 
 /** Per-call options. */
@@ -150,6 +156,7 @@ export class ServiceFabricClient {
       connections: options.connections ?? DEFAULT_CONNECTIONS,
       connect: options.connect,
       bearerToken: options.bearerToken,
+      fetch: options.fetch,
     });
   }
 

@@ -27,7 +27,7 @@ export interface ClusterHttpOptions {
   readonly bearerToken?: BearerToken;
   /**
    * What ky's requests run on: `undici` (see `fetchOn`) or Node's global `fetch` given the Agent as
-   * its dispatcher; the benchmark measures both.
+   * its dispatcher (the benchmark measures both).
    * @default 'undici'
    */
   readonly fetch?: 'undici' | 'global';

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { ServiceFabricClient, type ClientOptions } from '../../src/servicefabric/client.js';
 import {
   AbortedError,
+  AuthError,
   ConnectionError,
   FabricError,
   HttpStatusError,
@@ -169,6 +170,27 @@ describe('ServiceFabricClient: answers', () => {
     await Promise.all(Array.from({ length: 6 }, (_, i) => c.getUploadSessions(`p${i}`)));
     expect(most).toBeLessThanOrEqual(2);
     expect(server.connections()).toBeLessThanOrEqual(2);
+  });
+
+  it('sends the bearer token on every request, set by the client\'s ky hook', async () => {
+    const seen: Array<string | undefined> = [];
+    const server = await serve((req, res) => {
+      seen.push(req.headers.authorization);
+      res.writeHead(204).end();
+    });
+    let issued = 0;
+    const c = client(server.url, { bearerToken: async () => `token-${(issued += 1)}` });
+    await c.getUploadSessions(PATH);
+    await c.getUploadSessions(PATH);
+    expect(seen).toEqual(['Bearer token-1', 'Bearer token-2']);
+  });
+
+  it('fails with the token\'s own error, sending nothing, when the token cannot be had', async () => {
+    const server = await serve((_req, res) => res.writeHead(204).end());
+    const refused = new AuthError('Entra ID token request to https://login.example/tenant failed: invalid_client');
+    const error = await failure(client(server.url, { bearerToken: () => Promise.reject(refused) }).getUploadSessions(PATH));
+    expect(error).toBe(refused);
+    expect(server.connections()).toBe(0);
   });
 
   it('refuses an endpoint with credentials, without echoing them', () => {
@@ -365,6 +387,13 @@ describe('ServiceFabricClient: failures', () => {
     expect(error).toBeInstanceOf(HttpStatusError);
     expect((error as HttpStatusError).status).toBe(302);
     expect(paths).toHaveLength(1);
+  });
+
+  it('classifies a status outside 200-599, which is not HTTP, as invalid_response', async () => {
+    const server = await serve((_req, res) => json(res, 999, '{"Error":{"Code":"E_FAIL"}}'));
+    const error = await failure(client(server.url).getUploadSessions(PATH));
+    expect(error).toBeInstanceOf(InvalidResponseError);
+    expect(error.message).toContain('999');
   });
 
   it('classifies a success status other than 200 and 204 as invalid_response', async () => {
