@@ -216,8 +216,6 @@ export class ServiceFabricClient {
     const invalid = (what: string, cause?: unknown): InvalidResponseError =>
       new InvalidResponseError(`${context.prefix}: invalid response: ${what}`, { ...base, cause });
     if (read.tooLarge) throw invalid(`body exceeds the ${this.#maxResponseBytes}-byte limit`);
-    // decodeBody and the parser say what is wrong; the message gains method and URL here.
-    const located = (error: unknown): unknown => (error instanceof InvalidResponseError ? invalid(error.message, error) : error);
     let text: string;
     try {
       text = decodeBody(read.bytes);
@@ -240,7 +238,8 @@ export class ServiceFabricClient {
     try {
       return parseUploadSessions(body);
     } catch (error) {
-      throw located(error);
+      if (error instanceof InvalidResponseError) throw invalid(error.message, error);
+      throw error;
     }
   }
 
