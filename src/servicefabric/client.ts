@@ -18,7 +18,7 @@ import {
   type ServiceFabricError,
   type ServiceFabricErrorOptions,
 } from './errors.js';
-import { createClusterHttp, type BearerToken, type ClusterHttp, type RequestContext as HookContext } from './http.js';
+import { createClusterHttp, type BearerToken, type ClusterHttp, type HookContext } from './http.js';
 import { InFlight } from './in-flight.js';
 import { jsonShapeProblem, parseUploadSessions } from './parse.js';
 import { uploadSessionPath } from './path.js';

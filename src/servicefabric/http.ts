@@ -34,7 +34,7 @@ export interface ClusterHttpOptions {
 }
 
 /** What a request passes to the hooks in ky's `context`. */
-export type RequestContext = { readonly inFlight?: InFlight };
+export type HookContext = { readonly inFlight?: InFlight };
 
 /** A cluster's ky instance and the pool under it (`close()` it when done). */
 export interface ClusterHttp {
@@ -47,7 +47,7 @@ function authorization(token: BearerToken): BeforeRequestHook {
   return async ({ request, options }) => {
     request.headers.set('authorization', `Bearer ${await token(options.signal as AbortSignal)}`);
     // The request's deadline counts from here, as ky's timeout does: a token fetch is not the request.
-    (options.context as RequestContext).inFlight?.restartClock();
+    (options.context as HookContext).inFlight?.restartClock();
   };
 }
 
