@@ -1,10 +1,11 @@
 /** Turns YAML text or a file into a validated `Config`, or a `ConfigError` listing every problem. */
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, visit, type YAMLError } from 'yaml';
 import type * as z from 'zod';
 import type { Logger } from '../log.js';
 import { ConfigError, formatPath } from './errors.js';
 import { configDir, resolvePath } from './relative-path.js';
+import { isWorldWritable } from '../fsutil/file-mode.js';
 import { configFileSchema, errorMap, type ConfigFile } from './schema.js';
 import { securityIssues, toAuthConfig, toTlsConfig } from './security.js';
 import type { Config } from './types.js';
@@ -33,20 +34,13 @@ export function loadConfigFile(path: string, logger?: Logger): Config {
     throw new ConfigError([`cannot read file: ${describeFsError(error)}`], path);
   }
   const config = parseConfig(text, path);
-  if (logger !== undefined && worldWritable(path)) {
+  if (logger !== undefined && isWorldWritable(path)) {
     logger.warn({ config_file: path }, 'configuration file is world-writable: anyone on this host can choose the clusters polled and where credentials go (chmod o-w)');
   }
   return config;
 }
 
 /** Whether anyone may write the file (following links, as reading it does); false when it cannot be checked. */
-function worldWritable(path: string): boolean {
-  try {
-    return (statSync(path).mode & 0o002) !== 0;
-  } catch {
-    return false;
-  }
-}
 
 function describeFsError(error: unknown): string {
   const code = (error as NodeJS.ErrnoException).code;

@@ -16,7 +16,7 @@ import type { Logger } from '../log.js';
 import { FileSet } from '../fsutil/file-set.js';
 import { BasicAuthenticator, basicCredentials, type AuthVerdict } from './auth.js';
 import { authenticatesClients, loadWebConfigFile, type WebConfig, type WebTlsMaterial } from './webconfig.js';
-import { isWorldWritable } from './file-mode.js';
+import { isWorldWritable } from '../fsutil/file-mode.js';
 
 /** Paths served without basic auth. */
 export const UNAUTHENTICATED_PATHS: readonly string[] = ['/-/healthy', '/-/ready'];

@@ -1,6 +1,7 @@
 /**
- * Whether a file anyone on the host may rewrite: for the web configuration that means anyone may
- * change who can read the exporter's pages and metrics. Only the file's own mode bits are read.
+ * Whether a file anyone on the host may rewrite. For the configuration, the web configuration and
+ * path files that means anyone may choose where credentials go, who reads the metrics, or what is
+ * polled; each is warned about where it is loaded. Only the file's own mode bits are read.
  */
 import { statSync } from 'node:fs';
 
