@@ -18,6 +18,7 @@ import { measureCycles, type PollRun } from './poll.js';
 import { measureSdk, type SdkRun } from './sdk.js';
 import { measureScrape, type ScrapeRun, type ScrapeSeries } from './scrape.js';
 import { measureChurn, type ChurnRun } from './memory.js';
+import { measureMemoryAtScale, type ScaleMemory } from './memory-scale.js';
 import { GZIP_LEVEL } from '../src/web/compress.js';
 
 /** One line of the table. */
@@ -66,16 +67,18 @@ function loadFigures(s: ScrapeSeries) {
 }
 
 function memoryJson(m: Memory) {
-  return { rss_mb: round(m.rss / MB, 1), heap_used_mb: round(m.heapUsed / MB, 1), heap_total_mb: round(m.heapTotal / MB, 1), external_mb: round(m.external / MB, 1) };
+  return { rss_mb: round(m.rss / MB, 1), heap_used_mb: round(m.heapUsed / MB, 1), heap_total_mb: round(m.heapTotal / MB, 1), external_mb: round(m.external / MB, 1), array_buffers_mb: round(m.arrayBuffers / MB, 1) };
 }
 
 async function main(): Promise<number> {
   const argv = process.argv.slice(2);
   const mode: BenchMode = argv.includes('--quick') ? QUICK : FULL;
   const strict = argv.includes('--strict');
+  // `--memory`: only the memory at scale against the minimal holder (issue 20), a few minutes.
+  const memoryOnly = argv.includes('--memory');
   const started = performance.now();
   const machine = describeMachine();
-  log(`bench (${mode.name}) on ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}`);
+  log(`bench (${mode.name}${memoryOnly ? ', memory only' : ''}) on ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}`);
 
   const polls: PollRun[] = [];
   let sdk: SdkRun | undefined;
@@ -88,7 +91,7 @@ async function main(): Promise<number> {
   let scaleMemory: Memory | undefined;
   const { latencyMs, concurrency } = mode;
 
-  for (const paths of mode.pollSizes) {
+  for (const paths of memoryOnly ? [] : mode.pollSizes) {
     const reps = mode.pollReps(paths);
     log(`poll: ${paths} paths, ${latencyMs} ms latency, concurrency ${concurrency}, ${reps} cycles`);
     await withCluster({ paths, sessionsPerPath: 1, latencyMs, concurrency }, async (cluster) => {
@@ -147,13 +150,26 @@ async function main(): Promise<number> {
     });
   }
 
-  const c = mode.churn;
-  log(`memory: ${c.paths} paths × ${c.sessionsPerPath} sessions, ${c.cycles} churn cycles (${c.fraction * 100}% of sessions replaced per cycle), no added latency`);
-  const churn: ChurnRun = await withCluster({ paths: c.paths, sessionsPerPath: c.sessionsPerPath, latencyMs: 0, concurrency }, (cluster) =>
-    measureChurn(cluster, { cycles: c.cycles, warmup: c.warmup, fraction: c.fraction }),
-  );
-  harnessCheck(churn.failedPolls === 0, `${churn.failedPolls} polls failed during churn`);
-  log(`  ${churn.elapsedS.toFixed(1)} s; RSS ${(churn.afterWarmup.rss / MB).toFixed(1)} -> ${(churn.atEnd.rss / MB).toFixed(1)} MB`);
+  let churn: ChurnRun | undefined;
+  if (!memoryOnly) {
+    const c = mode.churn;
+    log(`memory: ${c.paths} paths × ${c.sessionsPerPath} sessions, ${c.cycles} churn cycles (${c.fraction * 100}% of sessions replaced per cycle), no added latency`);
+    churn = await withCluster({ paths: c.paths, sessionsPerPath: c.sessionsPerPath, latencyMs: 0, concurrency }, (cluster) =>
+      measureChurn(cluster, { cycles: c.cycles, warmup: c.warmup, fraction: c.fraction }),
+    );
+    harnessCheck(churn.failedPolls === 0, `${churn.failedPolls} polls failed during churn`);
+    log(`  ${churn.elapsedS.toFixed(1)} s; RSS ${(churn.afterWarmup.rss / MB).toFixed(1)} -> ${(churn.atEnd.rss / MB).toFixed(1)} MB`);
+  }
+
+  const m = mode.memory;
+  log(`memory at scale vs the minimal holder: ${m.warmupCycles} cycles, then wrk ${mode.connections} connections, plain and gzip, ${m.seconds} s runs, ${m.rounds} rounds`);
+  const scales: ScaleMemory[] = [];
+  // `--memory-scale=PATHSxSESSIONS` (repeatable) measures only those scales: for investigating one.
+  const only = argv.filter((a) => a.startsWith('--memory-scale=')).map((a) => a.slice('--memory-scale='.length).split('x').map(Number));
+  const chosen = only.length > 0 ? only.map(([paths, sessions]) => ({ paths: paths ?? 0, sessions: sessions ?? 0 })) : m.scales;
+  for (const scale of chosen) {
+    scales.push(await measureMemoryAtScale(scale, { concurrency, warmupCycles: m.warmupCycles, connections: mode.connections, seconds: m.seconds, rounds: m.rounds, log }));
+  }
 
   // Verdicts.
   const verdicts: Verdict[] = [];
@@ -254,18 +270,24 @@ async function main(): Promise<number> {
       }
     }
   }
-  if (scaleMemory) {
-    ratioLine(`RSS at ${mode.scalePaths.toLocaleString('en')} paths / sessions, after warm-up`, `${(scaleMemory.rss / MB).toFixed(1)} MB (heap ${(scaleMemory.heapUsed / MB).toFixed(1)} MB)`, '120 MB', scaleMemory.rss / (120 * MB), '≤ 1', scaleMemory.rss <= 120 * MB);
-    if (scrape) {
-      // What a Node process needs to hold and serve these bytes and nothing else: the floor under the exporter's RSS.
-      const floorRss = scrape.staticMemory.rss;
-      ratioLine(`RSS at ${mode.scalePaths.toLocaleString('en')} sessions vs the Node static server holding the same exposition`, `${(scaleMemory.rss / MB).toFixed(1)} MB`, `${(floorRss / MB).toFixed(1)} MB (heap ${(scrape.staticMemory.heapUsed / MB).toFixed(1)} MB)`, scaleMemory.rss / floorRss, '(limit)', undefined);
-    }
+  // Memory at scale (issue 20): the exporter after warm-up and the scrape runs, after forced GCs,
+  // against the minimal holder of the same exposition read the same way.
+  const mem = (x: Memory): string => `${(x.rss / MB).toFixed(1)} MB (heap ${(x.heapUsed / MB).toFixed(1)}, ext ${(x.external / MB).toFixed(1)}, ab ${(x.arrayBuffers / MB).toFixed(1)})`;
+  for (const s of scales) {
+    const isTarget = s.paths === m.target.paths && s.sessions === m.target.sessions;
+    const ratio = s.exporter.rss / s.holder.rss;
+    ratioLine(`RSS at ${s.paths.toLocaleString('en')} paths, ${s.sessions.toLocaleString('en')} sessions, after warm-up and scrapes, vs the minimal holder`, mem(s.exporter), mem(s.holder), ratio, isTarget ? '≤ 1.5' : '(reported)', isTarget ? ratio <= 1.5 : undefined);
+    ratioLine(`peak RSS under scrapes, ${s.paths.toLocaleString('en')} paths, ${s.sessions.toLocaleString('en')} sessions, vs the minimal holder`, `${(s.exporterPeakRss / MB).toFixed(1)} MB`, `${(s.holderPeakRss / MB).toFixed(1)} MB`, s.exporterPeakRss / s.holderPeakRss, '(reported)', undefined);
   }
-  const rssChange = churn.atEnd.rss / churn.afterWarmup.rss;
-  const heapChange = churn.atEnd.heapUsed / churn.afterWarmup.heapUsed;
-  ratioLine(`RSS after ${churn.cycles} churn cycles / after warm-up`, `${(churn.atEnd.rss / MB).toFixed(1)} MB`, `${(churn.afterWarmup.rss / MB).toFixed(1)} MB`, rssChange, '0.9–1.1', rssChange >= 0.9 && rssChange <= 1.1);
-  ratioLine(`heap after ${churn.cycles} churn cycles / after warm-up`, `${(churn.atEnd.heapUsed / MB).toFixed(1)} MB`, `${(churn.afterWarmup.heapUsed / MB).toFixed(1)} MB`, heapChange, '0.9–1.1', heapChange >= 0.9 && heapChange <= 1.1);
+  const costs = memoryCosts(scales, m.target.paths);
+  if (costs.perPathKiB !== undefined) ratioLine(`RSS per path (no sessions), ${costs.basePaths}–${m.target.paths.toLocaleString('en')} paths`, `${costs.perPathKiB.toFixed(1)} KiB`, '—', undefined, '(reported)', undefined);
+  if (costs.perSessionKiB !== undefined) ratioLine(`RSS per session at ${m.target.paths.toLocaleString('en')} paths, ${costs.sessionRange}`, `${costs.perSessionKiB.toFixed(1)} KiB (holder ${costs.holderPerSessionKiB?.toFixed(1)} KiB)`, '—', undefined, '(reported)', undefined);
+  if (churn) {
+    const rssChange = churn.atEnd.rss / churn.afterWarmup.rss;
+    const heapChange = churn.atEnd.heapUsed / churn.afterWarmup.heapUsed;
+    ratioLine(`RSS after ${churn.cycles} churn cycles / after warm-up`, `${(churn.atEnd.rss / MB).toFixed(1)} MB`, `${(churn.afterWarmup.rss / MB).toFixed(1)} MB`, rssChange, '0.9–1.1', rssChange >= 0.9 && rssChange <= 1.1);
+    ratioLine(`heap after ${churn.cycles} churn cycles / after warm-up`, `${(churn.atEnd.heapUsed / MB).toFixed(1)} MB`, `${(churn.afterWarmup.heapUsed / MB).toFixed(1)} MB`, heapChange, '0.9–1.1', heapChange >= 0.9 && heapChange <= 1.1);
+  }
 
   const elapsedS = (performance.now() - started) / 1000;
   printTable(verdicts);
@@ -327,15 +349,50 @@ async function main(): Promise<number> {
     memory: {
       at_scale: scaleMemory && memoryJson(scaleMemory),
       node_static_server: scrape && memoryJson(scrape.staticMemory),
-      churn: { cycles: churn.cycles, warmup_cycles: churn.warmup, sessions: churn.sessions, elapsed_s: round(churn.elapsedS, 1), after_warmup: memoryJson(churn.afterWarmup), at_end: memoryJson(churn.atEnd) },
+      churn: churn && { cycles: churn.cycles, warmup_cycles: churn.warmup, sessions: churn.sessions, elapsed_s: round(churn.elapsedS, 1), after_warmup: memoryJson(churn.afterWarmup), at_end: memoryJson(churn.atEnd) },
+      scales: scales.map((s) => ({
+        paths: s.paths,
+        sessions: s.sessions,
+        exposition_bytes: s.expositionBytes,
+        exposition_gzip_bytes: s.gzipBytes,
+        exporter: memoryJson(s.exporter),
+        exporter_peak_rss_mb: round(s.exporterPeakRss / MB, 1),
+        minimal_holder: memoryJson(s.holder),
+        minimal_holder_peak_rss_mb: round(s.holderPeakRss / MB, 1),
+      })),
+      cost: { rss_kib_per_path: costs.perPathKiB && round(costs.perPathKiB, 2), rss_kib_per_session: costs.perSessionKiB && round(costs.perSessionKiB, 2) },
     },
   };
   const dir = fileURLToPath(new URL('../../bench/results/', import.meta.url));
   mkdirSync(dir, { recursive: true });
-  const file = `${dir}${mode.name === 'full' ? 'latest' : 'quick'}.json`;
+  const file = `${dir}${memoryOnly ? `memory-${mode.name}` : mode.name === 'full' ? 'latest' : 'quick'}.json`;
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   log(`results written to ${file}`);
   return strict && failed > 0 ? 2 : 0;
+}
+
+/**
+ * RSS per path (the scales without sessions: the fewest paths against `paths`) and per session (at
+ * `paths`, the fewest sessions against the most), by difference, so the process's fixed cost drops out.
+ */
+function memoryCosts(scales: readonly ScaleMemory[], paths: number): { perPathKiB?: number; basePaths?: number; perSessionKiB?: number; holderPerSessionKiB?: number; sessionRange?: string } {
+  const idle = scales.filter((s) => s.sessions === 0).sort((a, b) => a.paths - b.paths);
+  const few = idle[0];
+  const many = idle.find((s) => s.paths === paths);
+  const at = scales.filter((s) => s.paths === paths).sort((a, b) => a.sessions - b.sessions);
+  const lo = at[0];
+  const hi = at.at(-1);
+  const out: { perPathKiB?: number; basePaths?: number; perSessionKiB?: number; holderPerSessionKiB?: number; sessionRange?: string } = {};
+  if (few && many && few !== many) {
+    out.perPathKiB = (many.exporter.rss - few.exporter.rss) / (many.paths - few.paths) / 1024;
+    out.basePaths = few.paths;
+  }
+  if (lo && hi && lo !== hi) {
+    out.perSessionKiB = (hi.exporter.rss - lo.exporter.rss) / (hi.sessions - lo.sessions) / 1024;
+    out.holderPerSessionKiB = (hi.holder.rss - lo.holder.rss) / (hi.sessions - lo.sessions) / 1024;
+    out.sessionRange = `${lo.sessions.toLocaleString('en')}–${hi.sessions.toLocaleString('en')} sessions`;
+  }
+  return out;
 }
 
 function printTable(verdicts: readonly Verdict[]): void {

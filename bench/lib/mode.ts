@@ -17,6 +17,18 @@ export interface BenchMode {
   readonly singleConnectionSeconds: number;
   /** Session churn: paths, sessions per path, cycles, warm-up cycles, share of sessions replaced per cycle. */
   readonly churn: { readonly paths: number; readonly sessionsPerPath: number; readonly cycles: number; readonly warmup: number; readonly fraction: number };
+  /**
+   * Memory at scale against the minimal holder (issue 20): the scales measured, the one the target
+   * holds at, warm-up cycles, and the scrape load (plain then gzip, `rounds` times, each run
+   * `seconds` long under the mode's connections).
+   */
+  readonly memory: {
+    readonly scales: ReadonlyArray<{ readonly paths: number; readonly sessions: number }>;
+    readonly target: { readonly paths: number; readonly sessions: number };
+    readonly warmupCycles: number;
+    readonly seconds: number;
+    readonly rounds: number;
+  };
 }
 
 export const FULL: BenchMode = {
@@ -38,6 +50,22 @@ export const FULL: BenchMode = {
   // 1,000 cycles at 10,000 sessions take over 10 minutes here (every cycle renders the exposition
   // anew); at 1,000 sessions they take about a minute and still show any growth per cycle.
   churn: { paths: 100, sessionsPerPath: 10, cycles: 1_000, warmup: 100, fraction: 0.02 },
+  // 100 paths and no session: what the exporter costs before any path, the base of the cost per
+  // path; then 10,000 paths with no session (a large watched package, most files idle) and with
+  // 1,000, 10,000 and 100,000 sessions: the cost per session.
+  memory: {
+    scales: [
+      { paths: 100, sessions: 0 },
+      { paths: 10_000, sessions: 0 },
+      { paths: 10_000, sessions: 1_000 },
+      { paths: 10_000, sessions: 10_000 },
+      { paths: 10_000, sessions: 100_000 },
+    ],
+    target: { paths: 10_000, sessions: 10_000 },
+    warmupCycles: 3,
+    seconds: 3,
+    rounds: 2,
+  },
 };
 
 export const QUICK: BenchMode = {
@@ -55,4 +83,16 @@ export const QUICK: BenchMode = {
   connections: 10,
   singleConnectionSeconds: 1,
   churn: { paths: 100, sessionsPerPath: 10, cycles: 30, warmup: 10, fraction: 0.02 },
+  memory: {
+    scales: [
+      { paths: 100, sessions: 0 },
+      { paths: 1_000, sessions: 0 },
+      { paths: 1_000, sessions: 1_000 },
+      { paths: 1_000, sessions: 3_000 },
+    ],
+    target: { paths: 1_000, sessions: 1_000 },
+    warmupCycles: 2,
+    seconds: 1,
+    rounds: 1,
+  },
 };

@@ -32,8 +32,8 @@ export interface Worker {
 export async function startWorker(name: string): Promise<Worker> {
   const script = fileURLToPath(new URL(`../workers/${name}.js`, import.meta.url));
   // The exporter runs with the allocator setting of the container image (Dockerfile), and so does
-  // the static server whose memory it is compared with.
-  const env = name === 'exporter' || name === 'static-server' ? { ...process.env, MALLOC_MMAP_THRESHOLD_: '131072' } : process.env;
+  // the static server and the minimal holder whose memory it is compared with.
+  const env = name === 'exporter' || name === 'static-server' || name === 'holder' ? { ...process.env, MALLOC_MMAP_THRESHOLD_: '131072' } : process.env;
   const child: ChildProcess = fork(script, [], { execArgv: ['--expose-gc', ...extraExecArgv(name)], env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   let next = 1;
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();

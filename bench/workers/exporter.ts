@@ -3,6 +3,7 @@
  * in its own process so that its CPU time and RSS are measured alone. Cycles are driven by the
  * harness (`tick`); the schedule never fires during a run.
  */
+import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 import { startExporter, type Exporter } from '../../src/exporter.js';
 import { createLogger } from '../../src/log.js';
 import { serve } from '../lib/rpc.js';
@@ -59,6 +60,13 @@ serve({
   },
   /** Heap and RSS after a forced GC. */
   memory: memoryAfterGc,
+  /** V8's heap spaces (used and committed, MB) and a heap snapshot when `snapshot` names a file: where the memory goes. */
+  heapSpaces: (args?: { snapshot?: string }) => {
+    const spaces = Object.fromEntries(getHeapSpaceStatistics().map((s) => [s.space_name, { usedMB: +(s.space_used_size / 1048576).toFixed(1), committedMB: +(s.physical_space_size / 1048576).toFixed(1) }]));
+    return { spaces, snapshot: args?.snapshot ? writeHeapSnapshot(args.snapshot) : undefined };
+  },
+  /** RSS now, without a GC: sampled while the scrapes run. */
+  rss: () => process.memoryUsage.rss(),
   /** CPU time of this process so far, ms. */
   cpu: cpuTime,
   close: async () => {

@@ -18,10 +18,12 @@ function addSession(path: string): void {
 }
 
 serve({
-  start: async (args: { paths: number; sessionsPerPath: number; latencyMs: number }) => {
+  start: async (args: { paths: number; sessionsPerPath: number; sessions?: number; latencyMs: number }) => {
     sim = await startSimulator({ sessionTimeoutMs: 24 * 3_600_000, cleanupIntervalMs: 24 * 3_600_000 });
     paths = benchPaths(args.paths);
-    for (const path of paths) for (let i = 0; i < args.sessionsPerPath; i++) addSession(path);
+    // `sessions`, when given, spreads that many over the paths (some paths get none, or several).
+    if (args.sessions !== undefined) for (let i = 0; i < args.sessions; i++) addSession(paths[i % paths.length] as string);
+    else for (const path of paths) for (let i = 0; i < args.sessionsPerPath; i++) addSession(path);
     if (args.latencyMs > 0) sim.faults.add({ kind: 'latency', latencyMs: args.latencyMs });
     return { url: sim.url, sessions: sim.store.size };
   },
