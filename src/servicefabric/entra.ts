@@ -9,7 +9,8 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { ConfidentialClientApplication, LogLevel, type Configuration, type INetworkModule, type NetworkRequestOptions, type NetworkResponse } from '@azure/msal-node';
+import type * as MsalModule from '@azure/msal-node';
+import type { Configuration, INetworkModule, NetworkRequestOptions, NetworkResponse } from '@azure/msal-node';
 import ky, { type Options } from 'ky';
 import { Agent } from 'undici';
 import type { ClusterAuthConfig } from '../config/types.js';
@@ -17,6 +18,15 @@ import type { AadMetadata } from './aad-metadata.js';
 import { tokenAuthority } from './authority.js';
 import { AuthError, ServiceFabricError } from './errors.js';
 import { readSecretFile } from './tls.js';
+
+type Msal = typeof MsalModule;
+let msal: Promise<Msal> | undefined;
+
+/** MSAL, imported once, on first use. */
+function loadMsal(): Promise<Msal> {
+  msal ??= import('@azure/msal-node');
+  return msal;
+}
 
 /** Renew a token when less than this is left of it (or half its lifetime, if that is shorter). */
 export const TOKEN_RENEW_BEFORE_MS = 5 * 60_000;
@@ -184,6 +194,9 @@ export class EntraTokenSource {
       throw fail(`cannot read a credential file: ${code ?? 'invalid certificate'}`);
     }
     const network = new NetworkClient(ca, timeoutMs);
+    // Loaded at the first token request: MSAL is several megabytes of heap and code that an exporter
+    // of clusters without Entra ID (most of them) never runs.
+    const { ConfidentialClientApplication, LogLevel } = await loadMsal();
     const config: Configuration = {
       auth: {
         clientId: auth.clientId,
