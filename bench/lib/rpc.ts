@@ -28,13 +28,21 @@ export interface Worker {
   stop(): Promise<void>;
 }
 
+/**
+ * The Node flags of the container image's ENTRYPOINT (Dockerfile), given to the exporter and to the
+ * minimal holder it is compared with: old space grows to 1.5 × what a full GC left alive, not up
+ * to 4 × (docs/performance.md, "Memory").
+ */
+export const IMAGE_NODE_FLAGS: readonly string[] = ['--heap-growing-percent=50'];
+
 /** Forks `dist/bench/workers/<name>.js` (with --expose-gc, so workers can measure memory after a GC). */
 export async function startWorker(name: string): Promise<Worker> {
   const script = fileURLToPath(new URL(`../workers/${name}.js`, import.meta.url));
   // The exporter runs with the allocator setting of the container image (Dockerfile), and so does
   // the static server and the minimal holder whose memory it is compared with.
   const env = name === 'exporter' || name === 'static-server' || name === 'holder' ? { ...process.env, MALLOC_MMAP_THRESHOLD_: '131072' } : process.env;
-  const child: ChildProcess = fork(script, [], { execArgv: ['--expose-gc', ...extraExecArgv(name)], env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const image = name === 'exporter' || name === 'holder' ? IMAGE_NODE_FLAGS : [];
+  const child: ChildProcess = fork(script, [], { execArgv: ['--expose-gc', ...image, ...extraExecArgv(name)], env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   let next = 1;
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   let exited = false;
@@ -79,9 +87,11 @@ export async function startWorker(name: string): Promise<Worker> {
 
 /** `BENCH_CPU_PROF=<worker name>` runs that worker under `node --cpu-prof` (profiles land in bench/results/profiles); `BENCH_TRACE_GC=<worker name>` under `--trace-gc`. */
 function extraExecArgv(name: string): string[] {
-  if (process.env.BENCH_TRACE_GC === name) return ['--trace-gc'];
-  if (process.env.BENCH_CPU_PROF !== name) return [];
-  return ['--cpu-prof', `--cpu-prof-dir=${fileURLToPath(new URL('../../../bench/results/profiles', import.meta.url))}`];
+  // `BENCH_EXPORTER_NODE_FLAGS`: V8 or Node flags for the exporter worker, to try a setting.
+  const flags = name === 'exporter' ? (process.env.BENCH_EXPORTER_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '') : [];
+  if (process.env.BENCH_TRACE_GC === name) return [...flags, '--trace-gc'];
+  if (process.env.BENCH_CPU_PROF !== name) return flags;
+  return [...flags, '--cpu-prof', `--cpu-prof-dir=${fileURLToPath(new URL('../../../bench/results/profiles', import.meta.url))}`];
 }
 
 /** Worker side: answers requests with `handlers`; `close` runs the handler of that name, then exits. */

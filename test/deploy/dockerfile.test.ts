@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { DockerfileParser } from 'dockerfile-ast';
 import { startServer } from '../helpers/http-server.js';
 import { repoFile } from './paths.js';
+import { IMAGE_NODE_FLAGS } from '../../bench/lib/rpc.js';
 
 const DOCKERFILE = repoFile('Dockerfile');
 const text = readFileSync(DOCKERFILE, 'utf8');
@@ -90,7 +91,16 @@ describe('Dockerfile', () => {
     expect(user).toMatch(/^[1-9]\d*:[1-9]\d*$/);
     expect(args('EXPOSE')).toEqual(['18922']);
     expect(args('CMD')).toEqual(['["--config.file=/etc/sf-upload-exporter/config.yaml"]']);
-    expect(args('ENTRYPOINT')).toEqual(['["node", "dist/src/main.js"]']);
+    expect(args('ENTRYPOINT')).toEqual([`["node", ${IMAGE_NODE_FLAGS.map((f) => `"${f}"`).join(', ')}, "dist/src/main.js"]`]);
+  });
+
+  it('runs node with the flags the benchmark measures the exporter with, and node accepts them', () => {
+    // The memory figures of docs/performance.md (and the chart's defaults taken from them) hold
+    // for the image only if the image's node runs with the benchmark's flags.
+    const entrypoint = JSON.parse(args('ENTRYPOINT')[0] ?? '[]') as string[];
+    expect(entrypoint.slice(1, -1)).toEqual([...IMAGE_NODE_FLAGS]);
+    const run = spawnSync(process.execPath, [...IMAGE_NODE_FLAGS, '-e', '0'], { encoding: 'utf8' });
+    expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
   });
 
   it('passes the SF_UPLOAD_EXPORTER_REVISION build argument to the runtime, where src/version.ts reads it', () => {
