@@ -76,6 +76,8 @@ async function main(): Promise<number> {
   const strict = argv.includes('--strict');
   // `--memory`: only the memory at scale against the minimal holder (issue 20), a few minutes.
   const memoryOnly = argv.includes('--memory');
+  // `--memory-scale=PATHSxSESSIONS` (repeatable) measures only those scales: for investigating one.
+  const only = argv.filter((a) => a.startsWith('--memory-scale=')).map((a) => a.slice('--memory-scale='.length).split('x').map(Number));
   const started = performance.now();
   const machine = describeMachine();
   log(`bench (${mode.name}${memoryOnly ? ', memory only' : ''}) on ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}`);
@@ -164,8 +166,6 @@ async function main(): Promise<number> {
   const m = mode.memory;
   log(`memory at scale vs the minimal holder: ${m.warmupCycles} cycles, then wrk ${mode.connections} connections, plain and gzip, ${m.seconds} s runs, ${m.rounds} rounds`);
   const scales: ScaleMemory[] = [];
-  // `--memory-scale=PATHSxSESSIONS` (repeatable) measures only those scales: for investigating one.
-  const only = argv.filter((a) => a.startsWith('--memory-scale=')).map((a) => a.slice('--memory-scale='.length).split('x').map(Number));
   const chosen = only.length > 0 ? only.map(([paths, sessions]) => ({ paths: paths ?? 0, sessions: sessions ?? 0 })) : m.scales;
   for (const scale of chosen) {
     scales.push(await measureMemoryAtScale(scale, { concurrency, warmupCycles: m.warmupCycles, connections: mode.connections, seconds: m.seconds, rounds: m.rounds, log }));
@@ -365,7 +365,9 @@ async function main(): Promise<number> {
   };
   const dir = fileURLToPath(new URL('../../bench/results/', import.meta.url));
   mkdirSync(dir, { recursive: true });
-  const file = `${dir}${memoryOnly ? `memory-${mode.name}` : mode.name === 'full' ? 'latest' : 'quick'}.json`;
+  // A run of chosen scales is an investigation, not the record: its own (ignored) file.
+  const name = memoryOnly ? `memory-${mode.name}${only.length > 0 ? '-scales' : ''}` : mode.name === 'full' ? 'latest' : 'quick';
+  const file = `${dir}${name}.json`;
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   log(`results written to ${file}`);
   return strict && failed > 0 ? 2 : 0;
