@@ -110,6 +110,24 @@ describe('Helm chart (helm/sf-upload-exporter)', () => {
     }
   });
 
+  it('asks for the memory the benchmark measured at the documented scale (10,000 paths and sessions), with headroom', () => {
+    // bench/results/memory-full.json is written by `npm run bench -- --memory` with the image's settings.
+    const results = JSON.parse(readFileSync(repoFile('bench/results/memory-full.json'), 'utf8')) as {
+      memory: { scales: Array<{ paths: number; sessions: number; exporter: { rss_mb: number }; exporter_peak_rss_mb: number }> };
+    };
+    const scale = results.memory.scales.find((x) => x.paths === 10_000 && x.sessions === 10_000);
+    expect(scale).toBeDefined();
+    const mib = (quantity: string): number => {
+      const m = /^(\d+)(Mi|Gi)$/.exec(quantity);
+      if (!m) throw new Error(`unexpected quantity ${quantity}`);
+      return Number(m[1]) * (m[2] === 'Gi' ? 1024 : 1);
+    };
+    const { requests, limits } = container(one(render(), 'Deployment')).resources as { requests: { memory: string }; limits: { memory: string } };
+    // The bench's MB are MiB. The request holds the RSS between scrapes, the limit 1.5 × the highest under load.
+    expect(mib(requests.memory)).toBeGreaterThanOrEqual(scale?.exporter.rss_mb ?? Infinity);
+    expect(mib(limits.memory)).toBeGreaterThanOrEqual(1.5 * (scale?.exporter_peak_rss_mb ?? Infinity));
+  });
+
   it('runs one non-root process with a read-only root filesystem, no capabilities and the RuntimeDefault seccomp profile', () => {
     const manifests = render();
     expect(manifests.filter((m) => m.kind === 'StatefulSet')).toEqual([]);
