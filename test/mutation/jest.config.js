@@ -1,0 +1,35 @@
+// The jest configuration StrykerJS runs (stryker.config.mjs): the project's, limited to the test
+// files that run the mutated modules in-process. Suites that spawn the built CLI, a browser,
+// Prometheus or helm cannot see a mutant (they run dist/ or another process) and would only add
+// minutes to every Stryker run; the full suite (npm test) still runs them.
+import base from '../../jest.config.js';
+
+/** The test files that exercise the modules listed in stryker.config.mjs's `mutate`. */
+export const MUTATION_TESTS = [
+  'test/config/pathfile.test.ts',
+  'test/metrics/number-format.test.ts',
+  'test/metrics/render.test.ts',
+  'test/poller/pathfile-parser.test.ts',
+  'test/poller/pathfiles.test.ts',
+  'test/poller/shard.test.ts',
+  'test/poller/snapshot.test.ts',
+  'test/reliability/properties.test.ts',
+  'test/servicefabric/classify.test.ts',
+  'test/servicefabric/parse.test.ts',
+  'test/status/view.test.ts',
+  'test/web/auth.test.ts',
+  'test/web/status-page.test.ts',
+  'test/web/web-security.test.ts',
+  'test/web/webconfig.test.ts',
+];
+
+/** @type {import('jest').Config} */
+export default {
+  ...base,
+  rootDir: '../..',
+  testMatch: MUTATION_TESTS.map((file) => `<rootDir>/${file}`),
+  testPathIgnorePatterns: ['/node_modules/'],
+  // Neither helm nor Chromium is needed by these files, and Stryker reports on its own.
+  globalSetup: undefined,
+  reporters: ['default'],
+};
