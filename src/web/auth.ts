@@ -17,7 +17,8 @@ import pLimit from 'p-limit';
 import { DEFAULT_FAILURE_BUDGET, FailureBudget, type FailureBudgetOptions } from './failure-budget.js';
 
 const CACHE_LIMIT = 256;
-const DUMMY_PASSWORD = 'sf-upload-exporter-dummy-password';
+/** The password of the dummy hash an unknown user is checked against; exported so a test can prove it admits no one. */
+export const DUMMY_PASSWORD = 'sf-upload-exporter-dummy-password';
 
 /**
  * `Basic` and standard base64 with its padding and nothing after it, as Go's `Request.BasicAuth`

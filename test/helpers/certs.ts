@@ -35,6 +35,10 @@ export interface TestCerts {
   readonly client: CertFiles;
   /** Another client certificate issued by `ca`, CN `sf-exporter-2` (a rotated client certificate). */
   readonly client2: CertFiles;
+  /** Client certificate issued by `ca` with SANs `DNS:prometheus.monitoring.svc` and `URI:spiffe://example.org/prometheus`. */
+  readonly clientWithSans: CertFiles;
+  /** Client certificate issued by `ca` with SAN `DNS:intruder.example` only. */
+  readonly clientOtherSan: CertFiles;
   /** A CA nobody trusts and a client certificate it issued. */
   readonly otherCa: CertFiles;
   readonly otherClient: CertFiles;
@@ -114,6 +118,8 @@ export function makeTestCerts(): TestCerts {
     otherSelfSigned: selfSigned(dir, 'self2', '/CN=sf-selfsigned', ['subjectAltName=IP:127.0.0.1']),
     client,
     client2: issued(dir, 'client2', 'ca', '/CN=sf-exporter-2', CLIENT_EXT),
+    clientWithSans: issued(dir, 'client-sans', 'ca', '/CN=sf-scraper', [...CLIENT_EXT, 'subjectAltName=DNS:prometheus.monitoring.svc,URI:spiffe://example.org/prometheus']),
+    clientOtherSan: issued(dir, 'client-other-san', 'ca', '/CN=sf-scraper', [...CLIENT_EXT, 'subjectAltName=DNS:intruder.example']),
     entraClient: rsaSelfSigned(dir, 'entra-client', '/CN=sf-exporter-entra'),
     otherCa,
     otherClient: issued(dir, 'other-client', 'other-ca', '/CN=sf-exporter', CLIENT_EXT),

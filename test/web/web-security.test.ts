@@ -8,6 +8,7 @@ import bcrypt from 'bcryptjs';
 import { Agent, request } from 'undici';
 import type { Config } from '../../src/config/types.js';
 import { startExporter, type Exporter, type ExporterOptions } from '../../src/exporter.js';
+import { DUMMY_PASSWORD } from '../../src/web/auth.js';
 import { DEFAULT_FAILURE_BUDGET } from '../../src/web/failure-budget.js';
 import { DEFAULT_SERVER_LIMITS } from '../../src/web/limits.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
@@ -58,7 +59,7 @@ interface Answer {
 }
 
 /** GET with optional client certificate and basic-auth credentials; rejects when TLS refuses. */
-async function get(url: string, options: { client?: CertFiles; user?: string; password?: string; authorization?: string } = {}): Promise<Answer> {
+async function get(url: string, options: { client?: CertFiles; user?: string; password?: string; authorization?: string; method?: 'GET' | 'POST' } = {}): Promise<Answer> {
   const agent = new Agent({ connect: { ca: certs.ca.cert, cert: options.client?.cert, key: options.client?.key } });
   try {
     const headers: Record<string, string> =
@@ -67,7 +68,7 @@ async function get(url: string, options: { client?: CertFiles; user?: string; pa
         : options.user === undefined
           ? {}
           : { authorization: `Basic ${Buffer.from(`${options.user}:${options.password ?? ''}`).toString('base64')}` };
-    const res = await request(url, { dispatcher: agent, headers });
+    const res = await request(url, { dispatcher: agent, headers, method: options.method ?? 'GET' });
     return { status: res.statusCode, headers: res.headers, body: await res.body.text() };
   } finally {
     await agent.close();
@@ -81,7 +82,8 @@ describe('basic auth (basic_auth_users)', () => {
     const ok = await get(url, { user: 'prometheus', password: PASSWORD });
     expect(ok.status).toBe(200);
     expect(ok.body).toContain('servicefabric_imagestore_');
-    for (const attempt of [{ user: 'prometheus', password: 'wrong' }, { user: 'mallory', password: PASSWORD }, {}]) {
+    // An unknown user is checked against a dummy hash (so that it costs as much as a known one): its password admits no one.
+    for (const attempt of [{ user: 'prometheus', password: 'wrong' }, { user: 'mallory', password: PASSWORD }, { user: 'mallory', password: DUMMY_PASSWORD }, {}]) {
       const refused = await get(url, attempt);
       expect(refused.status).toBe(401);
       expect(String(refused.headers['www-authenticate'])).toMatch(/^Basic\b/);
@@ -91,6 +93,25 @@ describe('basic auth (basic_auth_users)', () => {
     expect((await get(`http://${exp.address}/`)).status).toBe(401);
     expect((await get(`http://${exp.address}/-/healthy`)).status).toBe(200);
     expect([200, 503]).toContain((await get(`http://${exp.address}/-/ready`)).status);
+  });
+
+  it('asks for credentials on /-/reload and /api/v1/sessions as on every path but /-/healthy and /-/ready', async () => {
+    const configFile = join(certs.dir, 'exporter.yml');
+    writeFileSync(configFile, `poll:\n  schedule: "0 0 1 1 *"\nclusters:\n  - name: sim\n    endpoint: ${sim.url}\n    content_paths: [MyAppPkg]\n`);
+    const exp = await exporter(webConfig('paths.yml', `basic_auth_users:\n  prometheus: ${hash}\n`), captureLog(), { configFile, enableLifecycle: true });
+    const base = `http://${exp.address}`;
+    const right = { user: 'prometheus', password: PASSWORD };
+    for (const [path, method] of [['/-/reload', 'POST'], ['/api/v1/sessions', 'GET'], ['/-/healthy/', 'GET'], ['/-/other', 'GET'], ['/-/', 'GET']] as const) {
+      expect({ path, status: (await get(`${base}${path}`, { method })).status }).toEqual({ path, status: 401 });
+      expect({ path, status: (await get(`${base}${path}`, { method, user: 'prometheus', password: 'wrong' })).status }).toEqual({ path, status: 401 });
+    }
+    expect((await get(`${base}/-/reload`, { method: 'POST', ...right })).status).toBe(200);
+    const sessions = await get(`${base}/api/v1/sessions`, right);
+    expect(sessions.status).toBe(200);
+    expect(JSON.parse(sessions.body)).toMatchObject({ clusters: [{ name: 'sim' }] });
+    // A query string does not make a protected path an exempt one, nor an exempt one protected.
+    expect((await get(`${base}/metrics?x=/-/healthy`)).status).toBe(401);
+    expect((await get(`${base}/-/healthy?probe=1`)).status).toBe(200);
   });
 
   it('reads the credentials as strict base64: anything after the padding is refused, not ignored', async () => {
@@ -275,6 +296,43 @@ describe('TLS (tls_server_config)', () => {
     expect((await get(`https://${exp.address}/metrics`)).status).toBe(200);
     expect((await get(`https://${exp.address}/metrics`, { client: certs.client })).status).toBe(200);
     await expect(get(`https://${exp.address}/metrics`, { client: certs.otherClient })).rejects.toThrow();
+  });
+
+  it('requires a certificate but checks none with RequireAnyClientCert, and asks for one but needs none with RequestClientCert', async () => {
+    const any = await exporter(webConfig('any.yml', 'tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  client_auth_type: RequireAnyClientCert\n'));
+    await expect(get(`https://${any.address}/metrics`)).rejects.toThrow();
+    await expect(get(`https://${any.address}/-/healthy`)).rejects.toThrow();
+    expect((await get(`https://${any.address}/metrics`, { client: certs.otherClient })).status).toBe(200);
+    expect((await get(`https://${any.address}/metrics`, { client: certs.client })).status).toBe(200);
+
+    const request = await exporter(webConfig('request.yml', 'tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  client_auth_type: RequestClientCert\n'));
+    expect((await get(`https://${request.address}/metrics`)).status).toBe(200);
+    expect((await get(`https://${request.address}/metrics`, { client: certs.otherClient })).status).toBe(200);
+  });
+
+  it('admits only client certificates with a subject alternative name in client_allowed_sans', async () => {
+    const exp = await exporter(
+      webConfig(
+        'sans.yml',
+        'tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  client_ca_file: ca.crt\n  client_auth_type: RequireAndVerifyClientCert\n  client_allowed_sans: [spiffe://example.org/prometheus, grafana.monitoring.svc]\n',
+      ),
+    );
+    const url = `https://${exp.address}/metrics`;
+    expect((await get(url, { client: certs.clientWithSans })).status).toBe(200);
+    // Trusted, but no SAN in the list, or none at all.
+    await expect(get(url, { client: certs.clientOtherSan })).rejects.toThrow();
+    await expect(get(url, { client: certs.client })).rejects.toThrow();
+
+    // With VerifyClientCertIfGiven the list applies to a certificate given; none given is still admitted.
+    const ifGiven = await exporter(
+      webConfig(
+        'sans-ifgiven.yml',
+        'tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  client_ca_file: ca.crt\n  client_auth_type: VerifyClientCertIfGiven\n  client_allowed_sans: [prometheus.monitoring.svc]\n',
+      ),
+    );
+    expect((await get(`https://${ifGiven.address}/metrics`, { client: certs.clientWithSans })).status).toBe(200);
+    await expect(get(`https://${ifGiven.address}/metrics`, { client: certs.clientOtherSan })).rejects.toThrow();
+    expect((await get(`https://${ifGiven.address}/metrics`)).status).toBe(200);
   });
 
   it('picks up a renewed server certificate on disk for new connections', async () => {
