@@ -7,9 +7,12 @@ import { session } from '../fixtures/sessions.js';
 const T0 = Date.UTC(2026, 10, 25, 12, 0, 0);
 const build = { version: '1.2.3', revision: 'abc123', nodejsVersion: 'v20.0.0' };
 
-/** Paths and sessions with everything the escaping must handle: backslashes, quotes, newlines, non-ASCII. */
+/**
+ * Paths and sessions with everything the escaping must handle: backslashes, quotes, newlines, non-ASCII;
+ * each special character also alone in a value, so that no one of them is escaped only thanks to another.
+ */
 function outcomes(): PollOutcome[] {
-  const paths = ['SwaggerTest\\Common.dll', 'apps/web/"quoted" name.zip', 'line\nbreak\\x', 'Ünïcödé\\データ.bin', 'Broken', 'Empty'];
+  const paths = ['SwaggerTest\\Common.dll', 'apps/web/"quoted" name.zip', 'line\nbreak\\x', 'Ünïcödé\\データ.bin', 'Broken', 'Empty', 'only\nnewline', 'only\\backslash'];
   return paths.map((contentPath, i): PollOutcome => {
     if (contentPath === 'Broken') {
       return { cluster: 'prod', contentPath, durationSeconds: 0.5, finishedMs: T0, result: { ok: false, failure: { reason: 'timeout', message: 'timed out', retryAfterMs: 60_000 } } };
@@ -61,6 +64,10 @@ describe('cached /metrics renderer', () => {
     expect(reference).toContain('content_path="apps/web/\\"quoted\\" name.zip"');
     expect(reference).toContain('servicefabric_imagestore_poll_backoff_until_timestamp_seconds{');
     expect(rendered).toBe(reference);
+    // Independently of prom-client: a newline alone in a value is escaped, so no sample line is split.
+    expect(rendered).toContain('content_path="only\\nnewline"');
+    expect(rendered).toContain('content_path="only\\\\backslash"');
+    for (const line of rendered.split('\n').filter((l) => l !== '')) expect(line).toMatch(/^(# (HELP|TYPE) \w+ .*|\w+(\{.*\})? \S+)$/);
   });
 
   it('moves age_seconds with every scrape while reusing the rest, and still matches prom-client', async () => {

@@ -7,6 +7,27 @@ const PATHS = ['prod-west', 'prod-east', 'test'].flatMap((cluster) =>
   Array.from({ length: 1000 }, (_, i) => ({ cluster, path: `App${i % 37}Pkg\\Code\\lib${i}.dll` })),
 );
 
+/** Shard counts of the pinned table. */
+const SHARD_COUNTS = [2, 3, 4, 5, 8];
+
+/** (cluster, content path, its owner among 2, 3, 4, 5 and 8 shards), as every release so far has assigned them. */
+const PINNED: ReadonlyArray<readonly [string, string, readonly number[]]> = [
+  ['prod-west', 'MyAppPkg', [0, 0, 0, 4, 5]],
+  ['prod-west', 'SwaggerTest\\Common.dll', [0, 0, 0, 0, 5]],
+  ['prod-east', 'MyAppPkg', [1, 1, 1, 1, 1]],
+  ['prod-east', 'Store\\App7Pkg\\Code\\lib3.dll', [0, 2, 2, 4, 4]],
+  ['test', 'apps/web/"quoted" name.zip', [0, 2, 2, 2, 2]],
+  ['test', 'Ünïcödé\\データ.bin', [0, 0, 0, 0, 5]],
+  ['prod-west', 'App1Pkg', [0, 0, 3, 4, 4]],
+  ['prod-east', 'App0Pkg', [0, 2, 2, 2, 6]],
+  ['prod-east', 'App1Pkg', [1, 2, 2, 2, 2]],
+  ['prod-east', 'App2Pkg', [1, 1, 1, 1, 5]],
+  ['prod-east', 'App5Pkg', [1, 2, 3, 4, 4]],
+  ['prod-east', 'App6Pkg', [1, 1, 3, 3, 3]],
+  ['prod-east', 'App11Pkg', [0, 0, 0, 0, 7]],
+  ['prod-east', 'App15Pkg', [1, 1, 1, 1, 1]],
+];
+
 const ownersByCount = new Map<number, number[]>();
 
 /** The owning shard of every path, asking each of `count` shards; throws unless exactly one owns it. */
@@ -46,16 +67,23 @@ describe('sharding paths between exporter processes', () => {
     expect(moved).toBeLessThan(ideal * 1.2);
   });
 
-  it('is stable across processes: another Node process computes the same owners', () => {
-    const sample = PATHS.filter((_, i) => i % 100 === 0);
+  it('keeps the owners it has always given: an upgrade must not move paths between shards', () => {
+    // Pinned, not computed: a change of hash, of its input or of the ranking would move every path
+    // to another shard after an upgrade, leaving it unpolled or polled twice while versions mix.
+    for (const [cluster, path, expected] of PINNED) {
+      expect({ cluster, path, owners: SHARD_COUNTS.map((count) => shardOf(cluster, path, count)) }).toEqual({ cluster, path, owners: expected });
+    }
+  });
+
+  it('is stable across processes: the built module, run in another Node process, gives the pinned owners', () => {
     const script = `
       import { shardOf } from ${JSON.stringify(new URL('../../dist/src/poller/shard.js', import.meta.url).href)};
-      const sample = JSON.parse(process.argv[1]);
-      process.stdout.write(JSON.stringify(sample.map(({ cluster, path }) => shardOf(cluster, path, 8))));
+      const pinned = JSON.parse(process.argv[1]);
+      process.stdout.write(JSON.stringify(pinned.map(([cluster, path]) => ${JSON.stringify(SHARD_COUNTS)}.map((count) => shardOf(cluster, path, count)))));
     `;
-    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script, JSON.stringify(sample)], { encoding: 'utf8' });
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script, JSON.stringify(PINNED)], { encoding: 'utf8' });
     expect(child.stderr).toBe('');
-    expect(JSON.parse(child.stdout)).toEqual(sample.map(({ cluster, path }) => shardOf(cluster, path, 8)));
+    expect(JSON.parse(child.stdout)).toEqual(PINNED.map(([, , owners]) => owners));
   });
 
   it('hashes cluster and path as a pair: ("a", "bc") and ("ab", "c") are different paths', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { nextSnapshot, type PollOutcome } from '../../src/poller/snapshot.js';
+import { isFresh, nextSnapshot, type PollOutcome } from '../../src/poller/snapshot.js';
 import { session } from '../fixtures/sessions.js';
 
 const ok = (contentPath: string, finishedMs: number, n = 1): PollOutcome => ({
@@ -85,5 +85,20 @@ describe('nextSnapshot', () => {
       ['c1', 2, false],
       ['c2', 2, true],
     ]);
+  });
+});
+
+describe('isFresh (poll.max_staleness)', () => {
+  it('is fresh up to max_staleness after the cycle completed, inclusive, and stale one millisecond later', () => {
+    const snapshot = nextSnapshot(undefined, [ok('a', 1000)], cycle(10_000));
+    expect(isFresh(snapshot, 10_000, 60_000)).toBe(true);
+    expect(isFresh(snapshot, 70_000, 60_000)).toBe(true);
+    expect(isFresh(snapshot, 70_001, 60_000)).toBe(false);
+    // A clock that stepped back since the cycle still shows the data.
+    expect(isFresh(snapshot, 9_000, 60_000)).toBe(true);
+  });
+
+  it('is never fresh before the first cycle', () => {
+    expect(isFresh(undefined, 0, Number.POSITIVE_INFINITY)).toBe(false);
   });
 });

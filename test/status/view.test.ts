@@ -62,4 +62,66 @@ describe('status view', () => {
     const view = buildStatusView({ snapshot: undefined, nowMs: T0, stalledAfterMs: MINUTE });
     expect(view).toMatchObject({ last_cycle_at: null, fresh: false, clusters: [] });
   });
+
+  it('flags the data stale from one millisecond past poll.max_staleness, and never without it', () => {
+    const snapshot = nextSnapshot(undefined, [ok('p', T0, [])], cycle(T0));
+    const at = (nowMs: number, maxStalenessMs?: number) =>
+      buildStatusView({ snapshot, nowMs, stalledAfterMs: MINUTE, ...(maxStalenessMs === undefined ? {} : { maxStalenessMs }) });
+    expect(at(T0 + 90_000, 90_000)).toMatchObject({ fresh: true, last_cycle_at: '2026-01-01T00:00:00.000Z', generated_at: '2026-01-01T00:01:30.000Z' });
+    expect(at(T0 + 90_001, 90_000).fresh).toBe(false);
+    // The status command polls right before it builds the view: no staleness limit.
+    expect(at(T0 + 365 * 24 * 60 * MINUTE).fresh).toBe(true);
+  });
+
+  it('counts failed paths and groups paths under their cluster in configuration order', () => {
+    const failure = { reason: 'timeout' as const, message: 'timed out' };
+    const snapshot = nextSnapshot(
+      undefined,
+      [
+        ok('a', T0, [session({ sessionId: '00000000-0000-4000-8000-0000000000a1', modifiedMs: T0 - 20 * MINUTE })]),
+        { cluster: 'west', contentPath: 'b', durationSeconds: 0.5, finishedMs: T0 + 1, result: { ok: false, failure } },
+        ok('c', T0 + 2, []),
+        { cluster: 'west', contentPath: 'd', durationSeconds: 0.5, finishedMs: T0 + 3, result: { ok: true, sessions: [] } },
+      ],
+      cycle(T0 + 5),
+    );
+    const view = buildStatusView({ snapshot, nowMs: T0 + 10, stalledAfterMs: 10 * MINUTE });
+    expect(view.clusters.map((c) => [c.name, c.paths.map((p) => p.content_path)])).toEqual([
+      ['prod', ['a', 'c']],
+      ['west', ['b', 'd']],
+    ]);
+    expect(view.summary).toEqual({ paths: 4, failed_paths: 1, sessions: 1, uploading: 0, stalled: 1, complete: 0 });
+    expect(view.stalled_after_seconds).toBe(600);
+    const failed = view.clusters[1]!.paths[0]!;
+    expect(failed.source).toBeNull();
+    expect(failed.poll).toEqual({ success: false, at: '2026-01-01T00:00:00.001Z', duration_seconds: 0.5, last_success_at: null, error: { reason: 'timeout', message: 'timed out', status: null, code: null } });
+    expect(view.clusters[0]!.paths[0]!.poll).toMatchObject({ success: true, last_success_at: '2026-01-01T00:00:00.000Z', error: null });
+  });
+
+  it('shows a session of an empty file as complete, a chunk from the future as age 0, and ranges as a count', () => {
+    const snapshot = nextSnapshot(
+      undefined,
+      [
+        ok('p', T0, [
+          session({ sessionId: '00000000-0000-4000-8000-0000000000e1', fileSize: 0, expectedRanges: [] }),
+          session({ sessionId: '00000000-0000-4000-8000-0000000000e2', modifiedMs: T0 + 5000, fileSize: 1000, expectedRanges: [{ start: 0, end: 9 }, { start: 500, end: 509 }] }),
+        ]),
+      ],
+      cycle(T0),
+    );
+    const [empty, future] = buildStatusView({ snapshot, nowMs: T0, stalledAfterMs: 0 }).clusters[0]!.paths[0]!.sessions;
+    expect(empty).toMatchObject({ size_bytes: 0, remaining_bytes: 0, received_bytes: 0, progress: 1, state: 'complete', expected_ranges: 0 });
+    expect(future).toMatchObject({ age_seconds: 0, remaining_bytes: 20, received_bytes: 980, progress: 0.98, expected_ranges: 2, modified_at: '2026-01-01T00:00:05.000Z', state: 'stalled' });
+  });
+
+  it('knows no throughput for a session first seen, nor for one whose missing bytes grew (a reused id)', () => {
+    const id = '00000000-0000-4000-8000-0000000000f1';
+    const first = nextSnapshot(undefined, [ok('p', T0, [session({ sessionId: id, fileSize: 1000, expectedRanges: [{ start: 500, end: 899 }] })])], cycle(T0));
+    const grown = nextSnapshot(first, [ok('p', T0 + 10_000, [session({ sessionId: id, fileSize: 1000, expectedRanges: [{ start: 0, end: 899 }] })])], cycle(T0 + 10_000));
+    expect(buildStatusView({ snapshot: first, nowMs: T0, stalledAfterMs: MINUTE }).clusters[0]!.paths[0]!.sessions[0]!.throughput_bytes_per_second).toBeNull();
+    expect(buildStatusView({ snapshot: grown, nowMs: T0 + 10_000, stalledAfterMs: MINUTE }).clusters[0]!.paths[0]!.sessions[0]!.throughput_bytes_per_second).toBeNull();
+    // Unchanged: zero bytes a second, which is known, not null.
+    const same = nextSnapshot(grown, [ok('p', T0 + 20_000, [session({ sessionId: id, fileSize: 1000, expectedRanges: [{ start: 0, end: 899 }] })])], cycle(T0 + 20_000));
+    expect(buildStatusView({ snapshot: same, nowMs: T0 + 20_000, stalledAfterMs: MINUTE }).clusters[0]!.paths[0]!.sessions[0]!.throughput_bytes_per_second).toBe(0);
+  });
 });
