@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +8,8 @@ import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import type { StatusView } from '../../src/status/view.js';
 import { closedPort } from '../helpers/http-server.js';
 import { uploadChunk } from '../helpers/upload.js';
-import { runCli } from '../helpers/run-cli.js';
+import { MAIN, runCli } from '../helpers/run-cli.js';
+import { waitFor } from '../helpers/wait.js';
 
 const sims: Simulator[] = [];
 const dirs: string[] = [];
@@ -71,6 +74,38 @@ describe('status command', () => {
     expect(view.stalled_after_seconds).toBe(1);
     expect(view.summary).toMatchObject({ sessions: 1, stalled: 1 });
     expect(view.clusters[0]!.paths[0]!.sessions[0]).toMatchObject({ session_id: ID, size_bytes: 1000, remaining_bytes: 900, state: 'stalled' });
+
+    // A stalled session outranks a failed poll: exit 2, not 3.
+    sim.faults.add({ kind: 'status', path: 'busy', status: 503, code: 'FABRIC_E_SERVICE_TOO_BUSY', message: 'busy' });
+    const both = config(`status:\n  stalled_after: 1s\nclusters:\n  - name: prod\n    endpoint: ${sim.url}\n    content_paths: [busy, 'Store\\App\\big.zip']\n`);
+    const worst = await runCli(['status', '--config.file', both, '--output', 'json']);
+    expect((JSON.parse(worst.stdout) as StatusView).summary).toMatchObject({ failed_paths: 1, stalled: 1 });
+    expect(worst.status).toBe(2);
+  });
+
+  it('polls again every --watch seconds, one JSON document per poll, and ends on SIGINT with the last poll\'s code', async () => {
+    const sim = await simulator();
+    await uploadChunk(sim.url, 'Store\\App\\watched.zip', ID, { start: 0, end: 99, fileSize: 1000 });
+    const file = config(`clusters:\n  - name: prod\n    endpoint: ${sim.url}\n    content_paths: ['Store\\App\\watched.zip']\n`);
+    const child = spawn(process.execPath, [MAIN, 'status', '--config.file', file, '--output', 'json', '--watch', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = once(child, 'exit');
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const documents = (): StatusView[] => stdout.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as StatusView);
+    const remaining = (view: StatusView): number | undefined => view.clusters[0]?.paths[0]?.sessions[0]?.remaining_bytes;
+    try {
+      await waitFor('the first poll', () => documents().length >= 1);
+      expect(remaining(documents()[0]!)).toBe(900);
+      // A chunk that arrives after the first poll shows in a later one, without restarting the command.
+      await uploadChunk(sim.url, 'Store\\App\\watched.zip', ID, { start: 100, end: 199, fileSize: 1000 });
+      await waitFor('a poll that sees the new chunk', () => documents().some((d) => remaining(d) === 800));
+      child.kill('SIGINT');
+      const [code] = (await exited) as [number | null];
+      expect(code).toBe(0);
+      expect(documents().length).toBeGreaterThanOrEqual(2);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
   });
 
   it('exits 3 when a path cannot be polled, and shows the FabricError code and message', async () => {

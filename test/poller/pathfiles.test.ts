@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { chmodSync, mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -109,6 +109,26 @@ describe('path files', () => {
     expect(await pathsOf(files, t)).toEqual(['Configured\\a.dll']);
     expect(files.fileErrors()).toEqual([]);
     expect(lines.some((l) => l.msg.startsWith('path file removed'))).toBe(true);
+  });
+
+  it('re-reads a file replaced by a rename even when its size and modification time are unchanged (a new inode)', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'paths.yaml');
+    const { files } = setup();
+    const t = target('prod', [], [join(dir, '*.yaml')]);
+    // Same length, same modification time to the second: only the inode tells the versions apart.
+    const stamp = new Date(Date.UTC(2029, 5, 1, 12, 0, 0));
+    writeFileSync(file, "- 'Store\\App\\old.zip'\n");
+    utimesSync(file, stamp, stamp);
+    expect(await pathsOf(files, t)).toEqual(['Store\\App\\old.zip']);
+    const before = statSync(file);
+    writeFileSync(`${file}.tmp`, "- 'Store\\App\\new.zip'\n");
+    utimesSync(`${file}.tmp`, stamp, stamp);
+    renameSync(`${file}.tmp`, file);
+    const after = statSync(file);
+    expect([after.size, after.mtimeMs]).toEqual([before.size, before.mtimeMs]);
+    expect(after.ino).not.toBe(before.ino);
+    expect(await pathsOf(files, t)).toEqual(['Store\\App\\new.zip']);
   });
 
   it('polls nothing from a file that was never valid, and reads JSON files and several files in name order', async () => {
