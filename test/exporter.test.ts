@@ -1,4 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startExporter, type Exporter } from '../src/exporter.js';
 import { startSimulator, type Simulator } from '../src/simulator/index.js';
 import type { Config } from '../src/config/types.js';
@@ -21,10 +24,10 @@ async function simulator(options: Parameters<typeof startSimulator>[0] = {}): Pr
   return sim;
 }
 
-async function exporter(endpoint: string, contentPaths: string[], extra: Partial<Config['poll']> = {}): Promise<Exporter> {
+async function exporter(endpoint: string, contentPaths: string[], extra: Partial<Config['poll']> = {}, contentPathFiles?: string[]): Promise<Exporter> {
   const config: Config = {
     poll: { schedule: MANUAL, concurrency: 4, requestTimeoutMs: 2000, maxStalenessMs: 60_000, maxResponseBytes: 4 * 1024 * 1024, ...extra },
-    clusters: [{ name: 'sim', endpoint, contentPaths }],
+    clusters: [{ name: 'sim', endpoint, contentPaths, ...(contentPathFiles === undefined ? {} : { contentPathFiles }) }],
   };
   const exp = await startExporter({
     config,
@@ -135,6 +138,29 @@ describe('exporter end to end against the simulator', () => {
     expect(valueOf(series, 'servicefabric_imagestore_poll_failures_total', { content_path: 'Garbled', reason: 'invalid_response' })).toBe(1);
     expect(valueOf(series, 'servicefabric_imagestore_poll_success', { content_path: REFERENCE_EXAMPLE.path })).toBe(1);
     expect(seriesOf(series, REMAINING, { content_path: REFERENCE_EXAMPLE.path })).toHaveLength(2);
+  });
+
+  it('serves watched_paths and path_file_errors_total on /metrics for content_path_files', async () => {
+    const sim = await simulator();
+    const dir = mkdtempSync(join(tmpdir(), 'sfue-exporter-pathfiles-'));
+    try {
+      writeFileSync(join(dir, 'good.yaml'), "- 'Store\\App\\one.zip'\n- 'Store\\App\\two.zip'\n- 'MyAppPkg'\n");
+      writeFileSync(join(dir, 'bad.yaml'), '- [unterminated\n');
+      const exp = await exporter(sim.url, ['MyAppPkg'], {}, [join(dir, '*.yaml')]);
+      await firstSnapshot(exp);
+      const { series } = await scrape(exp);
+      // A path listed in both the configuration and a file counts as config.
+      expect(seriesOf(series, 'servicefabric_imagestore_watched_paths').map((s) => [s.labels, s.value])).toEqual([
+        [{ sf_cluster: 'sim', source: 'config' }, 1],
+        [{ sf_cluster: 'sim', source: 'file' }, 2],
+      ]);
+      expect(seriesOf(series, 'servicefabric_exporter_path_file_errors_total').map((s) => [s.labels, s.value])).toEqual([
+        [{ sf_cluster: 'sim', file: join(dir, 'bad.yaml') }, 1],
+      ]);
+      expect(seriesOf(series, 'servicefabric_imagestore_poll_success')).toHaveLength(3);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("explains a Linux cluster's E_INVALIDARG as missing upload-session support", async () => {

@@ -117,9 +117,12 @@ describe('ServiceFabricClient: answers', () => {
     });
     await client(server.url, { requestTimeoutMs: 2_500 }).getUploadSessions(PATH);
     await client(server.url, { requestTimeoutMs: 200 }).getUploadSessions(PATH);
+    // Just over a second is 2: rounding to the nearest (1) would let the cluster give up first.
+    await client(server.url, { requestTimeoutMs: 1_001 }).getUploadSessions(PATH);
     expect(requests.map((r) => [r.method, r.url])).toEqual([
       ['GET', `${WIRE_PATH}?api-version=6.0&timeout=3`],
       ['GET', `${WIRE_PATH}?api-version=6.0&timeout=1`],
+      ['GET', `${WIRE_PATH}?api-version=6.0&timeout=2`],
     ]);
     expect(requests[0]?.headers['user-agent']).toBe('sf-upload-exporter/0.1.0-test');
     expect(requests[0]?.headers.accept).toBe('application/json');
