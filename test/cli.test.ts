@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MAIN, startDaemon, type Daemon } from './helpers/run-cli.js';
+import { MAIN, runCli, startDaemon, type Daemon } from './helpers/run-cli.js';
 import { startSimulator, type Simulator } from '../src/simulator/index.js';
 import { parseExposition, seriesOf } from './helpers/exposition.js';
 import { REFERENCE_EXAMPLE, uploadChunk } from './helpers/upload.js';
@@ -138,6 +138,27 @@ describe('command line', () => {
     child.kill('SIGTERM');
     const [code] = await once(child, 'exit');
     expect(code).toBe(0);
+  });
+
+  it('exits 70 with the error on standard error when a promise rejection goes unhandled', async () => {
+    const preload = new URL('./fixtures/cli/reject-unhandled.mjs', import.meta.url).href;
+    const result = await runCli(['--demo', '--web.listen-address', '127.0.0.1:0'], { env: { ...process.env, NODE_OPTIONS: `--import=${preload}` } });
+    expect(result.stderr).toContain('fatal: unhandled promise rejection: Error: injected by the test');
+    expect(result.status).toBe(70);
+  });
+
+  it('exits 1 when shutdown hangs, once the 5 s deadline has passed, and says so', async () => {
+    const preload = new URL('./fixtures/cli/hang-on-close.mjs', import.meta.url).href;
+    const started = await startDaemon(['--demo'], { env: { ...process.env, NODE_OPTIONS: `--import=${preload}` } });
+    children.push(started.child);
+    const exited = once(started.child, 'exit');
+    const signalledMs = Date.now();
+    started.child.kill('SIGTERM');
+    const [code] = (await exited) as [number | null];
+    expect(code).toBe(1);
+    expect(started.lines().find((l) => l.msg === 'shutdown took too long; exiting anyway')).toMatchObject({ level: 'error', deadline_ms: 5000 });
+    // Not before the deadline: a slow but healthy shutdown gets its 5 s.
+    expect(Date.now() - signalledMs).toBeGreaterThanOrEqual(4_900);
   });
 
   it('runs the built-in demo: announces it, and shows moving uploads on /metrics', async () => {
