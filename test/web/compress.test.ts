@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { request } from 'node:http';
-import { crc32, gunzipSync, inflateRawSync } from 'node:zlib';
+import { constants, crc32, deflateRawSync, gunzipSync, inflateRawSync } from 'node:zlib';
 import fc from 'fast-check';
 import { Registry } from 'prom-client';
 import { createApp } from '../../src/web/app.js';
@@ -57,6 +57,13 @@ describe('gzip on /metrics', () => {
     expect(Number(res.headers['content-length'])).toBe(res.body.length);
     expect(gunzipSync(res.body).toString('utf8')).toBe(expected);
     expect(res.body.length).toBeLessThan(Buffer.byteLength(expected) / 3);
+    // Level 1, the fastest, as documented: the gzip header's XFL byte says so (4; level 9 writes 2,
+    // the others 0), and the deflate stream starts with what zlib makes of the exposition at level 1
+    // (a part ended by a sync flush, as the body is built), which level 6 would not.
+    expect(res.body[8]).toBe(4);
+    const deflated = (level: number): Buffer => deflateRawSync(expected, { level, finishFlush: constants.Z_SYNC_FLUSH });
+    expect(res.body.subarray(10, 10 + deflated(1).length).equals(deflated(1))).toBe(true);
+    expect(deflated(6).equals(deflated(1))).toBe(false);
   });
 
   it('sends plain text without Accept-Encoding, or when gzip is refused', async () => {

@@ -100,3 +100,32 @@ describe('status page at thousands of sessions', () => {
     expect(cache.builds).toBe(builds);
   });
 });
+
+describe('status page when polling is stuck', () => {
+  it('says when the last cycle completed and that the data may be outdated, once it is older than poll.max_staleness', async () => {
+    const snapshot = largeSnapshot();
+    const clock = { ms: snapshot.completedMs + 60_000 };
+    const stuck = new StatusViewCache(() => ({ snapshot, stalledAfterMs: STALLED_AFTER_MS, maxStalenessMs: 60_000 }), () => clock.ms);
+    const app = createApp({
+      registry: new Registry(),
+      telemetryPath: '/metrics',
+      ready: () => true,
+      info: { version: '0.0.0', telemetryPath: '/metrics', demo: false },
+      status: () => stuck.current(),
+      logger: silentLogger,
+    });
+    const running = await listen(app, { host: '127.0.0.1', port: 0 });
+    try {
+      const text = async (): Promise<string> => (await fetch(`http://${running.address}/`)).text();
+      // At max_staleness exactly the data is still current: no notice.
+      expect(await text()).not.toContain('class="stale"');
+      clock.ms += 1;
+      const completed = new Date(snapshot.completedMs).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+      expect(await text()).toContain(
+        `<p class="stale">The last poll cycle completed at ${completed}, longer ago than poll.max_staleness: polling may be stuck, and what follows may be outdated.</p>`,
+      );
+    } finally {
+      await running.close();
+    }
+  });
+});
