@@ -11,11 +11,12 @@ interface PathLabelSets {
   readonly reasons: readonly Labels[];
 }
 
-// One labels object per path (and per path and reason), shared by every family and kept while the
-// path stays configured: the renderer encodes a label set once per object (render.ts).
-const labelSets = new SnapshotCache<string, SnapshotCache<string, PathLabelSets>>();
+// One labels object per path (and per path and reason), shared by every family of one registry or
+// renderer and kept while the path stays configured: the renderer encodes a label set once per
+// object (render.ts). Per instance, so that two registries never share (or evict) each other's.
+type PathLabelCache = SnapshotCache<string, SnapshotCache<string, PathLabelSets>>;
 
-function labelsOf(view: ScrapeView, path: PathState): PathLabelSets {
+function labelsOf(labelSets: PathLabelCache, view: ScrapeView, path: PathState): PathLabelSets {
   const byPath = labelSets.get(view.snapshot, path.cluster) ?? labelSets.set(path.cluster, new SnapshotCache());
   return (
     byPath.get(view.snapshot, path.contentPath) ??
@@ -26,65 +27,69 @@ function labelsOf(view: ScrapeView, path: PathState): PathLabelSets {
   );
 }
 
-function pathSamples(view: ScrapeView, value: (path: PathState, view: ScrapeView) => number | undefined): Sample[] {
+function samplesOf(labelSets: PathLabelCache, view: ScrapeView, value: (path: PathState, view: ScrapeView) => number | undefined): Sample[] {
   const samples: Sample[] = [];
   for (const path of view.snapshot?.paths ?? []) {
     const v = value(path, view);
-    if (v !== undefined) samples.push({ labels: labelsOf(view, path).path, value: v });
+    if (v !== undefined) samples.push({ labels: labelsOf(labelSets, view, path).path, value: v });
   }
   return samples;
 }
 
-/** Per-path families: one series per configured (cluster, content path). */
-export const pathFamilies: readonly FamilySpec[] = [
-  {
-    name: 'servicefabric_imagestore_upload_sessions',
-    help: `Upload sessions found for the path by its last successful GetUploadSession poll (0 when none). ${REFRESHED}`,
-    type: 'gauge',
-    scope: 'snapshot',
-    collect: (view) => pathSamples(view, (p) => p.lastSuccessSessionCount),
-  },
-  {
-    name: 'servicefabric_imagestore_poll_success',
-    help: `1 if the last GetUploadSession poll of the path succeeded, else 0; 0 for every path when the data is older than poll.max_staleness. ${REFRESHED}`,
-    type: 'gauge',
-    scope: 'snapshot',
-    collect: (view) => pathSamples(view, (p, v) => (p.success && v.fresh ? 1 : 0)),
-  },
-  {
-    name: 'servicefabric_imagestore_poll_duration_seconds',
-    help: `Wall time of the last GetUploadSession poll of the path, in seconds. ${REFRESHED}`,
-    type: 'gauge',
-    scope: 'snapshot',
-    collect: (view) => pathSamples(view, (p) => p.durationSeconds),
-  },
-  {
-    name: 'servicefabric_imagestore_last_poll_success_timestamp_seconds',
-    help: `Unix time of the path's last successful GetUploadSession poll; absent until one succeeds. ${REFRESHED}`,
-    type: 'gauge',
-    scope: 'snapshot',
-    collect: (view) => pathSamples(view, (p) => (p.lastSuccessMs === undefined ? undefined : p.lastSuccessMs / 1000)),
-  },
-  {
-    name: 'servicefabric_imagestore_polls_total',
-    help: `GetUploadSession polls of the path attempted. ${REFRESHED}`,
-    type: 'counter',
-    scope: 'snapshot',
-    collect: (view) => pathSamples(view, (p) => p.pollsTotal),
-  },
-  {
-    name: 'servicefabric_imagestore_poll_failures_total',
-    help: `Failed GetUploadSession polls of the path, by reason (timeout, connection, tls, http_status, fabric_error, invalid_response, auth). ${REFRESHED}`,
-    type: 'counter',
-    scope: 'snapshot',
-    collect: (view) => {
-      // Every reason is present from the first poll so that rate() and increase() see the first failure.
-      const samples: Sample[] = [];
-      for (const path of view.snapshot?.paths ?? []) {
-        const labels = labelsOf(view, path).reasons;
-        FAILURE_REASONS.forEach((reason, i) => samples.push({ labels: labels[i] as Record<string, string>, value: path.failuresTotal[reason] ?? 0 }));
-      }
-      return samples;
+/** Per-path families: one series per configured (cluster, content path); each call has its own label cache. */
+export function pathFamilies(): readonly FamilySpec[] {
+  const labelSets: PathLabelCache = new SnapshotCache();
+  const pathSamples = (view: ScrapeView, value: (path: PathState, view: ScrapeView) => number | undefined): Sample[] => samplesOf(labelSets, view, value);
+  return [
+    {
+      name: 'servicefabric_imagestore_upload_sessions',
+      help: `Upload sessions found for the path by its last successful GetUploadSession poll (0 when none). ${REFRESHED}`,
+      type: 'gauge',
+      scope: 'snapshot',
+      collect: (view) => pathSamples(view, (p) => p.lastSuccessSessionCount),
     },
-  },
-];
+    {
+      name: 'servicefabric_imagestore_poll_success',
+      help: `1 if the last GetUploadSession poll of the path succeeded, else 0; 0 for every path when the data is older than poll.max_staleness. ${REFRESHED}`,
+      type: 'gauge',
+      scope: 'snapshot',
+      collect: (view) => pathSamples(view, (p, v) => (p.success && v.fresh ? 1 : 0)),
+    },
+    {
+      name: 'servicefabric_imagestore_poll_duration_seconds',
+      help: `Wall time of the last GetUploadSession poll of the path, in seconds. ${REFRESHED}`,
+      type: 'gauge',
+      scope: 'snapshot',
+      collect: (view) => pathSamples(view, (p) => p.durationSeconds),
+    },
+    {
+      name: 'servicefabric_imagestore_last_poll_success_timestamp_seconds',
+      help: `Unix time of the path's last successful GetUploadSession poll; absent until one succeeds. ${REFRESHED}`,
+      type: 'gauge',
+      scope: 'snapshot',
+      collect: (view) => pathSamples(view, (p) => (p.lastSuccessMs === undefined ? undefined : p.lastSuccessMs / 1000)),
+    },
+    {
+      name: 'servicefabric_imagestore_polls_total',
+      help: `GetUploadSession polls of the path attempted. ${REFRESHED}`,
+      type: 'counter',
+      scope: 'snapshot',
+      collect: (view) => pathSamples(view, (p) => p.pollsTotal),
+    },
+    {
+      name: 'servicefabric_imagestore_poll_failures_total',
+      help: `Failed GetUploadSession polls of the path, by reason (timeout, connection, tls, http_status, fabric_error, invalid_response, auth). ${REFRESHED}`,
+      type: 'counter',
+      scope: 'snapshot',
+      collect: (view) => {
+        // Every reason is present from the first poll so that rate() and increase() see the first failure.
+        const samples: Sample[] = [];
+        for (const path of view.snapshot?.paths ?? []) {
+          const labels = labelsOf(labelSets, view, path).reasons;
+          FAILURE_REASONS.forEach((reason, i) => samples.push({ labels: labels[i] as Record<string, string>, value: path.failuresTotal[reason] ?? 0 }));
+        }
+        return samples;
+      },
+    },
+  ];
+}

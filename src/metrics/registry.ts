@@ -36,7 +36,7 @@ export interface MetricsOptions {
 export function familySpecs(options: MetricsOptions): FamilySpec[] {
   const reload = options.reload ? reloadFamilies(options.reload) : [];
   const pathFiles = options.pathFiles ? pathFileFamilies(options.pathFiles) : [];
-  return [...sessionFamilies, ...pathFamilies, ...backoffFamilies, ...exporterFamilies(options.build, options.cyclesSkipped), ...reload, ...pathFiles];
+  return [...sessionFamilies(), ...pathFamilies(), ...backoffFamilies, ...exporterFamilies(options.build, options.cyclesSkipped), ...reload, ...pathFiles];
 }
 
 /** The view every family reads at one scrape: the current snapshot, the clock, and whether the snapshot is fresh. */
