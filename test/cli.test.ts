@@ -6,6 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { assertBuilt } from './helpers/dist.js';
 import { MAIN, runCli, startDaemon, type Daemon } from './helpers/run-cli.js';
 import { startSimulator, type Simulator } from '../src/simulator/index.js';
 import { parseExposition, seriesOf } from './helpers/exposition.js';
@@ -15,6 +16,7 @@ const GOOD = fileURLToPath(new URL('./fixtures/config/good-minimal.yaml', import
 const INVALID = fileURLToPath(new URL('./fixtures/config/invalid-names.yaml', import.meta.url));
 
 function run(args: string[]) {
+  assertBuilt();
   const result = spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8', timeout: 20_000 });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }

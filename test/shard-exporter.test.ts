@@ -7,6 +7,7 @@ import { startSimulator } from '../src/simulator/index.js';
 import { parseConfig } from '../src/config/index.js';
 import { silentLogger } from '../src/log.js';
 import { parseExposition, seriesOf } from './helpers/exposition.js';
+import { assertBuilt } from './helpers/dist.js';
 
 const MAIN = fileURLToPath(new URL('../dist/src/main.js', import.meta.url));
 const running: Array<{ close(): Promise<void> }> = [];
@@ -51,6 +52,7 @@ describe('--shard.index / --shard.count', () => {
     [['--shard.count=0'], 'error: --shard.count must be at least 1, got 0'],
     [['--shard.index=$(SHARD_INDEX)', '--shard.count=3'], 'error: --shard.index must be a non-negative integer, got "$(SHARD_INDEX)"'],
   ])('exits 1 naming the flag for %j', (args, message) => {
+    assertBuilt();
     const run = spawnSync(process.execPath, [MAIN, '--demo', '--web.listen-address=127.0.0.1:0', ...args], { encoding: 'utf8', timeout: 20_000 });
     expect({ status: run.status, stderr: run.stderr.trim() }).toEqual({ status: 1, stderr: message });
   });

@@ -4,7 +4,8 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
+import { once } from 'node:events';
+import net, { type AddressInfo, type Socket } from 'node:net';
 
 /** A running test server. */
 export interface TestServer {
@@ -54,11 +55,24 @@ export async function startServer(handler: http.RequestListener, options: StartO
   };
 }
 
-/** A port on 127.0.0.1 that was just open and is now closed, so connecting to it is refused. */
+/**
+ * A port on 127.0.0.1 that refuses connections for the rest of the test process. It is the local
+ * end of a connection to a throw-away listener: bound, so no other socket can take it, and not
+ * listening, so connecting to it is refused. (A port opened and closed again could be taken by
+ * another process before the test dials it.)
+ */
 export async function closedPort(): Promise<number> {
-  const server = http.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+  const listener = net.createServer();
+  await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', () => resolve()));
+  const accepted = new Promise<net.Socket>((resolve) => listener.once('connection', resolve));
+  const holder = net.connect((listener.address() as AddressInfo).port, '127.0.0.1');
+  await once(holder, 'connect');
+  const peer = await accepted;
+  // The established pair keeps the port bound; nothing waits for it, and the listener can go.
+  listener.close();
+  holder.unref();
+  peer.unref();
+  holder.on('error', () => undefined);
+  peer.on('error', () => undefined);
+  return holder.localPort as number;
 }

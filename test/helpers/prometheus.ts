@@ -56,35 +56,28 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
   const dir = mkdtempSync(join(tmpdir(), 'sfue-prometheus-'));
   writeFileSync(join(dir, 'prometheus.yml'), options.config);
   for (const [name, text] of Object.entries(options.files ?? {})) writeFileSync(join(dir, name), text);
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const child = spawn(
-    options.binary ?? 'prometheus',
-    [
-      `--config.file=${join(dir, 'prometheus.yml')}`,
-      `--storage.tsdb.path=${join(dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      '--log.level=warn',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let output = '';
-  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const close = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      await exited;
+  // Prometheus cannot be told to take any free port and say which: a port found free may be taken
+  // again before Prometheus binds it, so a failed bind is retried on another one.
+  let started: ReturnType<typeof launch> | undefined;
+  for (let attempt = 1; started === undefined; attempt++) {
+    const port = await freePort();
+    const candidate = launch(options, dir, port);
+    try {
+      await waitReady(candidate.url, candidate.child, candidate.log);
+      started = candidate;
+    } catch (error) {
+      await candidate.stop();
+      if (attempt >= 5 || !/address already in use/i.test(candidate.log())) {
+        rmSync(dir, { recursive: true, force: true });
+        throw error;
+      }
     }
+  }
+  const { url, log, stop } = started;
+  const close = async (): Promise<void> => {
+    await stop();
     rmSync(dir, { recursive: true, force: true });
   };
-  try {
-    await waitReady(url, child, () => output);
-  } catch (error) {
-    await close();
-    throw error;
-  }
 
   const api = async <T>(path: string): Promise<T> => {
     const res = await fetch(`${url}${path}`);
@@ -96,8 +89,32 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
     url,
     query: async (expr) => (await api<{ result: Array<{ metric: Record<string, string>; value: [number, string] }> }>(`/api/v1/query?query=${encodeURIComponent(expr)}`)).result,
     alerts: async () => (await api<{ alerts: Array<{ labels: Record<string, string>; state: string; annotations: Record<string, string> }> }>('/api/v1/alerts')).alerts,
-    log: () => output,
+    log,
     close,
+  };
+}
+
+/** Spawns Prometheus on `port` with the files in `dir`. */
+function launch(options: PrometheusOptions, dir: string, port: number): { url: string; child: ChildProcess; log: () => string; stop: () => Promise<void> } {
+  const child = spawn(
+    options.binary ?? 'prometheus',
+    [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    url: `http://127.0.0.1:${port}`,
+    child,
+    log: () => output,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        await exited;
+      }
+    },
   };
 }
 

@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { assertBuilt } from './dist.js';
 
 export const MAIN = fileURLToPath(new URL('../../dist/src/main.js', import.meta.url));
 
@@ -15,6 +16,7 @@ export interface CliResult {
 
 /** Runs `node dist/src/main.js ...args`; kills it after `timeoutMs`. */
 export function runCli(args: readonly string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> {
+  assertBuilt();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [MAIN, ...args], { env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -49,6 +51,7 @@ export interface Daemon {
  * start-up log line names the bound address; rejects if it exits first. The caller kills it.
  */
 export function startDaemon(args: readonly string[], options: { env?: NodeJS.ProcessEnv } = {}): Promise<Daemon> {
+  assertBuilt();
   const child = spawn(process.execPath, [MAIN, '--web.listen-address', '127.0.0.1:0', ...args], {
     env: options.env ?? process.env,
     stdio: ['ignore', 'pipe', 'pipe'],

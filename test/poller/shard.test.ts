@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import { ALL_PATHS, ShardError, ownsPath, parseShard, shardOf, shardTargets } from '../../src/poller/shard.js';
+import { assertBuilt } from '../helpers/dist.js';
 
 // A fixed, deterministic path set: 3 clusters × 1000 paths shaped like real image-store paths.
 const PATHS = ['prod-west', 'prod-east', 'test'].flatMap((cluster) =>
@@ -81,6 +82,7 @@ describe('sharding paths between exporter processes', () => {
       const pinned = JSON.parse(process.argv[1]);
       process.stdout.write(JSON.stringify(pinned.map(([cluster, path]) => ${JSON.stringify(SHARD_COUNTS)}.map((count) => shardOf(cluster, path, count)))));
     `;
+    assertBuilt();
     const child = spawnSync(process.execPath, ['--input-type=module', '-e', script, JSON.stringify(PINNED)], { encoding: 'utf8' });
     expect(child.stderr).toBe('');
     expect(JSON.parse(child.stdout)).toEqual(PINNED.map(([, , owners]) => owners));

@@ -5,6 +5,7 @@ import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
 import { Agent, request } from 'undici';
 import { DEFAULT_AAD, startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { makeTestCerts, type CertFiles, type TestCerts } from '../helpers/certs.js';
+import { assertBuilt } from '../helpers/dist.js';
 
 const MAIN = fileURLToPath(new URL('../../dist/src/main.js', import.meta.url));
 const SESSIONS = '/ImageStore/MyAppPkg/$/GetUploadSession?api-version=6.0';
@@ -86,6 +87,7 @@ describe('simulated secure gateway', () => {
 
 describe('simulate flags', () => {
   it('refuses credentials without HTTPS, and names a flag whose file is unreadable', () => {
+    assertBuilt();
     const noTls = spawnSync(process.execPath, [MAIN, 'simulate', '--client-ca', certs.ca.certFile, '--admin-listen', 'none'], { encoding: 'utf8', timeout: 20_000 });
     expect(noTls.status).toBe(1);
     expect(noTls.stderr).toContain('--client-ca and --token-key need --tls-cert and --tls-key');
