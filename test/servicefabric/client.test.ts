@@ -19,6 +19,7 @@ import {
   TlsError,
 } from '../../src/servicefabric/errors.js';
 import { closedPort, startServer, type TestServer } from '../helpers/http-server.js';
+import { waitFor } from '../helpers/wait.js';
 
 const PATH = 'SwaggerTest\\Common.dll';
 const WIRE_PATH = '/ImageStore/SwaggerTest%5CCommon.dll/$/GetUploadSession';
@@ -512,11 +513,11 @@ describe('ServiceFabricClient: caller abort', () => {
     // One request hangs from the start while fifty come and go, then four more hang: the later
     // ones take the places the finished ones left, and the abort must still reach all five.
     const slow = [failure(sf.getUploadSessions('slow0', { signal: controller.signal }))];
-    while (held < 1) await new Promise((r) => setTimeout(r, 5));
+    await waitFor('the first slow request at the server', () => held >= 1);
     const done = await Promise.all(Array.from({ length: 50 }, (_, i) => sf.getUploadSessions(`fast${i}`, { signal: controller.signal })));
     expect(done.every((sessions) => sessions.length === 0)).toBe(true);
     for (let i = 1; i < 5; i++) slow.push(failure(sf.getUploadSessions(`slow${i}`, { signal: controller.signal })));
-    while (held < 5) await new Promise((r) => setTimeout(r, 5));
+    await waitFor('five slow requests at the server', () => held >= 5);
     // 55 requests on one signal: one listener, however many came and went.
     expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1);
     controller.abort();

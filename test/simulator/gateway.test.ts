@@ -3,6 +3,7 @@ import net from 'node:net';
 import { createLogger } from '../../src/log.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { byIdUrl, byPathUrl, chunkUrl, fabricError, fakeClock, putChunk, putFullChunk, rawRequest } from './helpers.js';
+import { waitFor } from '../helpers/wait.js';
 
 const ID = '2032ac6c-a348-4594-86da-dab0f2bb1ae1';
 const ID2 = 'fb2da2b2-7cb4-45d2-a2e6-c4888d205bc5';
@@ -499,7 +500,7 @@ describe('session expiry', () => {
     try {
       await putChunk(sim.url, 'p', ID, 'bytes 0-9/100');
       clock.advance(1000);
-      while (sim.store.size > 0) await new Promise((r) => setTimeout(r, 10));
+      await waitFor('the expired session to be cleaned up', () => sim.store.size === 0);
       expect((await rawRequest(sim.url, 'GET', byPathUrl('p'))).status).toBe(204);
     } finally {
       await sim.close();
@@ -516,7 +517,7 @@ describe('request logging', () => {
       await putChunk(sim.url, 'a\\b', ID, 'bytes 0-9/100');
       await rawRequest(sim.url, 'GET', byPathUrl('a\\b'));
       await rawRequest(sim.url, 'GET', '/nowhere');
-      while (lines.filter((l) => l.msg === 'request').length < 3) await new Promise((r) => setTimeout(r, 5));
+      await waitFor('three request lines', () => lines.filter((l) => l.msg === 'request').length >= 3);
       expect(lines.filter((l) => l.msg === 'request').map((l) => [l.method, l.url, l.status])).toEqual([
         ['PUT', chunkUrl('a\\b', ID), 200],
         ['GET', byPathUrl('a\\b'), 200],

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { startScenario, startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { fakeClock, putChunk, rawRequest } from './helpers.js';
+import { waitFor } from '../helpers/wait.js';
 
 const fixture = JSON.parse(
   readFileSync(new URL('../fixtures/servicefabric/get-upload-session-by-path.json', import.meta.url), 'utf8'),
@@ -50,7 +51,7 @@ describe('the API page example', () => {
     const other = await startSimulator({ now: fakeClock('2017-09-28T17:28:11.627Z').now });
     const scenario = startScenario(other.url, 'reference');
     try {
-      while (other.store.size < 2) await new Promise((r) => setTimeout(r, 5));
+      await waitFor('the reference scenario\'s two sessions', () => other.store.size >= 2);
       await scenario.stop();
       const body = JSON.parse((await rawRequest(other.url, 'GET', REQUEST)).body) as { UploadSessions: Record<string, unknown>[] };
       expect(body.UploadSessions.map((s) => [s.SessionId, s.FileSize, s.ExpectedRanges])).toEqual(

@@ -1,10 +1,11 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { DEMO_CONTENT_PATHS, startScenario, startSimulator, type Scenario, type Simulator } from '../../src/simulator/index.js';
 import { byPathUrl, rawRequest } from './helpers.js';
+import { waitFor } from '../helpers/wait.js';
 
-/** Polls until `condition` holds; the suite's timeout bounds it, no timing is asserted. */
-async function until(condition: () => boolean | Promise<boolean>): Promise<void> {
-  while (!(await condition())) await new Promise((r) => setTimeout(r, 10));
+/** Polls until `condition` holds, failing after a deadline; no timing is asserted. */
+function until(condition: () => boolean | Promise<boolean>): Promise<void> {
+  return waitFor('the scenario to get there', condition);
 }
 
 /** A seeded random source, so a run is reproducible. */

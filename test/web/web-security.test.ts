@@ -14,6 +14,7 @@ import { DEFAULT_SERVER_LIMITS } from '../../src/web/limits.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { makeTestCerts, type CertFiles, type TestCerts } from '../helpers/certs.js';
 import { captureLog, type CapturedLog } from '../helpers/log-capture.js';
+import { waitFor } from '../helpers/wait.js';
 
 const PASSWORD = `pw-${Math.random().toString(36).slice(2)}`;
 let certs: TestCerts;
@@ -184,7 +185,7 @@ describe('basic auth under wrong-password floods', () => {
       get(`${base}/metrics`, { user: i % 2 === 0 ? 'prometheus' : `user-${i}`, password: `wrong-${i}` }).finally(() => (pending -= 1)),
     );
     // Once the server has answered part of the flood, and so is checking the rest.
-    while (pending === 40) await new Promise((r) => setTimeout(r, 5));
+    await waitFor('the first answers to the flood', () => pending < 40, { intervalMs: 5 });
     probe.write('GET /-/healthy HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
     const [healthy] = (await once(probe, 'data')) as [Buffer];
     const pendingWhenHealthy = pending;
