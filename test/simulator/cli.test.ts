@@ -1,18 +1,43 @@
-import { describe, expect, it } from '@jest/globals';
-import net from 'node:net';
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import type { Command } from 'commander';
 import { simulateCommand } from '../../src/simulator/cli.js';
+import { assertBuilt } from '../helpers/dist.js';
+import { MAIN } from '../helpers/run-cli.js';
 import { byPathUrl, chunkUrl, rawRequest } from './helpers.js';
 
-/** A port that was free a moment ago on 127.0.0.1. */
-function freePort(): Promise<number> {
+const children: ChildProcess[] = [];
+afterEach(() => {
+  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
+
+/**
+ * `simulate` from the built CLI, as users run it, on the ports given (0: any free one); resolves with
+ * the URLs its start-up log line reports, so no port is picked before the simulator binds it.
+ */
+function spawnSimulator(args: string[]): Promise<{ child: ChildProcess; url: string; adminUrl: string | undefined; exited: Promise<number | null> }> {
+  assertBuilt();
+  const child = spawn(process.execPath, [MAIN, 'simulate', '--log.level', 'info', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      for (const line of stdout.split('\n').filter((l) => l.startsWith('{'))) {
+        let entry: { msg?: string; url?: string; admin_url?: string };
+        try {
+          entry = JSON.parse(line) as typeof entry;
+        } catch {
+          continue;
+        }
+        if (entry.msg?.startsWith('simulator listening on ') && entry.url) resolve({ child, url: entry.url, adminUrl: entry.admin_url, exited });
+      }
     });
+    void exited.then((code) => reject(new Error(`simulate exited with ${code} before it listened: ${stderr}`)));
   });
 }
 
@@ -52,61 +77,38 @@ describe('simulate command', () => {
   });
 
   it('serves the gateway and the admin API until stopped, then frees the ports', async () => {
-    const [port, adminPort] = [await freePort(), await freePort()];
-    const abort = new AbortController();
-    const c = captured(abort.signal);
-    const run = c.cmd.parseAsync(
-      ['--listen', `127.0.0.1:${port}`, '--admin-listen', `127.0.0.1:${adminPort}`, '--empty-status', '200', '--scenario', 'steady', '--log.level', 'error'],
-      { from: 'user' },
-    );
-    const url = `http://127.0.0.1:${port}`;
-    let res;
-    for (;;) {
-      res = await rawRequest(url, 'GET', byPathUrl('nothing')).catch(() => undefined);
-      if (res) break;
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    const sim = await spawnSimulator(['--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--empty-status', '200', '--scenario', 'steady']);
+    const res = await rawRequest(sim.url, 'GET', byPathUrl('nothing'));
     expect(res.status).toBe(200);
     expect(res.body).toBe('{"UploadSessions":[]}');
-    expect((await rawRequest(`http://127.0.0.1:${adminPort}`, 'GET', '/healthz')).body).toBe('{"status":"ok"}');
-    abort.abort();
-    await run;
-    await expect(rawRequest(url, 'GET', byPathUrl('nothing'))).rejects.toMatchObject({ code: 'ECONNREFUSED' });
-    await expect(rawRequest(`http://127.0.0.1:${adminPort}`, 'GET', '/healthz')).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    expect((await rawRequest(sim.adminUrl!, 'GET', '/healthz')).body).toBe('{"status":"ok"}');
+    sim.child.kill('SIGTERM');
+    expect(await sim.exited).toBe(0);
+    await expect(rawRequest(sim.url, 'GET', byPathUrl('nothing'))).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    await expect(rawRequest(sim.adminUrl!, 'GET', '/healthz')).rejects.toMatchObject({ code: 'ECONNREFUSED' });
   });
 
   it('writes plain UTF-8 JSON with --json-encoding utf8, the runtime bytes without it', async () => {
     const path = 'apps/\u{1F600}.zip';
     for (const [args, slash] of [[['--json-encoding', 'utf8'], '"apps/'], [[], '"apps\\/']] as const) {
-      const port = await freePort();
-      const abort = new AbortController();
-      const run = captured(abort.signal).cmd.parseAsync(['--listen', `127.0.0.1:${port}`, '--admin-listen', 'none', '--log.level', 'error', ...args], { from: 'user' });
-      const url = `http://127.0.0.1:${port}`;
-      while (!(await rawRequest(url, 'GET', byPathUrl('x')).catch(() => undefined))) await new Promise((r) => setTimeout(r, 10));
+      const sim = await spawnSimulator(['--listen', '127.0.0.1:0', '--admin-listen', 'none', ...args]);
+      const url = sim.url;
       await rawRequest(url, 'PUT', chunkUrl(path, '2032ac6c-a348-4594-86da-dab0f2bb1ae1'), { headers: { 'Content-Range': 'bytes 0-0/10' } });
       const res = await rawRequest(url, 'GET', byPathUrl(path));
       expect(res.bytes.includes(Buffer.from(slash))).toBe(true);
       expect(res.bytes.includes(Buffer.from('\u{1F600}', 'utf8'))).toBe(args.length > 0);
-      abort.abort();
-      await run;
+      sim.child.kill('SIGTERM');
+      expect(await sim.exited).toBe(0);
     }
   });
 
   it('runs in linux mode', async () => {
-    const port = await freePort();
-    const abort = new AbortController();
-    const run = captured(abort.signal).cmd.parseAsync(['--listen', `127.0.0.1:${port}`, '--admin-listen', 'none', '--platform', 'linux', '--log.level', 'error'], {
-      from: 'user',
-    });
-    let res;
-    for (;;) {
-      res = await rawRequest(`http://127.0.0.1:${port}`, 'GET', byPathUrl('a')).catch(() => undefined);
-      if (res) break;
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    const sim = await spawnSimulator(['--listen', '127.0.0.1:0', '--admin-listen', 'none', '--platform', 'linux']);
+    expect(sim.adminUrl).toBeUndefined();
+    const res = await rawRequest(sim.url, 'GET', byPathUrl('a'));
     expect(res.status).toBe(400);
     expect(JSON.parse(res.body).Error.Code).toBe('E_INVALIDARG');
-    abort.abort();
-    await run;
+    sim.child.kill('SIGTERM');
+    expect(await sim.exited).toBe(0);
   });
 });
