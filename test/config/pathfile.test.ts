@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { formatPathFile, parsePathFile, PathFileError } from '../../src/config/pathfile.js';
+import { formatPathFile, parsePathFile, pathFileEntries, PathFileError } from '../../src/config/pathfile.js';
 
 describe('path file format', () => {
   it('reads a YAML list of plain paths and {path, expires} entries', () => {
@@ -43,5 +43,27 @@ describe('path file format', () => {
     expect(text.startsWith('# generated\n')).toBe(true);
     expect(parsePathFile(text)).toEqual(entries);
     expect(parsePathFile(formatPathFile([]))).toEqual([]);
+  });
+
+  it('refuses a file whose aliases would expand without bound, and one with a repeated key, naming where', () => {
+    const bomb = '- &a [x, x, x, x, x, x, x, x, x, x]\n- &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n- &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n- &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n';
+    expect(() => parsePathFile(bomb)).toThrow(new PathFileError('invalid YAML: Excessive alias count indicates a resource exhaustion attack'));
+    expect(() => parsePathFile('- path: a\n  path: b\n')).toThrow(new PathFileError('line 2, column 3: invalid YAML: Map keys must be unique'));
+    expect(() => parsePathFile('- path: a\n  path: b\n')).toThrow(expect.objectContaining({ name: 'PathFileError' }));
+  });
+
+  it('takes up to path_files.max_entries entries and refuses one more', () => {
+    expect(pathFileEntries(['a', 'b'], 2)).toEqual([{ path: 'a' }, { path: 'b' }]);
+    expect(() => pathFileEntries(['a', 'b', 'c'], 2)).toThrow(new PathFileError('lists 3 entries, more than path_files.max_entries (2)'));
+    expect(pathFileEntries(null)).toEqual([]);
+    expect(pathFileEntries(undefined)).toEqual([]);
+  });
+
+  it('writes single-quoted YAML under a comment of one line per line, and [] for no entries', () => {
+    expect(formatPathFile([{ path: 'Store\\App\\a.dll' }, { path: 'b', expiresMs: Date.UTC(2031, 5, 1) }], 'line one\nline two')).toBe(
+      "# line one\n# line two\n- 'Store\\App\\a.dll'\n- path: 'b'\n  expires: '2031-06-01T00:00:00.000Z'\n",
+    );
+    expect(formatPathFile([], 'c')).toBe('# c\n[]\n');
+    expect(formatPathFile([{ path: 'x' }])).toBe("- 'x'\n");
   });
 });

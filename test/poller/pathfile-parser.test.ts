@@ -50,4 +50,19 @@ describe('PathFileParser', () => {
       await parser.close();
     }
   });
+
+  it('rejects a parse still running when the parser is closed, and parses again afterwards', async () => {
+    const parser = new PathFileParser({ timeoutMs: 60_000, heapMb: 512 });
+    try {
+      // A worker is running; the large file (seconds of parsing) is handed to it, then the parser closes.
+      expect(await parser.parse('- a\n', 10)).toEqual([{ path: 'a' }]);
+      const running = parser.parse('- a\n'.repeat(200_000), 1_000_000);
+      await new Promise((resolve) => setImmediate(resolve));
+      await parser.close();
+      expect((await rejection(running)).message).toBe('cannot be parsed: the parser stopped');
+      expect(await parser.parse('- b\n', 10)).toEqual([{ path: 'b' }]);
+    } finally {
+      await parser.close();
+    }
+  });
 });

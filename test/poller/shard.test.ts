@@ -108,6 +108,9 @@ describe('sharding paths between exporter processes', () => {
   it.each([
     ['0', '1', { index: 0, count: 1 }],
     ['3', '4', { index: 3, count: 4 }],
+    ['12', '16', { index: 12, count: 16 }],
+    // A value from an environment variable or a file may end in a newline.
+    [' 1', '2\n', { index: 1, count: 2 }],
   ])('accepts --shard.index=%s --shard.count=%s', (index, count, expected) => {
     expect(parseShard(index, count)).toEqual(expected);
   });
@@ -119,7 +122,18 @@ describe('sharding paths between exporter processes', () => {
     ['1.5', '4', '--shard.index must be a non-negative integer, got "1.5"'],
     ['0', '0', '--shard.count must be at least 1, got 0'],
     ['0', 'two', '--shard.count must be a non-negative integer, got "two"'],
+    ['0', '99999999999999999999', '--shard.count is too large: 99999999999999999999'],
   ])('rejects --shard.index=%s --shard.count=%s: %s', (index, count, message) => {
     expect(() => parseShard(index, count)).toThrow(new ShardError(message));
+    expect(() => parseShard(index, count)).toThrow(expect.objectContaining({ name: 'ShardError' }));
+  });
+
+  it('leaves the targets as they are with one shard, a cluster without paths included', () => {
+    const targets = [
+      { cluster: 'c1', contentPaths: ['a'] },
+      { cluster: 'empty', contentPaths: [] },
+    ];
+    expect(shardTargets(targets, ALL_PATHS)).toEqual(targets);
+    expect(ownsPath('c1', 'anything', ALL_PATHS)).toBe(true);
   });
 });

@@ -182,6 +182,18 @@ describe('classifyTransportError', () => {
     expect(classify(Object.assign(new Error('numeric code'), { code: 42 })).message).toBe('GET https://cluster:19080/ImageStore: connection failed: numeric code');
   });
 
+  it('names a recognised connection failure by itself, not by the unrecognised error it wraps', () => {
+    expect(classify(fetchFailed(new Error('socket hang up', { cause: new Error('underneath') }))).message).toBe('GET https://cluster:19080/ImageStore: connection failed: socket hang up');
+    expect(classify(fetchFailed(Object.assign(systemError('ECONNRESET', 'read ECONNRESET'), { cause: new Error('underneath') }))).message).toBe(
+      'GET https://cluster:19080/ImageStore: connection failed: read ECONNRESET',
+    );
+  });
+
+  it('skips a null cause', () => {
+    const error = classify(fetchFailed(Object.assign(new Error('the last word'), { cause: null })));
+    expect(error).toMatchObject({ reason: 'connection', message: 'GET https://cluster:19080/ImageStore: connection failed: the last word' });
+  });
+
   it('ends on a cause cycle and on a chain longer than anything real', () => {
     const a = new Error('a') as Error & { cause?: unknown };
     const b = new Error('b', { cause: a });

@@ -249,8 +249,33 @@ describe('parseUploadSessions', () => {
 
   it('quotes only a short excerpt of a long bad value', () => {
     const error = rejection(withSession({ FileSize: '9'.repeat(100_000) + 'x' }));
-    expect(error.message.length).toBeLessThan(120);
-    expect(error.message).toContain('is not a decimal integer');
+    expect(error.message).toBe(`UploadSessions[0].FileSize: "${'9'.repeat(39)}… is not a decimal integer`);
+  });
+
+  it('names a missing field by its path, at the top level too', () => {
+    expect(rejection({}).message).toBe('UploadSessions: missing');
+    expect(rejection({ UploadSessions: null }).message).toBe('UploadSessions: missing');
+    expect(rejection(withSession({ FileSize: null })).message).toBe('UploadSessions[0].FileSize: missing');
+    expect(rejection(withRanges('100', [{ StartPosition: '0' }])).message).toBe('UploadSessions[0].ExpectedRanges[0].EndPosition: missing');
+  });
+
+  it('checks a UTC offset: hours up to 23, minutes up to 59', () => {
+    const at = (offset: string) => parseUploadSessions(withSession({ ModifiedDate: `2024-01-01T12:00:00${offset}` }))[0]?.modifiedMs;
+    expect(at('+23:59')).toBe(Date.UTC(2024, 0, 1, 12) - (23 * 60 + 59) * 60_000);
+    expect(at('-00:59')).toBe(Date.UTC(2024, 0, 1, 12) + 59 * 60_000);
+    for (const offset of ['+24:00', '-24:00', '+05:60', '+99:99']) {
+      expect(rejection(withSession({ ModifiedDate: `2024-01-01T12:00:00${offset}` })).message).toBe(
+        `UploadSessions[0].ModifiedDate: "2024-01-01T12:00:00${offset}" has an invalid UTC offset`,
+      );
+    }
+  });
+
+  it('takes a session that is null or no object for what it is', () => {
+    expect(rejection({ UploadSessions: [null] }).message).toBe('UploadSessions[0]: expected an object, got null');
+    expect(rejection({ UploadSessions: [[]] }).message).toBe('UploadSessions[0]: expected an object, got an array');
+    expect(rejection({ UploadSessions: ['x'] }).message).toBe('UploadSessions[0]: expected an object, got string "x"');
+    expect(rejection(withRanges('100', [[]])).message).toBe('UploadSessions[0].ExpectedRanges[0]: expected an object, got an array');
+    expect(rejection([]).message).toBe('body: expected a JSON object, got an array');
   });
 });
 
@@ -287,6 +312,13 @@ describe('jsonShapeProblem', () => {
   it('refuses a body made of tiny arrays or objects, which parses into many times its size', () => {
     expect(jsonShapeProblem(`[${Array(100_000).fill('[]').join(',')}]`)).toBe('holds more arrays and objects than one per 16 characters');
     expect(jsonShapeProblem(`[${Array(100_000).fill('{"a":{}}').join(',')}]`)).toBe('holds more arrays and objects than one per 16 characters');
+  });
+
+  it('allows exactly one array or object per 16 characters beyond the nesting allowance, and refuses one more', () => {
+    // 10 pairs in 20 characters: the budget is 8 + ceil(20 / 16) = 10.
+    expect(jsonShapeProblem('[]'.repeat(10))).toBeUndefined();
+    // 11 pairs in 22 characters: still a budget of 10.
+    expect(jsonShapeProblem('[]'.repeat(11))).toBe('holds more arrays and objects than one per 16 characters');
   });
 
   it('leaves syntax to JSON.parse', () => {
