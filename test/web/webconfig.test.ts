@@ -102,6 +102,20 @@ describe('parseWebConfig', () => {
     expect(issuesOf(text)).toEqual(expected);
   });
 
+  it('rejects a file that is no mapping, repeats a key or is not YAML', () => {
+    expect(issuesOf('- a\n')).toEqual(['(top level): expected a mapping']);
+    expect(issuesOf('basic_auth_users:\n  a: x\nbasic_auth_users:\n  b: y\n')).toEqual(['invalid YAML: Map keys must be unique']);
+    expect(issuesOf('tls_server_config: [\n')).toEqual([expect.stringMatching(/^invalid YAML: /)]);
+  });
+
+  it('allows min_version equal to max_version, and keeps client_allowed_sans', () => {
+    const config = parseWebConfig(
+      'tls_server_config:\n  cert_file: a.crt\n  key_file: a.key\n  min_version: TLS13\n  max_version: TLS13\n  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: ca.crt\n  client_allowed_sans: [a.example, b.example]\n',
+      '/etc/exporter/web.yml',
+    );
+    expect(config.tls).toMatchObject({ minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3', clientAllowedSans: ['a.example', 'b.example'], clientCaFile: '/etc/exporter/ca.crt' });
+  });
+
   it('rejects a plain-text password without echoing it', () => {
     const issues = issuesOf('basic_auth_users:\n  alice: hunter2-plain-text\n');
     expect(issues).toEqual(['basic_auth_users.alice: expected a bcrypt hash such as $2y$10$... (a plain-text password is not accepted)']);
@@ -128,5 +142,18 @@ describe('loadWebConfigFile', () => {
     const missing = join(certs.dir, 'web-missing.yml');
     writeFileSync(missing, `tls_server_config:\n  cert_file: nope.crt\n  key_file: server.key\n`);
     expect(() => loadWebConfigFile(missing)).toThrow(`tls_server_config.cert_file: cannot read ${join(certs.dir, 'nope.crt')}: ENOENT`);
+    const missingKey = join(certs.dir, 'web-missing-key.yml');
+    writeFileSync(missingKey, `tls_server_config:\n  cert_file: server.crt\n  key_file: nope.key\n`);
+    expect(() => loadWebConfigFile(missingKey)).toThrow(new ConfigError([`tls_server_config.key_file: cannot read ${join(certs.dir, 'nope.key')}: ENOENT`], missingKey));
+    const missingCa = join(certs.dir, 'web-missing-ca.yml');
+    writeFileSync(missingCa, `tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: nope-ca.crt\n`);
+    expect(() => loadWebConfigFile(missingCa)).toThrow(new ConfigError([`tls_server_config.client_ca_file: cannot read ${join(certs.dir, 'nope-ca.crt')}: ENOENT`], missingCa));
+    const withCa = join(certs.dir, 'web-ca.yml');
+    writeFileSync(withCa, `tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: ca.crt\n`);
+    expect(loadWebConfigFile(withCa).material?.ca?.toString()).toBe(certs.ca.cert);
+  });
+
+  it('names a web configuration file it cannot read, with the error code', () => {
+    expect(() => loadWebConfigFile(join(certs.dir, 'absent.yml'))).toThrow(new ConfigError(['cannot read file: ENOENT'], join(certs.dir, 'absent.yml')));
   });
 });
