@@ -135,6 +135,6 @@ export class BasicAuthenticator {
 }
 
 /** The cost of the dummy hash an unknown user is checked against: the highest in use, so no known user is slower. */
-function dummyCost(users: Readonly<Record<string, string>>): number {
+export function dummyCost(users: Readonly<Record<string, string>>): number {
   return Math.max(...Object.values(users).map(costOf));
 }

@@ -5,7 +5,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { IncomingMessage } from 'node:http';
 import bcrypt from 'bcryptjs';
-import { BasicAuthenticator, DUMMY_PASSWORD, basicCredentials } from '../../src/web/auth.js';
+import { BasicAuthenticator, DUMMY_PASSWORD, basicCredentials, dummyCost } from '../../src/web/auth.js';
 
 const PASSWORD = 'correct horse battery staple';
 const users = { prometheus: bcrypt.hashSync(PASSWORD, 4), grafana: bcrypt.hashSync('another one', 4) };
@@ -37,6 +37,16 @@ describe('basicCredentials', () => {
     ]) {
       expect({ value, credentials: basicCredentials(header(value)) }).toEqual({ value, credentials: undefined });
     }
+  });
+});
+
+describe('dummyCost', () => {
+  it('is the highest cost among the hashes, whichever bcrypt prefix each has, so an unknown user costs what the dearest known one does', () => {
+    const hash = (prefix: string, cost: string): string => `${prefix}${cost}$${'a'.repeat(53)}`;
+    expect(dummyCost({ a: hash('$2y$', '12'), b: hash('$2b$', '04') })).toBe(12);
+    expect(dummyCost({ a: hash('$2a$', '05'), b: hash('$2x$', '07'), c: hash('$2$', '11') })).toBe(11);
+    expect(dummyCost({ a: hash('$2y$', '31') })).toBe(31);
+    expect(dummyCost({ a: hash('$2y$', '09'), b: hash('$2y$', '10') })).toBe(10);
   });
 });
 
