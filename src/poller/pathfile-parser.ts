@@ -93,6 +93,7 @@ export class PathFileParser {
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
       workerData: { yaml: YAML_ENTRY },
+      // Stryker disable next-line MethodExpression,ArithmeticOperator: the young generation's size tunes garbage collection; the limit a file meets is the old generation's
       resourceLimits: { maxOldGenerationSizeMb: heapMb, maxYoungGenerationSizeMb: Math.min(32, heapMb / 4), stackSizeMb: 4 },
     });
     // A parse in progress must not hold a shutting-down process open.
@@ -101,6 +102,7 @@ export class PathFileParser {
   }
 
   #discard(worker: Worker): void {
+    // Stryker disable next-line ConditionalExpression: only the current worker is discarded: an old one's listeners went when its parse settled
     if (this.#worker === worker) this.#worker = undefined;
     void worker.terminate();
   }
@@ -111,16 +113,20 @@ export class PathFileParser {
     return new Promise<Answer>((resolve, reject) => {
       const settle = (outcome: () => void): void => {
         clearTimeout(timer);
+        // Stryker disable next-line StringLiteral: a listener left behind belongs to a settled parse, so nothing shows it but the memory it holds
         worker.off('message', onMessage).off('error', onError).off('exit', onExit);
         outcome();
       };
       const onMessage = (answer: Answer): void => settle(() => resolve(answer));
       const onError = (error: Error & { code?: string }): void => {
         this.#discard(worker);
+        // The worker catches every parse error itself: running out of heap is the only error it raises.
         const problem =
+          // Stryker disable next-line ConditionalExpression: see above, no other error reaches here
           error.code === 'ERR_WORKER_OUT_OF_MEMORY'
             ? `needs more than ${heapMb} MiB of memory to parse (too large or too deeply nested)`
-            : `cannot be parsed: ${error.message}`;
+            : // Stryker disable next-line StringLiteral: see above, no other error reaches here
+              `cannot be parsed: ${error.message}`;
         settle(() => reject(new PathFileError(problem)));
       };
       const onExit = (): void => {

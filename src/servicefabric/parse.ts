@@ -26,6 +26,7 @@ function fail(where: string, what: string): never {
 function quote(value: unknown): string {
   let text: string;
   try {
+    // Stryker disable next-line ConditionalExpression,EqualityOperator,LogicalOperator: every JSON value quoted here (string, number, boolean) has a JSON.stringify text, the same either way; String() is for values JSON cannot hold
     text = typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
   } catch {
     text = String(value);
@@ -58,6 +59,7 @@ function field(record: Record<string, unknown>, key: string, where: string): unk
  */
 function decimal(value: unknown, where: string, key: string): number {
   // Up to 15 digits is always below 2^53 (the common case: no BigInt per field and cycle).
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: the fast path is speed only; the checks below give the same number for what it skips
   if (typeof value === 'string' && value.length <= 15 && DECIMAL.test(value)) return Number(value);
   const at = `${where}.${key}`;
   if (typeof value !== 'string') fail(at, `expected a decimal string, got ${describe(value)}`);
@@ -104,6 +106,7 @@ function instant(value: unknown, where: string, key: string): number {
   }
   const zone = m[8] as string;
   let offsetMs = 0;
+  // Stryker disable next-line ConditionalExpression,StringLiteral: "Z" read as an offset is +00:00 (empty hours and minutes are 0), the same instant
   if (zone !== 'Z') {
     const sign = zone.startsWith('-') ? -1 : 1;
     const oh = Number(zone.slice(1, 3));
@@ -196,6 +199,7 @@ const CLOSE_OBJECT = 0x7d;
 /** Whether the quote at `at` is escaped: preceded by an odd number of backslashes. */
 function escapedQuote(text: string, at: number): boolean {
   let backslashes = 0;
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: the run of backslashes stops at the opening quote before it reaches index 0, and charCodeAt(-1) is no backslash
   for (let k = at - 1; k >= 0 && text.charCodeAt(k) === BACKSLASH; k--) backslashes++;
   return backslashes % 2 === 1;
 }
@@ -211,11 +215,13 @@ export function jsonShapeProblem(text: string, maxDepth = MAX_JSON_DEPTH): strin
   const budget = maxDepth + Math.ceil(text.length / MIN_CHARS_PER_CONTAINER);
   let depth = 0;
   let containers = 0;
+  // Stryker disable next-line EqualityOperator: charCodeAt(text.length) is NaN, which no branch below matches
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === QUOTE) {
       // Strings are most of a real answer: jump from quote to quote rather than read each character.
       let end = text.indexOf('"', i + 1);
+      // Stryker disable next-line UnaryOperator: escapedQuote(text, -1) is false, and a closing quote at index 1 follows the opening quote, no backslash
       while (end !== -1 && escapedQuote(text, end)) end = text.indexOf('"', end + 1);
       // An unterminated string is a syntax error, JSON.parse's to report.
       if (end === -1) return undefined;

@@ -31,6 +31,8 @@ describe('path file format', () => {
     ['an empty path', "- ''\n", '[0]: must not be empty'],
     ['an expiry without a time zone', '- path: a\n  expires: 2030-01-01T00:00:00\n', '[0].expires: expected an ISO-8601 date-time with a time zone'],
     ['an unknown key', '- path: a\n  expire: 2030-01-01T00:00:00Z\n', '[0].expire: unknown key'],
+    ['two unknown keys', '- path: a\n  x: 1\n  y: 2\n', '[0].x, [0].y: unknown key'],
+    ['a null entry', '- a\n- ~\n', '[1]: expected a content path string or a mapping {path, expires}, got an empty value'],
     ['a double-quoted backslash', '- "Store\\App"\n', 'invalid YAML'],
   ])('rejects the whole file for %s', (_what, text, message) => {
     expect(() => parsePathFile(text)).toThrow(PathFileError);

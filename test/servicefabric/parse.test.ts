@@ -83,6 +83,10 @@ describe('parseUploadSessions', () => {
     expect(s?.remainingBytes).toBe(0);
   });
 
+  it('keeps a one-byte range at the start of a larger file: only an empty file has the quirk', () => {
+    expect(parseUploadSessions(withRanges('100', [{ StartPosition: '0', EndPosition: '0' }]))[0]).toMatchObject({ expectedRanges: [{ start: 0, end: 0 }], remainingBytes: 1 });
+  });
+
   it('accepts a zero-byte session with no range (a runtime without the quirk)', () => {
     expect(parseUploadSessions(withRanges('0', []))[0]?.remainingBytes).toBe(0);
   });
@@ -105,6 +109,7 @@ describe('parseUploadSessions', () => {
     ['2017-09-28T17:28:11.6271234Z', Date.UTC(2017, 8, 28, 17, 28, 11, 627)],
     ['2017-09-28T19:28:11.627+02:00', Date.UTC(2017, 8, 28, 17, 28, 11, 627)],
     ['2024-02-29T00:00:00.000Z', Date.UTC(2024, 1, 29)],
+    ['2024-12-31T23:59:59Z', Date.UTC(2024, 11, 31, 23, 59, 59)],
     ['0001-01-01T00:00:00.000Z', -62135596800000],
   ])('accepts ModifiedDate %s', (date, ms) => {
     expect(parseUploadSessions(withSession({ ModifiedDate: date }))[0]?.modifiedMs).toBe(ms);

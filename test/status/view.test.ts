@@ -124,4 +124,11 @@ describe('status view', () => {
     const same = nextSnapshot(grown, [ok('p', T0 + 20_000, [session({ sessionId: id, fileSize: 1000, expectedRanges: [{ start: 0, end: 899 }] })])], cycle(T0 + 20_000));
     expect(buildStatusView({ snapshot: same, nowMs: T0 + 20_000, stalledAfterMs: MINUTE }).clusters[0]!.paths[0]!.sessions[0]!.throughput_bytes_per_second).toBe(0);
   });
+
+  it('knows no throughput between two polls that finished in the same millisecond', () => {
+    const id = '00000000-0000-4000-8000-0000000000f2';
+    const first = nextSnapshot(undefined, [ok('p', T0, [session({ sessionId: id, fileSize: 1000, expectedRanges: [{ start: 0, end: 899 }] })])], cycle(T0));
+    const second = nextSnapshot(first, [ok('p', T0, [session({ sessionId: id, fileSize: 1000, expectedRanges: [{ start: 500, end: 899 }] })])], cycle(T0));
+    expect(buildStatusView({ snapshot: second, nowMs: T0, stalledAfterMs: MINUTE }).clusters[0]!.paths[0]!.sessions[0]!.throughput_bytes_per_second).toBeNull();
+  });
 });

@@ -87,8 +87,9 @@ describe('basic auth (basic_auth_users)', () => {
     for (const attempt of [{ user: 'prometheus', password: 'wrong' }, { user: 'mallory', password: PASSWORD }, { user: 'mallory', password: DUMMY_PASSWORD }, {}]) {
       const refused = await get(url, attempt);
       expect(refused.status).toBe(401);
-      expect(String(refused.headers['www-authenticate'])).toMatch(/^Basic\b/);
-      expect(refused.body).not.toContain('servicefabric_');
+      expect(refused.headers['www-authenticate']).toBe('Basic realm="sf-upload-exporter"');
+      expect(refused.headers['content-type']).toBe('text/plain; charset=utf-8');
+      expect(refused.body).toBe('Unauthorized\n');
     }
     // The status page is protected too; health and readiness are not (Kubernetes probes).
     expect((await get(`http://${exp.address}/`)).status).toBe(401);
@@ -144,9 +145,24 @@ describe('basic auth (basic_auth_users)', () => {
     expect((await get(url, { user: 'grafana', password: PASSWORD })).status).toBe(401);
     writeFileSync(path, `basic_auth_users:\n  prometheus: ${hash}\n  grafana: ${hash}\n`);
     expect((await get(url, { user: 'grafana', password: PASSWORD })).status).toBe(200);
+    expect(log.entries().filter((e) => e.msg === 'web configuration reloaded')).toEqual([expect.objectContaining({ level: 'info', file: path })]);
     writeFileSync(path, `basic_auth_users:\n  grafana: not-a-hash\n`);
     expect((await get(url, { user: 'grafana', password: PASSWORD })).status).toBe(200);
-    expect(log.entries().some((e) => e.level === 'error' && String(e.msg).includes('keeping the previous one'))).toBe(true);
+    expect(log.entries().filter((e) => e.level === 'error')).toEqual([
+      expect.objectContaining({ file: path, msg: expect.stringContaining('web configuration changed but is not usable; keeping the previous one') }),
+    ]);
+  });
+
+  it('keeps plain HTTP when the file turns to HTTPS, which takes a restart, and says so', async () => {
+    const path = webConfig('to-https.yml', `basic_auth_users:\n  prometheus: ${hash}\n`);
+    const log = captureLog();
+    const exp = await exporter(path, log);
+    writeFileSync(path, `basic_auth_users:\n  prometheus: ${hash}\ntls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n`);
+    expect((await get(`http://${exp.address}/metrics`)).status).toBe(401);
+    expect((await get(`http://${exp.address}/metrics`, { user: 'prometheus', password: PASSWORD })).status).toBe(200);
+    expect(log.entries().filter((e) => e.level === 'error')).toEqual([
+      expect.objectContaining({ file: path, msg: 'web configuration changed between HTTP and HTTPS; that takes a restart, keeping the previous one' }),
+    ]);
   });
 });
 
@@ -163,7 +179,8 @@ describe('basic auth under wrong-password floods', () => {
     const refused = await get(url, { user: 'prometheus', password: 'one-more' });
     expect(refused.status).toBe(429);
     expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
-    expect(refused.body).not.toContain('servicefabric_');
+    expect(refused.headers['content-type']).toBe('text/plain; charset=utf-8');
+    expect(refused.body).toBe('Too many failed authentication attempts: try again later\n');
     // Nothing to check without credentials: a browser's first request still gets its 401 prompt.
     expect((await get(url)).status).toBe(401);
   });
@@ -234,11 +251,13 @@ describe('reloads that would weaken the listener', () => {
     }
     const refusals = log.entries().filter((e) => e.level === 'error');
     expect(refusals).toHaveLength(3);
-    for (const e of refusals) expect(e.msg).toMatch(/authenticates no client.*keeping the previous one.*allow_unauthenticated: true/);
+    for (const e of refusals) expect(e).toMatchObject({ file: path, msg: expect.stringMatching(/authenticates no client.*keeping the previous one.*allow_unauthenticated: true/) });
 
     writeFileSync(path, 'allow_unauthenticated: true\n');
     expect((await get(url)).status).toBe(200);
-    expect(log.entries().some((e) => e.level === 'warn' && String(e.msg).startsWith('web configuration reloaded without authentication'))).toBe(true);
+    expect(log.entries().filter((e) => String(e.msg).startsWith('web configuration reloaded'))).toEqual([
+      expect.objectContaining({ level: 'warn', file: path, msg: expect.stringMatching(/^web configuration reloaded without authentication/) }),
+    ]);
   });
 
   it('refuses to drop verified client certificates unless the file says allow_unauthenticated: true', async () => {
@@ -291,17 +310,26 @@ describe('TLS (tls_server_config)', () => {
   });
 
   it('checks a given certificate but admits none with VerifyClientCertIfGiven', async () => {
+    const log = captureLog();
     const exp = await exporter(
       webConfig('ifgiven.yml', 'tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  client_ca_file: ca.crt\n  client_auth_type: VerifyClientCertIfGiven\n'),
+      log,
     );
     expect((await get(`https://${exp.address}/metrics`)).status).toBe(200);
     expect((await get(`https://${exp.address}/metrics`, { client: certs.client })).status).toBe(200);
     await expect(get(`https://${exp.address}/metrics`, { client: certs.otherClient })).rejects.toThrow();
+    expect(log.entries().filter((e) => String(e.msg).startsWith('client certificate refused')).map((e) => e.msg)).toEqual([
+      'client certificate refused: not trusted: UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+    ]);
   });
 
   it('requires a certificate but checks none with RequireAnyClientCert, and asks for one but needs none with RequestClientCert', async () => {
-    const any = await exporter(webConfig('any.yml', 'tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  client_auth_type: RequireAnyClientCert\n'));
+    const anyLog = captureLog();
+    const any = await exporter(webConfig('any.yml', 'tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  client_auth_type: RequireAnyClientCert\n'), anyLog);
     await expect(get(`https://${any.address}/metrics`)).rejects.toThrow();
+    expect(anyLog.entries().filter((e) => String(e.msg).startsWith('client certificate refused'))).toEqual([
+      expect.objectContaining({ level: 'debug', msg: 'client certificate refused: a client certificate is required' }),
+    ]);
     await expect(get(`https://${any.address}/-/healthy`)).rejects.toThrow();
     expect((await get(`https://${any.address}/metrics`, { client: certs.otherClient })).status).toBe(200);
     expect((await get(`https://${any.address}/metrics`, { client: certs.client })).status).toBe(200);
@@ -312,17 +340,23 @@ describe('TLS (tls_server_config)', () => {
   });
 
   it('admits only client certificates with a subject alternative name in client_allowed_sans', async () => {
+    const sansLog = captureLog();
     const exp = await exporter(
       webConfig(
         'sans.yml',
         'tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  client_ca_file: ca.crt\n  client_auth_type: RequireAndVerifyClientCert\n  client_allowed_sans: [spiffe://example.org/prometheus, grafana.monitoring.svc]\n',
       ),
+      sansLog,
     );
     const url = `https://${exp.address}/metrics`;
     expect((await get(url, { client: certs.clientWithSans })).status).toBe(200);
     // Trusted, but no SAN in the list, or none at all.
     await expect(get(url, { client: certs.clientOtherSan })).rejects.toThrow();
     await expect(get(url, { client: certs.client })).rejects.toThrow();
+    expect(sansLog.entries().filter((e) => String(e.msg).startsWith('client certificate refused')).map((e) => e.msg)).toEqual([
+      'client certificate refused: no subject alternative name is in client_allowed_sans',
+      'client certificate refused: no subject alternative name is in client_allowed_sans',
+    ]);
 
     // With VerifyClientCertIfGiven the list applies to a certificate given; none given is still admitted.
     const ifGiven = await exporter(
