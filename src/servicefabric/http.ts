@@ -63,16 +63,24 @@ function headerPairs(headers: IncomingHttpHeaders): Array<[string, string]> {
 }
 
 /**
+ * Each body's Request, held for as long as the body is. The Request's signal is what aborts the
+ * body (deadline, shutdown), and its AbortController is held by nothing but the Request (the Fetch
+ * Request links it to ky's signal through a WeakRef): once a garbage collection took the Request,
+ * an abort after the headers never reached the body, and a stalled body hung its poll cycle.
+ */
+const requestOf = new WeakMap<ReadableStream<Uint8Array>, Request>();
+
+/**
  * undici's body as a web stream whose cancel (a body over its limit) destroys it, ending the
  * request. Not `Readable.toWeb` (on Node 20 a chunk arriving after a cancel throws from its data
  * listener, uncaught) nor the Response's own wrapping of an async iterable (whose cancel before the
  * first read leaves the body, and the connection, open).
  */
-function webBody(body: Readable): ReadableStream<Uint8Array> {
+function webBody(body: Readable, sent: Request): ReadableStream<Uint8Array> {
   // A read error reaches the reader through next(); this keeps a body nobody reads from being unhandled.
   body.on('error', () => undefined);
   const chunks = body[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
-  return new ReadableStream<Uint8Array>({
+  const stream = new ReadableStream<Uint8Array>({
     async pull(controller) {
       const { done, value } = await chunks.next();
       if (done) controller.close();
@@ -82,6 +90,8 @@ function webBody(body: Readable): ReadableStream<Uint8Array> {
       body.destroy();
     },
   });
+  requestOf.set(stream, sent);
+  return stream;
 }
 
 /**
@@ -112,7 +122,7 @@ function fetchOn(dispatcher: Dispatcher): (input: Input, init?: RequestInit) => 
       void answer.body.dump().catch(() => undefined);
       if (!nullBody) throw Object.assign(new Error(`status ${status} is not an HTTP status`), { code: 'HPE_INVALID_STATUS' });
     }
-    return new Response(nullBody ? null : webBody(answer.body), { status, statusText: answer.statusText, headers: headerPairs(answer.headers) });
+    return new Response(nullBody ? null : webBody(answer.body, sent), { status, statusText: answer.statusText, headers: headerPairs(answer.headers) });
   };
 }
 

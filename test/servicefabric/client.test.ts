@@ -6,6 +6,8 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import type { LookupFunction } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { ServiceFabricClient, type ClientOptions } from '../../src/servicefabric/client.js';
 import {
   AbortedError,
@@ -48,6 +50,12 @@ function client(endpoint: string, options: Partial<ClientOptions> = {}): Service
   const c = new ServiceFabricClient({ endpoint, requestTimeoutMs: 5_000, userAgent: 'sf-upload-exporter/0.1.0-test', ...options });
   cleanups.push(() => c.close());
   return c;
+}
+
+/** V8's `gc()`, exposed for this process (jest does not start Node with --expose-gc). */
+function exposedGc(): () => void {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
 }
 
 /** The rejection of `promise`, which must reject. */
@@ -220,6 +228,34 @@ describe('ServiceFabricClient: failures', () => {
     });
     const error = await failure(client(server.url, { requestTimeoutMs: 200 }).getUploadSessions(PATH));
     expect(error).toBeInstanceOf(TimeoutError);
+  });
+
+  it('still times out a stalled body when a garbage collection runs after the headers', async () => {
+    // A collection used to take the Request whose signal aborts the body, and the poll then hung.
+    const gc = exposedGc();
+    const server = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+      res.write('{"UploadSessions":[');
+      for (const ms of [50, 150, 300]) setTimeout(gc, ms);
+    });
+    const error = await failure(client(server.url, { requestTimeoutMs: 600 }).getUploadSessions(PATH));
+    expect(error).toBeInstanceOf(TimeoutError);
+  });
+
+  it('still aborts a stalled body on shutdown when a garbage collection ran after the headers', async () => {
+    const gc = exposedGc();
+    const shutdown = new AbortController();
+    const server = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+      res.write('{"UploadSessions":[');
+      setTimeout(() => {
+        gc();
+        gc();
+        shutdown.abort(new Error('shutting down'));
+      }, 100);
+    });
+    const error = await failure(client(server.url, { requestTimeoutMs: 30_000 }).getUploadSessions(PATH, { signal: shutdown.signal }));
+    expect(error).toBeInstanceOf(AbortedError);
   });
 
   it('classifies a refused connection as connection', async () => {
