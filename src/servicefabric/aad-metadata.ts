@@ -41,7 +41,7 @@ export async function fetchAadMetadata(
   const url = `${endpoint}/$/GetAadMetadata?api-version=6.0`;
   const prefix = `GET ${url}`;
   const base = { method: 'GET', url };
-  const inFlight = new InFlight(options.signal);
+  const inFlight = new InFlight(options.signal, options.timeoutMs);
   let status: number;
   let text: string;
   let tooLarge = false;
@@ -54,9 +54,8 @@ export async function fetchAadMetadata(
       ...({ dispatcher } as unknown as Options),
     });
     status = response.status;
-    // The deadline covers the body too; read with a limit: a misbehaving gateway or proxy must not
-    // make us buffer any amount.
-    inFlight.armDeadline(options.timeoutMs);
+    // The deadline (InFlight) covers the body too; read with a limit: a misbehaving gateway or
+    // proxy must not make us buffer any amount.
     const read = await readBoundedBody(response, MAX_BODY_BYTES);
     if (read.tooLarge) tooLarge = true;
     text = read.tooLarge ? '' : Buffer.from(read.bytes.buffer, read.bytes.byteOffset, read.bytes.byteLength).toString('utf8');

@@ -18,7 +18,7 @@ import {
   type ServiceFabricError,
   type ServiceFabricErrorOptions,
 } from './errors.js';
-import { createClusterHttp, type BearerToken, type ClusterHttp, type HookContext } from './http.js';
+import { createClusterHttp, withInFlight, type BearerToken, type ClusterHttp } from './http.js';
 import { InFlight } from './in-flight.js';
 import { jsonShapeProblem, parseUploadSessions } from './parse.js';
 import { uploadSessionPath } from './path.js';
@@ -136,8 +136,6 @@ export class ServiceFabricClient {
   readonly #serverTimeoutS: number;
   readonly #maxResponseBytes: number;
   readonly #http: ClusterHttp;
-  /** Whether requests pass their InFlight to the hooks (only the token hook needs it). */
-  readonly #withContext: boolean;
 
   /** Builds the client and its connection pool; throws TypeError/RangeError on bad options. */
   constructor(options: ClientOptions) {
@@ -148,7 +146,6 @@ export class ServiceFabricClient {
     this.#timeoutMs = options.requestTimeoutMs;
     this.#serverTimeoutS = Math.min(MAX_SERVER_TIMEOUT_S, Math.max(1, Math.ceil(options.requestTimeoutMs / 1000)));
     this.#maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
-    this.#withContext = options.bearerToken !== undefined;
     this.#http = createClusterHttp({
       base: this.#base,
       userAgent: options.userAgent,
@@ -170,12 +167,10 @@ export class ServiceFabricClient {
       throw new AbortedError(`${context.prefix}: aborted by the caller`, { ...context, cause: caller.reason });
     }
 
-    const inFlight = new InFlight(caller);
+    const inFlight = new InFlight(caller, this.#timeoutMs);
     try {
-      const signal = inFlight.signal;
-      const hookContext: HookContext | undefined = this.#withContext ? { inFlight } : undefined;
-      const response = await this.#http.ky.get(path, hookContext ? { signal, context: hookContext } : { signal });
-      return await this.#handle(response, context, inFlight);
+      const response = await this.#http.ky.get(path, withInFlight(inFlight));
+      return await this.#handle(response, context);
     } catch (error) {
       // The caller's abort wins over everything: a shutdown is not a failed poll.
       if (caller?.aborted) {
@@ -192,7 +187,7 @@ export class ServiceFabricClient {
     await this.#http.agent.close();
   }
 
-  async #handle(response: Response, context: RequestContext, inFlight: InFlight): Promise<UploadSession[]> {
+  async #handle(response: Response, context: RequestContext): Promise<UploadSession[]> {
     const status = response.status;
     const base: ServiceFabricErrorOptions = { method: context.method, url: context.url, status };
     // 204 is what a real gateway answers when the path has no session.
@@ -204,8 +199,7 @@ export class ServiceFabricClient {
       discardBody(response);
       throw new InvalidResponseError(`${context.prefix}: invalid response: unexpected success status ${statusLine(response)}`, base);
     }
-    // ky's timeout ended with the headers; the deadline now covers the body.
-    inFlight.armDeadline(this.#timeoutMs);
+    // The request's deadline (InFlight) covers the body as it did the headers.
     if (status === 200) return this.#sessionsOf(await readBoundedBody(response, this.#maxResponseBytes), base, context);
     // Error bodies are only read for a FabricError.
     const read = await readBoundedBody(response, Math.min(MAX_ERROR_BODY_BYTES, this.#maxResponseBytes));

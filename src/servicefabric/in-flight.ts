@@ -1,6 +1,7 @@
 /**
  * What cancels one request to a cluster: the caller's signal (shutdown) or the request's own
- * deadline. Each request gets a short-lived AbortController whose signal is the one ky sees.
+ * deadline. Each request gets a short-lived AbortController whose signal is what its transport
+ * (http.ts) aborts on.
  *
  * The caller's signal is never handed to ky: ky composes it with its own with AbortSignal.any, and
  * on Node 20 a signal composed with a long-lived one (the poller's, alive for the whole process) is
@@ -65,22 +66,27 @@ function heldOn(signal: AbortSignal): Held {
   return held;
 }
 
-/** One request's cancellation: `signal` aborts when the caller's signal does or the deadline passes. */
+/**
+ * One request's cancellation: `signal` aborts when the caller's signal does or the deadline passes.
+ * The deadline counts from the start and covers the whole exchange, headers and body.
+ */
 export class InFlight {
   readonly #controller = new AbortController();
   readonly #held: Held | undefined;
   readonly #slot: number;
+  readonly #timeoutMs: number;
   #timer: NodeJS.Timeout | undefined;
-  #startedMs = performance.now();
   #settled = false;
 
-  /** Holds the request under `caller` (if given) until `settle()`. */
-  constructor(caller: AbortSignal | undefined) {
+  /** Holds the request under `caller` (if given) until `settle()`, and arms its `timeoutMs` deadline. */
+  constructor(caller: AbortSignal | undefined, timeoutMs: number) {
     this.#held = caller ? heldOn(caller) : undefined;
     this.#slot = this.#held?.hold(this.#controller) ?? -1;
+    this.#timeoutMs = timeoutMs;
+    this.#arm();
   }
 
-  /** The signal to give ky. */
+  /** The signal the transport aborts on. */
   get signal(): AbortSignal {
     return this.#controller.signal;
   }
@@ -92,16 +98,9 @@ export class InFlight {
 
   /** Starts the clock again: the time spent before the request is sent (a token) is not the request's. */
   restartClock(): void {
-    this.#startedMs = performance.now();
-  }
-
-  /**
-   * Aborts the request with `DeadlineExceeded` once `timeoutMs` have passed since it started. Armed
-   * when the answer's headers are in: ky's own timeout covers the time until then.
-   */
-  armDeadline(timeoutMs: number): void {
-    const left = timeoutMs - (performance.now() - this.#startedMs);
-    this.#timer = setTimeout(() => this.#controller.abort(new DeadlineExceeded()), Math.max(0, left));
+    if (this.#settled || this.#controller.signal.aborted) return;
+    clearTimeout(this.#timer);
+    this.#arm();
   }
 
   /** Stops the deadline and lets go of the caller's signal. */
@@ -110,5 +109,9 @@ export class InFlight {
     this.#settled = true;
     clearTimeout(this.#timer);
     this.#held?.release(this.#slot);
+  }
+
+  #arm(): void {
+    this.#timer = setTimeout(() => this.#controller.abort(new DeadlineExceeded()), this.#timeoutMs);
   }
 }

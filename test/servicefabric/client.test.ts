@@ -6,8 +6,6 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import type { LookupFunction } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { ServiceFabricClient, type ClientOptions } from '../../src/servicefabric/client.js';
 import {
   AbortedError,
@@ -20,6 +18,7 @@ import {
   TimeoutError,
   TlsError,
 } from '../../src/servicefabric/errors.js';
+import { exposedGc } from '../helpers/gc.js';
 import { closedPort, startServer, type TestServer } from '../helpers/http-server.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -50,12 +49,6 @@ function client(endpoint: string, options: Partial<ClientOptions> = {}): Service
   const c = new ServiceFabricClient({ endpoint, requestTimeoutMs: 5_000, userAgent: 'sf-upload-exporter/0.1.0-test', ...options });
   cleanups.push(() => c.close());
   return c;
-}
-
-/** V8's `gc()`, exposed for this process (jest does not start Node with --expose-gc). */
-function exposedGc(): () => void {
-  setFlagsFromString('--expose-gc');
-  return runInNewContext('gc') as () => void;
 }
 
 /** The rejection of `promise`, which must reject. */
