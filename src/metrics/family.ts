@@ -44,6 +44,11 @@ export interface FamilySpec {
   readonly timed?: {
     readonly series: (view: ScrapeView) => Sample[];
     readonly value: (input: number, nowMs: number) => number;
+    /**
+     * `value` reads the clock only in whole steps of this many milliseconds, so scrapes within one
+     * step share one rendering of the family (and, for gzip, one compression of it).
+     */
+    readonly stepMs: number;
   };
 }
 

@@ -44,10 +44,24 @@ interface TimedPart {
   readonly prefixes: readonly Uint8Array[];
   readonly inputs: Float64Array;
   readonly value: (input: number, nowMs: number) => number;
+  /** The clock step of `value` (FamilySpec `timed.stepMs`): one rendering serves a whole step. */
+  readonly stepMs: number;
   /** Bytes one rendering can need: header, prefixes, and the longest value and a newline per line. */
   readonly capacity: number;
-  /** Buffers of earlier scrapes of this part, handed back by `release`. */
+  /** Buffers of earlier renderings of this part, handed back by `release`. */
   readonly free: Buffer[];
+  /** The rendering of the current clock step, shared by every scrape within it. */
+  current: TimedRendering | undefined;
+}
+
+/** One rendering of a timed part: its text, the buffer under it, and how many answers hold it. */
+interface TimedRendering {
+  readonly part: TimedPart;
+  readonly step: number;
+  readonly chunk: Buffer;
+  readonly buffer: Buffer;
+  /** `metrics()` answers that returned this chunk and have not released it. */
+  lent: number;
 }
 
 function timedPart(spec: FamilySpec & { timed: NonNullable<FamilySpec['timed']> }, view: ScrapeView, encode: LabelEncoder): TimedPart {
@@ -68,8 +82,10 @@ function timedPart(spec: FamilySpec & { timed: NonNullable<FamilySpec['timed']> 
     prefixes,
     inputs: Float64Array.from(series, (s) => s.value),
     value: spec.timed.value,
+    stepMs: spec.timed.stepMs,
     capacity: head.length + pos + series.length * (MAX_VALUE_LENGTH + 1),
     free: [],
+    current: undefined,
   };
 }
 
@@ -226,10 +242,10 @@ export class MetricsRenderer implements MetricsSource {
   readonly #defaults: Registry | undefined;
   #cache: { snapshot: Snapshot | undefined; fresh: boolean; parts: Part[] } | undefined;
   readonly #labels = new LabelBytes();
-  /** The chunks rendered once per snapshot, which never change (`isFixed`). */
+  /** The chunks whose bytes never change while they live (`isFixed`): per snapshot, or per clock step. */
   readonly #fixed = new WeakSet<Buffer>();
-  /** The timed part and whole buffer behind each chunk lent out by `metrics()`, until `release`. */
-  readonly #lent = new WeakMap<Buffer, { part: TimedPart; buffer: Buffer }>();
+  /** The rendering behind each timed chunk lent out by `metrics()`, until its last `release`. */
+  readonly #lent = new WeakMap<Buffer, TimedRendering>();
 
   constructor(options: MetricsOptions) {
     this.#specs = familySpecs(options);
@@ -262,27 +278,46 @@ export class MetricsRenderer implements MetricsSource {
   /** Takes back the buffers of `metrics()` chunks that nothing reads any more. */
   release(chunks: readonly Buffer[]): void {
     for (const chunk of chunks) {
-      const lent = this.#lent.get(chunk);
-      if (lent === undefined) continue;
-      this.#lent.delete(chunk);
-      // Parts of an older snapshot are dropped with it; a bound keeps a burst of scrapes from
-      // pinning its peak number of buffers for the snapshot's lifetime.
-      if (lent.part.free.length < MAX_FREE_BUFFERS && this.#cache?.parts.includes(lent.part)) lent.part.free.push(lent.buffer);
+      const rendering = this.#lent.get(chunk);
+      if (rendering === undefined || rendering.lent === 0) continue;
+      rendering.lent -= 1;
+      if (rendering.lent === 0 && rendering.part.current !== rendering) this.#retire(rendering);
     }
   }
 
-  /** True for the chunks rendered once per snapshot: their bytes never change. */
+  /** True for the chunks whose bytes never change while they live: rendered once per snapshot, or once per clock step. */
   isFixed(chunk: Buffer): boolean {
     return this.#fixed.has(chunk);
   }
 
-  // A buffer per scrape is megabytes at 10,000 sessions: allocating each anew cost page faults
+  // A buffer per rendering is megabytes at 10,000 sessions: allocating each anew cost page faults
   // and, through V8's accounting of buffer memory, a full garbage collection every few scrapes.
+  // A rendering serves every scrape of its clock step, and its buffer is reused only once the step
+  // has passed and no answer reads it: until then its bytes, and a compressed copy kept with them
+  // (`isFixed`), stay valid.
   #renderTimed(part: TimedPart, nowMs: number): Buffer {
-    const buffer = part.free.pop() ?? Buffer.allocUnsafe(part.capacity);
-    const chunk = renderTimed(part, nowMs, buffer);
-    this.#lent.set(chunk, { part, buffer });
-    return chunk;
+    const step = Math.floor(nowMs / part.stepMs);
+    let rendering = part.current;
+    if (rendering === undefined || rendering.step !== step) {
+      if (rendering !== undefined && rendering.lent === 0) this.#retire(rendering);
+      const buffer = part.free.pop() ?? Buffer.allocUnsafe(part.capacity);
+      const chunk = renderTimed(part, step * part.stepMs, buffer);
+      rendering = { part, step, chunk, buffer, lent: 0 };
+      part.current = rendering;
+      this.#lent.set(chunk, rendering);
+      this.#fixed.add(chunk);
+    }
+    rendering.lent += 1;
+    return rendering.chunk;
+  }
+
+  /** Gives a rendering's buffer back to its part, for a later step: no answer reads it any more. */
+  #retire(rendering: TimedRendering): void {
+    this.#lent.delete(rendering.chunk);
+    const { part } = rendering;
+    // Parts of an older snapshot are dropped with it; a bound keeps a burst of scrapes from
+    // pinning its peak number of buffers for the snapshot's lifetime.
+    if (part.free.length < MAX_FREE_BUFFERS && this.#cache?.parts.includes(part)) part.free.push(rendering.buffer);
   }
 
   #partsFor(view: ScrapeView): Part[] {

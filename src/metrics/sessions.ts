@@ -32,8 +32,17 @@ function samplesOf(labelSets: SessionLabelCache, view: ScrapeView, value: (sessi
   return samples;
 }
 
+/**
+ * The clock `age_seconds` is computed at: the scrape's time in whole seconds. Scrapes within one
+ * second then read the same ages, and the renderer renders and compresses the family once per
+ * second instead of once per scrape (2.5 MB of text at 10,000 sessions: about 7 ms of gzip each).
+ * A second is well below any scrape interval and any stall threshold.
+ */
+const AGE_STEP_MS = 1000;
+
 function ageSeconds(modifiedMs: number, nowMs: number): number {
-  return Math.max(0, (nowMs - modifiedMs) / 1000);
+  const clockMs = Math.floor(nowMs / AGE_STEP_MS) * AGE_STEP_MS;
+  return Math.max(0, (clockMs - modifiedMs) / 1000);
 }
 
 /** Per-session families, one series per live upload session; each call has its own label cache. */
@@ -74,7 +83,7 @@ export function sessionFamilies(): readonly FamilySpec[] {
       help: `Seconds from the session's ModifiedDate to this scrape, never negative; ModifiedDate is refreshed each poll cycle, the age is computed at scrape time.`,
       type: 'gauge',
       collect: (view) => sessionSamples(view, (s, v) => ageSeconds(s.modifiedMs, v.nowMs)),
-      timed: { series: (view) => sessionSamples(view, (s) => s.modifiedMs), value: ageSeconds },
+      timed: { series: (view) => sessionSamples(view, (s) => s.modifiedMs), value: ageSeconds, stepMs: AGE_STEP_MS },
     },
   ];
 }

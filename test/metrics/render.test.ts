@@ -70,18 +70,23 @@ describe('cached /metrics renderer', () => {
     for (const line of rendered.split('\n').filter((l) => l !== '')) expect(line).toMatch(/^(# (HELP|TYPE) \w+ .*|\w+(\{.*\})? \S+)$/);
   });
 
-  it('moves age_seconds with every scrape while reusing the rest, and still matches prom-client', async () => {
+  it('moves age_seconds with each second of the clock, the same for every scrape within one, and still matches prom-client', async () => {
     const snapshot = snapshotOf();
-    let nowMs = T0 + 1000;
+    // T0 is on a whole second.
+    let nowMs = T0 + 1000 + 100;
     const options = clocked(() => snapshot, () => nowMs);
     const renderer = createMetricsRenderer(options);
+    const age = (text: string): number => Number(text.split('\n').find((l) => l.startsWith('servicefabric_imagestore_upload_session_age_seconds{'))?.split(' ').at(-1));
     const first = Buffer.concat(await renderer.metrics()).toString('utf8');
+    nowMs += 850;
+    const sameSecond = Buffer.concat(await renderer.metrics()).toString('utf8');
+    expect(sameSecond).toBe(first);
+    expect(sameSecond).toBe(await createRegistry(options).metrics());
     nowMs += 2500;
-    const second = Buffer.concat(await renderer.metrics()).toString('utf8');
-    expect(second).not.toBe(first);
-    expect(second).toBe(await createRegistry(options).metrics());
-    const age = (text: string) => text.split('\n').find((l) => l.startsWith('servicefabric_imagestore_upload_session_age_seconds{'));
-    expect(Number(age(second)?.split(' ').at(-1)) - Number(age(first)?.split(' ').at(-1))).toBeCloseTo(2.5, 6);
+    const later = Buffer.concat(await renderer.metrics()).toString('utf8');
+    expect(later).toBe(await createRegistry(options).metrics());
+    // T0 + 1.1 s and T0 + 4.45 s read the clock as T0 + 1 s and T0 + 4 s.
+    expect(age(later) - age(first)).toBeCloseTo(3, 9);
   });
 
   it('matches prom-client when the snapshot turns stale, before the first cycle, and with a new snapshot', async () => {
@@ -146,7 +151,7 @@ describe('cached /metrics renderer', () => {
     expect(Buffer.concat(inFlight).toString('utf8')).toBe(inFlightText);
   });
 
-  it('hands out a buffer once even when released twice, and renders the next snapshot in its own buffers', async () => {
+  it('shares one age rendering within a second, reuses its buffer only once no answer reads it, even when released twice', async () => {
     let snapshot = snapshotOf();
     let nowMs = T0 + 1000;
     const options = clocked(() => snapshot, () => nowMs);
@@ -155,18 +160,28 @@ describe('cached /metrics renderer', () => {
     renderer.release(first);
     renderer.release(first);
     nowMs += 10;
-    const a = await renderer.metrics();
-    const b = await renderer.metrics();
-    expect(sameMemory(ageChunk(a), ageChunk(b))).toBe(false);
-    expect(Buffer.concat(a).toString('utf8')).toBe(Buffer.concat(b).toString('utf8'));
-    renderer.release(a);
+    const held = await renderer.metrics();
+    expect(ageChunk(held)).toBe(ageChunk(first));
+    const heldText = Buffer.concat(held).toString('utf8');
+    // A new second while `held` is still being sent: a new rendering, in other memory, and the
+    // held answer's bytes unchanged (a double release must not have handed its buffer back).
+    nowMs += 1000;
+    const next = await renderer.metrics();
+    expect(sameMemory(ageChunk(next), ageChunk(held))).toBe(false);
+    expect(Buffer.concat(held).toString('utf8')).toBe(heldText);
+    nowMs += 1000;
+    const third = await renderer.metrics();
+    expect(sameMemory(ageChunk(third), ageChunk(held))).toBe(false);
+    expect(Buffer.concat(held).toString('utf8')).toBe(heldText);
+    renderer.release(held);
+    renderer.release(next);
     snapshot = nextSnapshot(snapshot, outcomes().slice(1), { completedMs: T0, cycleDurationSeconds: 1, cyclesSkippedTotal: 5 });
     const c = await renderer.metrics();
-    expect(sameMemory(ageChunk(c), ageChunk(a))).toBe(false);
+    expect(sameMemory(ageChunk(c), ageChunk(third))).toBe(false);
     expect(Buffer.concat(c).toString('utf8')).toBe(await createRegistry(options).metrics());
   });
 
-  it('marks as fixed the text rendered once per snapshot, and nothing rendered per scrape', async () => {
+  it('marks as fixed the text rendered once per snapshot, and age_seconds for its second, and nothing rendered per scrape', async () => {
     let snapshot = snapshotOf();
     let nowMs = T0 + 1000;
     const renderer = createMetricsRenderer({ snapshot: () => snapshot, maxStalenessMs: 90_000, build, now: () => nowMs });
@@ -176,16 +191,21 @@ describe('cached /metrics renderer', () => {
     // Everything up to age_seconds, and the path families after it, are in fixed chunks.
     expect(text(fixed)).toContain('# HELP servicefabric_imagestore_upload_session_size_bytes');
     expect(text(fixed)).toContain('# HELP servicefabric_imagestore_poll_success');
-    // age_seconds, the families collected per scrape and prom-client's defaults are not.
+    // age_seconds is fixed for its second; the families collected per scrape and prom-client's defaults are not fixed.
+    expect(text(fixed)).toContain('# HELP servicefabric_imagestore_upload_session_age_seconds');
     const changing = text(first.filter((c) => !renderer.isFixed(c)));
-    expect(changing).toContain('# HELP servicefabric_imagestore_upload_session_age_seconds');
     expect(changing).toContain('# HELP servicefabric_exporter_build_info');
     expect(changing).toContain('# HELP process_cpu_user_seconds_total');
-    expect(text(fixed)).not.toContain('age_seconds');
-    nowMs += 2500;
+    expect(changing).not.toContain('age_seconds');
+    nowMs += 500;
+    const sameSecond = await renderer.metrics();
+    expect(sameSecond.filter((c) => renderer.isFixed(c)).every((c, i) => c === fixed[i])).toBe(true);
+    nowMs += 2000;
     const second = await renderer.metrics();
-    expect(second.filter((c) => renderer.isFixed(c))).toEqual(fixed);
-    expect(second.filter((c) => renderer.isFixed(c)).every((c, i) => c === fixed[i])).toBe(true);
+    const isAge = (c: Buffer): boolean => c.toString('utf8').includes('age_seconds');
+    // A later second: a new age chunk, every chunk of the snapshot the same.
+    expect(second.filter((c) => renderer.isFixed(c) && isAge(c)).some((c) => fixed.includes(c))).toBe(false);
+    expect(second.filter((c) => renderer.isFixed(c) && !isAge(c)).every((c, i) => c === fixed.filter((f) => !isAge(f))[i])).toBe(true);
     snapshot = nextSnapshot(snapshot, outcomes().slice(1), { completedMs: T0, cycleDurationSeconds: 1, cyclesSkippedTotal: 5 });
     const next = await renderer.metrics();
     expect(next.some((c) => fixed.includes(c))).toBe(false);
