@@ -6,7 +6,7 @@ import { parseListenAddress } from './web/listen.js';
 import { DEFAULT_SERVER_LIMITS, parseServerLimits, type ServerLimits } from './web/limits.js';
 import { formatDuration } from './config/duration.js';
 import { startExporter, type Exporter } from './exporter.js';
-import { startDemo, type Demo } from './demo.js';
+import type { Demo } from './demo.js';
 import { simulateCommand } from './simulator/cli.js';
 import { statusCommand } from './commands/status.js';
 import { pathsCommand } from './commands/paths.js';
@@ -141,6 +141,8 @@ async function runExporter(flags: ExporterFlags): Promise<number> {
       return 0;
     }
   } else {
+    // The demo's simulator is loaded only for --demo: an exporter polling real clusters never runs it.
+    const { startDemo } = await import('./demo.js');
     demo = await startDemo(logger);
     config = demo.config;
     logger.warn({ simulator: demo.simulatorUrl }, 'DEMO MODE: polling a built-in simulated Service Fabric cluster, not a real one');

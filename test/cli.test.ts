@@ -142,6 +142,32 @@ describe('command line', () => {
     expect(code).toBe(0);
   });
 
+  it('leaves the modules of optional features unloaded until they are used', async () => {
+    // Each one costs memory in every exporter process (issue 20): the simulator and demo, path
+    // files' globbing, the status table, Entra ID's MSAL.
+    const sim = await startSimulator();
+    sims.push(sim);
+    const dir = mkdtempSync(join(tmpdir(), 'sfue-cli-'));
+    const config = join(dir, 'config.yaml');
+    writeFileSync(config, `poll:\n  schedule: "*/1 * * * * *"\nclusters:\n  - name: sim\n    endpoint: ${sim.url}\n    content_paths: ['${REFERENCE_EXAMPLE.path}']\n`);
+    const preload = new URL('./fixtures/cli/log-imports.mjs', import.meta.url).href;
+    const started = await startDaemon(['--config.file', config], { env: { ...process.env, NODE_OPTIONS: `--import=${preload}` } });
+    children.push(started.child);
+    await waitFor(async () => {
+      const text = await (await fetch(`http://${started.address}/metrics`)).text();
+      return seriesOf(parseExposition(text), 'servicefabric_imagestore_polls_total').some((s) => s.value >= 2) ? true : undefined;
+    }, 'two polls on /metrics');
+    const imported = started
+      .stderr()
+      .split('\n')
+      .filter((line) => line.startsWith('import: '))
+      .map((line) => line.slice('import: '.length));
+    // The hook saw the exporter's own modules: the list is not empty for some other reason.
+    expect(imported.some((url) => url.endsWith('/dist/src/exporter.js'))).toBe(true);
+    const optional = ['/node_modules/jose/', '/node_modules/fast-glob/', '/node_modules/cli-table3/', '/node_modules/@azure/msal-node/', '/dist/src/simulator/server.js', '/dist/src/demo.js', '/dist/src/status/table.js'];
+    expect(imported.filter((url) => optional.some((part) => url.includes(part)))).toEqual([]);
+  });
+
   it('exits 70 with the error on standard error when a promise rejection goes unhandled', async () => {
     const preload = new URL('./fixtures/cli/reject-unhandled.mjs', import.meta.url).href;
     const result = await runCli(['--demo', '--web.listen-address', '127.0.0.1:0'], { env: { ...process.env, NODE_OPTIONS: `--import=${preload}` } });

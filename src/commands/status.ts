@@ -13,8 +13,11 @@ import { Poller } from '../poller/poller.js';
 import { PathFiles } from '../poller/pathfiles.js';
 import { clusterClientFactory } from '../poller/clients.js';
 import { buildStatusView, DEFAULT_STALLED_AFTER_MS, type StatusView } from '../status/view.js';
-import { renderStatusTable, useColor } from '../status/table.js';
-import { startDemo, type Demo } from '../demo.js';
+import type { Demo } from '../demo.js';
+import type * as StatusTableModule from '../status/table.js';
+
+/** The table renderer (cli-table3), loaded when `status` runs rather than by every exporter process. */
+type StatusTable = typeof StatusTableModule;
 
 /** Exit codes of `status`. */
 export const STATUS_EXIT = {
@@ -88,6 +91,7 @@ async function runStatus(flags: StatusFlags): Promise<number> {
       throw error;
     }
   } else {
+    const { startDemo } = await import('../demo.js');
     demo = await startDemo(logger);
     config = demo.config;
     await sleep(DEMO_WARMUP_MS);
@@ -100,6 +104,7 @@ async function runStatus(flags: StatusFlags): Promise<number> {
 }
 
 async function pollAndPrint(config: Config, flags: StatusFlags, logger: Logger): Promise<number> {
+  const table = await import('../status/table.js');
   const pathFiles = new PathFiles({ logger, limits: () => config.pathFiles });
   let poller: Poller;
   try {
@@ -126,7 +131,7 @@ async function pollAndPrint(config: Config, flags: StatusFlags, logger: Logger):
         sourceOf: (cluster, path) => pathFiles.sourceOf(cluster, path),
       });
       code = statusExitCode(view);
-      print(view, flags);
+      print(view, flags, table);
       if (flags.watch === undefined || interrupted.happened()) break;
       if (await interrupted.within(flags.watch * 1000)) break;
     }
@@ -137,13 +142,13 @@ async function pollAndPrint(config: Config, flags: StatusFlags, logger: Logger):
   return code;
 }
 
-function print(view: StatusView, flags: StatusFlags): void {
+function print(view: StatusView, flags: StatusFlags, table: StatusTable): void {
   if (flags.output === 'json') {
     // One document per line, so that `--watch` output is a JSON stream.
     process.stdout.write(`${JSON.stringify(view)}\n`);
     return;
   }
-  const text = renderStatusTable(view, useColor(process.stdout));
+  const text = table.renderStatusTable(view, table.useColor(process.stdout));
   // On a terminal, --watch redraws in place like watch(1); piped, the tables follow each other.
   const clear = flags.watch !== undefined && process.stdout.isTTY ? '\x1b[2J\x1b[H' : '';
   process.stdout.write(clear + text + (flags.watch !== undefined && !clear ? '\n' : ''));

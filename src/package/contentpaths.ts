@@ -7,7 +7,6 @@
  */
 import { stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
-import fg from 'fast-glob';
 
 /** The separators an uploader may use between folders: `\` (the Windows uploaders) or `/`. */
 export const SEPARATORS = ['\\', '/'] as const;
@@ -41,6 +40,8 @@ export async function packageContentPaths(options: PackagePathsOptions): Promise
   const store = (options.storePath ?? basename(dir)).replace(/^[\\/]+|[\\/]+$/g, '');
   if (store === '') throw new PackagePathsError('the store path is empty: give the folder in the image store, e.g. --store-path MyAppV2');
   // Every file is uploaded, dot files included; fast-glob answers with `/` on every platform.
+  // Loaded here rather than at start: every exporter process imports this command's definition.
+  const { default: fg } = await import('fast-glob');
   const files = await fg('**/*', { cwd: dir, onlyFiles: true, dot: true, followSymbolicLinks: true });
   return files.map((file) => `${store}${separator}${file.split('/').join(separator)}`).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }

@@ -12,7 +12,6 @@
  */
 import { readdir, type Dirent } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
-import fg from 'fast-glob';
 import pLimit from 'p-limit';
 import type { Logger } from '../log.js';
 import type { PathFileEntry } from '../config/pathfile.js';
@@ -294,6 +293,8 @@ export class PathFiles {
       // symlinked files are matched by their plain names). Linked directories are not descended
       // into (a link loop under `**` would never end); linked files are kept, and directories
       // dropped, by check()'s stat.
+      // Loaded at the first listing: an exporter without path files never needs it (0.5 MB of heap).
+      const { default: fg } = await import('fast-glob');
       const listing = fg([...patterns], {
         absolute: true,
         onlyFiles: false,

@@ -9,7 +9,7 @@ import { isLoopbackHost } from './admin.js';
 import { parseDuration } from '../config/duration.js';
 import { SCENARIOS, startScenario, type Scenario } from './scenario.js';
 import { JSON_ENCODINGS, type JsonEncoding } from './json-writer.js';
-import { startSimulator, type Simulator, type SimulatorOptions } from './server.js';
+import type { Simulator, SimulatorOptions } from './server.js';
 import { DEFAULT_AAD } from './security.js';
 
 /** Session timing of a real cluster, and the scaled-down timing `--scenario demo` uses by default. */
@@ -119,6 +119,8 @@ async function runSimulate(flags: SimulateFlags, signal: AbortSignal | undefined
   }
   let simulator: Simulator;
   try {
+    // The simulator itself is loaded only when `simulate` runs: every exporter process imports this definition.
+    const { startSimulator } = await import('./server.js');
     simulator = await startSimulator({
       ...security,
       host: flags.listen.host,
