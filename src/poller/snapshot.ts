@@ -117,6 +117,10 @@ export class PathIndex {
 }
 
 const NO_FAILURES: PathState['failuresTotal'] = Object.freeze({});
+// Shared by every path without sessions (usually most of them) rather than an empty Map and array
+// per path: about 220 bytes a path, 2.2 MB at 10,000 paths. Never written: both types are read-only.
+const NO_REMAINING: RemainingSample['remainingBytes'] = new Map();
+const NO_SESSIONS: readonly UploadSession[] = Object.freeze([]);
 
 function sameSession(a: UploadSession, b: UploadSession): boolean {
   if (
@@ -132,9 +136,10 @@ function sameSession(a: UploadSession, b: UploadSession): boolean {
   return a.expectedRanges.every((r, i) => r.start === b.expectedRanges[i]?.start && r.end === b.expectedRanges[i]?.end);
 }
 
-/** `prior` when `next` holds the same sessions in the same order, else `next`. */
+/** `prior` when `next` holds the same sessions in the same order, else `next` (one shared array when empty). */
 export function carriedOver(prior: readonly UploadSession[] | undefined, next: readonly UploadSession[]): readonly UploadSession[] {
   if (prior === next) return prior;
+  if (next.length === 0) return NO_SESSIONS;
   if (prior === undefined || prior.length !== next.length) return next;
   return next.every((session, i) => sameSession(session, prior[i] as UploadSession)) ? prior : next;
 }
@@ -170,7 +175,7 @@ export function nextSnapshot(
     // their equal copies: the snapshot lives for a whole cycle, so whatever it holds is promoted to
     // the old generation, and at 10,000 paths re-promoting identical sessions every cycle was a
     // large share of the garbage collector's work.
-    const sessions = result.ok ? carriedOver(prior?.sessions, result.sessions) : [];
+    const sessions = result.ok ? carriedOver(prior?.sessions, result.sessions) : NO_SESSIONS;
     const lastSample: RemainingSample | undefined = result.ok
       ? {
           polledMs: outcome.finishedMs,
@@ -178,7 +183,9 @@ export function nextSnapshot(
             // The last sample came from the prior poll only if that poll succeeded.
             prior?.success === true && prior.lastSample !== undefined && sessions === prior.sessions
               ? prior.lastSample.remainingBytes
-              : new Map(sessions.map((s) => [s.sessionId, s.remainingBytes])),
+              : sessions.length === 0
+                ? NO_REMAINING
+                : new Map(sessions.map((s) => [s.sessionId, s.remainingBytes])),
         }
       : prior?.lastSample;
     paths.push({
