@@ -31,18 +31,24 @@ export interface Worker {
 /**
  * The Node flags of the container image's ENTRYPOINT (Dockerfile), given to the exporter and to the
  * minimal holder it is compared with: old space grows to 1.5 × what a full GC left alive, not up
- * to 4 ×; the young generation's semi-spaces stop at 8 MB, not at the 16 MB Node gives a process
- * that sees more than 2 GiB of memory (docs/performance.md, "Memory").
+ * to 4 × (docs/performance.md, "Memory").
  */
-export const IMAGE_NODE_FLAGS: readonly string[] = ['--heap-growing-percent=50', '--max-semi-space-size=8'];
+export const IMAGE_NODE_FLAGS: readonly string[] = ['--heap-growing-percent=50'];
+
+/**
+ * The image's NODE_OPTIONS (Dockerfile), given to the same two: the young generation's
+ * semi-spaces stop at 8 MB, not at the 16 MB Node gives a process that sees more than 2 GiB.
+ */
+export const IMAGE_NODE_OPTIONS = '--max-semi-space-size=8';
 
 /** Forks `dist/bench/workers/<name>.js` (with --expose-gc, so workers can measure memory after a GC). */
 export async function startWorker(name: string): Promise<Worker> {
   const script = fileURLToPath(new URL(`../workers/${name}.js`, import.meta.url));
   // The exporter runs with the allocator setting of the container image (Dockerfile), and so does
   // the static server and the minimal holder whose memory it is compared with.
-  const env = name === 'exporter' || name === 'static-server' || name === 'holder' ? { ...process.env, MALLOC_MMAP_THRESHOLD_: '131072' } : process.env;
-  const image = name === 'exporter' || name === 'holder' ? IMAGE_NODE_FLAGS : [];
+  const imaged = name === 'exporter' || name === 'holder';
+  const env = imaged || name === 'static-server' ? { ...process.env, MALLOC_MMAP_THRESHOLD_: '131072', ...(imaged ? { NODE_OPTIONS: IMAGE_NODE_OPTIONS } : {}) } : process.env;
+  const image = imaged ? IMAGE_NODE_FLAGS : [];
   const child: ChildProcess = fork(script, [], { execArgv: ['--expose-gc', ...image, ...extraExecArgv(name)], env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   let next = 1;
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { DockerfileParser } from 'dockerfile-ast';
 import { startServer } from '../helpers/http-server.js';
 import { repoFile } from './paths.js';
-import { IMAGE_NODE_FLAGS } from '../../bench/lib/rpc.js';
+import { IMAGE_NODE_FLAGS, IMAGE_NODE_OPTIONS } from '../../bench/lib/rpc.js';
 
 const DOCKERFILE = repoFile('Dockerfile');
 const text = readFileSync(DOCKERFILE, 'utf8');
@@ -99,8 +99,10 @@ describe('Dockerfile', () => {
     // for the image only if the image's node runs with the benchmark's flags.
     const entrypoint = JSON.parse(args('ENTRYPOINT')[0] ?? '[]') as string[];
     expect(entrypoint.slice(1, -1)).toEqual([...IMAGE_NODE_FLAGS]);
-    const run = spawnSync(process.execPath, [...IMAGE_NODE_FLAGS, '-e', '0'], { encoding: 'utf8' });
+    const run = spawnSync(process.execPath, [...IMAGE_NODE_FLAGS, '-e', '0'], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: IMAGE_NODE_OPTIONS } });
     expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
+    // NODE_OPTIONS too, in the environment where a pod's own NODE_OPTIONS can replace it.
+    expect(args('ENV').join('\n')).toMatch(new RegExp(`(^|\\s)NODE_OPTIONS=${IMAGE_NODE_OPTIONS}(\\s|$)`));
   });
 
   it('passes the SF_UPLOAD_EXPORTER_REVISION build argument to the runtime, where src/version.ts reads it', () => {
