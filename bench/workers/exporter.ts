@@ -31,7 +31,7 @@ serve({
     exporter = await startExporter({
       config: {
         // Once a year: the harness drives every cycle itself with `tick`.
-        poll: { schedule: '0 0 1 1 *', concurrency: args.concurrency, requestTimeoutMs: 30_000, maxStalenessMs: 3_600_000, maxResponseBytes: 4 * 1024 * 1024 },
+        poll: { schedule: '0 0 1 1 *', concurrency: args.concurrency, requestTimeoutMs: 30_000, maxStalenessMs: 3_600_000, maxResponseBytes: 4 * 1024 * 1024, storeRecheckIntervalMs: 600_000 },
         clusters: [{ name: 'bench', endpoint: args.endpoint, contentPaths: benchPaths(args.paths) }],
       },
       listen: { host: '127.0.0.1', port: 0 },

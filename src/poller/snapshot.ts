@@ -1,5 +1,24 @@
 import type { UploadSession } from '../servicefabric/session.js';
 import type { FailureReason } from '../servicefabric/errors.js';
+import type { StoreFile } from '../servicefabric/store-file.js';
+
+/**
+ * What a watched path is, as of one poll: the values of the `state` label of
+ * `servicefabric_imagestore_path_state`. `uploading`: a session with bytes missing; `received`: a
+ * session with nothing missing (committed or awaiting commit: the API cannot tell); `in_store`: no
+ * session, and the image store holds the file; `absent`: no session, and the store holds no file
+ * there (not started, or lost).
+ */
+export const PATH_STATES = ['uploading', 'received', 'in_store', 'absent'] as const;
+export type PathStateName = (typeof PATH_STATES)[number];
+
+/** What looking a path without a session up in the image store found. */
+export interface StoreLookup {
+  /** The stored file at the path; undefined when the store holds none there (nothing, or a folder). */
+  readonly file: StoreFile | undefined;
+  /** Unix ms at which the lookup answered: a file found is looked up again only a recheck interval later. */
+  readonly checkedMs: number;
+}
 
 /** What went wrong in the last poll of a path, for metrics, logs and the status page. */
 export interface PollFailure {
@@ -28,6 +47,14 @@ export interface PathState {
   readonly success: boolean;
   /** Sessions found by the most recent poll; empty when it failed (no label set outlives its data). */
   readonly sessions: readonly UploadSession[];
+  /** The path's state as of the most recent poll; undefined when that poll failed (the state is unknown). */
+  readonly state: PathStateName | undefined;
+  /**
+   * The store lookup behind `in_store` or `absent`: made by the most recent poll, or carried over
+   * from an earlier one while its file is not due for a recheck. Undefined when the most recent poll
+   * found a session (no lookup is made then) or failed.
+   */
+  readonly store: StoreLookup | undefined;
   /** Wall time of the most recent poll, seconds. */
   readonly durationSeconds: number;
   /** Sessions found by the most recent successful poll; 0 if none succeeded yet. */
@@ -68,7 +95,14 @@ export interface PollOutcome {
   readonly contentPath: string;
   readonly durationSeconds: number;
   readonly finishedMs: number;
-  readonly result: { readonly ok: true; readonly sessions: readonly UploadSession[] } | { readonly ok: false; readonly failure: PollFailure };
+  readonly result:
+    | {
+        readonly ok: true;
+        readonly sessions: readonly UploadSession[];
+        /** The store lookup, for a path without a session (absent when it had one). */
+        readonly store?: StoreLookup;
+      }
+    | { readonly ok: false; readonly failure: PollFailure };
 }
 
 /**
@@ -136,6 +170,17 @@ function sameSession(a: UploadSession, b: UploadSession): boolean {
   return a.expectedRanges.every((r, i) => r.start === b.expectedRanges[i]?.start && r.end === b.expectedRanges[i]?.end);
 }
 
+/**
+ * The state one successful poll shows: from the sessions when there are any (bytes missing from
+ * any of them make it `uploading`), otherwise from the store lookup. Undefined without either
+ * (a poll that made no lookup for a path without a session: nothing to tell).
+ */
+export function pathStateOf(sessions: readonly UploadSession[], store: StoreLookup | undefined): PathStateName | undefined {
+  if (sessions.length > 0) return sessions.some((s) => s.remainingBytes > 0) ? 'uploading' : 'received';
+  if (store === undefined) return undefined;
+  return store.file === undefined ? 'absent' : 'in_store';
+}
+
 /** `prior` when `next` holds the same sessions in the same order, else `next` (one shared array when empty). */
 export function carriedOver(prior: readonly UploadSession[] | undefined, next: readonly UploadSession[]): readonly UploadSession[] {
   if (prior === next) return prior;
@@ -188,11 +233,15 @@ export function nextSnapshot(
                 : new Map(sessions.map((s) => [s.sessionId, s.remainingBytes])),
         }
       : prior?.lastSample;
+    // A lookup only stands for a path without a session; a poll that found one made none.
+    const store = result.ok && sessions.length === 0 ? result.store : undefined;
     paths.push({
       cluster: outcome.cluster,
       contentPath: outcome.contentPath,
       success: result.ok,
       sessions,
+      state: result.ok ? pathStateOf(sessions, store) : undefined,
+      store,
       durationSeconds: outcome.durationSeconds,
       lastSuccessSessionCount: result.ok ? sessions.length : (prior?.lastSuccessSessionCount ?? 0),
       lastSuccessMs: result.ok ? outcome.finishedMs : prior?.lastSuccessMs,

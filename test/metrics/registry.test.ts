@@ -46,6 +46,26 @@ async function scrape(snapshot: Snapshot | undefined, nowMs: number, maxStalenes
 }
 
 describe('metrics registry', () => {
+  it('exposes every state of every path, 1 for the current one; all 0 for a failed poll and for stale data', async () => {
+    const stored: PollOutcome = {
+      cluster: 'prod',
+      contentPath: 'Stored.dll',
+      durationSeconds: 0.01,
+      finishedMs: T0,
+      result: { ok: true, sessions: [], store: { file: { storeRelativePath: 'Stored.dll', fileSize: 1, modifiedMs: T0 }, checkedMs: T0 } },
+    };
+    const snapshot = snapshotOf([reference, stored, failing]);
+    const stateOf = (series: ReturnType<typeof parseExposition>, path: string): Record<string, number> =>
+      Object.fromEntries(seriesOf(series, 'servicefabric_imagestore_path_state', { content_path: path }).map((s) => [s.labels.state, s.value]));
+    const fresh = (await scrape(snapshot, T0 + 1000)).series;
+    expect(stateOf(fresh, 'SwaggerTest\\Common.dll')).toEqual({ uploading: 1, received: 0, in_store: 0, absent: 0 });
+    expect(stateOf(fresh, 'Stored.dll')).toEqual({ uploading: 0, received: 0, in_store: 1, absent: 0 });
+    expect(stateOf(fresh, 'Broken')).toEqual({ uploading: 0, received: 0, in_store: 0, absent: 0 });
+    const stale = (await scrape(snapshot, T0 + 200_000)).series;
+    expect(seriesOf(stale, 'servicefabric_imagestore_path_state')).toHaveLength(12);
+    expect(seriesOf(stale, 'servicefabric_imagestore_path_state').every((s) => s.value === 0)).toBe(true);
+  });
+
   it('exposes each session with values derived from its fields', async () => {
     const { series } = await scrape(snapshotOf([reference]), T0 + 10_000);
     const labels = {
@@ -108,7 +128,7 @@ describe('metrics registry', () => {
   it('says in every HELP string of its own families that values are refreshed per poll cycle', async () => {
     const { text } = await scrape(snapshotOf([reference]), T0);
     const helps = text.split('\n').filter((l) => l.startsWith('# HELP servicefabric_imagestore_'));
-    expect(helps.length).toBe(14);
+    expect(helps.length).toBe(15);
     for (const help of helps) expect(help).toMatch(/poll cycle/);
   });
 

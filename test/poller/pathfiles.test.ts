@@ -25,7 +25,7 @@ function writeAtomically(file: string, text: string): void {
   renameSync(`${file}.tmp`, file);
 }
 
-const client: SessionLister = { getUploadSessions: async () => [], close: async () => undefined };
+const client: SessionLister = { getUploadSessions: async () => [], getStoreFile: async () => undefined, close: async () => undefined };
 
 function target(cluster: string, contentPaths: string[], patterns: string[]): ClusterTarget {
   return { cluster, client, contentPaths, contentPathFiles: patterns };
