@@ -9,8 +9,9 @@ import sfPackage from 'azure-servicefabric';
 import { startExporter, type Exporter } from '../src/exporter.js';
 import { silentLogger } from '../src/log.js';
 import type { Snapshot } from '../src/poller/snapshot.js';
-import { startSimulator, type Simulator } from '../src/simulator/index.js';
+import { startSimulator } from '../src/simulator/index.js';
 import { parseExposition, seriesOf, valueOf } from './helpers/exposition.js';
+import { uploadWholeFile } from './helpers/upload.js';
 
 // A CommonJS package: its default import is module.exports, which carries the named class.
 const { ServiceFabricClient } = sfPackage;
@@ -34,23 +35,6 @@ const PATHS = {
   respelled: 'store/votingapp/votingwebpkg/code/VOTINGWEB.DLL',
   broken: 'Store\\VotingApp\\VotingWebPkg\\ServiceManifest.xml',
 } as const;
-
-/** Chunks with their bytes (the generated SDK sends none, and a real cluster refuses to commit those). */
-async function putChunkWithBytes(baseUrl: string, contentPath: string, sessionId: string, start: number, end: number): Promise<void> {
-  const res = await fetch(`${baseUrl}/ImageStore/${encodeURIComponent(contentPath)}/$/UploadChunk?api-version=6.0&session-id=${sessionId}`, {
-    method: 'PUT',
-    headers: { 'Content-Range': `bytes ${start}-${end}/${FILE_SIZE}` },
-    body: new Uint8Array(end - start + 1),
-  });
-  await res.arrayBuffer();
-  expect(res.status).toBe(200);
-}
-
-async function uploadWhole(sim: Simulator, contentPath: string): Promise<string> {
-  const sessionId = globalThis.crypto.randomUUID();
-  for (let start = 0; start < FILE_SIZE; start += CHUNK) await putChunkWithBytes(sim.url, contentPath, sessionId, start, Math.min(start + CHUNK, FILE_SIZE) - 1);
-  return sessionId;
-}
 
 function firstSnapshot(exp: Exporter): Promise<Snapshot> {
   const current = exp.poller.current();
@@ -81,11 +65,11 @@ describe('path states end to end, uploads by the official SDK', () => {
     const sdk = new ServiceFabricClient(sim.url, { noRetryPolicy: true });
 
     // Committed, and its session deleted: only the store knows the file now.
-    const committed = await uploadWhole(sim, PATHS.committed);
+    const committed = await uploadWholeFile(sim.url, PATHS.committed, FILE_SIZE);
     await sdk.commitImageStoreUploadSession(committed);
     await sdk.deleteImageStoreUploadSession(committed);
     // Committed, its session left as the .NET uploader leaves it (visible, nothing missing).
-    await sdk.commitImageStoreUploadSession(await uploadWhole(sim, PATHS.received));
+    await sdk.commitImageStoreUploadSession(await uploadWholeFile(sim.url, PATHS.received, FILE_SIZE));
     // Still uploading: the SDK's chunks for the first two thirds of the file.
     const uploading = globalThis.crypto.randomUUID();
     await sdk.uploadFileChunk(PATHS.uploading, uploading, `bytes 0-${CHUNK - 1}/${FILE_SIZE}`);

@@ -50,7 +50,7 @@ async function runPaths(flags: PathsFlags): Promise<number> {
     throw error;
   }
   const text = formatPathFile(
-    paths.map((path) => (expiresMs === undefined ? { path } : { path, expiresMs })),
+    { entries: paths.map((path) => (expiresMs === undefined ? { path } : { path, expiresMs })) },
     `Content paths of an upload of ${basename(resolve(flags.package))}; written by sf-upload-exporter paths.`,
   );
   if (flags.outputFile === undefined) {

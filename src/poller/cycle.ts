@@ -2,6 +2,7 @@ import type { Logger } from '../log.js';
 import type { UploadSession } from '../servicefabric/session.js';
 import type { StoreFile } from '../servicefabric/store-file.js';
 import { clip, MAX_FABRIC_CODE_CHARS, ServiceFabricError } from '../servicefabric/errors.js';
+import type { ClusterPackages } from './packages.js';
 import { carriedOver, type HeldPath, type PollFailure, type PollOutcome, type StoreLookup } from './snapshot.js';
 
 /** What the poller needs from a cluster client; `ServiceFabricClient` implements it. */
@@ -19,6 +20,8 @@ export interface ClusterTarget {
   readonly contentPaths: readonly string[];
   /** `content_path_files` patterns; `PathFiles.resolveTargets` adds their paths to `contentPaths`. */
   readonly contentPathFiles?: readonly string[];
+  /** The packages those files make up (`PathFiles.resolveTargets`); absent without path files. */
+  readonly packages?: ClusterPackages;
 }
 
 export interface CycleOptions {

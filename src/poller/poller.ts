@@ -198,11 +198,13 @@ export class Poller {
     });
     if (!outcomes) return undefined;
     const cycleDurationSeconds = (performance.now() - started) / 1000;
+    const packages = new Map(targets.map((t) => [t.cluster, t.packages]));
     this.snapshot = nextSnapshot(
       this.snapshot,
       outcomes,
       { completedMs: this.now(), cycleDurationSeconds, cyclesSkippedTotal: this.cyclesSkipped },
       before,
+      (cluster) => packages.get(cluster),
     );
     const failed = outcomes.filter((o) => !isHeld(o) && !o.result.ok).length;
     const held = outcomes.filter(isHeld).length;

@@ -1,24 +1,9 @@
 import type { UploadSession } from '../servicefabric/session.js';
 import type { FailureReason } from '../servicefabric/errors.js';
-import type { StoreFile } from '../servicefabric/store-file.js';
+import { packageStates, type ClusterPackages, type PackageState } from './packages.js';
+import { pathStateOf, type PathStateName, type StoreLookup } from './path-state.js';
 
-/**
- * What a watched path is, as of one poll: the values of the `state` label of
- * `servicefabric_imagestore_path_state`. `uploading`: a session with bytes missing; `received`: a
- * session with nothing missing (committed or awaiting commit: the API cannot tell); `in_store`: no
- * session, and the image store holds the file; `absent`: no session, and the store holds no file
- * there (not started, or lost).
- */
-export const PATH_STATES = ['uploading', 'received', 'in_store', 'absent'] as const;
-export type PathStateName = (typeof PATH_STATES)[number];
-
-/** What looking a path without a session up in the image store found. */
-export interface StoreLookup {
-  /** The stored file at the path; undefined when the store holds none there (nothing, or a folder). */
-  readonly file: StoreFile | undefined;
-  /** Unix ms at which the lookup answered: a file found is looked up again only a recheck interval later. */
-  readonly checkedMs: number;
-}
+export { PATH_STATES, pathStateOf, type PathStateName, type StoreLookup } from './path-state.js';
 
 /** What went wrong in the last poll of a path, for metrics, logs and the status page. */
 export interface PollFailure {
@@ -87,6 +72,8 @@ export interface Snapshot {
   readonly cyclesSkippedTotal: number;
   /** One entry per configured (cluster, content path), in configuration order. */
   readonly paths: readonly PathState[];
+  /** Every package of the path files with a path polled in this cycle: its files and bytes per state. */
+  readonly packages: readonly PackageState[];
 }
 
 /** The outcome of polling one path once; input to `nextSnapshot`. */
@@ -170,17 +157,6 @@ function sameSession(a: UploadSession, b: UploadSession): boolean {
   return a.expectedRanges.every((r, i) => r.start === b.expectedRanges[i]?.start && r.end === b.expectedRanges[i]?.end);
 }
 
-/**
- * The state one successful poll shows: from the sessions when there are any (bytes missing from
- * any of them make it `uploading`), otherwise from the store lookup. Undefined without either
- * (a poll that made no lookup for a path without a session: nothing to tell).
- */
-export function pathStateOf(sessions: readonly UploadSession[], store: StoreLookup | undefined): PathStateName | undefined {
-  if (sessions.length > 0) return sessions.some((s) => s.remainingBytes > 0) ? 'uploading' : 'received';
-  if (store === undefined) return undefined;
-  return store.file === undefined ? 'absent' : 'in_store';
-}
-
 /** `prior` when `next` holds the same sessions in the same order, else `next` (one shared array when empty). */
 export function carriedOver(prior: readonly UploadSession[] | undefined, next: readonly UploadSession[]): readonly UploadSession[] {
   if (prior === next) return prior;
@@ -199,6 +175,8 @@ export function nextSnapshot(
   cycle: { completedMs: number; cycleDurationSeconds: number; cyclesSkippedTotal: number },
   /** `previous` indexed, when the caller has built it already. */
   before: PathIndex = new PathIndex(previous?.paths),
+  /** The packages of each cluster's path files (none when absent). */
+  packagesOf: (cluster: string) => ClusterPackages | undefined = () => undefined,
 ): Snapshot {
   const paths: PathState[] = [];
   for (const outcome of outcomes) {
@@ -254,5 +232,5 @@ export function nextSnapshot(
       previousSample: result.ok ? prior?.lastSample : prior?.previousSample,
     });
   }
-  return { ...cycle, paths };
+  return { ...cycle, paths, packages: packageStates(paths, packagesOf) };
 }

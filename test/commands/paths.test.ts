@@ -18,7 +18,7 @@ describe('paths command', () => {
   it('lists one content path per file under the store path, joined with \\ as the Windows uploaders do', async () => {
     const { status, stdout } = await runCli(['paths', '--package', PACKAGE, '--store-path', '\\Store\\VotingApp_v1\\']);
     expect(status).toBe(0);
-    expect(parsePathFile(stdout)).toEqual([
+    expect(parsePathFile(stdout).entries).toEqual([
       { path: 'Store\\VotingApp_v1\\ApplicationManifest.xml' },
       { path: 'Store\\VotingApp_v1\\VotingWebPkg\\Code\\Voting Web.Core.dll' },
       { path: 'Store\\VotingApp_v1\\VotingWebPkg\\Code\\VotingWeb.exe' },
@@ -31,7 +31,7 @@ describe('paths command', () => {
     const before = Date.now();
     const { status, stdout } = await runCli(['paths', '--package', PACKAGE, '--separator', '/', '--expires-in', '2h']);
     expect(status).toBe(0);
-    const entries = parsePathFile(stdout);
+    const { entries } = parsePathFile(stdout);
     expect(entries.map((e) => e.path)).toContain('VotingApp/VotingWebPkg/Code/VotingWeb.exe');
     for (const entry of entries) {
       expect(entry.expiresMs).toBeGreaterThanOrEqual(before + 2 * 3_600_000);
@@ -46,7 +46,7 @@ describe('paths command', () => {
     const { status, stderr } = await runCli(['paths', '--package', PACKAGE, '--output-file', out]);
     expect(status).toBe(0);
     expect(stderr).toContain('wrote 5 content paths');
-    expect(parsePathFile(readFileSync(out, 'utf8'))).toHaveLength(5);
+    expect(parsePathFile(readFileSync(out, 'utf8')).entries).toHaveLength(5);
     expect(readdirSync(dir)).toEqual(['voting.yaml']);
   });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { createRegistry } from '../../src/metrics/registry.js';
 import { createMetricsRenderer } from '../../src/metrics/render.js';
+import { clusterPackages } from '../../src/poller/packages.js';
 import { nextSnapshot, type PollOutcome, type Snapshot } from '../../src/poller/snapshot.js';
 import { session } from '../fixtures/sessions.js';
 
@@ -36,10 +37,20 @@ function outcomes(): PollOutcome[] {
   });
 }
 
+/** Two packages of cluster `prod`, with names that need escaping, one path in both. */
+const PACKAGES = clusterPackages(
+  [
+    { file: '/paths.d/"odd"\\name.yaml', content: { entries: [{ path: 'SwaggerTest\\Common.dll', size: 2097152 }, { path: 'Empty', size: 10 }, { path: 'Stored\\"x"', size: 4096 }, { path: 'Broken' }] } },
+    { file: '/paths.d/named.yaml', content: { package: 'Voting\nApp', version: '1.4.0', entries: [{ path: 'Stored\\"x"', size: 1 }, { path: 'only\nnewline' }] } },
+  ],
+  T0,
+);
+const packagesOf = (cluster: string) => (cluster === 'prod' ? PACKAGES : undefined);
+
 function snapshotOf(completedMs = T0): Snapshot {
-  const first = nextSnapshot(undefined, outcomes(), { completedMs, cycleDurationSeconds: 0.25, cyclesSkippedTotal: 3 });
+  const first = nextSnapshot(undefined, outcomes(), { completedMs, cycleDurationSeconds: 0.25, cyclesSkippedTotal: 3 }, undefined, packagesOf);
   // A second cycle, so counters and the backoff carry over as they do in a running exporter.
-  return nextSnapshot(first, outcomes(), { completedMs, cycleDurationSeconds: 0.5, cyclesSkippedTotal: 4 });
+  return nextSnapshot(first, outcomes(), { completedMs, cycleDurationSeconds: 0.5, cyclesSkippedTotal: 4 }, undefined, packagesOf);
 }
 
 /** Renderer options over a snapshot and a clock that the test moves. */
@@ -77,6 +88,10 @@ describe('cached /metrics renderer', () => {
     for (const state of ['uploading', 'received', 'in_store', 'absent']) {
       expect(reference).toContain(`servicefabric_imagestore_path_state{sf_cluster="prod",content_path="Broken",state="${state}"} 0\n`);
     }
+    // Every state of each package, the stored file at another size than expected as size_mismatch.
+    expect(reference).toContain('servicefabric_imagestore_package_files{sf_cluster="prod",package="\\"odd\\"\\\\name",version="",state="uploading"} 1\n');
+    expect(reference).toContain('servicefabric_imagestore_package_files{sf_cluster="prod",package="Voting\\nApp",version="1.4.0",state="size_mismatch"} 1\n');
+    expect(reference).toContain('servicefabric_imagestore_package_bytes{sf_cluster="prod",package="\\"odd\\"\\\\name",version="",state="in_store"} 4096\n');
     expect(rendered).toBe(reference);
     // Independently of prom-client: a newline alone in a value is escaped, so no sample line is split.
     expect(rendered).toContain('content_path="only\\nnewline"');
