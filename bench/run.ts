@@ -19,7 +19,11 @@ import { measureSdk, type SdkRun } from './sdk.js';
 import { measureScrape, type ScrapeRun, type ScrapeSeries } from './scrape.js';
 import { measureChurn, type ChurnRun } from './memory.js';
 import { measureMemoryAtScale, type ScaleMemory } from './memory-scale.js';
+import { measureStoreLookups, type StoreRun } from './store.js';
 import { GZIP_LEVEL } from '../src/web/compress.js';
+import { DEFAULTS } from '../src/config/schema.js';
+import { formatDuration, parseDuration } from '../src/config/duration.js';
+import { RECHECK_SPREAD } from '../src/poller/recheck.js';
 
 /** One line of the table. */
 interface Verdict {
@@ -152,6 +156,19 @@ async function main(): Promise<number> {
     });
   }
 
+  // Issue 19: the requests the store lookups add when every path is idle and in the store.
+  let store: StoreRun | undefined;
+  if (!memoryOnly) {
+    const paths = mode.scalePaths;
+    const cycles = mode.pollReps(paths);
+    log(`store lookups: ${paths} paths, all idle and in the store, ${cycles} cycles after the start-up one`);
+    store = await withCluster({ paths, sessionsPerPath: 0, storedFiles: true, latencyMs, concurrency }, (cluster) => measureStoreLookups(cluster, paths, cycles));
+    harnessCheck(store.failedPolls === 0, `${store.failedPolls} polls failed during the store lookups`);
+    harnessCheck(store.sessionRequests.every((n) => n === paths), `a cycle did not ask every path for its sessions: ${store.sessionRequests.join(', ')}`);
+    harnessCheck(store.lookups[0] === paths, `the start-up cycle looked ${store.lookups[0]} of ${paths} paths up`);
+    log(`  lookups per cycle: ${store.lookups.join(', ')} (start-up cycle first)`);
+  }
+
   let churn: ChurnRun | undefined;
   if (!memoryOnly) {
     const c = mode.churn;
@@ -270,6 +287,28 @@ async function main(): Promise<number> {
       }
     }
   }
+  if (store) {
+    const n = store.paths;
+    const at = `${n.toLocaleString('en')} paths idle and in the store`;
+    const first = store.lookups[0] ?? 0;
+    const steady = store.lookups.slice(1);
+    const most = Math.max(...steady);
+    ratioLine(`store lookups, start-up cycle, ${at}`, `${first.toLocaleString('en')}`, `${n.toLocaleString('en')} paths`, first / n, '(reported)', undefined);
+    ratioLine(`extra requests per cycle after the first, ${at} (most of ${steady.length} cycles)`, `${most.toLocaleString('en')}`, `${n.toLocaleString('en')} GetUploadSession`, most / n, '≤ 0.01', most / n <= 0.01);
+    // Rechecks come due only a recheck interval (plus a share of up to RECHECK_SPREAD of it) after
+    // the lookup: beyond these back-to-back cycles. Averaged over that time, at the default schedule.
+    const recheckMs = parseDuration(DEFAULTS.store_recheck_interval);
+    const scheduleMs = 30_000;
+    const amortised = (n * scheduleMs) / ((1 + RECHECK_SPREAD / 2) * recheckMs);
+    ratioLine(
+      `extra requests per cycle averaged over the recheck interval (${formatDuration(recheckMs)}), every 30 s, ${at} (derived: paths × 30 s ÷ ${1 + RECHECK_SPREAD / 2} × interval)`,
+      amortised.toFixed(0),
+      `${n.toLocaleString('en')} GetUploadSession`,
+      amortised / n,
+      '(reported)',
+      undefined,
+    );
+  }
   // Memory at scale (issue 20): the exporter after warm-up and the scrape runs, after forced GCs,
   // against the minimal holder of the same exposition read the same way.
   const mem = (x: Memory): string => `${(x.rss / MB).toFixed(1)} MB (heap ${(x.heapUsed / MB).toFixed(1)}, ext ${(x.external / MB).toFixed(1)}, ab ${(x.arrayBuffers / MB).toFixed(1)})`;
@@ -337,6 +376,12 @@ async function main(): Promise<number> {
       cpu_s_per_cycle: spreadJson(spread(sdk.cpuMs.map((ms) => ms / 1000))),
       sessions: sdk.sessions,
       no_content_answers: sdk.noContent,
+    },
+    store_lookups: store && {
+      paths: store.paths,
+      get_upload_session_per_cycle: store.sessionRequests,
+      lookups_per_cycle: store.lookups,
+      store_recheck_interval: DEFAULTS.store_recheck_interval,
     },
     scrape: scrape && {
       sessions: mode.scalePaths,

@@ -104,7 +104,7 @@ async function main(): Promise<number> {
   });
   const exporter = await startExporter({
     config: {
-      poll: { schedule: '0 0 1 1 *', concurrency: 4, requestTimeoutMs: REQUEST_TIMEOUT_MS, maxStalenessMs: 60_000, maxResponseBytes: 4 * 1024 * 1024 },
+      poll: { schedule: '0 0 1 1 *', concurrency: 4, requestTimeoutMs: REQUEST_TIMEOUT_MS, maxStalenessMs: 60_000, maxResponseBytes: 4 * 1024 * 1024, storeRecheckIntervalMs: 600_000 },
       clusters: [
         { name: 'soak', endpoint: sim.url, contentPaths: PATHS },
         // A gateway that refuses every connection: a failed poll in every cycle.

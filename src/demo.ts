@@ -24,7 +24,7 @@ export async function startDemo(logger: Logger): Promise<Demo> {
   });
   const scenario = startScenario(simulator.url, 'demo', { logger: logger.child({ component: 'scenario' }) });
   const config: Config = {
-    poll: { schedule: '*/5 * * * * *', concurrency: 4, requestTimeoutMs: 3000, maxStalenessMs: 30_000, maxResponseBytes: 4 * 1024 * 1024 },
+    poll: { schedule: '*/5 * * * * *', concurrency: 4, requestTimeoutMs: 3000, maxStalenessMs: 30_000, maxResponseBytes: 4 * 1024 * 1024, storeRecheckIntervalMs: 600_000 },
     // Scaled down like the expiry: a demo upload that gets nothing for 30 s shows as stalled.
     status: { stalledAfterMs: 30_000 },
     clusters: [{ name: 'demo', endpoint: simulator.url, contentPaths: [...DEMO_CONTENT_PATHS] }],

@@ -29,7 +29,7 @@ describe('exporter end to end against the simulator', () => {
     const exp = await startExporter({
       config: {
         // A schedule that never fires during the test: the one cycle runs at start-up.
-        poll: { schedule: '0 0 1 1 *', concurrency: 4, requestTimeoutMs: 2000, maxStalenessMs: 60_000, maxResponseBytes: 4 * 1024 * 1024 },
+        poll: { schedule: '0 0 1 1 *', concurrency: 4, requestTimeoutMs: 2000, maxStalenessMs: 60_000, maxResponseBytes: 4 * 1024 * 1024, storeRecheckIntervalMs: 600_000 },
         clusters: [{ name: 'sim', endpoint: sim.url, contentPaths: [REFERENCE_EXAMPLE.path, 'Broken'] }],
       },
       listen: { host: '127.0.0.1', port: 0 },

@@ -26,7 +26,7 @@ async function simulator(options: Parameters<typeof startSimulator>[0] = {}): Pr
 
 async function exporter(endpoint: string, contentPaths: string[], extra: Partial<Config['poll']> = {}, contentPathFiles?: string[]): Promise<Exporter> {
   const config: Config = {
-    poll: { schedule: MANUAL, concurrency: 4, requestTimeoutMs: 2000, maxStalenessMs: 60_000, maxResponseBytes: 4 * 1024 * 1024, ...extra },
+    poll: { schedule: MANUAL, concurrency: 4, requestTimeoutMs: 2000, maxStalenessMs: 60_000, maxResponseBytes: 4 * 1024 * 1024, storeRecheckIntervalMs: 600_000, ...extra },
     clusters: [{ name: 'sim', endpoint, contentPaths, ...(contentPathFiles === undefined ? {} : { contentPathFiles }) }],
   };
   const exp = await startExporter({

@@ -35,7 +35,7 @@ export interface Cluster {
 
 /** Starts both workers (the exporter runs and awaits its first cycle), runs `fn`, stops both. */
 export async function withCluster<T>(
-  setup: { paths: number; sessionsPerPath: number; sessions?: number; latencyMs: number; concurrency: number },
+  setup: { paths: number; sessionsPerPath: number; sessions?: number; storedFiles?: boolean; latencyMs: number; concurrency: number },
   fn: (cluster: Cluster) => Promise<T>,
 ): Promise<T> {
   const simulator = await startWorker('simulator');

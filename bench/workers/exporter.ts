@@ -4,6 +4,8 @@
  * harness (`tick`); the schedule never fires during a run.
  */
 import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
+import { DEFAULTS } from '../../src/config/schema.js';
+import { parseDuration } from '../../src/config/duration.js';
 import { startExporter, type Exporter } from '../../src/exporter.js';
 import { buildProgram } from '../../src/cli.js';
 import { createLogger } from '../../src/log.js';
@@ -31,7 +33,14 @@ serve({
     exporter = await startExporter({
       config: {
         // Once a year: the harness drives every cycle itself with `tick`.
-        poll: { schedule: '0 0 1 1 *', concurrency: args.concurrency, requestTimeoutMs: 30_000, maxStalenessMs: 3_600_000, maxResponseBytes: 4 * 1024 * 1024 },
+        poll: {
+          schedule: '0 0 1 1 *',
+          concurrency: args.concurrency,
+          requestTimeoutMs: 30_000,
+          maxStalenessMs: 3_600_000,
+          maxResponseBytes: 4 * 1024 * 1024,
+          storeRecheckIntervalMs: parseDuration(DEFAULTS.store_recheck_interval),
+        },
         clusters: [{ name: 'bench', endpoint: args.endpoint, contentPaths: benchPaths(args.paths) }],
       },
       listen: { host: '127.0.0.1', port: 0 },

@@ -18,9 +18,11 @@ function addSession(path: string): void {
 }
 
 serve({
-  start: async (args: { paths: number; sessionsPerPath: number; sessions?: number; latencyMs: number }) => {
+  start: async (args: { paths: number; sessionsPerPath: number; sessions?: number; storedFiles?: boolean; latencyMs: number }) => {
     sim = await startSimulator({ sessionTimeoutMs: 24 * 3_600_000, cleanupIntervalMs: 24 * 3_600_000 });
     paths = benchPaths(args.paths);
+    // Every path's file already in the store (a package copied earlier), for the store lookups.
+    if (args.storedFiles) for (const path of paths) sim.store.putFile(path, FILE_SIZE);
     // `sessions`, when given, spreads that many over the paths (some paths get none, or several).
     if (args.sessions !== undefined) for (let i = 0; i < args.sessions; i++) addSession(paths[i % paths.length] as string);
     else for (const path of paths) for (let i = 0; i < args.sessionsPerPath; i++) addSession(path);
@@ -44,6 +46,11 @@ serve({
       if (s !== undefined && gap !== undefined) sim.store.addChunk(s.path, s.sessionId, gap.start, Math.min(gap.end, gap.start + 65535), s.fileSize);
     }
     return { sessions: sim.store.size };
+  },
+  /** Requests served so far, by operation. */
+  requests: () => {
+    if (!sim) throw new Error('not started');
+    return sim.requestCounts();
   },
   close: async () => {
     await sim?.close();

@@ -60,7 +60,7 @@ function exporterHealthPanels(): Array<Builder<Panel>> {
   return [
     new StateTimelinePanel()
       .title('Poll success')
-      .description('1 when the last GetUploadSession poll of the path succeeded (servicefabric_imagestore_poll_success).')
+      .description('1 when the last poll of the path (its GetUploadSession, and its store lookup when it had no session) succeeded (servicefabric_imagestore_poll_success).')
       .datasource(DATASOURCE)
       .withTarget(query(`servicefabric_imagestore_poll_success{${PATH}}`, PATH_LEGEND))
       .mappings([

@@ -1,11 +1,15 @@
-/** `sf-upload-exporter paths`: the path file for a package that a pipeline is about to upload. */
+/**
+ * `sf-upload-exporter paths`: the path file for a package that a pipeline is about to upload: its
+ * content paths with their sizes, under the package's application type and version.
+ */
 import { randomBytes } from 'node:crypto';
 import { rename, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { parseDuration } from '../config/duration.js';
 import { formatPathFile } from '../config/pathfile.js';
-import { packageContentPaths, PackagePathsError, SEPARATORS, type Separator } from '../package/contentpaths.js';
+import { packageFiles, PackagePathsError, SEPARATORS, type PackageFile, type Separator } from '../package/contentpaths.js';
+import { APPLICATION_MANIFEST, readApplicationType, type ApplicationType } from '../package/manifest.js';
 
 interface PathsFlags {
   package: string;
@@ -18,7 +22,9 @@ interface PathsFlags {
 /** Builds the `paths` subcommand. */
 export function pathsCommand(): Command {
   return new Command('paths')
-    .description('print the content paths that uploading an application package creates, in the path-file format (content_path_files)')
+    .description(
+      'print the content paths that uploading an application package creates, with each file\'s size, in the path-file format (content_path_files), named after the package\'s application type and version',
+    )
     .requiredOption('--package <dir>', 'local application package folder (the one holding ApplicationManifest.xml)')
     .option('--store-path <folder>', 'folder in the image store the package is uploaded to (default: the package folder name)')
     .addOption(new Option('--separator <sep>', 'separator the uploader uses between folders').choices(SEPARATORS).default('\\'))
@@ -39,9 +45,11 @@ async function runPaths(flags: PathsFlags): Promise<number> {
       return 1;
     }
   }
-  let paths: string[];
+  let files: PackageFile[];
+  let type: ApplicationType | undefined;
   try {
-    paths = await packageContentPaths({ packageDir: flags.package, storePath: flags.storePath, separator: flags.separator });
+    files = await packageFiles({ packageDir: flags.package, storePath: flags.storePath, separator: flags.separator });
+    type = await readApplicationType(resolve(flags.package));
   } catch (error) {
     if (error instanceof PackagePathsError) {
       process.stderr.write(`error: ${error.message}\n`);
@@ -49,9 +57,15 @@ async function runPaths(flags: PathsFlags): Promise<number> {
     }
     throw error;
   }
+  if (type === undefined) {
+    process.stderr.write(`note: no ${APPLICATION_MANIFEST} in ${resolve(flags.package)}: the paths are not named as a package, so the exporter names the package after the path file\n`);
+  }
   const text = formatPathFile(
-    paths.map((path) => (expiresMs === undefined ? { path } : { path, expiresMs })),
-    `Content paths of an upload of ${basename(resolve(flags.package))}; written by sf-upload-exporter paths.`,
+    {
+      ...(type === undefined ? {} : { package: type.name, version: type.version }),
+      entries: files.map(({ path, size }) => (expiresMs === undefined ? { path, size } : { path, size, expiresMs })),
+    },
+    `Content paths of an upload of ${type === undefined ? basename(resolve(flags.package)) : `${type.name} ${type.version}`}; written by sf-upload-exporter paths.`,
   );
   if (flags.outputFile === undefined) {
     process.stdout.write(text);
@@ -69,6 +83,6 @@ async function runPaths(flags: PathsFlags): Promise<number> {
     process.stderr.write(`error: cannot write ${target}: ${(error as Error).message}\n`);
     return 1;
   }
-  process.stderr.write(`wrote ${paths.length} content paths to ${target}\n`);
+  process.stderr.write(`wrote ${files.length} content paths to ${target}\n`);
   return 0;
 }

@@ -134,6 +134,7 @@ function toConfig(file: ConfigFile, baseDir: string): Config {
       requestTimeoutMs: file.poll.request_timeout,
       maxStalenessMs: file.poll.max_staleness,
       maxResponseBytes: file.poll.max_response_size,
+      storeRecheckIntervalMs: file.poll.store_recheck_interval,
     }),
     ...(file.status === undefined ? {} : { status: Object.freeze({ stalledAfterMs: file.status.stalled_after }) }),
     ...(file.path_files === undefined

@@ -1,6 +1,7 @@
 /**
  * The path-file format (`clusters[].content_path_files`), in the spirit of Prometheus `file_sd`: a
- * YAML or JSON list of content paths, each a string or `{path, expires}`. Parsing is all or
+ * YAML or JSON list of content paths, each a string or `{path, size, expires}`; or a mapping that
+ * names the package the paths make up, `{package, version, paths: [the list]}`. Parsing is all or
  * nothing: one bad entry makes the whole file malformed, so a half-written list is never polled.
  */
 import { LineCounter, parseDocument, stringify } from 'yaml';
@@ -10,9 +11,23 @@ import { contentPath, describeValue, errorMap } from './schema.js';
 /** One content path from a path file. */
 export interface PathFileEntry {
   readonly path: string;
+  /** The file's size in bytes in the local package (`size`); absent when the file does not say. */
+  readonly size?: number;
   /** Unix ms after which the path is dropped; absent when it never expires. */
   readonly expiresMs?: number;
 }
+
+/** What a path file holds: the package it names, if any, and its entries. */
+export interface PathFileContent {
+  /** `package:`, the name of the package the paths make up; absent in a bare list (named after its file then). */
+  readonly package?: string;
+  /** `version:`, the package's version; absent when the file does not say. */
+  readonly version?: string;
+  readonly entries: readonly PathFileEntry[];
+}
+
+/** Top-level keys of the mapping form; the paths are under `paths`. */
+const PACKAGE_KEYS = new Set(['package', 'version', 'paths']);
 
 /** A path file that cannot be used; the message names the entry or the YAML position. */
 export class PathFileError extends Error {
@@ -21,12 +36,30 @@ export class PathFileError extends Error {
 
 const expires = z.iso.datetime({ offset: true, error: 'expected an ISO-8601 date-time with a time zone, e.g. "2030-01-31T12:00:00Z"' });
 
-const entryObject = z.strictObject({ path: contentPath, expires: expires.optional() });
+const size = z.int({ error: (issue) => (issue.code === 'invalid_type' ? `expected a whole number of bytes, got ${describeValue(issue.input)}` : undefined) }).min(0).max(Number.MAX_SAFE_INTEGER);
+
+const entryObject = z.strictObject({ path: contentPath, size: size.optional(), expires: expires.optional() });
+
+/** A package name or version: text as a label shows it, so a trimmed, non-empty string of bounded length. */
+function labelText(key: 'package' | 'version', value: unknown): string {
+  // YAML reads `version: 1.10` as the number 1.1: only a string keeps what was written.
+  if (typeof value !== 'string') {
+    const hint = typeof value === 'number' ? ` (quote it: ${key}: '${String(value)}')` : '';
+    throw new PathFileError(`${key}: expected a string, got ${describeValue(value)}${hint}`);
+  }
+  if (value.trim() === '') throw new PathFileError(`${key}: must not be empty`);
+  if (value !== value.trim()) throw new PathFileError(`${key}: must not start or end with whitespace, got ${JSON.stringify(value)}`);
+  if (value.length > MAX_LABEL_TEXT) throw new PathFileError(`${key}: longer than ${MAX_LABEL_TEXT} characters`);
+  return value;
+}
+
+/** Longest package name or version: label values of every package series. */
+const MAX_LABEL_TEXT = 256;
 
 /** Validates one list item; a string and a mapping are told apart first so that each gets its own message. */
 function parseEntry(item: unknown, index: number): PathFileEntry {
   if (typeof item !== 'string' && (item === null || typeof item !== 'object' || Array.isArray(item))) {
-    throw new PathFileError(`[${index}]: expected a content path string or a mapping {path, expires}, got ${describeValue(item)}`);
+    throw new PathFileError(`[${index}]: expected a content path string or a mapping {path, size, expires}, got ${describeValue(item)}`);
   }
   const result = typeof item === 'string' ? contentPath.safeParse(item, { error: errorMap }) : entryObject.safeParse(item, { error: errorMap });
   if (!result.success) {
@@ -42,11 +75,15 @@ function parseEntry(item: unknown, index: number): PathFileEntry {
   }
   const entry = result.data;
   if (typeof entry === 'string') return { path: entry };
-  return entry.expires === undefined ? { path: entry.path } : { path: entry.path, expiresMs: Date.parse(entry.expires) };
+  return {
+    path: entry.path,
+    ...(entry.size === undefined ? {} : { size: entry.size }),
+    ...(entry.expires === undefined ? {} : { expiresMs: Date.parse(entry.expires) }),
+  };
 }
 
 /** Parses the text of a path file (YAML; JSON is valid YAML); throws `PathFileError`. */
-export function parsePathFile(text: string): PathFileEntry[] {
+export function parsePathFile(text: string): PathFileContent {
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const first = document.errors[0];
@@ -60,19 +97,43 @@ export function parsePathFile(text: string): PathFileEntry[] {
   } catch (error) {
     throw new PathFileError(`invalid YAML: ${(error as Error).message}`);
   }
-  return pathFileEntries(value);
+  return pathFileContent(value);
 }
 
 /**
- * The entries of a path file whose YAML is already plain data (`parsePathFile`'s second half, for a
+ * The content of a path file whose YAML is already plain data (`parsePathFile`'s second half, for a
  * file parsed elsewhere); throws `PathFileError`, also when it lists more than `maxEntries`.
  */
-export function pathFileEntries(value: unknown, maxEntries = Number.POSITIVE_INFINITY): PathFileEntry[] {
+export function pathFileContent(value: unknown, maxEntries = Number.POSITIVE_INFINITY): PathFileContent {
   // An empty file (or one holding only comments) lists no paths: a pipeline may clear its file.
-  if (value === null || value === undefined) return [];
-  if (!Array.isArray(value)) throw new PathFileError('expected a list of content paths at the top level');
-  if (value.length > maxEntries) throw new PathFileError(tooManyEntries(value.length, maxEntries));
-  return value.map((item: unknown, index) => parseEntry(item, index));
+  if (value === null || value === undefined) return { entries: [] };
+  if (Array.isArray(value)) return { entries: listEntries(value, maxEntries) };
+  if (typeof value !== 'object') throw new PathFileError(`expected a list of content paths, or a mapping {package, version, paths}, at the top level, got ${describeValue(value)}`);
+  const record = value as Record<string, unknown>;
+  const unknown = Object.keys(record).filter((key) => !PACKAGE_KEYS.has(key));
+  if (unknown.length > 0) throw new PathFileError(`${unknown.join(', ')}: unknown key (a mapping at the top level holds package, version and paths)`);
+  if (!Array.isArray(record.paths)) {
+    throw new PathFileError(`paths: ${record.paths === undefined ? 'required key is missing' : `expected a list of content paths, got ${describeValue(record.paths)}`}`);
+  }
+  const entries = listEntries(record.paths, maxEntries, 'paths');
+  return {
+    ...(record.package === undefined ? {} : { package: labelText('package', record.package) }),
+    ...(record.version === undefined ? {} : { version: labelText('version', record.version) }),
+    entries,
+  };
+}
+
+function listEntries(list: readonly unknown[], maxEntries: number, under = ''): PathFileEntry[] {
+  if (list.length > maxEntries) throw new PathFileError(tooManyEntries(list.length, maxEntries));
+  return list.map((item: unknown, index) => {
+    try {
+      return parseEntry(item, index);
+    } catch (error) {
+      // Entries of the mapping form are named from the top: `paths[3].size`.
+      if (error instanceof PathFileError && under !== '') throw new PathFileError(`${under}${error.message}`);
+      throw error;
+    }
+  });
 }
 
 /** The message for a file over `path_files.max_entries`. */
@@ -80,10 +141,31 @@ export function tooManyEntries(count: number, maxEntries: number): string {
   return `lists ${count} entries, more than path_files.max_entries (${maxEntries})`;
 }
 
-/** Writes entries in the path-file format (YAML), headed by a comment; the inverse of `parsePathFile`. */
-export function formatPathFile(entries: readonly PathFileEntry[], comment?: string): string {
-  const items = entries.map((e) => (e.expiresMs === undefined ? e.path : { path: e.path, expires: new Date(e.expiresMs).toISOString() }));
+/**
+ * Writes a path file (YAML), headed by a comment: a bare list, or the mapping form when it names a
+ * package or a version; the inverse of `parsePathFile`.
+ */
+export function formatPathFile(content: PathFileContent, comment?: string): string {
+  const items = content.entries.map((e) =>
+    e.expiresMs === undefined && e.size === undefined
+      ? e.path
+      : {
+          path: e.path,
+          ...(e.size === undefined ? {} : { size: e.size }),
+          ...(e.expiresMs === undefined ? {} : { expires: new Date(e.expiresMs).toISOString() }),
+        },
+  );
   const header = comment === undefined ? '' : `${comment.split('\n').map((l) => `# ${l}`).join('\n')}\n`;
-  // Single quotes keep backslashes literal, so `Store\App\file` reads back unchanged.
-  return header + (items.length === 0 ? '[]\n' : stringify(items, { defaultStringType: 'QUOTE_SINGLE', defaultKeyType: 'PLAIN' }));
+  // Single quotes keep backslashes literal, so `Store\App\file` reads back unchanged; a version
+  // like 1.10 stays a string.
+  const options = { defaultStringType: 'QUOTE_SINGLE', defaultKeyType: 'PLAIN' } as const;
+  if (content.package === undefined && content.version === undefined) {
+    return header + (items.length === 0 ? '[]\n' : stringify(items, options));
+  }
+  const document = {
+    ...(content.package === undefined ? {} : { package: content.package }),
+    ...(content.version === undefined ? {} : { version: content.version }),
+    paths: items,
+  };
+  return header + stringify(document, options);
 }

@@ -18,6 +18,7 @@ export const DEFAULTS = {
   request_timeout: '10s',
   max_staleness: '90s',
   max_response_size: '4MiB',
+  store_recheck_interval: '10m',
   stalled_after: '10m',
   path_file_max_size: '1MiB',
   path_file_max_entries: 10_000,
@@ -209,6 +210,8 @@ const pollSchema = z
       request_timeout: duration({ min: MIN_REQUEST_TIMEOUT_MS, max: MAX_REQUEST_TIMEOUT_MS }).prefault(DEFAULTS.request_timeout),
       max_staleness: duration().prefault(DEFAULTS.max_staleness),
       max_response_size: size(MAX_RESPONSE_SIZE_RANGE).prefault(DEFAULTS.max_response_size),
+      // 0 looks every idle path up at every cycle.
+      store_recheck_interval: duration().prefault(DEFAULTS.store_recheck_interval),
     },
     { error: expecting('a mapping') },
   )

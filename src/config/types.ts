@@ -34,6 +34,11 @@ export interface PollConfig {
   readonly maxStalenessMs: number;
   /** `poll.max_response_size`: largest response body read; a bigger one is an invalid response. */
   readonly maxResponseBytes: number;
+  /**
+   * `poll.store_recheck_interval`: a path found in the image store (and without a session since) is
+   * not looked up in the store again for this long.
+   */
+  readonly storeRecheckIntervalMs: number;
 }
 
 /** `status:`: settings of the status page, `/api/v1/sessions` and the `status` command. */

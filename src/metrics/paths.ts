@@ -1,14 +1,15 @@
-import type { PathState } from '../poller/snapshot.js';
+import { PATH_STATES, type PathState } from '../poller/snapshot.js';
 import { FAILURE_REASONS } from '../servicefabric/errors.js';
 import { REFRESHED, type FamilySpec, type Sample, type ScrapeView } from './family.js';
 import { SnapshotCache } from './snapshot-cache.js';
 
 type Labels = Readonly<Record<string, string>>;
 
-/** A path's label sets: alone, and with each failure reason. */
+/** A path's label sets: alone, with each failure reason, and with each state. */
 interface PathLabelSets {
   readonly path: Labels;
   readonly reasons: readonly Labels[];
+  readonly states: readonly Labels[];
 }
 
 // One labels object per path (and per path and reason), shared by every family of one registry or
@@ -23,6 +24,7 @@ function labelsOf(labelSets: PathLabelCache, view: ScrapeView, path: PathState):
     byPath.set(path.contentPath, {
       path: { sf_cluster: path.cluster, content_path: path.contentPath },
       reasons: FAILURE_REASONS.map((reason) => ({ sf_cluster: path.cluster, content_path: path.contentPath, reason })),
+      states: PATH_STATES.map((state) => ({ sf_cluster: path.cluster, content_path: path.contentPath, state })),
     })
   );
 }
@@ -50,35 +52,35 @@ export function pathFamilies(): readonly FamilySpec[] {
     },
     {
       name: 'servicefabric_imagestore_poll_success',
-      help: `1 if the last GetUploadSession poll of the path succeeded, else 0; 0 for every path when the data is older than poll.max_staleness. ${REFRESHED}`,
+      help: `1 if the last poll of the path (its GetUploadSession, and its store lookup when it had no session) succeeded, else 0; 0 for every path when the data is older than poll.max_staleness. ${REFRESHED}`,
       type: 'gauge',
       scope: 'snapshot',
       collect: (view) => pathSamples(view, (p, v) => (p.success && v.fresh ? 1 : 0)),
     },
     {
       name: 'servicefabric_imagestore_poll_duration_seconds',
-      help: `Wall time of the last GetUploadSession poll of the path, in seconds. ${REFRESHED}`,
+      help: `Wall time of the last poll of the path (its GetUploadSession, and its store lookup when one was made), in seconds. ${REFRESHED}`,
       type: 'gauge',
       scope: 'snapshot',
       collect: (view) => pathSamples(view, (p) => p.durationSeconds),
     },
     {
       name: 'servicefabric_imagestore_last_poll_success_timestamp_seconds',
-      help: `Unix time of the path's last successful GetUploadSession poll; absent until one succeeds. ${REFRESHED}`,
+      help: `Unix time of the path's last successful poll; absent until one succeeds. ${REFRESHED}`,
       type: 'gauge',
       scope: 'snapshot',
       collect: (view) => pathSamples(view, (p) => (p.lastSuccessMs === undefined ? undefined : p.lastSuccessMs / 1000)),
     },
     {
       name: 'servicefabric_imagestore_polls_total',
-      help: `GetUploadSession polls of the path attempted. ${REFRESHED}`,
+      help: `Polls of the path attempted: each a GetUploadSession, and a store lookup when the path had no session. ${REFRESHED}`,
       type: 'counter',
       scope: 'snapshot',
       collect: (view) => pathSamples(view, (p) => p.pollsTotal),
     },
     {
       name: 'servicefabric_imagestore_poll_failures_total',
-      help: `Failed GetUploadSession polls of the path, by reason (timeout, connection, tls, http_status, fabric_error, invalid_response, auth). ${REFRESHED}`,
+      help: `Failed polls of the path (its GetUploadSession or its store lookup failed), by reason (timeout, connection, tls, http_status, fabric_error, invalid_response, auth). ${REFRESHED}`,
       type: 'counter',
       scope: 'snapshot',
       collect: (view) => {
@@ -87,6 +89,24 @@ export function pathFamilies(): readonly FamilySpec[] {
         for (const path of view.snapshot?.paths ?? []) {
           const labels = labelsOf(labelSets, view, path).reasons;
           FAILURE_REASONS.forEach((reason, i) => samples.push({ labels: labels[i] as Record<string, string>, value: path.failuresTotal[reason] ?? 0 }));
+        }
+        return samples;
+      },
+    },
+    {
+      name: 'servicefabric_imagestore_path_state',
+      help: `The path's state as of its last poll, one series per state: 1 for the current one, 0 for the others. uploading: a session with bytes missing; received: a session with nothing missing (committed or awaiting commit); in_store: no session, and the image store holds the file; absent: no session, and the store holds no file there. All 0 while the state is unknown: the last poll failed, or the data is older than poll.max_staleness. ${REFRESHED}`,
+      type: 'gauge',
+      scope: 'snapshot',
+      collect: (view) => {
+        // Every state is present for every path (kube-state-metrics' style), so a change of state
+        // moves a 1 between series that exist all along; unknown is every series at 0, never a
+        // stale 1 and never a gap.
+        const samples: Sample[] = [];
+        for (const path of view.snapshot?.paths ?? []) {
+          const labels = labelsOf(labelSets, view, path).states;
+          const current = view.fresh ? path.state : undefined;
+          PATH_STATES.forEach((state, i) => samples.push({ labels: labels[i] as Record<string, string>, value: state === current ? 1 : 0 }));
         }
         return samples;
       },

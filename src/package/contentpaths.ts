@@ -26,8 +26,14 @@ export interface PackagePathsOptions {
   readonly separator?: Separator;
 }
 
-/** Lists the content paths, sorted ordinally; throws `PackagePathsError`. */
-export async function packageContentPaths(options: PackagePathsOptions): Promise<string[]> {
+/** One file of the package: its content path and its size in bytes. */
+export interface PackageFile {
+  readonly path: string;
+  readonly size: number;
+}
+
+/** Lists the files with their content paths and sizes, sorted ordinally by path; throws `PackagePathsError`. */
+export async function packageFiles(options: PackagePathsOptions): Promise<PackageFile[]> {
   const dir = resolve(options.packageDir);
   let isDir: boolean;
   try {
@@ -39,9 +45,12 @@ export async function packageContentPaths(options: PackagePathsOptions): Promise
   const separator = options.separator ?? '\\';
   const store = (options.storePath ?? basename(dir)).replace(/^[\\/]+|[\\/]+$/g, '');
   if (store === '') throw new PackagePathsError('the store path is empty: give the folder in the image store, e.g. --store-path MyAppV2');
-  // Every file is uploaded, dot files included; fast-glob answers with `/` on every platform.
-  // Loaded here rather than at start: every exporter process imports this command's definition.
+  // Every file is uploaded, dot files included; fast-glob answers with `/` on every platform, and
+  // with each file's size (a linked file's: what the uploader reads). Loaded here rather than at
+  // start: every exporter process imports this command's definition.
   const { default: fg } = await import('fast-glob');
-  const files = await fg('**/*', { cwd: dir, onlyFiles: true, dot: true, followSymbolicLinks: true });
-  return files.map((file) => `${store}${separator}${file.split('/').join(separator)}`).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const files = await fg('**/*', { cwd: dir, onlyFiles: true, dot: true, followSymbolicLinks: true, stats: true });
+  return files
+    .map((file) => ({ path: `${store}${separator}${file.path.split('/').join(separator)}`, size: file.stats?.size ?? 0 }))
+    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }

@@ -1,11 +1,15 @@
 import type { Logger } from '../log.js';
 import type { UploadSession } from '../servicefabric/session.js';
+import type { StoreFile } from '../servicefabric/store-file.js';
 import { clip, MAX_FABRIC_CODE_CHARS, ServiceFabricError } from '../servicefabric/errors.js';
-import { carriedOver, type HeldPath, type PollFailure, type PollOutcome } from './snapshot.js';
+import type { ClusterPackages } from './packages.js';
+import { carriedOver, type HeldPath, type PollFailure, type PollOutcome, type StoreLookup } from './snapshot.js';
 
 /** What the poller needs from a cluster client; `ServiceFabricClient` implements it. */
 export interface SessionLister {
   getUploadSessions(contentPath: string, options?: { signal?: AbortSignal }): Promise<UploadSession[]>;
+  /** The file the image store holds at the path, or undefined when it holds none. */
+  getStoreFile(contentPath: string, options?: { signal?: AbortSignal }): Promise<StoreFile | undefined>;
   close(): Promise<void>;
 }
 
@@ -16,6 +20,8 @@ export interface ClusterTarget {
   readonly contentPaths: readonly string[];
   /** `content_path_files` patterns; `PathFiles.resolveTargets` adds their paths to `contentPaths`. */
   readonly contentPathFiles?: readonly string[];
+  /** The packages those files make up (`PathFiles.resolveTargets`); absent without path files. */
+  readonly packages?: ClusterPackages;
 }
 
 export interface CycleOptions {
@@ -33,6 +39,11 @@ export interface CycleOptions {
    * promoted by the garbage collector) until the cycle ends.
    */
   readonly previous?: (cluster: string, contentPath: string) => readonly UploadSession[] | undefined;
+  /**
+   * The path's earlier store lookup when it still stands: it found the file, the path has had no
+   * session since, and its recheck is not due. A path without a session that has none is looked up.
+   */
+  readonly knownInStore?: (cluster: string, contentPath: string) => StoreLookup | undefined;
   /**
    * Longest `Retry-After` honoured: a cluster asking for more is polled again after this long, so a
    * bogus header cannot silence a path indefinitely.
@@ -86,8 +97,15 @@ async function pollOne(target: ClusterTarget, contentPath: string, options: Cycl
     return finish({ ok: false, failure: { reason: 'connection', message: 'aborted before start' } });
   }
   try {
-    const sessions = await target.client.getUploadSessions(contentPath, { signal: options.signal });
-    return finish({ ok: true, sessions: carriedOver(options.previous?.(target.cluster, contentPath), sessions) });
+    const sessions = carriedOver(options.previous?.(target.cluster, contentPath), await target.client.getUploadSessions(contentPath, { signal: options.signal }));
+    if (sessions.length > 0) return finish({ ok: true, sessions });
+    // No session: the store tells a file that is there from one that is not. A failed lookup is
+    // this path's failed poll, like a failed GetUploadSession.
+    const store = options.knownInStore?.(target.cluster, contentPath) ?? {
+      file: await target.client.getStoreFile(contentPath, { signal: options.signal }),
+      checkedMs: now(),
+    };
+    return finish({ ok: true, sessions, store });
   } catch (error) {
     const raw = toFailure(error);
     const retryAfterMs = raw.retryAfterMs === undefined ? undefined : Math.min(raw.retryAfterMs, options.maxBackoffMs ?? DEFAULT_MAX_BACKOFF_MS);

@@ -9,7 +9,7 @@
  */
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-import { PathFileError, pathFileEntries, tooManyEntries, type PathFileEntry } from '../config/pathfile.js';
+import { PathFileError, pathFileContent, tooManyEntries, type PathFileContent } from '../config/pathfile.js';
 
 /**
  * The worker: `parsePathFile`'s YAML half, as plain JavaScript, because a worker cannot load this
@@ -29,7 +29,9 @@ function parse(text, maxEntries) {
     return { error: 'line ' + line + ', column ' + col + ': invalid YAML: ' + first.message };
   }
   const value = document.toJS();
-  if (Array.isArray(value) && value.length > maxEntries) return { tooMany: value.length };
+  // The list is the file, or its mapping's paths (the package form).
+  const list = value !== null && typeof value === 'object' && !Array.isArray(value) ? value.paths : value;
+  if (Array.isArray(list) && list.length > maxEntries) return { tooMany: list.length };
   return { value };
 }
 parentPort.on('message', ({ text, maxEntries }) => {
@@ -70,14 +72,14 @@ export class PathFileParser {
     this.#limits = limits;
   }
 
-  /** The entries of a path file's text; throws `PathFileError`. */
-  parse(text: string, maxEntries: number): Promise<PathFileEntry[]> {
+  /** The content of a path file's text; throws `PathFileError`. */
+  parse(text: string, maxEntries: number): Promise<PathFileContent> {
     const run = this.#queue.then(() => this.#ask(text, maxEntries));
     this.#queue = run.catch(() => undefined);
     return run.then((answer) => {
       if ('error' in answer) throw new PathFileError(answer.error);
       if ('tooMany' in answer) throw new PathFileError(tooManyEntries(answer.tooMany, maxEntries));
-      return pathFileEntries(answer.value, maxEntries);
+      return pathFileContent(answer.value, maxEntries);
     });
   }
 

@@ -14,11 +14,12 @@ import { readdir, type Dirent } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import pLimit from 'p-limit';
 import type { Logger } from '../log.js';
-import type { PathFileEntry } from '../config/pathfile.js';
+import type { PathFileContent } from '../config/pathfile.js';
 import { DEFAULTS } from '../config/schema.js';
 import { formatSize, parseSize } from '../config/size.js';
 import type { PathFilesConfig } from '../config/types.js';
 import type { ClusterTarget } from './cycle.js';
+import { clusterPackages, type ClusterPackages, type PackageSource } from './packages.js';
 import { PathFileParser } from './pathfile-parser.js';
 
 /** Where a polled content path comes from: the configuration file or a path file. */
@@ -34,7 +35,7 @@ interface FileState {
   /** Modification time, size and inode of the version last read. */
   readonly signature: string;
   /** The last content that parsed; undefined when no version of the file ever did. */
-  readonly good: readonly PathFileEntry[] | undefined;
+  readonly good: PathFileContent | undefined;
 }
 
 /** How many content paths a cluster polls, by source; for `servicefabric_imagestore_watched_paths`. */
@@ -157,13 +158,21 @@ export function mergePaths(configured: readonly string[], fromFiles: readonly st
 interface EffectiveList {
   readonly configured: readonly string[];
   readonly fromFiles: readonly string[];
+  /** The contents the paths were read from, in file order: a file changed when its content object did. */
+  readonly contents: readonly PathFileContent[];
   readonly names: readonly string[];
+  /** The packages the files make up. */
+  readonly packages: ClusterPackages;
   readonly sources: ReadonlyMap<string, PathSource>;
   /** How many of `names` come from the configuration (the rest come from files). */
   readonly fromConfig: number;
 }
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+function sameContents(a: readonly PathFileContent[], b: readonly PathFileContent[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
@@ -198,7 +207,10 @@ export class PathFiles {
    */
   async resolveTargets(targets: readonly ClusterTarget[]): Promise<ClusterTarget[]> {
     await this.refresh(targets);
-    return targets.map((target) => ({ ...target, contentPaths: this.resolve(target) }));
+    return targets.map((target) => {
+      const list = this.resolve(target);
+      return { ...target, contentPaths: list.names, packages: list.packages };
+    });
   }
 
   /** The source of a content path of a cluster, as of the last cycle; undefined if it is not polled. */
@@ -223,29 +235,37 @@ export class PathFiles {
     });
   }
 
-  /** The cluster's effective content paths now. */
-  private resolve(target: ClusterTarget): readonly string[] {
+  /** The cluster's effective content paths and packages now. */
+  private resolve(target: ClusterTarget): EffectiveList {
     const nowMs = this.now();
     const fromFiles: string[] = [];
+    const sources: PackageSource[] = [];
     for (const file of this.matched.get(target.cluster) ?? []) {
-      for (const entry of this.files.get(file)?.good ?? []) {
+      const content = this.files.get(file)?.good;
+      if (content === undefined) continue;
+      sources.push({ file, content });
+      for (const entry of content.entries) {
         if (entry.expiresMs === undefined || entry.expiresMs > nowMs) fromFiles.push(entry.path);
       }
     }
+    const contents = sources.map((source) => source.content);
     // Unchanged inputs (the usual cycle) keep the previous list: rebuilding 10,000s of entries per
-    // cycle only to get equal ones was garbage the collector had to chase.
+    // cycle only to get equal ones was garbage the collector had to chase. The same paths from the
+    // same contents also make the same packages (an expiry changes the paths).
     const last = this.effective.get(target.cluster);
-    if (last && last.configured === target.contentPaths && sameList(last.fromFiles, fromFiles)) return last.names;
+    if (last && last.configured === target.contentPaths && sameList(last.fromFiles, fromFiles) && sameContents(last.contents, contents)) return last;
     const paths = mergePaths(target.contentPaths, fromFiles);
     const list: EffectiveList = {
       configured: target.contentPaths,
       fromFiles,
+      contents,
+      packages: clusterPackages(sources, nowMs),
       names: paths.map((p) => p.path),
       sources: new Map(paths.map((p) => [p.path, p.source])),
       fromConfig: paths.filter((p) => p.source === 'config').length,
     };
     this.effective.set(target.cluster, list);
-    return list.names;
+    return list;
   }
 
   private async refresh(targets: readonly ClusterTarget[]): Promise<void> {
@@ -371,9 +391,9 @@ export class PathFiles {
     }
     if (bytes === undefined) return tooLarge();
     try {
-      const entries = await parser.parse(bytes.toString('utf8'), limits.maxEntries);
-      this.logger.info({ file, paths: entries.length }, previous ? 'path file changed' : 'path file loaded');
-      return { signature, good: entries };
+      const content = await parser.parse(bytes.toString('utf8'), limits.maxEntries);
+      this.logger.info({ file, paths: content.entries.length, package: content.package, version: content.version }, previous ? 'path file changed' : 'path file loaded');
+      return { signature, good: content };
     } catch (error) {
       return this.failed(file, clusters, previous, (error as Error).message, signature);
     }
@@ -386,7 +406,7 @@ export class PathFiles {
         const key = JSON.stringify([cluster, file]);
         this.errors.set(key, (this.errors.get(key) ?? 0) + 1);
       }
-      const kept = previous?.good === undefined ? 'no content paths from it are polled' : `its last good content (${previous.good.length} paths) stays in force`;
+      const kept = previous?.good === undefined ? 'no content paths from it are polled' : `its last good content (${previous.good.entries.length} paths) stays in force`;
       this.logger.warn({ file, sf_clusters: clusters }, `path file malformed: ${problem}; ${kept}`);
     }
     return { signature, good: previous?.good };

@@ -3,6 +3,7 @@ import cron, { type ScheduledTask } from 'node-cron';
 import type { ClusterConfig, PollConfig } from '../config/types.js';
 import type { Logger } from '../log.js';
 import { runCycle, type ClusterTarget, type SessionLister } from './cycle.js';
+import { storeRecheckDueMs } from './recheck.js';
 import { ALL_PATHS, shardTargets, type Shard } from './shard.js';
 import { isHeld, nextSnapshot, PathIndex, type Snapshot } from './snapshot.js';
 
@@ -175,6 +176,7 @@ export class Poller {
     const started = performance.now();
     const before = new PathIndex(this.snapshot?.paths);
     const startedMs = this.now();
+    const recheckMs = this.poll.storeRecheckIntervalMs;
     const targets = this.options.resolveTargets ? await this.options.resolveTargets(this.targets) : this.targets;
     // Sharding applies last, so paths from reloads and path files are shared out too.
     const outcomes = await runCycle(shardTargets(targets, this.options.shard ?? ALL_PATHS), {
@@ -185,14 +187,24 @@ export class Poller {
       maxBackoffMs: this.options.maxBackoffMs,
       hold: (cluster, contentPath) => (before.get(cluster, contentPath)?.backoffUntilMs ?? 0) > startedMs,
       previous: (cluster, contentPath) => before.get(cluster, contentPath)?.sessions,
+      knownInStore: (cluster, contentPath) => {
+        const prior = before.get(cluster, contentPath);
+        const store = prior?.store;
+        // Only a lookup that found the file stands: an absent path is looked up every cycle, since
+        // a file can arrive without any session (a whole-file upload).
+        if (prior?.state !== 'in_store' || store === undefined) return undefined;
+        return startedMs < storeRecheckDueMs(store.checkedMs, recheckMs, cluster, contentPath) ? store : undefined;
+      },
     });
     if (!outcomes) return undefined;
     const cycleDurationSeconds = (performance.now() - started) / 1000;
+    const packages = new Map(targets.map((t) => [t.cluster, t.packages]));
     this.snapshot = nextSnapshot(
       this.snapshot,
       outcomes,
       { completedMs: this.now(), cycleDurationSeconds, cyclesSkippedTotal: this.cyclesSkipped },
       before,
+      (cluster) => packages.get(cluster),
     );
     const failed = outcomes.filter((o) => !isHeld(o) && !o.result.ok).length;
     const held = outcomes.filter(isHeld).length;

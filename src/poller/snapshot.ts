@@ -1,5 +1,9 @@
 import type { UploadSession } from '../servicefabric/session.js';
 import type { FailureReason } from '../servicefabric/errors.js';
+import { packageStates, type ClusterPackages, type PackageState } from './packages.js';
+import { pathStateOf, type PathStateName, type StoreLookup } from './path-state.js';
+
+export { PATH_STATES, pathStateOf, type PathStateName, type StoreLookup } from './path-state.js';
 
 /** What went wrong in the last poll of a path, for metrics, logs and the status page. */
 export interface PollFailure {
@@ -28,6 +32,14 @@ export interface PathState {
   readonly success: boolean;
   /** Sessions found by the most recent poll; empty when it failed (no label set outlives its data). */
   readonly sessions: readonly UploadSession[];
+  /** The path's state as of the most recent poll; undefined when that poll failed (the state is unknown). */
+  readonly state: PathStateName | undefined;
+  /**
+   * The store lookup behind `in_store` or `absent`: made by the most recent poll, or carried over
+   * from an earlier one while its file is not due for a recheck. Undefined when the most recent poll
+   * found a session (no lookup is made then) or failed.
+   */
+  readonly store: StoreLookup | undefined;
   /** Wall time of the most recent poll, seconds. */
   readonly durationSeconds: number;
   /** Sessions found by the most recent successful poll; 0 if none succeeded yet. */
@@ -60,6 +72,8 @@ export interface Snapshot {
   readonly cyclesSkippedTotal: number;
   /** One entry per configured (cluster, content path), in configuration order. */
   readonly paths: readonly PathState[];
+  /** Every package of the path files with a path polled in this cycle: its files and bytes per state. */
+  readonly packages: readonly PackageState[];
 }
 
 /** The outcome of polling one path once; input to `nextSnapshot`. */
@@ -68,7 +82,14 @@ export interface PollOutcome {
   readonly contentPath: string;
   readonly durationSeconds: number;
   readonly finishedMs: number;
-  readonly result: { readonly ok: true; readonly sessions: readonly UploadSession[] } | { readonly ok: false; readonly failure: PollFailure };
+  readonly result:
+    | {
+        readonly ok: true;
+        readonly sessions: readonly UploadSession[];
+        /** The store lookup, for a path without a session (absent when it had one). */
+        readonly store?: StoreLookup;
+      }
+    | { readonly ok: false; readonly failure: PollFailure };
 }
 
 /**
@@ -154,6 +175,8 @@ export function nextSnapshot(
   cycle: { completedMs: number; cycleDurationSeconds: number; cyclesSkippedTotal: number },
   /** `previous` indexed, when the caller has built it already. */
   before: PathIndex = new PathIndex(previous?.paths),
+  /** The packages of each cluster's path files (none when absent). */
+  packagesOf: (cluster: string) => ClusterPackages | undefined = () => undefined,
 ): Snapshot {
   const paths: PathState[] = [];
   for (const outcome of outcomes) {
@@ -188,11 +211,15 @@ export function nextSnapshot(
                 : new Map(sessions.map((s) => [s.sessionId, s.remainingBytes])),
         }
       : prior?.lastSample;
+    // A lookup only stands for a path without a session; a poll that found one made none.
+    const store = result.ok && sessions.length === 0 ? result.store : undefined;
     paths.push({
       cluster: outcome.cluster,
       contentPath: outcome.contentPath,
       success: result.ok,
       sessions,
+      state: result.ok ? pathStateOf(sessions, store) : undefined,
+      store,
       durationSeconds: outcome.durationSeconds,
       lastSuccessSessionCount: result.ok ? sessions.length : (prior?.lastSuccessSessionCount ?? 0),
       lastSuccessMs: result.ok ? outcome.finishedMs : prior?.lastSuccessMs,
@@ -205,5 +232,5 @@ export function nextSnapshot(
       previousSample: result.ok ? prior?.lastSample : prior?.previousSample,
     });
   }
-  return { ...cycle, paths };
+  return { ...cycle, paths, packages: packageStates(paths, packagesOf) };
 }

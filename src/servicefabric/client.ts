@@ -1,5 +1,6 @@
 /**
- * The HTTP client for one Service Fabric cluster's image-store upload-session API.
+ * The HTTP client for one Service Fabric cluster's image store: its upload sessions, and whether a
+ * file is in the store.
  *
  * Every failure leaves here as exactly one typed error from `errors.ts` (or `AbortedError` when the
  * caller's own signal fired), so the poller and the metrics never inspect raw exceptions.
@@ -20,11 +21,12 @@ import {
 } from './errors.js';
 import { createClusterHttp, withInFlight, type BearerToken, type ClusterHttp } from './http.js';
 import { InFlight } from './in-flight.js';
-import { jsonShapeProblem, parseUploadSessions } from './parse.js';
-import { uploadSessionPath } from './path.js';
+import { jsonShapeProblem, parseStoreContent, parseUploadSessions } from './parse.js';
+import { storeContentPath, storeKey, uploadSessionPath } from './path.js';
 import { parseRetryAfter } from './retry-after.js';
 import type { UploadSession } from './session.js';
-import { API_VERSION } from './wire.js';
+import type { StoreFile } from './store-file.js';
+import { API_VERSION, CONTENT_API_VERSION } from './wire.js';
 import type { buildConnector } from 'undici';
 
 /** Options for one cluster's client. */
@@ -79,13 +81,24 @@ const MAX_SERVER_TIMEOUT_S = 4_294_967_295;
 /** Node's timers (ky's timeout, our deadline) cannot wait longer. */
 const MAX_TIMER_MS = 2_147_483_647;
 const LINUX_HINT = 'upload sessions may not be supported on this cluster (Linux clusters have no upload-session API)';
+const CONTENT_HINT = `the store listing by path needs api-version ${CONTENT_API_VERSION}, which clusters older than Service Fabric 6.2 refuse`;
 
 interface RequestContext {
   readonly method: string;
   readonly url: string;
   /** `GET <url>`, the prefix of every message. */
   readonly prefix: string;
+  /** The content path asked about. */
+  readonly contentPath: string;
 }
+
+/** Turns one answer into the call's result, or throws its typed error; the request's deadline still runs. */
+type AnswerHandler<T> = (response: Response, context: RequestContext) => Promise<T>;
+
+/** What a 200 body held, once read and checked to be JSON: nothing at all, or the parsed value. */
+type JsonBody = { readonly empty: true } | { readonly empty: false; readonly value: unknown };
+
+const EMPTY_BODY: JsonBody = { empty: true };
 
 function validEndpoint(endpoint: string): string {
   let url: URL;
@@ -129,7 +142,12 @@ function fabricErrorOf(bytes: Uint8Array): { code: string; message: string | und
   return { code: clip(code, MAX_FABRIC_CODE_CHARS), message: typeof message === 'string' ? clip(message, MAX_FABRIC_MESSAGE_CHARS) : undefined };
 }
 
-/** A keep-alive HTTP client for one cluster's upload-session API. */
+/** The InvalidResponseError of one answer. */
+function invalidResponse(context: RequestContext, base: ServiceFabricErrorOptions, what: string, cause?: unknown): InvalidResponseError {
+  return new InvalidResponseError(`${context.prefix}: invalid response: ${what}`, { ...base, cause });
+}
+
+/** A keep-alive HTTP client for one cluster's image store. */
 export class ServiceFabricClient {
   readonly #base: string;
   readonly #timeoutMs: number;
@@ -158,11 +176,31 @@ export class ServiceFabricClient {
   }
 
   /** Lists the upload sessions of exactly this content path (204 → []). Throws a ServiceFabricError subclass. */
-  async getUploadSessions(contentPath: string, options: RequestOptions = {}): Promise<UploadSession[]> {
+  getUploadSessions(contentPath: string, options: RequestOptions = {}): Promise<UploadSession[]> {
     const path = `${uploadSessionPath(contentPath)}?api-version=${API_VERSION}&timeout=${this.#serverTimeoutS}`;
+    return this.#get(path, contentPath, options.signal, this.#handleSessions);
+  }
+
+  /**
+   * Looks the content path up in the image store (GetImageStoreContent, the listing of that path):
+   * the stored file when the store holds a file at that path, undefined when it holds none (404
+   * with an empty body: nothing there; 204, or a listing without it: a folder). The path is
+   * matched as the store keys it (`storeKey`), not as spelled. Throws a ServiceFabricError subclass.
+   */
+  getStoreFile(contentPath: string, options: RequestOptions = {}): Promise<StoreFile | undefined> {
+    const path = `${storeContentPath(contentPath)}?api-version=${CONTENT_API_VERSION}&timeout=${this.#serverTimeoutS}`;
+    return this.#get(path, contentPath, options.signal, this.#handleStoreFile);
+  }
+
+  /** Closes keep-alive connections. */
+  async close(): Promise<void> {
+    await this.#http.agent.close();
+  }
+
+  /** One GET through the cluster's ky instance: the caller's abort, the deadline, and every failure classified once. */
+  async #get<T>(path: string, contentPath: string, caller: AbortSignal | undefined, handle: AnswerHandler<T>): Promise<T> {
     const url = `${this.#base}/${path}`;
-    const context: RequestContext = { method: 'GET', url, prefix: `GET ${url}` };
-    const caller = options.signal;
+    const context: RequestContext = { method: 'GET', url, prefix: `GET ${url}`, contentPath };
     if (caller?.aborted) {
       throw new AbortedError(`${context.prefix}: aborted by the caller`, { ...context, cause: caller.reason });
     }
@@ -170,7 +208,7 @@ export class ServiceFabricClient {
     const inFlight = new InFlight(caller, this.#timeoutMs);
     try {
       const response = await this.#http.ky.get(path, withInFlight(inFlight));
-      return await this.#handle(response, context);
+      return await handle(response, context);
     } catch (error) {
       // The caller's abort wins over everything: a shutdown is not a failed poll.
       if (caller?.aborted) {
@@ -182,12 +220,8 @@ export class ServiceFabricClient {
     }
   }
 
-  /** Closes keep-alive connections. */
-  async close(): Promise<void> {
-    await this.#http.agent.close();
-  }
-
-  async #handle(response: Response, context: RequestContext): Promise<UploadSession[]> {
+  // Arrow properties: one function per client rather than a closure per request.
+  readonly #handleSessions: AnswerHandler<UploadSession[]> = async (response, context) => {
     const status = response.status;
     const base: ServiceFabricErrorOptions = { method: context.method, url: context.url, status };
     // 204 is what a real gateway answers when the path has no session.
@@ -201,14 +235,74 @@ export class ServiceFabricClient {
     }
     // The request's deadline (InFlight) covers the body as it did the headers.
     if (status === 200) return this.#sessionsOf(await readBoundedBody(response, this.#maxResponseBytes), base, context);
-    // Error bodies are only read for a FabricError.
-    const read = await readBoundedBody(response, Math.min(MAX_ERROR_BODY_BYTES, this.#maxResponseBytes));
-    throw this.#failureOf(response, read, base, context);
+    throw this.#failureOf(response, await this.#errorBody(response), base, context, LINUX_HINT);
+  };
+
+  readonly #handleStoreFile: AnswerHandler<StoreFile | undefined> = async (response, context) => {
+    const status = response.status;
+    const base: ServiceFabricErrorOptions = { method: context.method, url: context.url, status };
+    // HandleListContentResult: a path that exists and lists nothing (an empty folder) is 204.
+    if (status === 204) {
+      discardBody(response);
+      return undefined;
+    }
+    if (status >= 200 && status < 300 && status !== 200) {
+      discardBody(response);
+      throw new InvalidResponseError(`${context.prefix}: invalid response: unexpected success status ${statusLine(response)}`, base);
+    }
+    if (status === 200) return this.#storeFileOf(await readBoundedBody(response, this.#maxResponseBytes), base, context);
+    const read = await this.#errorBody(response);
+    // A path that does not exist is 404 with an empty body (no FabricError). A 404 with a body is
+    // not that answer (a proxy's page for a wrong endpoint, say) and stays a failure.
+    if (status === 404 && !read.tooLarge && read.bytes.byteLength === 0) return undefined;
+    throw this.#failureOf(response, read, base, context, CONTENT_HINT);
+  };
+
+  /** An error answer's body: only read for a FabricError, under a small bound. */
+  #errorBody(response: Response): Promise<BoundedBody> {
+    return readBoundedBody(response, Math.min(MAX_ERROR_BODY_BYTES, this.#maxResponseBytes));
   }
 
   #sessionsOf(read: BoundedBody, base: ServiceFabricErrorOptions, context: RequestContext): UploadSession[] {
-    const invalid = (what: string, cause?: unknown): InvalidResponseError =>
-      new InvalidResponseError(`${context.prefix}: invalid response: ${what}`, { ...base, cause });
+    const body = this.#jsonOf(read, base, context);
+    // An empty 200 body means zero sessions: no gateway is known to send one, but it cannot mean
+    // anything else. (An object without `UploadSessions` is rejected by the parser.)
+    if (body.empty) return [];
+    try {
+      return parseUploadSessions(body.value);
+    } catch (error) {
+      if (error instanceof InvalidResponseError) throw invalidResponse(context, base, error.message, error);
+      throw error;
+    }
+  }
+
+  #storeFileOf(read: BoundedBody, base: ServiceFabricErrorOptions, context: RequestContext): StoreFile | undefined {
+    const body = this.#jsonOf(read, base, context);
+    // Lists nothing, as 204 and 404 do: no gateway is known to send it, and it cannot mean a file.
+    if (body.empty) return undefined;
+    let files: StoreFile[];
+    try {
+      files = parseStoreContent(body.value);
+    } catch (error) {
+      if (error instanceof InvalidResponseError) throw invalidResponse(context, base, error.message, error);
+      throw error;
+    }
+    // The listing of a file is that file, under the path the store holds (`\` separators, its own
+    // case); the listing of a folder is its content, whose paths are longer than the folder's.
+    const key = storeKey(context.contentPath);
+    let found: StoreFile | undefined;
+    files.forEach((file, i) => {
+      if (storeKey(file.storeRelativePath) !== key) return;
+      // The store holds one file per key; two would leave the size (and so the package figures) a guess.
+      if (found) throw invalidResponse(context, base, `StoreFiles[${i}]: lists ${JSON.stringify(clip(file.storeRelativePath, 200))} a second time`);
+      found = file;
+    });
+    return found;
+  }
+
+  /** A 200 body read, decoded and parsed as JSON; throws InvalidResponseError when it is none. */
+  #jsonOf(read: BoundedBody, base: ServiceFabricErrorOptions, context: RequestContext): JsonBody {
+    const invalid = (what: string, cause?: unknown): InvalidResponseError => invalidResponse(context, base, what, cause);
     if (read.tooLarge) throw invalid(`body exceeds the ${this.#maxResponseBytes}-byte limit`);
     let text: string;
     try {
@@ -216,37 +310,30 @@ export class ServiceFabricClient {
     } catch (error) {
       throw invalid((error as Error).message, error);
     }
-    // An empty 200 body means zero sessions: no gateway is known to send one, but it cannot mean
-    // anything else. (An object without `UploadSessions` is rejected by the parser.)
-    if (text.trim() === '') return [];
+    if (text.trim() === '') return EMPTY_BODY;
     // Before parsing: a deeply nested body costs far more memory to parse than its size.
     const shape = jsonShapeProblem(text);
     if (shape !== undefined) throw invalid(`body ${shape}; not parsed`);
-    let body: unknown;
     try {
-      body = JSON.parse(text);
+      return { empty: false, value: JSON.parse(text) as unknown };
     } catch (error) {
       // V8's message quotes part of the input; shortened so a huge body never lands in a log.
       throw invalid(`body is not JSON (${shorten((error as Error).message)})`, error);
     }
-    try {
-      return parseUploadSessions(body);
-    } catch (error) {
-      if (error instanceof InvalidResponseError) throw invalid(error.message, error);
-      throw error;
-    }
   }
 
-  #failureOf(response: Response, read: BoundedBody, base: ServiceFabricErrorOptions, context: RequestContext): ServiceFabricError {
+  /** The typed error of an answer with an error status; `invalidArgHint` explains a 400 E_INVALIDARG for this operation. */
+  #failureOf(response: Response, read: BoundedBody, base: ServiceFabricErrorOptions, context: RequestContext, invalidArgHint: string): ServiceFabricError {
     const withRetry: ServiceFabricErrorOptions =
       response.status === 429 || response.status === 503 ? { ...base, retryAfterMs: parseRetryAfter(response.headers.get('retry-after')) } : base;
     const fabric = read.tooLarge ? undefined : fabricErrorOf(read.bytes);
     if (!fabric) {
       return new HttpStatusError(`${context.prefix}: status ${statusLine(response)} without a Service Fabric error body`, withRetry);
     }
-    // Routing failures answer 400 E_INVALIDARG; for the well-formed request we send, the likely
-    // cause is a Linux cluster, whose gateway has no upload-session routes at all.
-    const hint = response.status === 400 && fabric.code === 'E_INVALIDARG' ? LINUX_HINT : undefined;
+    // Routing failures answer 400 E_INVALIDARG; for the well-formed requests we send, the likely
+    // cause is a route the cluster does not have: no upload sessions on Linux, no listing at 6.2
+    // on a runtime older than that.
+    const hint = response.status === 400 && fabric.code === 'E_INVALIDARG' ? invalidArgHint : undefined;
     const text = fabric.message ? `${fabric.code}: ${fabric.message}` : fabric.code;
     return new FabricError(`${context.prefix}: status ${response.status} ${text}${hint ? `; ${hint}` : ''}`, {
       ...withRetry,

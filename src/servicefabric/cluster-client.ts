@@ -13,6 +13,7 @@ import { ServiceFabricClient, type ClientOptions, type RequestOptions } from './
 import { EntraTokenSource } from './entra.js';
 import { HttpStatusError } from './errors.js';
 import type { UploadSession } from './session.js';
+import type { StoreFile } from './store-file.js';
 import { createTlsConnector, loadTlsMaterial, tlsFiles, TlsMaterialError, type TlsMaterial } from './tls.js';
 
 /**
@@ -72,13 +73,19 @@ export class ClusterClient {
     // Without certificate files or tokens this is a plain call: no extra promise and no options
     // copy per request, which a 10,000-path cycle's profile showed.
     if (this.#files === undefined && this.#tokens === undefined) return this.#client.getUploadSessions(contentPath, options);
-    return this.#getWithCredentials(contentPath, options);
+    return this.#withCredentials((client) => client.getUploadSessions(contentPath, options));
   }
 
-  async #getWithCredentials(contentPath: string, options: RequestOptions): Promise<UploadSession[]> {
+  /** Looks one path up in the image store with the current credentials (`ServiceFabricClient.getStoreFile`); throws a ServiceFabricError. */
+  getStoreFile(contentPath: string, options: RequestOptions = {}): Promise<StoreFile | undefined> {
+    if (this.#files === undefined && this.#tokens === undefined) return this.#client.getStoreFile(contentPath, options);
+    return this.#withCredentials((client) => client.getStoreFile(contentPath, options));
+  }
+
+  async #withCredentials<T>(call: (client: ServiceFabricClient) => Promise<T>): Promise<T> {
     await this.refresh();
     try {
-      return await this.#client.getUploadSessions(contentPath, options);
+      return await call(this.#client);
     } catch (error) {
       // The gateway refuses a stale or revoked token with 403 and an empty body (as .NET's client
       // does, the next attempt fetches a fresh token).

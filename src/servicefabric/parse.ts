@@ -1,5 +1,6 @@
 /**
- * Strict parsing of the GetUploadSession wire format into domain `UploadSession`s.
+ * Strict parsing of the wire format (wire.ts) into domain objects: GetUploadSession answers into
+ * `UploadSession`s, store content listings into `StoreFile`s.
  *
  * Strict because a number we cannot trust is worse than no number: any bad field makes the whole
  * response invalid (an honest exporter does not show half a response), and the error names the
@@ -7,6 +8,8 @@
  */
 import { InvalidResponseError } from './errors.js';
 import type { ByteRange, UploadSession } from './session.js';
+import type { StoreFile } from './store-file.js';
+import type { FileInfoWire, ImageStoreContentWire } from './wire.js';
 
 /** Longest excerpt of an offending value quoted in an error message. */
 const MAX_QUOTED = 40;
@@ -253,4 +256,45 @@ export function parseUploadSessions(body: unknown): UploadSession[] {
     seen.add(parsed.sessionId);
     return parsed;
   });
+}
+
+/** One `FileInfo` of a store listing; `FileVersion` is not read (nothing here uses it). */
+function storeFile(value: unknown, where: string): StoreFile {
+  if (!isRecord(value)) fail(where, `expected an object, got ${describe(value)}`);
+  const storeRelativePath = field(value, 'StoreRelativePath' satisfies keyof FileInfoWire, where);
+  if (typeof storeRelativePath !== 'string') {
+    fail(`${where}.StoreRelativePath`, `expected a string, got ${describe(storeRelativePath)}`);
+  }
+  return {
+    storeRelativePath,
+    fileSize: decimal(field(value, 'FileSize' satisfies keyof FileInfoWire, where), where, 'FileSize'),
+    modifiedMs: instant(field(value, 'ModifiedDate' satisfies keyof FileInfoWire, where), where, 'ModifiedDate'),
+  };
+}
+
+/** A list the listing may leave out (an empty folder has no files); when present, an array. */
+function optionalList(body: Record<string, unknown>, key: keyof ImageStoreContentWire): unknown[] | undefined {
+  const value = Object.hasOwn(body, key) ? body[key] : undefined;
+  if (value === undefined || value === null) return undefined;
+  if (!Array.isArray(value)) fail(key, `expected an array, got ${describe(value)}`);
+  return value;
+}
+
+/**
+ * Parses and validates a 200 store content listing (`GET /ImageStore/{path}`, already
+ * JSON.parse'd) into the files it lists; the folders it lists are checked to be a list and not
+ * read. Throws InvalidResponseError.
+ */
+export function parseStoreContent(body: unknown): StoreFile[] {
+  if (!isRecord(body)) fail('body', `expected a JSON object, got ${describe(body)}`);
+  const files = optionalList(body, 'StoreFiles');
+  const folders = optionalList(body, 'StoreFolders');
+  // The gateway answers 200 only when it lists something (an empty listing is 204 or 404): an
+  // object with neither list is not the answer of the API we think we are talking to.
+  if (files === undefined && folders === undefined) fail('body', 'has neither StoreFiles nor StoreFolders');
+  const token = Object.hasOwn(body, 'ContinuationToken') ? body.ContinuationToken : undefined;
+  if (token !== undefined && token !== null && typeof token !== 'string') {
+    fail('ContinuationToken', `expected a string, got ${describe(token)}`);
+  }
+  return (files ?? []).map((item, i) => storeFile(item, `StoreFiles[${i}]`));
 }

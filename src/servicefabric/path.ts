@@ -1,5 +1,6 @@
 /**
- * Request paths for the image-store upload-session API.
+ * Request paths for the image-store API (upload sessions, store content), and the key under which
+ * the store holds a path.
  *
  * The content path is encoded as one opaque component, exactly as the official SDKs do (Node:
  * `encodeURIComponent`, .NET: `Uri.EscapeDataString`, Python: `quote(safe='')`): `\` travels as
@@ -25,8 +26,8 @@ function encodeSdkStyle(contentPath: string): string {
   return encodeURIComponent(contentPath).replaceAll("'", '%27');
 }
 
-/** Builds the request path for GetUploadSession, encoding the content path exactly as the official SDK does. */
-export function uploadSessionPath(contentPath: string): string {
+/** `ImageStore/{contentPath}`, the content path encoded as one component. */
+function contentPathOf(contentPath: string): string {
   // No leading slash: the result is relative to the gateway base URL, like the SDK's URL template
   // (`baseUri + '/' + 'ImageStore/{contentPath}/$/GetUploadSession'`), so a base URL with a path
   // prefix (a reverse proxy) keeps working. The client joins it with exactly one `/`.
@@ -35,5 +36,26 @@ export function uploadSessionPath(contentPath: string): string {
   }
   // encodeURIComponent throws URIError on a lone surrogate, as the SDK would: such a path has no
   // UTF-8 form and so cannot exist in the store.
-  return `ImageStore/${encodeSdkStyle(contentPath)}/$/GetUploadSession`;
+  return `ImageStore/${encodeSdkStyle(contentPath)}`;
+}
+
+/** Builds the request path for GetUploadSession, encoding the content path exactly as the official SDK does. */
+export function uploadSessionPath(contentPath: string): string {
+  return `${contentPathOf(contentPath)}/$/GetUploadSession`;
+}
+
+/** Builds the request path for GetImageStoreContent (the store listing of one path), encoded as the SDK does. */
+export function storeContentPath(contentPath: string): string {
+  return contentPathOf(contentPath);
+}
+
+/**
+ * The key under which a Windows cluster's image store holds `path`: the FileStoreService turns `/`
+ * into `\`, trims spaces and then `\` at both ends (`ProcessRequestAsyncOperation.cpp`,
+ * `NormalizeStoreRelativePath`) and looks files up by that path in lower case
+ * (`FileMetadata::ConstructKey`). Two paths with the same key name the same stored file, whichever
+ * way an uploader or a listing spells them; upload sessions, by contrast, match their path exactly.
+ */
+export function storeKey(path: string): string {
+  return path.replaceAll('/', '\\').replace(/^ +| +$/g, '').replace(/^\\+|\\+$/g, '').toLowerCase();
 }

@@ -1,9 +1,11 @@
 /**
- * The Service Fabric image-store REST wire format (api-version 6.0), described once.
+ * The Service Fabric image-store REST wire format, described once: upload sessions (api-version
+ * 6.0) and the store content listing (6.2).
  *
  * Every field is optional because the swagger marks them so; 64-bit integers travel as decimal
- * strings and `ModifiedDate` as `YYYY-MM-DDTHH:MM:SS.mmmZ`. Only the parser in `parse.ts` and the
- * simulator, which produces this format, touch these types; everything else uses `UploadSession`.
+ * strings and `ModifiedDate` as `YYYY-MM-DDTHH:MM:SS.mmmZ`. Only the parser in `parse.ts` names these
+ * keys (the simulator writes its own copy, so that it can catch the client getting them wrong);
+ * everything else uses `UploadSession` and `StoreFile`.
  */
 
 /** One missing byte range; both positions inclusive, as decimal strings. */
@@ -55,11 +57,21 @@ export interface FolderInfoWire {
   FileCount?: string;
 }
 
-/** Body of GetImageStoreContent / GetImageStoreRootContent. */
+/**
+ * Body of a 200 GetImageStoreContent / GetImageStoreRootContent. The runtime's paged listing (every
+ * api-version but 1.0, 2.0 and 3.0) adds `ContinuationToken`, which the specification leaves out.
+ */
 export interface ImageStoreContentWire {
   StoreFiles?: FileInfoWire[];
   StoreFolders?: FolderInfoWire[];
+  ContinuationToken?: string;
 }
 
-/** The api-version every operation this project uses was introduced in. */
+/** The api-version of the upload-session operations (they were introduced in 6.0). */
 export const API_VERSION = '6.0';
+
+/**
+ * The api-version of the store content listing by path, as the specification and the official
+ * SDKs send it; the gateway answers a path that does not exist with 404 and an empty body.
+ */
+export const CONTENT_API_VERSION = '6.2';

@@ -37,6 +37,9 @@ export interface GatewayOptions {
   aadMetadata?: AadMetadataWire;
 }
 
+/** The image-store operations the gateway serves, by the names `requestCounts` uses. */
+export type OperationName = Operation['name'];
+
 type Operation =
   | { name: 'ListContent'; path: string }
   | { name: 'UploadFile'; path: string }
@@ -110,6 +113,7 @@ function drainBody(req: IncomingMessage): Promise<number> {
 export class Gateway {
   private readonly timers = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
   private closed = false;
+  private readonly counts = new Map<OperationName, number>();
 
   constructor(private readonly options: GatewayOptions) {}
 
@@ -131,6 +135,11 @@ export class Gateway {
       else res.destroy();
     });
   };
+
+  /** Requests that matched an operation so far, by operation (whatever their answer, faults included). */
+  requestCounts(): Partial<Record<OperationName, number>> {
+    return Object.fromEntries(this.counts);
+  }
 
   /** Cancels pending latency waits (their requests are dropped with their sockets). */
   shutdown(): void {
@@ -162,6 +171,7 @@ export class Gateway {
     const resolved = this.resolve(req.method ?? '', target);
     // As on the real gateway, the URL is parsed before credentials are checked.
     if (!resolved) return send(res, this.error('E_INVALIDARG'));
+    this.counts.set(resolved.op.name, (this.counts.get(resolved.op.name) ?? 0) + 1);
     if (this.options.authorize && !(await this.options.authorize(req))) {
       setNote('forbidden');
       return send(res, { status: 403, statusMessage: 'Client certificate required', headers: { 'Content-Length': '0' }, body: EMPTY });

@@ -3,6 +3,7 @@
  * benchmarks.
  */
 export { startSimulator, DEFAULT_CLEANUP_INTERVAL_MS, type Simulator, type SimulatorOptions } from './server.js';
+export type { OperationName } from './gateway.js';
 export { JSON_ENCODINGS, type JsonEncoding } from './json-writer.js';
 export { DEFAULT_AAD, type SimulatorAadOptions, type SimulatorTlsOptions } from './security.js';
 export { SessionStore, DEFAULT_SESSION_TIMEOUT_MS, type SessionRecord, type StoreFile } from './store.js';

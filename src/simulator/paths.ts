@@ -73,10 +73,29 @@ export function decodeContentPath(rawPath: string): string | undefined {
 }
 
 /**
- * The path under which a committed file is stored: `/` becomes `\`, surrounding spaces and
- * leading/trailing `\` are trimmed (the FileStoreService normalisation on Windows). Sessions are
- * not normalised: they keep the path exactly as requested.
+ * The path under which a committed file is stored: `/` becomes `\`, surrounding spaces (only
+ * spaces: `StringUtility::TrimSpaces`) and then leading/trailing `\` are trimmed (the
+ * FileStoreService normalisation on Windows, `NormalizeStoreRelativePath`). Sessions are not
+ * normalised: they keep the path exactly as requested.
  */
 export function normalizeStorePath(path: string): string {
-  return path.replace(/\//g, '\\').trim().replace(/^\\+|\\+$/g, '');
+  return path.replace(/\//g, '\\').replace(/^ +| +$/g, '').replace(/^\\+|\\+$/g, '');
+}
+
+/**
+ * The key of a stored file: its normalised path in lower case, as the Windows FileStoreService keys
+ * its metadata (`FileMetadata::ConstructKey`), so that a lookup, a listing, an overwrite or a delete
+ * finds a file whatever the case it is asked for in.
+ */
+export function storeFileKey(path: string): string {
+  const normalized = normalizeStorePath(path);
+  // The runtime lowers each UTF-16 code unit on its own (towlower), so a key is as long as its
+  // path; String#toLowerCase may lengthen one (U+0130 becomes two code units), which is kept as it was.
+  if (/^\p{ASCII}*$/u.test(normalized)) return normalized.toLowerCase();
+  let key = '';
+  for (const char of normalized) {
+    const lower = char.toLowerCase();
+    key += lower.length === char.length ? lower : char;
+  }
+  return key;
 }

@@ -8,7 +8,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { silentLogger, type Logger } from '../log.js';
 import { createAdminServer, isLoopbackHost } from './admin.js';
 import { FaultController } from './faults.js';
-import { Gateway } from './gateway.js';
+import { Gateway, type OperationName } from './gateway.js';
 import type { JsonEncoding } from './json-writer.js';
 import { DEFAULT_SESSION_TIMEOUT_MS, SessionStore } from './store.js';
 import { aadMetadataBody, createAuthorizer, type SimulatorAadOptions, type SimulatorTlsOptions } from './security.js';
@@ -63,6 +63,11 @@ export interface Simulator {
   readonly faults: FaultController;
   /** Runs a cleanup tick now; returns the number of sessions removed. */
   expireNow(): number;
+  /**
+   * Requests served so far by operation (`GetUploadSessionByPath`, `ListContent`, `UploadChunk`, …),
+   * counted once their route matched, whatever the answer: what a client costs the cluster.
+   */
+  requestCounts(): Partial<Record<OperationName, number>>;
   /** Closes both listeners, destroys open sockets (stalled answers too) and stops timers. */
   close(): Promise<void>;
 }
@@ -176,6 +181,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     store,
     faults,
     expireNow,
+    requestCounts: () => gateway.requestCounts(),
     close(): Promise<void> {
       closing ??= (async () => {
         clearInterval(timer);

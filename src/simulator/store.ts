@@ -4,7 +4,7 @@
  * clock so expiry can be tested without waiting.
  */
 import { addRange, complementRanges, fitsOneRange, mergeRanges, rangeBytes, type Range } from './ranges.js';
-import { normalizeStorePath } from './paths.js';
+import { normalizeStorePath, storeFileKey } from './paths.js';
 
 /** One upload session as the simulator holds it. */
 export interface SessionRecord {
@@ -28,7 +28,7 @@ export interface SessionRecord {
 
 /** A file that exists in the store (committed upload or whole-file PUT). */
 export interface StoreFile {
-  /** Normalised store path (`\` separators, trimmed). */
+  /** Normalised store path (`\` separators, trimmed), in the case of its last write. */
   readonly path: string;
   readonly size: number;
   readonly version: number;
@@ -107,6 +107,7 @@ export class SessionStore {
   private readonly sessions = new Map<string, MutableSession>();
   /** Session ids by exact path: `byPath` is what every GetUploadSession asks, and scanning every session per request made a 10,000-path poll quadratic. */
   private readonly pathIndex = new Map<string, Set<string>>();
+  /** Stored files by key (`storeFileKey`: the normalised path in lower case). */
   private readonly storeFiles = new Map<string, StoreFile>();
   private fileVersion = 0;
   private readonly now: () => number;
@@ -273,16 +274,19 @@ export class SessionStore {
     return snapshot(session);
   }
 
-  /** Stores a whole file (a committed session or a non-chunked upload) at its normalised path. */
+  /**
+   * Stores a whole file (a committed session or a non-chunked upload) at its normalised path,
+   * replacing a file whose path differs only in case (the same key), whose spelling it takes.
+   */
   putFile(path: string, size: number): StoreFile {
     const file: StoreFile = { path: normalizeStorePath(path), size, version: ++this.fileVersion, modifiedMs: this.now() };
-    this.storeFiles.set(file.path, file);
+    this.storeFiles.set(storeFileKey(path), file);
     return file;
   }
 
-  /** Deletes a file or a folder with everything under it; false if nothing was there. */
+  /** Deletes a file or a folder with everything under it (in any case); false if nothing was there. */
   deleteContent(path: string): boolean {
-    const p = normalizeStorePath(path);
+    const p = storeFileKey(path);
     let removed = false;
     for (const key of [...this.storeFiles.keys()]) {
       if (key === p || key.startsWith(p + '\\')) {
@@ -293,35 +297,38 @@ export class SessionStore {
     return removed;
   }
 
-  /** Every stored file, by path. */
+  /** Every stored file, in key order (the order of the store's metadata, and so of its listings). */
   files(): StoreFile[] {
-    return [...this.storeFiles.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    return [...this.storeFiles].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, file]) => file);
   }
 
   /**
-   * The direct content of a store path ('' is the root): the file itself if the path names one,
-   * otherwise its files and its sub-folders with their recursive file counts.
+   * The direct content of a store path ('' is the root), as the FileStoreService lists it
+   * (`ProcessListRequestAsyncOperation.cpp`, `ListMetadata`): the file itself if the path names one
+   * (looked up by key, so in any case; it is listed under its own spelling), otherwise its files and
+   * its sub-folders with their recursive file counts.
    */
   list(path: string): StoreListing {
-    const p = normalizeStorePath(path);
-    const own = this.storeFiles.get(p);
+    const key = storeFileKey(path);
+    const own = this.storeFiles.get(key);
     if (own) return { exists: true, files: [own], folders: [] };
-    const prefix = p === '' ? '' : p + '\\';
+    const prefix = key === '' ? '' : key + '\\';
     const files: StoreFile[] = [];
-    const folderCounts = new Map<string, number>();
-    for (const f of this.files()) {
-      if (!f.path.startsWith(prefix)) continue;
-      const rest = f.path.slice(prefix.length);
-      const slash = rest.indexOf('\\');
+    const folderCounts = new Map<string, { path: string; fileCount: number }>();
+    for (const [fileKey, f] of [...this.storeFiles].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      if (!fileKey.startsWith(prefix)) continue;
+      const slash = fileKey.indexOf('\\', prefix.length);
       if (slash < 0) {
         files.push(f);
       } else {
-        const folder = prefix + rest.slice(0, slash);
-        folderCounts.set(folder, (folderCounts.get(folder) ?? 0) + 1);
+        // Named as the first file under it spells it; a key has one length whatever its case.
+        const folder = folderCounts.get(fileKey.slice(0, slash));
+        if (folder) folder.fileCount += 1;
+        else folderCounts.set(fileKey.slice(0, slash), { path: f.path.slice(0, slash), fileCount: 1 });
       }
     }
-    const folders = [...folderCounts].map(([folderPath, fileCount]) => ({ path: folderPath, fileCount }));
-    return { exists: p === '' || files.length > 0 || folders.length > 0, files, folders };
+    const folders = [...folderCounts.values()];
+    return { exists: key === '' || files.length > 0 || folders.length > 0, files, folders };
   }
 
   /** Removes every session (an image-store primary failover loses them all). */

@@ -1,10 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
-import { formatPathFile, parsePathFile, pathFileEntries, PathFileError } from '../../src/config/pathfile.js';
+import { formatPathFile, parsePathFile, pathFileContent, PathFileError } from '../../src/config/pathfile.js';
 
 describe('path file format', () => {
   it('reads a YAML list of plain paths and {path, expires} entries', () => {
     const text = "- 'Store\\App\\a.dll'\n- path: Store\\App\\b.zip\n  expires: 2030-01-31T12:00:00Z\n- path: c/d.bin\n";
-    expect(parsePathFile(text)).toEqual([
+    expect(parsePathFile(text).entries).toEqual([
       { path: 'Store\\App\\a.dll' },
       { path: 'Store\\App\\b.zip', expiresMs: Date.UTC(2030, 0, 31, 12) },
       { path: 'c/d.bin' },
@@ -12,27 +12,37 @@ describe('path file format', () => {
   });
 
   it('reads JSON, with JSON escapes', () => {
-    expect(parsePathFile('["Store\\\\App\\\\a.dll", {"path": "x", "expires": "2030-01-01T00:00:00+01:00"}]')).toEqual([
+    expect(parsePathFile('["Store\\\\App\\\\a.dll", {"path": "x", "expires": "2030-01-01T00:00:00+01:00"}]').entries).toEqual([
       { path: 'Store\\App\\a.dll' },
       { path: 'x', expiresMs: Date.UTC(2029, 11, 31, 23) },
     ]);
   });
 
   it('treats an empty file or one with only comments as no paths', () => {
-    expect(parsePathFile('')).toEqual([]);
-    expect(parsePathFile('# nothing uploading\n')).toEqual([]);
+    expect(parsePathFile('')).toEqual({ entries: [] });
+    expect(parsePathFile('# nothing uploading\n')).toEqual({ entries: [] });
   });
 
   it.each([
-    ['a mapping at the top level', 'paths: [a]\n', 'expected a list of content paths at the top level'],
+    ['a string at the top level', 'a\n', 'expected a list of content paths, or a mapping {package, version, paths}, at the top level, got string "a"'],
+    ['a mapping without paths', 'package: VotingApp\n', 'paths: required key is missing'],
+    ['a mapping whose paths are no list', 'package: VotingApp\npaths: a\n', 'paths: expected a list of content paths, got string "a"'],
+    ['an unknown top-level key', 'package: V\nversion: \'1\'\npath: [a]\n', 'path: unknown key (a mapping at the top level holds package, version and paths)'],
+    ['a version read as a number', 'package: V\nversion: 1.10\npaths: [a]\n', "version: expected a string, got number 1.1 (quote it: version: '1.1')"],
+    ['an empty package name', "package: ''\npaths: [a]\n", 'package: must not be empty'],
+    ['a package name with surrounding spaces', "package: ' V'\npaths: [a]\n", 'package: must not start or end with whitespace'],
+    ['a bad entry under paths', 'paths:\n  - a\n  - 12\n', 'paths[1]: expected a content path string or a mapping {path, size, expires}, got number 12'],
+    ['a negative size', '- path: a\n  size: -1\n', '[0].size: must be at least 0, got -1'],
+    ['a fractional size', '- path: a\n  size: 1.5\n', '[0].size: expected a whole number of bytes, got number 1.5'],
+    ['a size as text', "- path: a\n  size: '10'\n", '[0].size: expected a whole number of bytes, got string "10"'],
     ['broken YAML', '- [a\n', 'invalid YAML'],
-    ['a number entry', '- a\n- 12\n', '[1]: expected a content path string or a mapping {path, expires}, got number 12'],
+    ['a number entry', '- a\n- 12\n', '[1]: expected a content path string or a mapping {path, size, expires}, got number 12'],
     ['a dot path', "- '..'\n", '[0]: ".." is not a file or folder path in the image store'],
     ['an empty path', "- ''\n", '[0]: must not be empty'],
     ['an expiry without a time zone', '- path: a\n  expires: 2030-01-01T00:00:00\n', '[0].expires: expected an ISO-8601 date-time with a time zone'],
     ['an unknown key', '- path: a\n  expire: 2030-01-01T00:00:00Z\n', '[0].expire: unknown key'],
     ['two unknown keys', '- path: a\n  x: 1\n  y: 2\n', '[0].x, [0].y: unknown key'],
-    ['a null entry', '- a\n- ~\n', '[1]: expected a content path string or a mapping {path, expires}, got an empty value'],
+    ['a null entry', '- a\n- ~\n', '[1]: expected a content path string or a mapping {path, size, expires}, got an empty value'],
     ['a double-quoted backslash', '- "Store\\App"\n', 'invalid YAML'],
   ])('rejects the whole file for %s', (_what, text, message) => {
     expect(() => parsePathFile(text)).toThrow(PathFileError);
@@ -40,11 +50,26 @@ describe('path file format', () => {
   });
 
   it('writes what it reads back unchanged, backslashes and spaces included', () => {
-    const entries = [{ path: "Store\\My App\\it's.dll" }, { path: 'a/b', expiresMs: Date.UTC(2031, 5, 1) }];
-    const text = formatPathFile(entries, 'generated');
+    const entries = [{ path: "Store\\My App\\it's.dll" }, { path: 'a/b', expiresMs: Date.UTC(2031, 5, 1) }, { path: 'c', size: 1234 }];
+    const text = formatPathFile({ entries }, 'generated');
     expect(text.startsWith('# generated\n')).toBe(true);
-    expect(parsePathFile(text)).toEqual(entries);
-    expect(parsePathFile(formatPathFile([]))).toEqual([]);
+    expect(parsePathFile(text)).toEqual({ entries });
+    expect(parsePathFile(formatPathFile({ entries: [] }))).toEqual({ entries: [] });
+    // A version that YAML would read as a number is written as a string.
+    const named = { package: 'VotingApp', version: '1.10', entries };
+    expect(parsePathFile(formatPathFile(named, 'generated'))).toEqual(named);
+  });
+
+  it('reads the mapping form: the package, its version, and its paths with their sizes', () => {
+    const text = "# VotingApp 1.4.0\npackage: VotingApp\nversion: '1.4.0'\npaths:\n  - path: 'Store\\App\\a.dll'\n    size: 2097152\n  - 'Store\\App\\b.xml'\n";
+    expect(parsePathFile(text)).toEqual({
+      package: 'VotingApp',
+      version: '1.4.0',
+      entries: [{ path: 'Store\\App\\a.dll', size: 2097152 }, { path: 'Store\\App\\b.xml' }],
+    });
+    // YAML reads an unquoted 1.4.0 as a string; only a version like 1.4 needs quotes.
+    expect(parsePathFile('package: V\nversion: 1.4.0\npaths: []\n')).toEqual({ package: 'V', version: '1.4.0', entries: [] });
+    expect(parsePathFile('version: \'2\'\npaths: [a]\n')).toEqual({ version: '2', entries: [{ path: 'a' }] });
   });
 
   it('refuses a file whose aliases would expand without bound, and one with a repeated key, naming where', () => {
@@ -55,17 +80,21 @@ describe('path file format', () => {
   });
 
   it('takes up to path_files.max_entries entries and refuses one more', () => {
-    expect(pathFileEntries(['a', 'b'], 2)).toEqual([{ path: 'a' }, { path: 'b' }]);
-    expect(() => pathFileEntries(['a', 'b', 'c'], 2)).toThrow(new PathFileError('lists 3 entries, more than path_files.max_entries (2)'));
-    expect(pathFileEntries(null)).toEqual([]);
-    expect(pathFileEntries(undefined)).toEqual([]);
+    expect(pathFileContent(['a', 'b'], 2)).toEqual({ entries: [{ path: 'a' }, { path: 'b' }] });
+    expect(() => pathFileContent(['a', 'b', 'c'], 2)).toThrow(new PathFileError('lists 3 entries, more than path_files.max_entries (2)'));
+    expect(() => pathFileContent({ package: 'p', paths: ['a', 'b', 'c'] }, 2)).toThrow(new PathFileError('lists 3 entries, more than path_files.max_entries (2)'));
+    expect(pathFileContent(null)).toEqual({ entries: [] });
+    expect(pathFileContent(undefined)).toEqual({ entries: [] });
   });
 
   it('writes single-quoted YAML under a comment of one line per line, and [] for no entries', () => {
-    expect(formatPathFile([{ path: 'Store\\App\\a.dll' }, { path: 'b', expiresMs: Date.UTC(2031, 5, 1) }], 'line one\nline two')).toBe(
+    expect(formatPathFile({ entries: [{ path: 'Store\\App\\a.dll' }, { path: 'b', expiresMs: Date.UTC(2031, 5, 1) }] }, 'line one\nline two')).toBe(
       "# line one\n# line two\n- 'Store\\App\\a.dll'\n- path: 'b'\n  expires: '2031-06-01T00:00:00.000Z'\n",
     );
-    expect(formatPathFile([], 'c')).toBe('# c\n[]\n');
-    expect(formatPathFile([{ path: 'x' }])).toBe("- 'x'\n");
+    expect(formatPathFile({ entries: [] }, 'c')).toBe('# c\n[]\n');
+    expect(formatPathFile({ entries: [{ path: 'x' }] })).toBe("- 'x'\n");
+    expect(formatPathFile({ package: 'VotingApp', version: '1.4.0', entries: [{ path: 'x', size: 12 }] })).toBe(
+      "package: 'VotingApp'\nversion: '1.4.0'\npaths:\n  - path: 'x'\n    size: 12\n",
+    );
   });
 });

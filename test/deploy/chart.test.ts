@@ -333,7 +333,7 @@ describe('Helm chart (helm/sf-upload-exporter)', () => {
       writeFileSync(file, stringify({ tls_server_config: { cert_file: certs.server.certFile, key_file: certs.server.keyFile, client_auth_type: clientAuthType, ...ca } }));
       const exporter = await startExporter({
         config: {
-          poll: { schedule: '0 0 1 1 *', concurrency: 1, requestTimeoutMs: 2000, maxStalenessMs: 60_000, maxResponseBytes: 4 * 1024 * 1024 },
+          poll: { schedule: '0 0 1 1 *', concurrency: 1, requestTimeoutMs: 2000, maxStalenessMs: 60_000, maxResponseBytes: 4 * 1024 * 1024, storeRecheckIntervalMs: 600_000 },
           clusters: [{ name: 'unused', endpoint: 'http://127.0.0.1:9', contentPaths: ['MyAppPkg'] }],
         },
         listen: { host: '127.0.0.1', port: 0 },

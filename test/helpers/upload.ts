@@ -35,3 +35,16 @@ export const REFERENCE_EXAMPLE = {
     { sessionId: 'fb2da2b2-7cb4-45d2-a2e6-c4888d205bc5', received: { start: 616948, end: 1087528 }, remaining: 1626571 },
   ],
 } as const;
+
+/**
+ * Uploads a whole file of `fileSize` zero bytes in chunks that carry their bytes (the generated SDK
+ * sends none, and a real cluster refuses to commit such an upload); resolves with the session id.
+ */
+export async function uploadWholeFile(baseUrl: string, contentPath: string, fileSize: number, chunk = 100_000): Promise<string> {
+  const sessionId = globalThis.crypto.randomUUID();
+  for (let start = 0; start < fileSize; start += chunk) {
+    const status = await uploadChunk(baseUrl, contentPath, sessionId, { start, end: Math.min(start + chunk, fileSize) - 1, fileSize });
+    if (status !== 200) throw new Error(`UploadChunk of ${contentPath} answered ${status}`);
+  }
+  return sessionId;
+}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { createRegistry } from '../../src/metrics/registry.js';
+import { clusterPackages } from '../../src/poller/packages.js';
 import { nextSnapshot, type PollOutcome, type Snapshot } from '../../src/poller/snapshot.js';
 import { parseExposition, seriesOf, valueOf } from '../helpers/exposition.js';
 import { session } from '../fixtures/sessions.js';
@@ -46,6 +47,40 @@ async function scrape(snapshot: Snapshot | undefined, nowMs: number, maxStalenes
 }
 
 describe('metrics registry', () => {
+  it('exposes every state of every package, its files and bytes; all 0 for stale data', async () => {
+    const packages = clusterPackages([{ file: 'release.yaml', content: { package: 'VotingApp', version: '1.4.0', entries: [{ path: 'SwaggerTest\\Common.dll', size: 2097152 }, { path: 'Broken', size: 5 }] } }], T0);
+    const snapshot = nextSnapshot(undefined, [reference, failing], { completedMs: T0, cycleDurationSeconds: 0.25, cyclesSkippedTotal: 0 }, undefined, () => packages);
+    const figures = (series: ReturnType<typeof parseExposition>, name: string): Record<string, number> =>
+      Object.fromEntries(seriesOf(series, name, { sf_cluster: 'prod', package: 'VotingApp', version: '1.4.0' }).map((s) => [s.labels.state, s.value]));
+    const fresh = (await scrape(snapshot, T0 + 1000)).series;
+    // The failed path counts nowhere; the uploading one with the bytes received so far.
+    expect(figures(fresh, 'servicefabric_imagestore_package_files')).toEqual({ uploading: 1, received: 0, in_store: 0, absent: 0, size_mismatch: 0 });
+    expect(figures(fresh, 'servicefabric_imagestore_package_bytes')).toEqual({ uploading: 2097152 - 1677791, received: 0, in_store: 0, absent: 0, size_mismatch: 0 });
+    const stale = (await scrape(snapshot, T0 + 200_000)).series;
+    expect(Object.values(figures(stale, 'servicefabric_imagestore_package_files'))).toEqual([0, 0, 0, 0, 0]);
+    expect(Object.values(figures(stale, 'servicefabric_imagestore_package_bytes'))).toEqual([0, 0, 0, 0, 0]);
+  });
+
+  it('exposes every state of every path, 1 for the current one; all 0 for a failed poll and for stale data', async () => {
+    const stored: PollOutcome = {
+      cluster: 'prod',
+      contentPath: 'Stored.dll',
+      durationSeconds: 0.01,
+      finishedMs: T0,
+      result: { ok: true, sessions: [], store: { file: { storeRelativePath: 'Stored.dll', fileSize: 1, modifiedMs: T0 }, checkedMs: T0 } },
+    };
+    const snapshot = snapshotOf([reference, stored, failing]);
+    const stateOf = (series: ReturnType<typeof parseExposition>, path: string): Record<string, number> =>
+      Object.fromEntries(seriesOf(series, 'servicefabric_imagestore_path_state', { content_path: path }).map((s) => [s.labels.state, s.value]));
+    const fresh = (await scrape(snapshot, T0 + 1000)).series;
+    expect(stateOf(fresh, 'SwaggerTest\\Common.dll')).toEqual({ uploading: 1, received: 0, in_store: 0, absent: 0 });
+    expect(stateOf(fresh, 'Stored.dll')).toEqual({ uploading: 0, received: 0, in_store: 1, absent: 0 });
+    expect(stateOf(fresh, 'Broken')).toEqual({ uploading: 0, received: 0, in_store: 0, absent: 0 });
+    const stale = (await scrape(snapshot, T0 + 200_000)).series;
+    expect(seriesOf(stale, 'servicefabric_imagestore_path_state')).toHaveLength(12);
+    expect(seriesOf(stale, 'servicefabric_imagestore_path_state').every((s) => s.value === 0)).toBe(true);
+  });
+
   it('exposes each session with values derived from its fields', async () => {
     const { series } = await scrape(snapshotOf([reference]), T0 + 10_000);
     const labels = {
@@ -108,7 +143,7 @@ describe('metrics registry', () => {
   it('says in every HELP string of its own families that values are refreshed per poll cycle', async () => {
     const { text } = await scrape(snapshotOf([reference]), T0);
     const helps = text.split('\n').filter((l) => l.startsWith('# HELP servicefabric_imagestore_'));
-    expect(helps.length).toBe(14);
+    expect(helps.length).toBe(17);
     for (const help of helps) expect(help).toMatch(/poll cycle/);
   });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { createRegistry } from '../../src/metrics/registry.js';
 import { createMetricsRenderer } from '../../src/metrics/render.js';
+import { clusterPackages } from '../../src/poller/packages.js';
 import { nextSnapshot, type PollOutcome, type Snapshot } from '../../src/poller/snapshot.js';
 import { session } from '../fixtures/sessions.js';
 
@@ -12,10 +13,15 @@ const build = { version: '1.2.3', revision: 'abc123', nodejsVersion: 'v20.0.0' }
  * each special character also alone in a value, so that no one of them is escaped only thanks to another.
  */
 function outcomes(): PollOutcome[] {
-  const paths = ['SwaggerTest\\Common.dll', 'apps/web/"quoted" name.zip', 'line\nbreak\\x', 'Ünïcödé\\データ.bin', 'Broken', 'Empty', 'only\nnewline', 'only\\backslash'];
+  const paths = ['SwaggerTest\\Common.dll', 'apps/web/"quoted" name.zip', 'line\nbreak\\x', 'Ünïcödé\\データ.bin', 'Broken', 'Empty', 'only\nnewline', 'only\\backslash', 'Stored\\"x"'];
   return paths.map((contentPath, i): PollOutcome => {
     if (contentPath === 'Broken') {
       return { cluster: 'prod', contentPath, durationSeconds: 0.5, finishedMs: T0, result: { ok: false, failure: { reason: 'timeout', message: 'timed out', retryAfterMs: 60_000 } } };
+    }
+    // Paths without a session: one the store holds, one it does not.
+    if (contentPath === 'Empty' || contentPath.startsWith('Stored')) {
+      const file = contentPath === 'Empty' ? undefined : { storeRelativePath: contentPath, fileSize: 4096, modifiedMs: T0 - 5000 };
+      return { cluster: 'prod', contentPath, durationSeconds: 0.02, finishedMs: T0, result: { ok: true, sessions: [], store: { file, checkedMs: T0 } } };
     }
     const sessions = contentPath === 'Empty' ? [] : [0, 1].map((j) =>
       session({
@@ -23,17 +29,28 @@ function outcomes(): PollOutcome[] {
         sessionId: `2032ac6c-a348-4594-86da-dab0f2bb1a${i}${j}`,
         fileSize: 2097152 + i,
         modifiedMs: T0 - 90_123 - i * 1000 - j,
-        expectedRanges: j === 0 ? [{ start: 0, end: 207615 }] : [],
+        // Every path has a session with bytes missing but one, whose sessions are all complete.
+        expectedRanges: j === 0 && contentPath !== 'only\\backslash' ? [{ start: 0, end: 207615 }] : [],
       }),
     );
     return { cluster: i % 2 === 0 ? 'prod' : 'prod "west"', contentPath, durationSeconds: 0.042 + i / 1000, finishedMs: T0, result: { ok: true, sessions } };
   });
 }
 
+/** Two packages of cluster `prod`, with names that need escaping, one path in both. */
+const PACKAGES = clusterPackages(
+  [
+    { file: '/paths.d/"odd"\\name.yaml', content: { entries: [{ path: 'SwaggerTest\\Common.dll', size: 2097152 }, { path: 'Empty', size: 10 }, { path: 'Stored\\"x"', size: 4096 }, { path: 'Broken' }] } },
+    { file: '/paths.d/named.yaml', content: { package: 'Voting\nApp', version: '1.4.0', entries: [{ path: 'Stored\\"x"', size: 1 }, { path: 'only\nnewline' }] } },
+  ],
+  T0,
+);
+const packagesOf = (cluster: string) => (cluster === 'prod' ? PACKAGES : undefined);
+
 function snapshotOf(completedMs = T0): Snapshot {
-  const first = nextSnapshot(undefined, outcomes(), { completedMs, cycleDurationSeconds: 0.25, cyclesSkippedTotal: 3 });
+  const first = nextSnapshot(undefined, outcomes(), { completedMs, cycleDurationSeconds: 0.25, cyclesSkippedTotal: 3 }, undefined, packagesOf);
   // A second cycle, so counters and the backoff carry over as they do in a running exporter.
-  return nextSnapshot(first, outcomes(), { completedMs, cycleDurationSeconds: 0.5, cyclesSkippedTotal: 4 });
+  return nextSnapshot(first, outcomes(), { completedMs, cycleDurationSeconds: 0.5, cyclesSkippedTotal: 4 }, undefined, packagesOf);
 }
 
 /** Renderer options over a snapshot and a clock that the test moves. */
@@ -63,6 +80,18 @@ describe('cached /metrics renderer', () => {
     expect(reference).toContain('servicefabric_imagestore_upload_session_age_seconds{');
     expect(reference).toContain('content_path="apps/web/\\"quoted\\" name.zip"');
     expect(reference).toContain('servicefabric_imagestore_poll_backoff_until_timestamp_seconds{');
+    // Each state of the path-state family, and a failed path's four zeros.
+    for (const [path, state] of [['SwaggerTest\\\\Common.dll', 'uploading'], ['Stored\\\\\\"x\\"', 'in_store'], ['Empty', 'absent']]) {
+      expect(reference).toContain(`servicefabric_imagestore_path_state{sf_cluster="prod",content_path="${path}",state="${state}"} 1\n`);
+    }
+    expect(reference).toContain('servicefabric_imagestore_path_state{sf_cluster="prod \\"west\\"",content_path="only\\\\backslash",state="received"} 1\n');
+    for (const state of ['uploading', 'received', 'in_store', 'absent']) {
+      expect(reference).toContain(`servicefabric_imagestore_path_state{sf_cluster="prod",content_path="Broken",state="${state}"} 0\n`);
+    }
+    // Every state of each package, the stored file at another size than expected as size_mismatch.
+    expect(reference).toContain('servicefabric_imagestore_package_files{sf_cluster="prod",package="\\"odd\\"\\\\name",version="",state="uploading"} 1\n');
+    expect(reference).toContain('servicefabric_imagestore_package_files{sf_cluster="prod",package="Voting\\nApp",version="1.4.0",state="size_mismatch"} 1\n');
+    expect(reference).toContain('servicefabric_imagestore_package_bytes{sf_cluster="prod",package="\\"odd\\"\\\\name",version="",state="in_store"} 4096\n');
     expect(rendered).toBe(reference);
     // Independently of prom-client: a newline alone in a value is escaped, so no sample line is split.
     expect(rendered).toContain('content_path="only\\nnewline"');

@@ -2,32 +2,48 @@ import { describe, expect, it } from '@jest/globals';
 import { runCycle, type ClusterTarget, type SessionLister } from '../../src/poller/cycle.js';
 import { FabricError, TimeoutError } from '../../src/servicefabric/errors.js';
 import type { UploadSession } from '../../src/servicefabric/session.js';
+import type { StoreFile } from '../../src/servicefabric/store-file.js';
 import { silentLogger, createLogger } from '../../src/log.js';
 import { session } from '../fixtures/sessions.js';
 import { Writable } from 'node:stream';
 import type { PollOutcome } from '../../src/poller/snapshot.js';
 
-/** A fake cluster whose answers the test scripts per path, recording concurrency. */
-function fakeCluster(answers: Record<string, () => Promise<UploadSession[]>>): SessionLister & { maxInFlight: number } {
+/**
+ * A fake cluster whose answers the test scripts per path, recording concurrency over both requests
+ * and the store lookups made; a path without a scripted store answer is not in the store.
+ */
+function fakeCluster(
+  answers: Record<string, () => Promise<UploadSession[]>>,
+  store: Record<string, () => Promise<StoreFile | undefined>> = {},
+): SessionLister & { maxInFlight: number; lookups: string[] } {
   let inFlight = 0;
+  const request = async <T>(answer: () => Promise<T>): Promise<T> => {
+    inFlight += 1;
+    fake.maxInFlight = Math.max(fake.maxInFlight, inFlight);
+    try {
+      await new Promise((r) => setImmediate(r));
+      return await answer();
+    } finally {
+      inFlight -= 1;
+    }
+  };
   const fake = {
     maxInFlight: 0,
-    async getUploadSessions(path: string) {
-      inFlight += 1;
-      fake.maxInFlight = Math.max(fake.maxInFlight, inFlight);
-      try {
-        await new Promise((r) => setImmediate(r));
-        const answer = answers[path];
-        if (!answer) throw new Error(`unexpected path ${path}`);
-        return await answer();
-      } finally {
-        inFlight -= 1;
-      }
+    lookups: [] as string[],
+    getUploadSessions(path: string) {
+      const answer = answers[path];
+      return request(answer ?? (() => Promise.reject(new Error(`unexpected path ${path}`))));
+    },
+    getStoreFile(path: string) {
+      fake.lookups.push(path);
+      return request(store[path] ?? (async () => undefined));
     },
     close: async () => undefined,
   };
   return fake;
 }
+
+const STORED: StoreFile = { storeRelativePath: 'stored', fileSize: 1234, modifiedMs: Date.UTC(2026, 0, 1) };
 
 describe('runCycle', () => {
   it('returns one outcome per path in configuration order, failures classified', async () => {
@@ -146,5 +162,65 @@ describe('runCycle', () => {
       signal: abort.signal,
     });
     expect(outcomes).toBeUndefined();
+  });
+  it('looks a path without a session up in the store, and only such a path', async () => {
+    const cluster = fakeCluster(
+      { busy: async () => [session()], stored: async () => [], gone: async () => [] },
+      { stored: async () => STORED },
+    );
+    const outcomes = (await runCycle([{ cluster: 'c1', client: cluster, contentPaths: ['busy', 'stored', 'gone'] }], { concurrency: 2, logger: silentLogger, now: () => 42 })) as PollOutcome[];
+    expect(cluster.lookups.sort()).toEqual(['gone', 'stored']);
+    expect(outcomes.map((o) => (o.result.ok ? o.result.store : o.result.failure))).toEqual([undefined, { file: STORED, checkedMs: 42 }, { file: undefined, checkedMs: 42 }]);
+  });
+
+  it('keeps both requests of a path within the concurrency bound', async () => {
+    const paths = Array.from({ length: 20 }, (_, i) => `p${i}`);
+    const cluster = fakeCluster(Object.fromEntries(paths.map((p) => [p, async () => []])));
+    await runCycle([{ cluster: 'one', client: cluster, contentPaths: paths }], { concurrency: 3, logger: silentLogger });
+    expect(cluster.lookups).toHaveLength(20);
+    expect(cluster.maxInFlight).toBe(3);
+  });
+
+  it('takes a lookup that still stands instead of asking the store again', async () => {
+    const cluster = fakeCluster({ stored: async () => [], other: async () => [] });
+    const known = { file: STORED, checkedMs: 7 };
+    const outcomes = (await runCycle([{ cluster: 'c1', client: cluster, contentPaths: ['stored', 'other'] }], {
+      concurrency: 1,
+      logger: silentLogger,
+      knownInStore: (_cluster, path) => (path === 'stored' ? known : undefined),
+    })) as PollOutcome[];
+    expect(cluster.lookups).toEqual(['other']);
+    expect(outcomes[0]?.result.ok && outcomes[0].result.store).toBe(known);
+  });
+
+  it('makes a failed lookup the path\'s failed poll: classified, one log line naming the listing, a backoff when asked', async () => {
+    const lines: string[] = [];
+    const logger = createLogger({
+      destination: new Writable({
+        write(chunk, _e, cb) {
+          lines.push(...String(chunk).split('\n').filter(Boolean));
+          cb();
+        },
+      }),
+    });
+    const cluster = fakeCluster(
+      { gone: async () => [] },
+      {
+        gone: async () => {
+          throw new FabricError('GET http://h/ImageStore/gone?api-version=6.2&timeout=10: status 503 FABRIC_E_SERVICE_TOO_BUSY', {
+            status: 503,
+            code: 'FABRIC_E_SERVICE_TOO_BUSY',
+            retryAfterMs: 30_000,
+          });
+        },
+      },
+    );
+    const outcomes = (await runCycle([{ cluster: 'c1', client: cluster, contentPaths: ['gone'] }], { concurrency: 1, logger })) as PollOutcome[];
+    const result = outcomes[0]?.result;
+    expect(result?.ok === false && result.failure).toMatchObject({ reason: 'fabric_error', status: 503, code: 'FABRIC_E_SERVICE_TOO_BUSY', retryAfterMs: 30_000 });
+    expect(lines).toHaveLength(1);
+    const line = JSON.parse(lines[0]!) as Record<string, unknown>;
+    expect(line).toMatchObject({ level: 'warn', sf_cluster: 'c1', content_path: 'gone', reason: 'fabric_error', status: 503, fabric_code: 'FABRIC_E_SERVICE_TOO_BUSY' });
+    expect(line.msg).toMatch(/^poll failed: GET http:\/\/h\/ImageStore\/gone\?api-version=6\.2/);
   });
 });

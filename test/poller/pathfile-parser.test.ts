@@ -16,14 +16,17 @@ describe('PathFileParser', () => {
   it('parses path files in a worker, one after another, with the same messages as parsePathFile', async () => {
     const parser = new PathFileParser({ timeoutMs: 30_000, heapMb: 64 });
     try {
-      expect(await parser.parse("- 'Store\\App\\a.zip'\n- path: b\n  expires: '2030-01-31T12:00:00Z'\n", 10)).toEqual([
+      expect((await parser.parse("- 'Store\\App\\a.zip'\n- path: b\n  expires: '2030-01-31T12:00:00Z'\n", 10)).entries).toEqual([
         { path: 'Store\\App\\a.zip' },
         { path: 'b', expiresMs: Date.UTC(2030, 0, 31, 12) },
       ]);
       expect((await rejection(parser.parse('- [unterminated\n', 10))).message).toMatch(/^line 2, column 1: invalid YAML: /);
-      expect((await rejection(parser.parse('- 12\n', 10))).message).toBe('[0]: expected a content path string or a mapping {path, expires}, got number 12');
+      expect((await rejection(parser.parse('- 12\n', 10))).message).toBe('[0]: expected a content path string or a mapping {path, size, expires}, got number 12');
       expect((await rejection(parser.parse('- a\n- b\n- c\n', 2))).message).toBe('lists 3 entries, more than path_files.max_entries (2)');
-      expect(await parser.parse('# nothing yet\n', 10)).toEqual([]);
+      expect(await parser.parse('# nothing yet\n', 10)).toEqual({ entries: [] });
+      // The mapping form, and its list under the entry limit too.
+      expect(await parser.parse("package: V\nversion: '1'\npaths: [{path: a, size: 3}]\n", 10)).toEqual({ package: 'V', version: '1', entries: [{ path: 'a', size: 3 }] });
+      expect((await rejection(parser.parse('package: V\npaths: [a, b, c]\n', 2))).message).toBe('lists 3 entries, more than path_files.max_entries (2)');
     } finally {
       await parser.close();
     }
@@ -35,7 +38,7 @@ describe('PathFileParser', () => {
       // 256 Ki tiny entries: the YAML document model costs hundreds of bytes per entry.
       const error = await rejection(parser.parse('- a\n'.repeat(256 * 1024), 1_000_000));
       expect(error.message).toBe('needs more than 16 MiB of memory to parse (too large or too deeply nested)');
-      expect(await parser.parse('- a\n', 10)).toEqual([{ path: 'a' }]);
+      expect(await parser.parse('- a\n', 10)).toEqual({ entries: [{ path: 'a' }] });
     } finally {
       await parser.close();
     }
@@ -55,12 +58,12 @@ describe('PathFileParser', () => {
     const parser = new PathFileParser({ timeoutMs: 60_000, heapMb: 512 });
     try {
       // A worker is running; the large file (seconds of parsing) is handed to it, then the parser closes.
-      expect(await parser.parse('- a\n', 10)).toEqual([{ path: 'a' }]);
+      expect(await parser.parse('- a\n', 10)).toEqual({ entries: [{ path: 'a' }] });
       const running = parser.parse('- a\n'.repeat(200_000), 1_000_000);
       await new Promise((resolve) => setImmediate(resolve));
       await parser.close();
       expect((await rejection(running)).message).toBe('cannot be parsed: the parser stopped');
-      expect(await parser.parse('- b\n', 10)).toEqual([{ path: 'b' }]);
+      expect(await parser.parse('- b\n', 10)).toEqual({ entries: [{ path: 'b' }] });
     } finally {
       await parser.close();
     }

@@ -25,7 +25,7 @@ function writeAtomically(file: string, text: string): void {
   renameSync(`${file}.tmp`, file);
 }
 
-const client: SessionLister = { getUploadSessions: async () => [], close: async () => undefined };
+const client: SessionLister = { getUploadSessions: async () => [], getStoreFile: async () => undefined, close: async () => undefined };
 
 function target(cluster: string, contentPaths: string[], patterns: string[]): ClusterTarget {
   return { cluster, client, contentPaths, contentPathFiles: patterns };
@@ -140,6 +140,28 @@ describe('path files', () => {
     const t = target('prod', [], [join(dir, '*.yaml'), join(dir, '*.json')]);
     expect(await pathsOf(files, t)).toEqual(['from-a', 'from-b']);
     expect(files.fileErrors()).toEqual([{ cluster: 'prod', file: join(dir, 'c.yaml'), count: 1 }]);
+  });
+
+  it('hands over the packages its files make up, kept while nothing changes and rebuilt when a file or an expiry does', async () => {
+    const dir = tempDir();
+    const { files, now } = setup();
+    const inAnHour = new Date(now.ms + 3_600_000).toISOString();
+    writeAtomically(join(dir, 'build-17.yaml'), "- 'Store\\App\\a.dll'\n");
+    writeAtomically(join(dir, 'named.yaml'), `package: VotingApp\nversion: '1.4.0'\npaths:\n  - path: 'Store\\V\\x.dll'\n    size: 12\n  - path: 'Store\\V\\y.dll'\n    expires: '${inAnHour}'\n`);
+    const t = target('prod', ['Store\\V\\x.dll'], [join(dir, '*.yaml')]);
+    const [first] = await files.resolveTargets([t]);
+    // A configured path is polled once, and still belongs to its package.
+    expect(first?.contentPaths).toEqual(['Store\\V\\x.dll', 'Store\\App\\a.dll', 'Store\\V\\y.dll']);
+    expect(first?.packages?.packages).toEqual([{ name: 'VotingApp', version: '1.4.0' }, { name: 'build-17', version: '' }]);
+    expect(first?.packages?.byPath.get('Store\\V\\x.dll')).toEqual([{ package: 0, expectedBytes: 12 }]);
+    const [again] = await files.resolveTargets([t]);
+    expect(again?.packages).toBe(first?.packages);
+    now.ms += 3_600_000;
+    const [expired] = await files.resolveTargets([t]);
+    expect([...(expired?.packages?.byPath.keys() ?? [])]).toEqual(['Store\\V\\x.dll', 'Store\\App\\a.dll']);
+    writeAtomically(join(dir, 'named.yaml'), "package: VotingApp\nversion: '1.5.0'\npaths: ['Store\\V\\x.dll']\n");
+    const [changed] = await files.resolveTargets([t]);
+    expect(changed?.packages?.packages).toEqual([{ name: 'VotingApp', version: '1.5.0' }, { name: 'build-17', version: '' }]);
   });
 
   it('skips dot files, such as a temporary file being written', async () => {

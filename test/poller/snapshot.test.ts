@@ -89,6 +89,41 @@ describe('nextSnapshot', () => {
 });
 
 describe('isFresh (poll.max_staleness)', () => {
+  it("derives each path's state from its sessions, else from its store lookup, and none from a failed poll", () => {
+    const file = { storeRelativePath: 'in', fileSize: 7, modifiedMs: 5 };
+    const withStore = (contentPath: string, store: { file: typeof file | undefined; checkedMs: number }, sessions = 0): PollOutcome => {
+      const o = ok(contentPath, 1000, sessions);
+      return { ...o, result: { ok: true, sessions: o.result.ok ? o.result.sessions : [], store } };
+    };
+    const snapshot = nextSnapshot(
+      undefined,
+      [
+        ok('up', 1000),
+        { ...ok('done', 1000), result: { ok: true, sessions: [session({ expectedRanges: [] })] } },
+        withStore('in', { file, checkedMs: 900 }),
+        withStore('out', { file: undefined, checkedMs: 900 }),
+        // A lookup handed in beside sessions stands for nothing: the sessions decide.
+        withStore('both', { file, checkedMs: 900 }, 1),
+        failed('broken', 1000),
+        // No session and no lookup: nothing to tell.
+        ok('unknown', 1000, 0),
+      ],
+      cycle(1000),
+    );
+    expect(snapshot.paths.map((p) => [p.contentPath, p.state, p.store?.file?.fileSize])).toEqual([
+      ['up', 'uploading', undefined],
+      ['done', 'received', undefined],
+      ['in', 'in_store', 7],
+      ['out', 'absent', undefined],
+      ['both', 'uploading', undefined],
+      ['broken', undefined, undefined],
+      ['unknown', undefined, undefined],
+    ]);
+    // A held path keeps its state and its lookup until it is polled again.
+    const held = nextSnapshot(snapshot, [{ cluster: 'c1', contentPath: 'in', held: true }], cycle(2000));
+    expect(held.paths[0]).toBe(snapshot.paths[2]);
+  });
+
   it('is fresh up to max_staleness after the cycle completed, inclusive, and stale one millisecond later', () => {
     const snapshot = nextSnapshot(undefined, [ok('a', 1000)], cycle(10_000));
     expect(isFresh(snapshot, 10_000, 60_000)).toBe(true);

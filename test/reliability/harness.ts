@@ -32,6 +32,7 @@ export const DEFAULT_POLL: PollConfig = {
   requestTimeoutMs: 1500,
   maxStalenessMs: 60_000,
   maxResponseBytes: 4 * 1024 * 1024,
+  storeRecheckIntervalMs: 600_000,
 };
 
 const running: Array<{ close(): Promise<void> }> = [];

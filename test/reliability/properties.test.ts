@@ -205,6 +205,7 @@ describe('cycle → snapshot → metrics properties', () => {
               throw error;
             }
           },
+          getStoreFile: async () => undefined,
           close: async () => undefined,
         };
         const outcomes = await runCycle([{ cluster: 'c', client, contentPaths: paths }], { concurrency: 4, logger: silentLogger });

@@ -106,6 +106,27 @@ describe('Entra ID client credentials against a loopback token endpoint', () => 
     }
   });
 
+  it('looks a path up in the store with the same token, and drops a token the cluster refuses there too', async () => {
+    sim.store.putFile('Store\\entra.bin', 42);
+    const before = tokens.tokenRequests();
+    const c = client({ clientSecretFile: secretFile });
+    expect((await c.getStoreFile('Store\\entra.bin'))?.fileSize).toBe(42);
+    expect(await c.getUploadSessions(PATH)).toHaveLength(1);
+    expect(tokens.tokenRequests() - before).toBe(1);
+
+    tokens.signWithWrongKey(true);
+    try {
+      const refusedClient = client({ clientSecretFile: secretFile });
+      await expect(refusedClient.getStoreFile('Store\\entra.bin')).rejects.toMatchObject({ reason: 'http_status', status: 403 });
+      tokens.signWithWrongKey(false);
+      const again = tokens.tokenRequests();
+      expect((await refusedClient.getStoreFile('Store\\entra.bin'))?.fileSize).toBe(42);
+      expect(tokens.tokenRequests() - again).toBe(1);
+    } finally {
+      tokens.signWithWrongKey(false);
+    }
+  });
+
   it('turns a failing token endpoint into a poll failure with reason auth, without the secret', async () => {
     tokens.failing(true);
     try {

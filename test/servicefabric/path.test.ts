@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createRequire } from 'node:module';
 import { ServiceFabricClient } from '../../src/servicefabric/client.js';
-import { uploadSessionPath } from '../../src/servicefabric/path.js';
+import { storeContentPath, storeKey, uploadSessionPath } from '../../src/servicefabric/path.js';
 import { startServer, type TestServer } from '../helpers/http-server.js';
 
 interface SdkClient {
   getImageStoreUploadSessionByPath(contentPath: string, options?: { timeout?: number }): Promise<unknown>;
+  getImageStoreContent(contentPath: string, options?: { timeout?: number }): Promise<unknown>;
 }
 type SdkConstructor = new (baseUri: string, options?: { noRetryPolicy?: boolean }) => SdkClient;
 
@@ -47,6 +48,29 @@ describe('uploadSessionPath', () => {
   });
 });
 
+describe('storeContentPath', () => {
+  it('is the content path alone under ImageStore, encoded as one component', () => {
+    expect(storeContentPath('SwaggerTest\\Common.dll')).toBe('ImageStore/SwaggerTest%5CCommon.dll');
+    expect(storeContentPath('a/b')).toBe('ImageStore/a%2Fb');
+  });
+
+  it.each(['.', '..'])('refuses the dot segment %j', (p) => {
+    expect(() => storeContentPath(p)).toThrow(RangeError);
+  });
+});
+
+describe('storeKey', () => {
+  it('keys a path as a Windows store does: \\ separators, spaces and separators trimmed at the ends, lower case', () => {
+    expect(storeKey(' /Store/App\\Code/A.DLL\\ ')).toBe('store\\app\\code\\a.dll');
+    expect(storeKey('Store\\App\\a.dll')).toBe(storeKey('store/app/A.dll'));
+  });
+
+  it('keeps spaces inside the path and what is not a separator', () => {
+    expect(storeKey('My App\\file name.dll')).toBe('my app\\file name.dll');
+    expect(storeKey('a\\b')).not.toBe(storeKey('a\\\\b'));
+  });
+});
+
 describe('content path on the wire', () => {
   let server: TestServer;
   const seen: string[] = [];
@@ -71,6 +95,26 @@ describe('content path on the wire', () => {
     } finally {
       await client.close();
     }
+  }
+
+  async function ourLookupUrl(contentPath: string): Promise<string> {
+    const client = new ServiceFabricClient({ endpoint: server.url, requestTimeoutMs: 60_000, userAgent: 'test/0' });
+    try {
+      seen.length = 0;
+      await client.getStoreFile(contentPath);
+      expect(seen).toHaveLength(1);
+      return seen[0] ?? '';
+    } finally {
+      await client.close();
+    }
+  }
+
+  async function sdkLookupUrl(contentPath: string): Promise<string> {
+    const sdk = new SdkServiceFabricClient(server.url, { noRetryPolicy: true });
+    seen.length = 0;
+    await sdk.getImageStoreContent(contentPath, { timeout: 60 }).catch(() => undefined);
+    expect(seen).toHaveLength(1);
+    return seen[0] ?? '';
   }
 
   async function sdkRequestUrl(contentPath: string): Promise<string> {
@@ -102,5 +146,11 @@ describe('content path on the wire', () => {
     const ours = await ourRequestUrl(contentPath);
     const sdk = await sdkRequestUrl(contentPath);
     expect(ours).toBe(sdk);
+  });
+
+  it.each(PATHS)('sends exactly the store listing request the official SDK sends (getImageStoreContent) for %j', async (contentPath) => {
+    const ours = await ourLookupUrl(contentPath);
+    expect(ours).toBe(await sdkLookupUrl(contentPath));
+    expect(ours).toMatch(/\?api-version=6\.2&timeout=60$/);
   });
 });

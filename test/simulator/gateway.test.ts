@@ -460,6 +460,30 @@ describe('simulated gateway over HTTP', () => {
       expect(missing.body).toBe('');
     });
 
+    it('lists a file alone, under the path the store holds, when asked by its path in any spelling', async () => {
+      await putFullChunk(sim.url, 'Store/App/Code/App.exe', ID, 'bytes 0-99/100');
+      await rawRequest(sim.url, 'POST', byIdUrl('CommitUploadSession', ID));
+      for (const asked of ['Store%5CApp%5CCode%5CApp.exe', 'store%2Fapp%2Fcode%2Fapp.EXE', '%20Store%5CApp%5CCode%5CApp.exe%5C']) {
+        const res = await rawRequest(sim.url, 'GET', `/ImageStore/${asked}?api-version=6.2`);
+        expect(res.status).toBe(200);
+        expect(JSON.parse(res.body)).toEqual({
+          StoreFiles: [expect.objectContaining({ StoreRelativePath: 'Store\\App\\Code\\App.exe', FileSize: '100' })],
+          StoreFolders: [],
+          ContinuationToken: '',
+        });
+      }
+    });
+
+    it('counts the requests it serves by operation', async () => {
+      await putChunk(sim.url, 'a', ID, 'bytes 0-9/100');
+      await rawRequest(sim.url, 'GET', byPathUrl('a'));
+      await rawRequest(sim.url, 'GET', byPathUrl('b'));
+      await rawRequest(sim.url, 'GET', '/ImageStore/a?api-version=6.2');
+      // A URL that matches no route is no operation.
+      await rawRequest(sim.url, 'GET', '/ImageStore/a/$/Nothing?api-version=6.0');
+      expect(sim.requestCounts()).toEqual({ UploadChunk: 1, GetUploadSessionByPath: 2, ListContent: 1 });
+    });
+
     it('stores a whole-file PUT and deletes content', async () => {
       const put = await rawRequest(sim.url, 'PUT', '/ImageStore/apps%2Fa.txt?api-version=6.0', { body: 'hello' });
       expect(put.status).toBe(200);

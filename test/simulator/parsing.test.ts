@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { acceptedApiVersion, parseContentRange, parseRuntimeDouble, parseRuntimeUnsigned, parseTimeoutSeconds } from '../../src/simulator/fields.js';
-import { decodeContentPath, matchImageStoreRoute, normalizeStorePath, parseQuery, parseTarget } from '../../src/simulator/paths.js';
+import { decodeContentPath, matchImageStoreRoute, normalizeStorePath, parseQuery, parseTarget, storeFileKey } from '../../src/simulator/paths.js';
 import { compareGuids, parseSessionId } from '../../src/simulator/store.js';
 
 describe('request target parsing', () => {
@@ -36,6 +36,18 @@ describe('request target parsing', () => {
   it('normalises store paths for committed files', () => {
     expect(normalizeStorePath(' /apps/web/a.zip/ ')).toBe('apps\\web\\a.zip');
     expect(normalizeStorePath('Store\\X\\')).toBe('Store\\X');
+  });
+
+  it('trims spaces only, as TrimSpaces does, and then separators', () => {
+    expect(normalizeStorePath('\ta.zip ')).toBe('\ta.zip');
+    expect(normalizeStorePath(' \\ a.zip')).toBe(' a.zip');
+  });
+
+  it('keys stored files by their normalised path in lower case, one UTF-16 code unit at a time', () => {
+    expect(storeFileKey(' /Apps/Web/A.ZIP')).toBe('apps\\web\\a.zip');
+    expect(storeFileKey('Ünï\\Ä.dll')).toBe('ünï\\ä.dll');
+    // U+0130 lowers to two code units in JavaScript; the key keeps the path's length.
+    expect(storeFileKey('\u0130X')).toBe('\u0130x');
   });
 });
 

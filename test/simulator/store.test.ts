@@ -103,6 +103,27 @@ describe('SessionStore', () => {
     expect(store.list('nope').exists).toBe(false);
   });
 
+  it('finds, replaces and deletes a stored file whatever the case it is named in, as the Windows store keys it', () => {
+    const store = new SessionStore();
+    store.putFile('Store/App/A.dll', 10);
+    // The file itself, under its own spelling, for a lookup in another case.
+    expect(store.list('store\\app\\a.DLL')).toEqual({ exists: true, files: [expect.objectContaining({ path: 'Store\\App\\A.dll', size: 10 })], folders: [] });
+    expect(store.list('STORE')).toEqual({ exists: true, files: [], folders: [{ path: 'Store\\App', fileCount: 1 }] });
+    // A write in another case replaces it, and the file takes that spelling.
+    store.putFile('store\\app\\a.dll', 20);
+    expect(store.files().map((f) => [f.path, f.size])).toEqual([['store\\app\\a.dll', 20]]);
+    expect(store.deleteContent('STORE\\APP')).toBe(true);
+    expect(store.files()).toEqual([]);
+  });
+
+  it('lists a folder in key order, each sub-folder once with its file count', () => {
+    const store = new SessionStore();
+    for (const path of ['pkg\\b.txt', 'Pkg\\Code\\x.dll', 'pkg\\a.txt', 'pkg\\code\\y.dll', 'pkgOther\\z']) store.putFile(path, 1);
+    const listing = store.list('PKG');
+    expect(listing.files.map((f) => f.path)).toEqual(['pkg\\a.txt', 'pkg\\b.txt']);
+    expect(listing.folders).toEqual([{ path: 'Pkg\\Code', fileCount: 2 }]);
+  });
+
   it('a zero-byte session can never complete (ExpectedRanges stays [0,0])', () => {
     const store = new SessionStore();
     expect(store.addChunk('empty', ID, 0, 0, 0).ok).toBe(true);

@@ -62,7 +62,7 @@ beforeAll(async () => {
   scenario = startScenario(sim.url, 'demo', { logger: silentLogger });
   expect(await uploadChunk(sim.url, HOSTILE, HOSTILE_ID, { start: 0, end: 2047, fileSize: 8192 })).toBe(200);
   const config: Config = {
-    poll: { schedule: MANUAL, concurrency: 4, requestTimeoutMs: 3000, maxStalenessMs: 3_600_000, maxResponseBytes: 4 * 1024 * 1024 },
+    poll: { schedule: MANUAL, concurrency: 4, requestTimeoutMs: 3000, maxStalenessMs: 3_600_000, maxResponseBytes: 4 * 1024 * 1024, storeRecheckIntervalMs: 600_000 },
     status: { stalledAfterMs: 30_000 },
     clusters: [{ name: 'demo', endpoint: sim.url, contentPaths: [...DEMO_CONTENT_PATHS, HOSTILE] }],
   };

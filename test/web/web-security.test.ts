@@ -45,7 +45,7 @@ function webConfig(name: string, text: string): string {
 
 async function exporter(webConfigFile: string, log: CapturedLog = captureLog(), extra: Partial<ExporterOptions> = {}): Promise<Exporter> {
   const config: Config = {
-    poll: { schedule: '0 0 1 1 *', concurrency: 1, requestTimeoutMs: 2000, maxStalenessMs: 60_000, maxResponseBytes: 4 * 1024 * 1024 },
+    poll: { schedule: '0 0 1 1 *', concurrency: 1, requestTimeoutMs: 2000, maxStalenessMs: 60_000, maxResponseBytes: 4 * 1024 * 1024, storeRecheckIntervalMs: 600_000 },
     clusters: [{ name: 'sim', endpoint: sim.url, contentPaths: ['MyAppPkg'] }],
   };
   const exp = await startExporter({ config, listen: { host: '127.0.0.1', port: 0 }, telemetryPath: '/metrics', disableExporterMetrics: true, logger: log.logger, webConfigFile, ...extra });
