@@ -105,7 +105,15 @@ export interface PackageState {
    * file's; nothing for an `absent` file).
    */
   readonly bytes: Readonly<Record<PackageFileState, number>>;
+  /**
+   * The newest ModifiedDate (Unix ms) among the upload sessions of the package's files this cycle,
+   * complete ones included: when the copy last delivered a chunk. Undefined when none of its files
+   * has a session (not started, between files, finished, or dead).
+   */
+  readonly lastModifiedMs: number | undefined;
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 function zeros(): Record<PackageFileState, number> {
   return { uploading: 0, received: 0, in_store: 0, absent: 0, size_mismatch: 0 };
@@ -143,18 +151,19 @@ function fileState(path: PathState, expectedBytes: number | undefined): { state:
  */
 export function packageStates(paths: readonly PathState[], packagesOf: (cluster: string) => ClusterPackages | undefined): PackageState[] {
   const out: PackageState[] = [];
-  const byCluster = new Map<string, { packages: ClusterPackages; states: Array<PackageState | undefined> }>();
+  const byCluster = new Map<string, { packages: ClusterPackages; states: Array<Mutable<PackageState> | undefined> }>();
   for (const path of paths) {
     let cluster = byCluster.get(path.cluster);
     if (cluster === undefined) {
       const packages = packagesOf(path.cluster);
       if (packages === undefined) continue;
-      cluster = { packages, states: new Array<PackageState | undefined>(packages.packages.length) };
+      cluster = { packages, states: new Array<Mutable<PackageState> | undefined>(packages.packages.length) };
       byCluster.set(path.cluster, cluster);
     }
     for (const membership of cluster.packages.byPath.get(path.contentPath) ?? []) {
       const name = cluster.packages.packages[membership.package] as PackageName;
-      const state = (cluster.states[membership.package] ??= { cluster: path.cluster, name: name.name, version: name.version, files: zeros(), bytes: zeros() });
+      const state = (cluster.states[membership.package] ??= { cluster: path.cluster, name: name.name, version: name.version, files: zeros(), bytes: zeros(), lastModifiedMs: undefined });
+      for (const s of path.sessions) if (state.lastModifiedMs === undefined || s.modifiedMs > state.lastModifiedMs) state.lastModifiedMs = s.modifiedMs;
       const where = fileState(path, membership.expectedBytes);
       if (where === undefined) continue;
       (state.files as Record<PackageFileState, number>)[where.state] += 1;

@@ -59,6 +59,10 @@ describe('metrics registry', () => {
     const stale = (await scrape(snapshot, T0 + 200_000)).series;
     expect(Object.values(figures(stale, 'servicefabric_imagestore_package_files'))).toEqual([0, 0, 0, 0, 0]);
     expect(Object.values(figures(stale, 'servicefabric_imagestore_package_bytes'))).toEqual([0, 0, 0, 0, 0]);
+    // When the copy last delivered a chunk: the session's ModifiedDate; withheld for stale data.
+    const lastModified = 'servicefabric_imagestore_package_last_modified_timestamp_seconds';
+    expect(seriesOf(fresh, lastModified).map((s) => [s.labels, s.value])).toEqual([[{ sf_cluster: 'prod', package: 'VotingApp', version: '1.4.0' }, (T0 - 90_000) / 1000]]);
+    expect(seriesOf(stale, lastModified, {})).toEqual([]);
   });
 
   it('exposes every state of every path, 1 for the current one; all 0 for a failed poll and for stale data', async () => {
@@ -143,7 +147,7 @@ describe('metrics registry', () => {
   it('says in every HELP string of its own families that values are refreshed per poll cycle', async () => {
     const { text } = await scrape(snapshotOf([reference]), T0);
     const helps = text.split('\n').filter((l) => l.startsWith('# HELP servicefabric_imagestore_'));
-    expect(helps.length).toBe(17);
+    expect(helps.length).toBe(18);
     for (const help of helps) expect(help).toMatch(/poll cycle/);
   });
 

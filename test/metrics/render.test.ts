@@ -92,6 +92,8 @@ describe('cached /metrics renderer', () => {
     expect(reference).toContain('servicefabric_imagestore_package_files{sf_cluster="prod",package="\\"odd\\"\\\\name",version="",state="uploading"} 1\n');
     expect(reference).toContain('servicefabric_imagestore_package_files{sf_cluster="prod",package="Voting\\nApp",version="1.4.0",state="size_mismatch"} 1\n');
     expect(reference).toContain('servicefabric_imagestore_package_bytes{sf_cluster="prod",package="\\"odd\\"\\\\name",version="",state="in_store"} 4096\n');
+    // The newest ModifiedDate among the package's sessions (path 0's second session).
+    expect(reference).toContain(`servicefabric_imagestore_package_last_modified_timestamp_seconds{sf_cluster="prod",package="Voting\\nApp",version="1.4.0"} ${(T0 - 90_123 - 6 * 1000) / 1000}\n`);
     expect(rendered).toBe(reference);
     // Independently of prom-client: a newline alone in a value is escaped, so no sample line is split.
     expect(rendered).toContain('content_path="only\\nnewline"');

@@ -63,8 +63,9 @@ describe('packageStates', () => {
       undefined,
       [
         // 400 of 1,000 bytes received; a second, older try at the same file got less far.
-        ok('up', { ok: true, sessions: [session({ fileSize: 1000, expectedRanges: [{ start: 400, end: 999 }] }), session({ sessionId: '00000000-0000-4000-8000-000000000009', fileSize: 1000, expectedRanges: [{ start: 100, end: 999 }] })] }),
-        ok('done', { ok: true, sessions: [session({ fileSize: 300, expectedRanges: [] })] }),
+        ok('up', { ok: true, sessions: [session({ fileSize: 1000, modifiedMs: T0 - 60_000, expectedRanges: [{ start: 400, end: 999 }] }), session({ sessionId: '00000000-0000-4000-8000-000000000009', fileSize: 1000, modifiedMs: T0 - 900_000, expectedRanges: [{ start: 100, end: 999 }] })] }),
+        // The complete session had the newest chunk.
+        ok('done', { ok: true, sessions: [session({ fileSize: 300, modifiedMs: T0 - 30_000, expectedRanges: [] })] }),
         ok('stored', { ok: true, sessions: [], store: { file: stored(500), checkedMs: T0 } }),
         ok('stale', { ok: true, sessions: [], store: { file: stored(499), checkedMs: T0 } }),
         ok('gone', { ok: true, sessions: [], store: { file: undefined, checkedMs: T0 } }),
@@ -108,6 +109,7 @@ describe('packageStates', () => {
         version: '1.4.0',
         files: { uploading: 1, received: 1, in_store: 1, absent: 1, size_mismatch: 1 },
         bytes: { uploading: 400, received: 300, in_store: 500, absent: 2000, size_mismatch: 500 },
+        lastModifiedMs: T0 - 30_000,
       },
     ]);
   });
@@ -122,8 +124,14 @@ describe('packageStates', () => {
         // Without an expected size, no file can be the wrong size.
         files: { uploading: 1, received: 1, in_store: 2, absent: 1, size_mismatch: 0 },
         bytes: { uploading: 400, received: 300, in_store: 999, absent: 0, size_mismatch: 0 },
+        lastModifiedMs: T0 - 30_000,
       },
     ]);
+  });
+
+  it('has no last modification for a package none of whose files has a session', () => {
+    const packages = clusterPackages([{ file: 'p.yaml', content: { entries: [{ path: 'stored' }, { path: 'gone' }, { path: 'broken' }] } }], T0);
+    expect(snapshotWith(packages).packages.map((p) => [p.name, p.lastModifiedMs])).toEqual([['p', undefined]]);
   });
 
   it('has no package for a cluster without path files, nor for a package none of whose paths was polled', () => {
