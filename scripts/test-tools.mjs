@@ -43,7 +43,7 @@ export const TOOLS = [
     commands: ['prometheus'],
     version: ['--version'],
     apt: ['prometheus'],
-    suites: ['test/deploy/prometheus-e2e.test.ts', 'test/deploy/stalled-locally.test.ts', 'test/web/gzip-prometheus.test.ts'],
+    suites: ['test/deploy/prometheus-e2e.test.ts', 'test/deploy/package-stalled-e2e.test.ts', 'test/deploy/stalled-locally.test.ts', 'test/web/gzip-prometheus.test.ts'],
     install: PROMETHEUS_INSTALL,
   },
   {

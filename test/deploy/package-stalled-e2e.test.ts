@@ -1,0 +1,142 @@
+/**
+ * ServiceFabricPackageCopyStalled in a real Prometheus scraping the exporter, which polls the
+ * simulator: one package whose copy stopped (a file in the store, one left uploading with its last
+ * chunk 11 minutes ago, one never started), one whose copy is moving and one not started. The rules
+ * as shipped, with only the alert's 10 minutes of history, its `for` and its `keep_firing_for`
+ * scaled to seconds (each edit asserted to apply): its 600-second threshold is met by the backdated
+ * session itself.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
+import { formatPathFile } from '../../src/config/pathfile.js';
+import { parseConfig } from '../../src/config/index.js';
+import { startExporter, type Exporter } from '../../src/exporter.js';
+import { silentLogger } from '../../src/log.js';
+import { startSimulator, type Simulator } from '../../src/simulator/index.js';
+import { eventually, startPrometheus, type PrometheusServer } from '../helpers/prometheus.js';
+import { sessionOperation, uploadChunk, uploadWholeFile } from '../helpers/upload.js';
+import { RULES_FILE } from './paths.js';
+
+const ALERT = 'ServiceFabricPackageCopyStalled';
+
+interface RuleFile {
+  groups: Array<{ name: string; rules: Array<{ alert?: string; expr: string; for?: string; keep_firing_for?: string }> }>;
+}
+
+function scaledRules(): string {
+  const file = parse(readFileSync(RULES_FILE, 'utf8')) as RuleFile;
+  const rule = file.groups.flatMap((g) => g.rules).find((r) => r.alert === ALERT);
+  if (!rule) throw new Error(`rules.yml has no ${ALERT}`);
+  if (rule.expr.split('offset 10m').length !== 3 || rule.for !== '1m' || rule.keep_firing_for !== '5m') throw new Error(`${ALERT} changed: update this test`);
+  rule.expr = rule.expr.replaceAll('offset 10m', 'offset 5s');
+  rule.for = '1s';
+  rule.keep_firing_for = '2s';
+  return stringify(file);
+}
+
+const file = (pkg: string, name: string) => `E2E\\${pkg}\\${name}`;
+const PACKAGES = {
+  Stopped: { version: '1.0.0', stored: file('Stopped', 'ApplicationManifest.xml'), uploading: file('Stopped', 'Code\\App.dll'), absent: file('Stopped', 'Code\\Lib.dll') },
+  Moving: { version: '2.0.0', stored: file('Moving', 'ApplicationManifest.xml'), uploading: file('Moving', 'Code\\App.dll'), absent: file('Moving', 'Code\\Lib.dll') },
+  NotStarted: { version: '3.0.0', stored: undefined, uploading: undefined, absent: file('NotStarted', 'Code\\App.dll') },
+} as const;
+const MANIFEST_SIZE = 2_000;
+const DLL_SIZE = 64 * 1024 * 1024;
+const CHUNK = 64 * 1024;
+
+let sim: Simulator;
+let exporter: Exporter;
+let prometheus: PrometheusServer;
+let chunkTimer: NodeJS.Timeout | undefined;
+let dir: string;
+
+/** Uploads a whole file, commits it and deletes its session: in the store, without a session. */
+async function store(path: string, size: number): Promise<void> {
+  const sessionId = await uploadWholeFile(sim.url, path, size);
+  expect(await sessionOperation(sim.url, 'CommitUploadSession', sessionId)).toBe(200);
+  expect(await sessionOperation(sim.url, 'DeleteUploadSession', sessionId)).toBe(200);
+}
+
+beforeAll(async () => {
+  sim = await startSimulator({ adminPort: 0 });
+  await store(PACKAGES.Stopped.stored, MANIFEST_SIZE);
+  await store(PACKAGES.Moving.stored, MANIFEST_SIZE);
+  // Half of App.dll received, the last chunk 11 minutes ago: the copy died there.
+  const created = await fetch(`${sim.adminUrl}/sessions`, {
+    method: 'POST',
+    body: JSON.stringify({ path: PACKAGES.Stopped.uploading, fileSize: DLL_SIZE, received: [{ start: 0, end: DLL_SIZE / 2 - 1 }], modifiedDate: new Date(Date.now() - 11 * 60e3).toISOString() }),
+  });
+  expect(created.status).toBe(201);
+  // The moving copy gets a chunk of App.dll every 500 ms.
+  const moving = globalThis.crypto.randomUUID();
+  let next = 0;
+  const sendNext = (): Promise<number> => {
+    const start = next * CHUNK;
+    next += 1;
+    return uploadChunk(sim.url, PACKAGES.Moving.uploading, moving, { start, end: start + CHUNK - 1, fileSize: DLL_SIZE });
+  };
+  expect(await sendNext()).toBe(200);
+  // A chunk in flight when the simulator closes fails; that is the end of the test, not an error.
+  chunkTimer = setInterval(() => void sendNext().catch(() => undefined), 500);
+
+  dir = mkdtempSync(join(tmpdir(), 'sfue-package-e2e-'));
+  for (const [name, pkg] of Object.entries(PACKAGES)) {
+    const entries = [
+      ...(pkg.stored === undefined ? [] : [{ path: pkg.stored, size: MANIFEST_SIZE }]),
+      ...(pkg.uploading === undefined ? [] : [{ path: pkg.uploading, size: DLL_SIZE }]),
+      { path: pkg.absent, size: DLL_SIZE },
+    ];
+    writeFileSync(join(dir, `${name}.yaml`), formatPathFile({ package: name, version: pkg.version, entries }));
+  }
+  const config = parseConfig(
+    stringify({
+      poll: { schedule: '* * * * * *', request_timeout: '2s', max_staleness: '30s' },
+      clusters: [{ name: 'e2e', endpoint: sim.url, content_path_files: [join(dir, '*.yaml')] }],
+    }),
+  );
+  exporter = await startExporter({ config, listen: { host: '127.0.0.1', port: 0 }, telemetryPath: '/metrics', disableExporterMetrics: true, logger: silentLogger });
+  prometheus = await startPrometheus({
+    config: stringify({
+      global: { scrape_interval: '1s', evaluation_interval: '1s' },
+      rule_files: ['rules.yml'],
+      scrape_configs: [{ job_name: 'sf-upload-exporter', static_configs: [{ targets: [exporter.address] }] }],
+    }),
+    files: { 'rules.yml': scaledRules() },
+  });
+}, 60_000);
+
+afterAll(async () => {
+  clearInterval(chunkTimer);
+  await prometheus?.close();
+  await exporter?.close();
+  await sim?.close();
+  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+});
+
+async function packageAlerts(): Promise<Array<{ labels: Record<string, string>; state: string; annotations: Record<string, string> }>> {
+  return (await prometheus.alerts()).filter((a) => a.labels.alertname === ALERT);
+}
+
+describe('ServiceFabricPackageCopyStalled in a real Prometheus scraping the exporter and the simulator', () => {
+  it('fires for the package whose copy stopped only, and resolves when its copy moves again', async () => {
+    const seen = new Set<string>();
+    const firing = await eventually(`${ALERT} to fire`, 45_000, async () => {
+      const alerts = await packageAlerts();
+      for (const a of alerts) seen.add(a.labels.package ?? '(none)');
+      return alerts.find((a) => a.state === 'firing');
+    });
+    expect(firing.labels).toMatchObject({ job: 'sf-upload-exporter', sf_cluster: 'e2e', package: 'Stopped', version: '1.0.0', severity: 'warning' });
+    expect(firing.annotations.description).toContain('2 file(s) of application package Stopped (version 1.0.0) on cluster e2e');
+    // The moving copy and the package not started were never pending or firing.
+    expect([...seen]).toEqual(['Stopped']);
+    const progress = await prometheus.query('servicefabric_imagestore_package:progress_files:ratio');
+    expect(Object.fromEntries(progress.map((p) => [p.metric.package, Number(p.value[1])]))).toEqual({ Stopped: 1 / 3, Moving: 1 / 3, NotStarted: 0 });
+
+    // The copy is run again: the file it never started gets its first chunk.
+    expect(await uploadChunk(sim.url, PACKAGES.Stopped.absent, globalThis.crypto.randomUUID(), { start: 0, end: CHUNK - 1, fileSize: DLL_SIZE })).toBe(200);
+    await eventually(`${ALERT} to resolve`, 20_000, async () => ((await packageAlerts()).length === 0 ? true : undefined));
+  }, 90_000);
+});
