@@ -30,6 +30,11 @@ const EXPORTER = 'job=~"$job", instance=~"$instance"';
 const PATH = `${EXPORTER}, sf_cluster=~"$sf_cluster", content_path=~"$content_path"`;
 const SESSION_LEGEND = '{{sf_cluster}} {{store_relative_path}} {{session_id}}';
 const PATH_LEGEND = '{{sf_cluster}} {{content_path}}';
+const CLUSTER = `${EXPORTER}, sf_cluster=~"$sf_cluster"`;
+const PACKAGE_LEGEND = '{{sf_cluster}} {{package}} {{version}}';
+/** The labels that identify a package: one row of the packages table each. */
+const PACKAGE_LABELS = ['sf_cluster', 'package', 'version'] as const;
+const BY_PACKAGE = `sum by (${PACKAGE_LABELS.join(', ')})`;
 /** The labels that identify an upload session: one row of the sessions table each. */
 const SESSION_LABELS = ['sf_cluster', 'content_path', 'store_relative_path', 'session_id'] as const;
 
@@ -193,11 +198,97 @@ function sessionsPanels(): Array<Builder<Panel>> {
   ];
 }
 
-/** Builds the dashboard model: two expanded rows, each followed by its panels. */
+function packagesPanels(): Array<Builder<Panel>> {
+  // Summed over the shards (each counts the package's files it polls) and the exporter's
+  // instances, as the rules' progress ratios are; those drop `instance`, which the dashboard's
+  // filter needs, so the panels compute them from the exporter's series.
+  const files = (state: string): string => `${BY_PACKAGE} (servicefabric_imagestore_package_files{${CLUSTER}, state="${state}"})`;
+  const bytesProgress = `${BY_PACKAGE} (servicefabric_imagestore_package_bytes{${CLUSTER}, state="in_store"}) / (${BY_PACKAGE} (servicefabric_imagestore_package_bytes{${CLUSTER}}) > 0)`;
+  const columns: Array<[refId: string, title: string, unit: string, expr: string]> = [
+    // A package counting no file (its data is stale: every state reads 0) has no row.
+    ['A', 'Files', 'short', `${BY_PACKAGE} (servicefabric_imagestore_package_files{${CLUSTER}}) > 0`],
+    ['B', 'Progress', 'percentunit', bytesProgress],
+    ['C', 'In store', 'short', files('in_store')],
+    ['D', 'Received', 'short', files('received')],
+    ['E', 'Uploading', 'short', files('uploading')],
+    ['F', 'Absent', 'short', files('absent')],
+    ['G', 'Size mismatch', 'short', files('size_mismatch')],
+    ['H', 'Last chunk', 's', `time() - max by (${PACKAGE_LABELS.join(', ')}) (servicefabric_imagestore_package_last_modified_timestamp_seconds{${CLUSTER}})`],
+  ];
+  const table = new TablePanel()
+    .title('Packages')
+    .description(
+      'One row per package (a path file): progress over its bytes in the image store, its files in each state, and the seconds since any of its files last received a chunk (empty while none has a session). ServiceFabricPackageCopyStalled fires for a package with files absent or uploading, others in the store, and nothing moving for 10 minutes.',
+    )
+    .datasource(DATASOURCE);
+  for (const [refId, , , expr] of columns) table.withTarget(column(expr, refId));
+  // As in the sessions table: keep only the package's labels and the values, merge the frames into
+  // a row per package, and drop a package the exporter no longer reports (A empty).
+  table
+    .withTransformation({
+      id: 'filterFieldsByName',
+      options: { include: { names: ['Time', ...PACKAGE_LABELS, ...columns.map(([refId]) => `Value #${refId}`)] } },
+    })
+    .withTransformation({ id: 'merge', options: {} })
+    .withTransformation({
+      id: 'filterByValue',
+      options: { type: 'include', match: 'all', filters: [{ fieldName: 'Value #A', config: { id: 'isNotNull', options: {} } }] },
+    })
+    .withTransformation({
+      id: 'organize',
+      options: {
+        excludeByName: { Time: true },
+        indexByName: {
+          ...Object.fromEntries(PACKAGE_LABELS.map((label, i) => [label, i])),
+          ...Object.fromEntries(columns.map(([refId], i) => [`Value #${refId}`, PACKAGE_LABELS.length + i])),
+        },
+        renameByName: {
+          sf_cluster: 'Cluster',
+          package: 'Package',
+          version: 'Version',
+          ...Object.fromEntries(columns.map(([refId, title]) => [`Value #${refId}`, title])),
+        },
+      },
+    })
+    .span(24)
+    .height(8);
+  for (const [, title, unit] of columns) table.overrideByName(title, [{ id: 'unit', value: unit }]);
+  // The progress as a bar over the package's bytes.
+  table.overrideByName('Progress', [
+    { id: 'custom.cellOptions', value: { type: 'gauge', mode: 'basic' } },
+    { id: 'min', value: 0 },
+    { id: 'max', value: 1 },
+  ]);
+
+  return [
+    table,
+    new TimeseriesPanel()
+      .title('Package progress')
+      .description("Each package's bytes in the image store over all its bytes (for a file still uploading, the bytes received so far); a flat line below 100 % is a copy that stopped.")
+      .datasource(DATASOURCE)
+      .withTarget(query(bytesProgress, PACKAGE_LEGEND))
+      .unit('percentunit')
+      .min(0)
+      .max(1)
+      .span(12)
+      .height(9),
+    new TimeseriesPanel()
+      .title('Package files by state')
+      .description('Files of each package in each state (servicefabric_imagestore_package_files): uploading, received, in_store, absent, size_mismatch.')
+      .datasource(DATASOURCE)
+      .withTarget(query(`sum by (sf_cluster, package, version, state) (servicefabric_imagestore_package_files{${CLUSTER}})`, `${PACKAGE_LEGEND} {{state}}`))
+      .unit('short')
+      .min(0)
+      .span(12)
+      .height(9),
+  ];
+}
+
+/** Builds the dashboard model: three expanded rows, each followed by its panels. */
 export function buildDashboard(): Dashboard {
   const builder = new DashboardBuilder('Service Fabric image-store uploads')
     .uid(DASHBOARD_UID)
-    .description('Upload sessions and poll health from sf-upload-exporter.')
+    .description('Upload sessions, package copies and poll health from sf-upload-exporter.')
     .tags(['service-fabric', 'sf-upload-exporter'])
     .editable()
     .tooltip(DashboardCursorSync.Crosshair)
@@ -212,6 +303,7 @@ export function buildDashboard(): Dashboard {
   const rows: Array<[title: string, panels: Array<Builder<Panel>>]> = [
     ['Exporter health', exporterHealthPanels()],
     ['Upload sessions', sessionsPanels()],
+    ['Packages', packagesPanels()],
   ];
   for (const [title, panels] of rows) {
     builder.withRow(new RowBuilder(title));

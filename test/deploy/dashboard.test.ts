@@ -38,10 +38,11 @@ describe('Grafana dashboard (deploy/grafana/sf-upload-exporter.json)', () => {
     ]);
   });
 
-  it('has an exporter health row and an upload sessions row', () => {
+  it('has an exporter health row, an upload sessions row and a packages row', () => {
     expect(rows()).toEqual({
       'Exporter health': ['Poll success', 'Poll failures by reason', 'Poll duration', 'Data age', 'Cycles skipped'],
       'Upload sessions': ['Upload sessions', 'Remaining bytes', 'Throughput'],
+      Packages: ['Packages', 'Package progress', 'Package files by state'],
     });
   });
 

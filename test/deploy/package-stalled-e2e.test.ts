@@ -18,7 +18,10 @@ import { silentLogger } from '../../src/log.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { eventually, startPrometheus, type PrometheusServer } from '../helpers/prometheus.js';
 import { sessionOperation, uploadChunk, uploadWholeFile } from '../helpers/upload.js';
-import { RULES_FILE } from './paths.js';
+import { columnsOf, rowsOf, tableFrames, transform } from './grafana.js';
+import { DASHBOARD_FILE, RULES_FILE } from './paths.js';
+import { withGrafanaVariables } from './promql.js';
+import type { DataTransformerConfig } from '@grafana/data';
 
 const ALERT = 'ServiceFabricPackageCopyStalled';
 
@@ -121,6 +124,37 @@ async function packageAlerts(): Promise<Array<{ labels: Record<string, string>; 
 }
 
 describe('ServiceFabricPackageCopyStalled in a real Prometheus scraping the exporter and the simulator', () => {
+  it('shows the dashboard\'s "Packages" table, through Grafana\'s own transformations, one row per package with its progress, states and last chunk', async () => {
+    const dashboard = JSON.parse(readFileSync(DASHBOARD_FILE, 'utf8')) as { panels: Array<{ type: string; title?: string; targets?: Array<{ refId: string; expr: string }>; transformations?: DataTransformerConfig[] }> };
+    const panel = dashboard.panels.find((p) => p.type === 'table' && p.title === 'Packages');
+    const targets = panel?.targets ?? [];
+    const answers = await eventually('every package reported', 30_000, async () => {
+      // One evaluation time for every query, as Grafana sends them.
+      const time = Date.now() / 1000;
+      const all = await Promise.all(
+        targets.map(async (t) => ({ refId: t.refId, answer: { status: 'success', data: { resultType: 'vector', result: await prometheus.query(withGrafanaVariables(t.expr), time) } } })),
+      );
+      return all.find((a) => a.refId === 'A')?.answer.data.result.length === 3 && all.find((a) => a.refId === 'H')?.answer.data.result.length === 2 ? all : undefined;
+    });
+    const frames = await transform(panel?.transformations ?? [], tableFrames(answers));
+    expect(frames).toHaveLength(1);
+    const table = frames[0] as (typeof frames)[number];
+    expect(columnsOf(table)).toEqual(['Cluster', 'Package', 'Version', 'Files', 'Progress', 'In store', 'Received', 'Uploading', 'Absent', 'Size mismatch', 'Last chunk']);
+    const rows = Object.fromEntries(rowsOf(table).map((r) => [r.Package, r]));
+    const states = (row: Record<string, unknown> | undefined) => [row?.Cluster, row?.Version, row?.Files, row?.['In store'], row?.Received, row?.Uploading, row?.Absent, row?.['Size mismatch']];
+    expect(states(rows.Stopped)).toEqual(['e2e', '1.0.0', 3, 1, 0, 1, 1, 0]);
+    expect(states(rows.Moving)).toEqual(['e2e', '2.0.0', 3, 1, 0, 1, 1, 0]);
+    expect(states(rows.NotStarted)).toEqual(['e2e', '3.0.0', 1, 0, 0, 0, 1, 0]);
+    // In-store bytes over the expected bytes, the uploading file counting what it received.
+    expect(rows.Stopped?.Progress).toBeCloseTo(MANIFEST_SIZE / (MANIFEST_SIZE + DLL_SIZE / 2 + DLL_SIZE), 9);
+    expect(rows.NotStarted?.Progress).toBe(0);
+    // The stopped copy's last chunk is the backdated one; the moving copy's is seconds old.
+    expect(rows.Stopped?.['Last chunk']).toBeGreaterThan(11 * 60 - 5);
+    expect(rows.Stopped?.['Last chunk']).toBeLessThan(12 * 60);
+    expect(rows.Moving?.['Last chunk']).toBeLessThan(60);
+    expect(rows.NotStarted?.['Last chunk']).toBeUndefined();
+  }, 45_000);
+
   it('fires for the package whose copy stopped only, and resolves when its copy moves again', async () => {
     const seen = new Set<string>();
     const firing = await eventually(`${ALERT} to fire`, 45_000, async () => {

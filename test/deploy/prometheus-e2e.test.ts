@@ -1,9 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { startExporter, type Exporter } from '../../src/exporter.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { parseConfig } from '../../src/config/index.js';
+import { formatPathFile } from '../../src/config/pathfile.js';
 import { silentLogger } from '../../src/log.js';
 import { eventually, startPrometheus, type PrometheusServer } from '../helpers/prometheus.js';
 import { sessionOperation, uploadChunk } from '../helpers/upload.js';
@@ -42,6 +45,7 @@ let sim: Simulator;
 let exporter: Exporter;
 let prometheus: PrometheusServer;
 let chunkTimer: NodeJS.Timeout | undefined;
+let dir: string | undefined;
 
 beforeAll(async () => {
   sim = await startSimulator();
@@ -57,10 +61,14 @@ beforeAll(async () => {
     }
   }, 500);
 
+  // The two files also make up a package (both uploading: a copy under way), so that the package
+  // series and the expressions over them have data too.
+  dir = mkdtempSync(join(tmpdir(), 'sfue-e2e-'));
+  writeFileSync(join(dir, 'e2e.yaml'), formatPathFile({ package: 'E2EApp', version: '1.0.0', entries: [{ path: STALLED.path, size: FILE_SIZE }, { path: MOVING[1]?.path as string, size: FILE_SIZE }] }));
   const config = parseConfig(
     stringify({
       poll: { schedule: '* * * * * *', request_timeout: '2s', max_staleness: '30s' },
-      clusters: [{ name: 'e2e', endpoint: sim.url, content_paths: [STALLED.path, MOVING[1]?.path] }],
+      clusters: [{ name: 'e2e', endpoint: sim.url, content_paths: [STALLED.path, MOVING[1]?.path], content_path_files: [join(dir, '*.yaml')] }],
     }),
   );
   exporter = await startExporter({
@@ -85,6 +93,7 @@ afterAll(async () => {
   await prometheus?.close();
   await exporter?.close();
   await sim?.close();
+  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
 });
 
 async function stalledAlerts(): Promise<Array<{ labels: Record<string, string>; state: string; annotations: Record<string, string> }>> {

@@ -8,8 +8,8 @@ import { join } from 'node:path';
 export interface PrometheusServer {
   /** Base URL, e.g. `http://127.0.0.1:41234`. */
   readonly url: string;
-  /** Runs an instant query; rejects with Prometheus's error text when the query fails. */
-  query(expr: string): Promise<Array<{ metric: Record<string, string>; value: [number, string] }>>;
+  /** Runs an instant query (at `time`, Unix seconds, else now); rejects with Prometheus's error text when the query fails. */
+  query(expr: string, time?: number): Promise<Array<{ metric: Record<string, string>; value: [number, string] }>>;
   /** The active (pending and firing) alerts. */
   alerts(): Promise<Array<{ labels: Record<string, string>; state: string; annotations: Record<string, string> }>>;
   /** What Prometheus logged, for failure messages. */
@@ -87,7 +87,8 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
   };
   return {
     url,
-    query: async (expr) => (await api<{ result: Array<{ metric: Record<string, string>; value: [number, string] }> }>(`/api/v1/query?query=${encodeURIComponent(expr)}`)).result,
+    query: async (expr, time) =>
+      (await api<{ result: Array<{ metric: Record<string, string>; value: [number, string] }> }>(`/api/v1/query?query=${encodeURIComponent(expr)}${time === undefined ? '' : `&time=${time}`}`)).result,
     alerts: async () => (await api<{ alerts: Array<{ labels: Record<string, string>; state: string; annotations: Record<string, string> }> }>('/api/v1/alerts')).alerts,
     log,
     close,
