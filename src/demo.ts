@@ -1,6 +1,9 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Config } from './config/types.js';
 import type { Logger } from './log.js';
-import { startScenario, startSimulator, DEMO_CONTENT_PATHS } from './simulator/index.js';
+import { startScenario, startSimulator, DEMO_CONTENT_PATHS, DEMO_PACKAGES, demoPathFile } from './simulator/index.js';
 
 /** Demo timings: scaled down from Service Fabric's 30-minute expiry so a newcomer sees it within minutes. */
 const DEMO_SESSION_TIMEOUT_MS = 90_000;
@@ -10,10 +13,16 @@ const DEMO_CLEANUP_INTERVAL_MS = 15_000;
 export interface Demo {
   readonly config: Config;
   readonly simulatorUrl: string;
+  /** The folder of the path files announcing the packages the demo copies; removed by `close`. */
+  readonly pathFileDir: string;
   close(): Promise<void>;
 }
 
-/** Starts the simulator on a free loopback port with the `demo` scenario, and returns a config polling it. */
+/**
+ * Starts the simulator on a free loopback port with the `demo` scenario, writes a path file for
+ * each package the scenario copies (with its name, version and sizes, as `paths --package` would),
+ * and returns a config polling both the single uploads and the packages.
+ */
 export async function startDemo(logger: Logger): Promise<Demo> {
   const simulator = await startSimulator({
     host: '127.0.0.1',
@@ -22,19 +31,23 @@ export async function startDemo(logger: Logger): Promise<Demo> {
     cleanupIntervalMs: DEMO_CLEANUP_INTERVAL_MS,
     logger: logger.child({ component: 'simulator' }),
   });
+  const pathFileDir = mkdtempSync(join(tmpdir(), 'sf-upload-exporter-demo-'));
+  for (const pkg of DEMO_PACKAGES) writeFileSync(join(pathFileDir, `${pkg.name}.yaml`), demoPathFile(pkg));
   const scenario = startScenario(simulator.url, 'demo', { logger: logger.child({ component: 'scenario' }) });
   const config: Config = {
     poll: { schedule: '*/5 * * * * *', concurrency: 4, requestTimeoutMs: 3000, maxStalenessMs: 30_000, maxResponseBytes: 4 * 1024 * 1024, storeRecheckIntervalMs: 600_000 },
     // Scaled down like the expiry: a demo upload that gets nothing for 30 s shows as stalled.
     status: { stalledAfterMs: 30_000 },
-    clusters: [{ name: 'demo', endpoint: simulator.url, contentPaths: [...DEMO_CONTENT_PATHS] }],
+    clusters: [{ name: 'demo', endpoint: simulator.url, contentPaths: [...DEMO_CONTENT_PATHS], contentPathFiles: [join(pathFileDir, '*.yaml')] }],
   };
   return {
     config,
     simulatorUrl: simulator.url,
+    pathFileDir,
     close: async () => {
       await scenario.stop();
       await simulator.close();
+      rmSync(pathFileDir, { recursive: true, force: true });
     },
   };
 }

@@ -25,9 +25,9 @@ export const STATUS_EXIT = {
   ok: 0,
   /** Bad flags or configuration, or nothing could be started. */
   error: 1,
-  /** At least one session is stalled (takes precedence over a failed poll). */
+  /** At least one session or package is stalled (takes precedence over a failed poll). */
   stalled: 2,
-  /** No session stalled, but at least one path could not be polled. */
+  /** No session or package stalled, but at least one path could not be polled. */
   pollFailed: 3,
 } as const;
 
@@ -51,7 +51,7 @@ function seconds(text: string): number {
 /** Builds the `status` subcommand. */
 export function statusCommand(): Command {
   return new Command('status')
-    .description('poll every configured path once (or every N seconds with --watch) and print each upload session with a progress bar; exit 2 if any is stalled')
+    .description('poll every configured path once (or every N seconds with --watch) and print each package and upload session with a progress bar; exit 2 if any is stalled')
     .helpOption('-h, --help', 'show this help')
     .option('--config.file <path>', 'YAML configuration file, as for the exporter (content_path_files are read too)')
     .option('--demo', 'poll the built-in simulated cluster with moving uploads')
@@ -63,9 +63,9 @@ export function statusCommand(): Command {
     });
 }
 
-/** The exit code for a view: stalled sessions first, then failed polls. */
+/** The exit code for a view: stalled sessions and packages first, then failed polls. */
 export function statusExitCode(view: StatusView): number {
-  if (view.summary.stalled > 0) return STATUS_EXIT.stalled;
+  if (view.summary.stalled > 0 || view.summary.stalled_packages > 0) return STATUS_EXIT.stalled;
   if (view.summary.failed_paths > 0) return STATUS_EXIT.pollFailed;
   return STATUS_EXIT.ok;
 }
@@ -129,6 +129,7 @@ async function pollAndPrint(config: Config, flags: StatusFlags, logger: Logger):
         nowMs: Date.now(),
         stalledAfterMs: config.status?.stalledAfterMs ?? DEFAULT_STALLED_AFTER_MS,
         sourceOf: (cluster, path) => pathFiles.sourceOf(cluster, path),
+        packagesOf: (cluster) => pathFiles.packagesOf(cluster),
       });
       code = statusExitCode(view);
       print(view, flags, table);

@@ -119,8 +119,8 @@ function zeros(): Record<PackageFileState, number> {
   return { uploading: 0, received: 0, in_store: 0, absent: 0, size_mismatch: 0 };
 }
 
-/** Where one file of a package is, and the bytes it counts there. */
-function fileState(path: PathState, expectedBytes: number | undefined): { state: PackageFileState; bytes: number } | undefined {
+/** Where one file of a package is, and the bytes it counts there (the metrics' and the status view's one rule); undefined when its poll failed. */
+export function packageFileState(path: PathState, expectedBytes: number | undefined): { state: PackageFileState; bytes: number } | undefined {
   switch (path.state) {
     case undefined:
       return undefined;
@@ -164,7 +164,7 @@ export function packageStates(paths: readonly PathState[], packagesOf: (cluster:
       const name = cluster.packages.packages[membership.package] as PackageName;
       const state = (cluster.states[membership.package] ??= { cluster: path.cluster, name: name.name, version: name.version, files: zeros(), bytes: zeros(), lastModifiedMs: undefined });
       for (const s of path.sessions) if (state.lastModifiedMs === undefined || s.modifiedMs > state.lastModifiedMs) state.lastModifiedMs = s.modifiedMs;
-      const where = fileState(path, membership.expectedBytes);
+      const where = packageFileState(path, membership.expectedBytes);
       if (where === undefined) continue;
       (state.files as Record<PackageFileState, number>)[where.state] += 1;
       (state.bytes as Record<PackageFileState, number>)[where.state] += where.bytes;

@@ -218,6 +218,11 @@ export class PathFiles {
     return this.effective.get(cluster)?.sources.get(path);
   }
 
+  /** The packages of a cluster's path files and their paths, as of the last cycle; undefined before it. */
+  packagesOf(cluster: string): ClusterPackages | undefined {
+    return this.effective.get(cluster)?.packages;
+  }
+
   /** Content paths polled per cluster and source, as of the last cycle. */
   watched(): WatchedCount[] {
     const counts: WatchedCount[] = [];

@@ -19,3 +19,4 @@ export {
   type WrongShape,
 } from './faults.js';
 export { startScenario, SCENARIOS, DEMO_CONTENT_PATHS, type Scenario, type ScenarioOptions } from './scenario.js';
+export { DEMO_PACKAGES, demoPathFile, type DemoPackage, type DemoPackageFile } from './demo-packages.js';

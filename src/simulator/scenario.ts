@@ -12,6 +12,7 @@
  */
 import http from 'node:http';
 import { silentLogger, type Logger } from '../log.js';
+import { DEMO_PACKAGES, type DemoPackage } from './demo-packages.js';
 
 /** Scenario names `startScenario` knows. */
 export const SCENARIOS = ['demo', 'steady', 'stalls', 'reference'] as const;
@@ -40,6 +41,10 @@ export interface ScenarioOptions {
   deleteAfterCommit?: number;
   /** Send real (zero) bytes as chunk bodies, and commit finished uploads, instead of none as the generated SDKs do. */
   sendBodies?: boolean;
+  /** Packages copied file by file (the `demo` scenario's `DEMO_PACKAGES`; none for the others). */
+  packages?: readonly DemoPackage[];
+  /** Files of one package sent at once. */
+  packageParallelism?: number;
   /** Random source in [0,1), for reproducible runs. */
   random?: () => number;
   logger?: Logger;
@@ -49,7 +54,20 @@ export interface ScenarioOptions {
 export interface Scenario {
   readonly name: string;
   /** Counters since start. */
-  readonly stats: { started: number; chunks: number; finished: number; committed: number; deleted: number; stalled: number; abandoned: number; errors: number };
+  readonly stats: {
+    started: number;
+    chunks: number;
+    finished: number;
+    committed: number;
+    deleted: number;
+    stalled: number;
+    abandoned: number;
+    errors: number;
+    /** Package copies: files committed, packages copied whole, copies that died. */
+    packageFiles: number;
+    packagesCopied: number;
+    packagesDied: number;
+  };
   /** Stops starting and driving uploads; resolves once in-flight requests are done. */
   stop(): Promise<void>;
 }
@@ -73,7 +91,7 @@ const SHARED_PATH = 'SwaggerTest\\Common.dll';
 /** Every content path the `demo` scenario uploads to: what a poller of the demo should watch. */
 export const DEMO_CONTENT_PATHS: readonly string[] = [SHARED_PATH, ...DEMO_PATHS];
 
-const DEFAULTS: Record<ScenarioName, Required<Omit<ScenarioOptions, 'random' | 'logger'>>> = {
+const DEFAULTS: Record<ScenarioName, Required<Omit<ScenarioOptions, 'random' | 'logger' | 'packages' | 'packageParallelism'>>> = {
   demo: {
     newUploadEveryMs: 4000,
     tickMs: 1000,
@@ -120,6 +138,21 @@ const DEFAULTS: Record<ScenarioName, Required<Omit<ScenarioOptions, 'random' | '
   },
 };
 
+/** Files of one package the demo sends at once, as the PowerShell copy does. */
+const PACKAGE_PARALLELISM = 3;
+/** A package file is sent in chunks of about this size, at most `MAX_PACKAGE_CHUNKS` of them (one per tick). */
+const PACKAGE_CHUNK_BYTES = 256 * 1024;
+const MAX_PACKAGE_CHUNKS = 12;
+
+/** One running package copy. */
+interface PackageCopy {
+  readonly pkg: DemoPackage;
+  /** Index of the next file to start. */
+  next: number;
+  readonly sending: { path: string; sessionId: string; fileSize: number; chunks: { start: number; end: number }[]; busy: boolean }[];
+  over: boolean;
+}
+
 interface Upload {
   path: string;
   sessionId: string;
@@ -139,12 +172,17 @@ function isScenarioName(name: string): name is ScenarioName {
 /** Starts a named scenario against a running simulator (`demo`, `steady`, `stalls`, `reference`). */
 export function startScenario(simulatorUrl: string, name: 'demo' | string, options: ScenarioOptions = {}): Scenario {
   if (!isScenarioName(name)) throw new Error(`unknown scenario "${name}" (known: ${SCENARIOS.join(', ')})`);
-  const cfg = { ...DEFAULTS[name], ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as Required<ScenarioOptions>;
+  const cfg = {
+    ...DEFAULTS[name],
+    packages: name === 'demo' ? DEMO_PACKAGES : [],
+    packageParallelism: PACKAGE_PARALLELISM,
+    ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
+  } as Required<ScenarioOptions>;
   const random = options.random ?? Math.random;
   const logger = options.logger ?? silentLogger;
   const base = new URL(simulatorUrl);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
-  const stats = { started: 0, chunks: 0, finished: 0, committed: 0, deleted: 0, stalled: 0, abandoned: 0, errors: 0 };
+  const stats = { started: 0, chunks: 0, finished: 0, committed: 0, deleted: 0, stalled: 0, abandoned: 0, errors: 0, packageFiles: 0, packagesCopied: 0, packagesDied: 0 };
   const active: Upload[] = [];
   const inFlight = new Set<Promise<unknown>>();
   let stopped = false;
@@ -260,9 +298,70 @@ export function startScenario(simulatorUrl: string, name: 'demo' | string, optio
     }
   }
 
+  const copies: PackageCopy[] = [];
+
+  /** Sends one file's next chunk with its bytes, or commits it once all are in. */
+  async function sendPackageFile(copy: PackageCopy, file: PackageCopy['sending'][number]): Promise<void> {
+    file.busy = true;
+    try {
+      const chunk = file.chunks[0];
+      if (chunk) {
+        const status = await request(
+          'PUT',
+          `/ImageStore/${encodeURIComponent(file.path)}/$/UploadChunk${sessionQuery(file.sessionId)}`,
+          { 'Content-Range': `bytes ${chunk.start}-${chunk.end}/${file.fileSize}` },
+          Buffer.alloc(chunk.end - chunk.start + 1),
+        );
+        if (status === 200) {
+          stats.chunks++;
+          file.chunks.shift();
+        } else stats.errors++;
+        return;
+      }
+      if ((await request('POST', `/ImageStore/$/CommitUploadSession${sessionQuery(file.sessionId)}`)) !== 200) {
+        stats.errors++;
+        return;
+      }
+      stats.packageFiles++;
+      copy.sending.splice(copy.sending.indexOf(file), 1);
+    } finally {
+      file.busy = false;
+    }
+  }
+
+  /** One tick of a package copy: start files up to the parallelism (or die), send a chunk of each. */
+  function copyTick(copy: PackageCopy): void {
+    if (copy.over) return;
+    const { pkg } = copy;
+    while (copy.sending.length < cfg.packageParallelism && copy.next < pkg.files.length) {
+      if (pkg.diesAfterFiles !== undefined && copy.next >= pkg.diesAfterFiles) {
+        // The copy dies: the files in flight stop part-way, the rest are never started.
+        copy.over = true;
+        stats.packagesDied++;
+        logger.debug({ package: pkg.name, files: copy.next }, 'scenario: package copy died');
+        return;
+      }
+      const file = pkg.files[copy.next] as DemoPackage['files'][number];
+      copy.next++;
+      const count = Math.max(1, Math.min(MAX_PACKAGE_CHUNKS, Math.ceil(file.size / PACKAGE_CHUNK_BYTES)));
+      const size = Math.ceil(file.size / count);
+      const chunks: { start: number; end: number }[] = [];
+      for (let start = 0; start < file.size; start += size) chunks.push({ start, end: Math.min(start + size, file.size) - 1 });
+      copy.sending.push({ path: file.path, sessionId: guid(), fileSize: file.size, chunks, busy: false });
+    }
+    if (copy.sending.length === 0) {
+      copy.over = true;
+      stats.packagesCopied++;
+      logger.debug({ package: pkg.name }, 'scenario: package copied');
+      return;
+    }
+    for (const file of [...copy.sending]) if (!file.busy) void sendPackageFile(copy, file);
+  }
+
   function tick(): void {
     if (stopped) return;
     for (const up of [...active]) if (!up.busy) void step(up);
+    for (const copy of copies) copyTick(copy);
   }
 
   const timers: NodeJS.Timeout[] = [];
@@ -283,6 +382,13 @@ export function startScenario(simulatorUrl: string, name: 'demo' | string, optio
     // backslashes and spaces; the rest are drawn at random.
     const featured = [SHARED_PATH, SHARED_PATH, SPACED_PATH];
     for (let i = 0; i < cfg.initialUploads; i++) startUpload(featured[i]);
+    for (const pkg of cfg.packages) {
+      timers.push(
+        setTimeout(() => {
+          if (!stopped) copies.push({ pkg, next: 0, sending: [], over: false });
+        }, pkg.startAfterMs),
+      );
+    }
     timers.push(setInterval(() => startUpload(), cfg.newUploadEveryMs), setInterval(tick, cfg.tickMs));
     setImmediate(tick);
   }
@@ -295,6 +401,7 @@ export function startScenario(simulatorUrl: string, name: 'demo' | string, optio
     stop(): Promise<void> {
       stopping ??= (async () => {
         stopped = true;
+        // clearInterval clears a timeout too: both kinds share one id space.
         for (const t of timers) clearInterval(t);
         while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
         agent.destroy();

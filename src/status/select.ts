@@ -4,7 +4,7 @@
  * session), cut at a number of rows. At 100,000 sessions a table of every one helps nobody and
  * costs seconds to render; the JSON keeps everything.
  */
-import type { PathView, SessionState, SessionView, StatusView } from './view.js';
+import type { PackageFileView, PackageView, PathView, SessionState, SessionView, StatusView } from './view.js';
 
 /** `state` filter values: a session state, or `failed` for the paths whose last poll failed. */
 export const STATE_FILTERS = ['stalled', 'failed', 'uploading', 'complete'] as const;
@@ -54,9 +54,15 @@ interface Candidate {
   taken: number;
 }
 
-function candidatesOf(paths: readonly PathView[], state: StateFilter | undefined): Candidate[] {
+/** The content paths of a cluster's packages: shown under their package, not as paths. */
+function packagedPaths(packages: readonly PackageView[]): ReadonlySet<string> {
+  return new Set(packages.flatMap((p) => p.files.map((f) => f.content_path)));
+}
+
+function candidatesOf(paths: readonly PathView[], state: StateFilter | undefined, packaged: ReadonlySet<string> = new Set()): Candidate[] {
   const out: Candidate[] = [];
   for (const path of paths) {
+    if (packaged.has(path.content_path)) continue;
     if (!path.poll.success) {
       if (state === undefined || state === 'failed') out.push({ path, sessions: [], rank: 0, header: false, taken: 0 });
       continue;
@@ -76,7 +82,7 @@ function candidatesOf(paths: readonly PathView[], state: StateFilter | undefined
 export function selectRows(view: StatusView, filter: StatusFilter, maxRows: number): Selection {
   const clusters = view.clusters
     .filter((c) => filter.cluster === undefined || c.name === filter.cluster)
-    .map((c) => ({ name: c.name, candidates: candidatesOf(c.paths, filter.state) }));
+    .map((c) => ({ name: c.name, candidates: candidatesOf(c.paths, filter.state, packagedPaths(c.packages)) }));
   const all = clusters.flatMap((c) => c.candidates);
   let budget = maxRows;
   const heading = (c: Candidate): boolean => {
@@ -120,4 +126,91 @@ export function selectRows(view: StatusView, filter: StatusFilter, maxRows: numb
     matched: { paths: all.length, sessions: all.reduce((n, x) => n + x.sessions.length, 0) },
     shown: { paths: shownPaths, sessions: shownSessions },
   };
+}
+
+/** One package on the page, with the files shown. */
+export interface ShownPackage {
+  readonly package: PackageView;
+  /** Worst first: failed polls, stalled, size_mismatch, uploading, absent, received, in_store. */
+  readonly files: readonly PackageFileView[];
+  readonly hiddenFiles: number;
+}
+
+/** The packages of one cluster on the page. */
+export interface ShownPackages {
+  readonly cluster: string;
+  /** Worst first: stalled, with a failed poll, unfinished, finished. */
+  readonly packages: readonly ShownPackage[];
+  /** Packages the filter matches that did not fit. */
+  readonly hiddenPackages: number;
+}
+
+/** What a page shows of the packages of a view. */
+export interface PackageSelection {
+  readonly clusters: readonly ShownPackages[];
+  readonly matched: number;
+  readonly shown: number;
+}
+
+/** Whether a package has every file in the store or received. */
+export function packageFinished(p: PackageView): boolean {
+  return p.failed_files === 0 && p.files_by_state.absent + p.files_by_state.uploading + p.files_by_state.size_mismatch === 0;
+}
+
+function packageRank(p: PackageView): number {
+  return p.stalled ? 0 : p.failed_files > 0 ? 1 : packageFinished(p) ? 3 : 2;
+}
+
+/** Which packages a state filter keeps: stalled ones, those with a failed poll, unfinished ones (`uploading`), finished ones (`complete`). */
+function packageMatches(p: PackageView, state: StateFilter | undefined): boolean {
+  switch (state) {
+    case undefined:
+      return true;
+    case 'stalled':
+      return p.stalled;
+    case 'failed':
+      return p.failed_files > 0;
+    case 'uploading':
+      return !p.stalled && !packageFinished(p);
+    case 'complete':
+      return packageFinished(p);
+  }
+}
+
+const FILE_RANK: Readonly<Record<string, number>> = { size_mismatch: 2, uploading: 3, absent: 4, received: 5, in_store: 6 };
+
+function fileRank(f: PackageFileView): number {
+  if (f.state === null) return 0;
+  return f.stalled ? 1 : (FILE_RANK[f.state] ?? 7);
+}
+
+/**
+ * Selects the packages of `view` to show under `filter`: every matching package's line first (worst
+ * first, a row each) while `maxRows` lasts; then `filesRows(left)` says how many rows their files
+ * may take, given to the packages in the same order.
+ */
+export function selectPackages(view: StatusView, filter: StatusFilter, maxRows: number, filesRows: (left: number) => number = (left) => left): PackageSelection {
+  const clusters = view.clusters
+    .filter((c) => filter.cluster === undefined || c.name === filter.cluster)
+    .map((c) => ({ cluster: c.name, matching: c.packages.filter((p) => packageMatches(p, filter.state)).sort((a, b) => packageRank(a) - packageRank(b)) }));
+  let budget = maxRows;
+  const taken = clusters.map((c) => {
+    const n = Math.max(0, Math.min(budget, c.matching.length));
+    budget -= n;
+    return n;
+  });
+  let fileBudget = Math.max(0, Math.min(budget, filesRows(budget)));
+  let shown = 0;
+  let matched = 0;
+  const out = clusters.map((c, i): ShownPackages => {
+    const packages = c.matching.slice(0, taken[i]).map((p): ShownPackage => {
+      const files = [...p.files].sort((a, b) => fileRank(a) - fileRank(b)).slice(0, fileBudget);
+      fileBudget -= files.length;
+      return { package: p, files, hiddenFiles: p.files.length - files.length };
+    });
+    shown += packages.length;
+    matched += c.matching.length;
+    return { cluster: c.cluster, packages, hiddenPackages: c.matching.length - packages.length };
+  });
+  return { clusters: out, matched, shown };
 }

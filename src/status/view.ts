@@ -6,8 +6,9 @@
  */
 import { parseDuration } from '../config/duration.js';
 import { DEFAULTS } from '../config/schema.js';
-import { isFresh, type PathState, type Snapshot } from '../poller/snapshot.js';
+import { isFresh, type PathState, type PathStateName, type Snapshot } from '../poller/snapshot.js';
 import type { PathSource } from '../poller/pathfiles.js';
+import { PACKAGE_FILE_STATES, packageFileState, type ClusterPackages, type PackageFileState, type PackageName } from '../poller/packages.js';
 
 /** `status.stalled_after` when the configuration has no `status:` section. */
 export const DEFAULT_STALLED_AFTER_MS = parseDuration(DEFAULTS.stalled_after);
@@ -55,6 +56,8 @@ export interface PathView {
   readonly content_path: string;
   /** `config` (content_paths) or `file` (a path file); null when unknown. */
   readonly source: PathSource | null;
+  /** The path's state (`uploading`, `received`, `in_store`, `absent`); null when its last poll failed. */
+  readonly state: PathStateName | null;
   readonly poll: {
     readonly success: boolean;
     /** When the last poll finished, ISO-8601 UTC. */
@@ -69,10 +72,56 @@ export interface PathView {
   readonly sessions: readonly SessionView[];
 }
 
+/** One file of a package. */
+export interface PackageFileView {
+  /** The content path; its sessions and poll are under the cluster's `paths`. */
+  readonly content_path: string;
+  /** The file's state in the package (a path state, or `size_mismatch`); null when its last poll failed. */
+  readonly state: PackageFileState | null;
+  /** Expected bytes (the path file's `size`, else the size the cluster reports); null when unknown. */
+  readonly size_bytes: number | null;
+  /** Bytes there: the expected size once received or in the store, the bytes received so far while uploading, 0 otherwise. */
+  readonly received_bytes: number;
+  /** When the file's newest session last received a chunk, ISO-8601 UTC; null without a session. */
+  readonly last_chunk_at: string | null;
+  /** `uploading` with no chunk for at least `stalled_after`. */
+  readonly stalled: boolean;
+}
+
+/** One package of a cluster's path files, as servicefabric_imagestore_package_files and _bytes count it. */
+export interface PackageView {
+  readonly name: string;
+  /** `''` when no path file of the package names one. */
+  readonly version: string;
+  /** Files per state, as `servicefabric_imagestore_package_files`; a file whose poll failed counts in none. */
+  readonly files_by_state: Readonly<Record<PackageFileState, number>>;
+  /** Bytes per state, as `servicefabric_imagestore_package_bytes`. */
+  readonly bytes_by_state: Readonly<Record<PackageFileState, number>>;
+  /** Every file of the package, in the order of `paths`. */
+  readonly files: readonly PackageFileView[];
+  /** Files whose last poll failed. */
+  readonly failed_files: number;
+  /** The sum of the files' `size_bytes`. */
+  readonly size_bytes: number;
+  /** The sum of the files' `received_bytes`. */
+  readonly received_bytes: number;
+  /** received / size, 0 to 1 (1 for a package of empty files). */
+  readonly progress: number;
+  /** The newest chunk any of its files' sessions received; null without a session. */
+  readonly last_chunk_at: string | null;
+  /**
+   * The copy started and stopped: files `absent` or `uploading`, at least one `in_store` or
+   * `received`, and no chunk for at least `stalled_after` (ServiceFabricPackageCopyStalled).
+   */
+  readonly stalled: boolean;
+}
+
 /** One cluster. */
 export interface ClusterView {
   readonly name: string;
   readonly paths: readonly PathView[];
+  /** The packages of its path files with a path in `paths`, by name and version. */
+  readonly packages: readonly PackageView[];
 }
 
 /** Everything, as served by `GET /api/v1/sessions` and printed by `status --output json`. */
@@ -91,6 +140,8 @@ export interface StatusView {
     readonly uploading: number;
     readonly stalled: number;
     readonly complete: number;
+    readonly packages: number;
+    readonly stalled_packages: number;
   };
   readonly clusters: readonly ClusterView[];
 }
@@ -104,6 +155,8 @@ export interface StatusViewInput {
   readonly maxStalenessMs?: number;
   /** Where a path comes from (path files); absent: unknown. */
   readonly sourceOf?: (cluster: string, contentPath: string) => PathSource | undefined;
+  /** The packages of a cluster's path files (path files); absent: none. */
+  readonly packagesOf?: (cluster: string) => ClusterPackages | undefined;
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -141,6 +194,7 @@ function pathView(path: PathState, input: StatusViewInput): PathView {
   return {
     content_path: path.contentPath,
     source: input.sourceOf?.(path.cluster, path.contentPath) ?? null,
+    state: path.state ?? null,
     poll: {
       success: path.success,
       at: iso(path.polledMs),
@@ -152,19 +206,107 @@ function pathView(path: PathState, input: StatusViewInput): PathView {
   };
 }
 
+function zeros(): Record<PackageFileState, number> {
+  return Object.fromEntries(PACKAGE_FILE_STATES.map((state) => [state, 0])) as Record<PackageFileState, number>;
+}
+
+/** Newest `modifiedMs` of a path's sessions; undefined without one. */
+function lastChunkMs(path: PathState): number | undefined {
+  let newest: number | undefined;
+  for (const s of path.sessions) if (newest === undefined || s.modifiedMs > newest) newest = s.modifiedMs;
+  return newest;
+}
+
+function packageFileView(path: PathState, expectedBytes: number | undefined, input: StatusViewInput): PackageFileView {
+  const where = packageFileState(path, expectedBytes);
+  const reported = path.sessions.length > 0 ? Math.max(...path.sessions.map((s) => s.fileSize)) : path.store?.file?.fileSize;
+  const size = expectedBytes ?? reported ?? null;
+  const received = where === undefined ? 0 : where.state === 'in_store' || where.state === 'received' ? (size ?? 0) : where.state === 'uploading' ? where.bytes : 0;
+  const last = lastChunkMs(path);
+  return {
+    content_path: path.contentPath,
+    state: where?.state ?? null,
+    size_bytes: size,
+    received_bytes: received,
+    last_chunk_at: last === undefined ? null : iso(last),
+    stalled: where?.state === 'uploading' && last !== undefined && input.nowMs - last >= input.stalledAfterMs,
+  };
+}
+
+/** The packages of one cluster with a path among `paths`, in the packages' order (name, then version). */
+function packageViews(paths: readonly PathState[], packages: ClusterPackages | undefined, input: StatusViewInput): PackageView[] {
+  if (packages === undefined || packages.packages.length === 0) return [];
+  type Members = { files: PackageFileView[]; bytesByState: Record<PackageFileState, number>; lastMs: number | undefined };
+  const members: Array<Members | undefined> = new Array(packages.packages.length);
+  for (const path of paths) {
+    for (const membership of packages.byPath.get(path.contentPath) ?? []) {
+      const entry = (members[membership.package] ??= { files: [], bytesByState: zeros(), lastMs: undefined });
+      entry.files.push(packageFileView(path, membership.expectedBytes, input));
+      // The bytes per state are the metric's, by the same rule.
+      const where = packageFileState(path, membership.expectedBytes);
+      if (where !== undefined) entry.bytesByState[where.state] += where.bytes;
+      const last = lastChunkMs(path);
+      if (last !== undefined && (entry.lastMs === undefined || last > entry.lastMs)) entry.lastMs = last;
+    }
+  }
+  const out: PackageView[] = [];
+  members.forEach((entry, index) => {
+    if (entry === undefined) return;
+    const name = packages.packages[index] as PackageName;
+    const filesByState = zeros();
+    let size = 0;
+    let received = 0;
+    let failed = 0;
+    for (const file of entry.files) {
+      size += file.size_bytes ?? 0;
+      received += file.received_bytes;
+      if (file.state === null) {
+        failed += 1;
+        continue;
+      }
+      filesByState[file.state] += 1;
+    }
+    const started = filesByState.in_store + filesByState.received > 0;
+    const unfinished = filesByState.absent + filesByState.uploading > 0;
+    // A file just completed is the copy's latest chunk too: a copy between two files is not stalled.
+    // Without any session (the finished files' sessions expired) the last chunk is older than that.
+    const quiet = entry.lastMs === undefined || input.nowMs - entry.lastMs >= input.stalledAfterMs;
+    out.push({
+      name: name.name,
+      version: name.version,
+      files_by_state: filesByState,
+      bytes_by_state: entry.bytesByState,
+      files: entry.files,
+      failed_files: failed,
+      size_bytes: size,
+      received_bytes: received,
+      progress: size === 0 ? (unfinished || failed > 0 ? 0 : 1) : received / size,
+      last_chunk_at: entry.lastMs === undefined ? null : iso(entry.lastMs),
+      stalled: started && unfinished && quiet,
+    });
+  });
+  return out;
+}
+
 /** Builds the status view of a snapshot at `nowMs`. */
 export function buildStatusView(input: StatusViewInput): StatusView {
   const { snapshot } = input;
-  const clusters: Array<{ name: string; paths: PathView[] }> = [];
+  const byCluster = new Map<string, PathState[]>();
   for (const path of snapshot?.paths ?? []) {
-    let cluster = clusters.find((c) => c.name === path.cluster);
-    if (!cluster) {
-      cluster = { name: path.cluster, paths: [] };
-      clusters.push(cluster);
+    let list = byCluster.get(path.cluster);
+    if (!list) {
+      list = [];
+      byCluster.set(path.cluster, list);
     }
-    cluster.paths.push(pathView(path, input));
+    list.push(path);
   }
+  const clusters: ClusterView[] = [...byCluster].map(([name, states]) => ({
+    name,
+    paths: states.map((path) => pathView(path, input)),
+    packages: packageViews(states, input.packagesOf?.(name), input),
+  }));
   const paths = clusters.flatMap((c) => c.paths);
+  const packages = clusters.flatMap((c) => c.packages);
   const sessions = paths.flatMap((p) => p.sessions);
   const count = (state: SessionState): number => sessions.filter((s) => s.state === state).length;
   return {
@@ -179,6 +321,8 @@ export function buildStatusView(input: StatusViewInput): StatusView {
       uploading: count('uploading'),
       stalled: count('stalled'),
       complete: count('complete'),
+      packages: packages.length,
+      stalled_packages: packages.filter((p) => p.stalled).length,
     },
     clusters,
   };

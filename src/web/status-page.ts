@@ -7,8 +7,20 @@
  * At thousands of sessions the page shows the worst first and stops at `STATUS_PAGE_MAX_ROWS`
  * rows, saying how many more there are (select.ts); `?cluster=` and `?state=` narrow it down.
  */
-import type { PathView, SessionView, StatusView } from '../status/view.js';
-import { selectRows, STATE_FILTERS, type ShownCluster, type ShownPath, type StateFilter, type StatusFilter } from '../status/select.js';
+import type { PackageFileView, PathView, SessionView, StatusView } from '../status/view.js';
+import {
+  packageFinished,
+  selectPackages,
+  selectRows,
+  STATE_FILTERS,
+  type Selection,
+  type ShownCluster,
+  type ShownPackage,
+  type ShownPackages,
+  type ShownPath,
+  type StateFilter,
+  type StatusFilter,
+} from '../status/select.js';
 import { formatAge, formatBytes, formatPercent, formatThroughput, shortId } from '../status/format.js';
 
 /** What the page says about the exporter itself. */
@@ -27,7 +39,7 @@ function escapeHtml(text: string): string {
 export const STATUS_REFRESH_SECONDS = 5;
 const NOSCRIPT_REFRESH_SECONDS = 15;
 
-/** Rows of the status page at most: a path's heading and each session count one. */
+/** Rows of the status page at most: a package's line, each of its files, a path's heading and each session count one. */
 export const STATUS_PAGE_MAX_ROWS = 1000;
 
 const COLUMNS = ['File', 'Session', 'Size', 'Remaining', 'Progress', 'Throughput', 'Last chunk', 'State'];
@@ -101,16 +113,62 @@ function pathRows(shown: ShownPath, generatedMs: number): string {
   return [header, ...shown.sessions.map(sessionRow), ...more].join('\n');
 }
 
-function clusterSection(cluster: ShownCluster, generatedMs: number): string {
+function bar(progress: number, state: string): string {
+  const percent = Math.floor(Math.max(0, Math.min(1, progress)) * 1000) / 10;
+  return `<div class="bar ${state}" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow="${percent}"><span style="width:${percent}%"></span></div> <span class="pct">${formatPercent(progress)}</span>`;
+}
+
+const FILE_COLUMNS = ['File', 'State', 'Size', 'Progress', 'Last chunk'];
+
+function fileRow(f: PackageFileView, generatedMs: number): string {
+  const finished = f.state === 'in_store' || f.state === 'received';
+  const progress = f.size_bytes === null || f.size_bytes === 0 ? (finished ? 1 : 0) : f.received_bytes / f.size_bytes;
+  const state = f.state === null ? 'failed' : f.stalled ? 'stalled' : f.state;
+  const label = f.state === null ? 'poll failed' : f.stalled ? 'uploading (stalled)' : f.state;
+  const last = f.last_chunk_at === null ? '–' : `<span title="${escapeHtml(f.last_chunk_at)}">${formatAge((generatedMs - Date.parse(f.last_chunk_at)) / 1000)} ago</span>`;
+  return `<tr class="file" data-state="${state}"><td class="file"><code>${escapeHtml(f.content_path)}</code></td><td><span class="state ${state}">${label}</span></td>
+<td class="num">${f.size_bytes === null ? '–' : formatBytes(f.size_bytes)}</td><td>${bar(progress, finished ? 'complete' : state === 'uploading' ? 'uploading' : 'stalled')}</td><td class="num">${last}</td></tr>`;
+}
+
+/** One package: a line with its bar and counts, which opens into its files (a stalled one starts open). */
+function packageDetails(cluster: string, shown: ShownPackage, generatedMs: number): string {
+  const p = shown.package;
+  const state = p.stalled ? 'stalled' : packageFinished(p) ? 'complete' : 'uploading';
+  const counts = Object.entries(p.files_by_state)
+    .filter(([, n]) => n > 0)
+    .map(([s, n]) => `<span class="count ${s}">${n} ${s}</span>`);
+  if (p.failed_files > 0) counts.push(`<span class="count failed">${p.failed_files} poll failed</span>`);
+  const last = p.last_chunk_at === null ? '' : ` &middot; last chunk ${formatAge((generatedMs - Date.parse(p.last_chunk_at)) / 1000)} ago`;
+  const more = shown.hiddenFiles > 0 ? `\n${`<tr class="more"><td colspan="${FILE_COLUMNS.length}">${plural(shown.hiddenFiles, 'more file', 'more files')} of this package not shown</td></tr>`}` : '';
+  // The key lets the refresh keep a package open or closed as the reader left it.
+  return `<details class="package" data-state="${state}" data-key="${escapeHtml(JSON.stringify([cluster, p.name, p.version]))}"${p.stalled ? ' open' : ''}>
+<summary><strong>${escapeHtml(p.name)}</strong>${p.version === '' ? '' : ` <span class="version">${escapeHtml(p.version)}</span>`} ${bar(p.progress, state)} ${formatBytes(p.received_bytes)} of ${formatBytes(p.size_bytes)} &middot; ${plural(p.files.length, 'file', 'files')}: ${counts.join(' ')}${last}${p.stalled ? ' <span class="state stalled">stalled</span>' : ''}</summary>
+<table class="files"><thead><tr>${FILE_COLUMNS.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>
+${shown.files.map((f) => fileRow(f, generatedMs)).join('\n')}${more}
+</tbody></table></details>`;
+}
+
+function clusterSection(name: string, cluster: ShownCluster | undefined, packages: ShownPackages | undefined, generatedMs: number): string {
   const more =
-    cluster.hiddenPaths > 0
+    cluster !== undefined && cluster.hiddenPaths > 0
       ? moreRow(`${plural(cluster.hiddenPaths, 'more path', 'more paths')}${cluster.sessionsInHiddenPaths > 0 ? ` with ${plural(cluster.sessionsInHiddenPaths, 'session', 'sessions')}` : ''} not shown`)
       : '';
-  return `<section class="cluster"><h2>${escapeHtml(cluster.name)}</h2>
-<table><thead><tr>${COLUMNS.map((h) => `<th>${h}</th>`).join('')}</tr></thead>
+  const pkgs =
+    packages === undefined || packages.packages.length + packages.hiddenPackages === 0
+      ? ''
+      : `<div class="packages">
+${packages.packages.map((p) => packageDetails(name, p, generatedMs)).join('\n')}${packages.hiddenPackages > 0 ? `\n<p class="more">${plural(packages.hiddenPackages, 'more package', 'more packages')} not shown</p>` : ''}
+</div>\n`;
+  const rows = [...(cluster?.paths ?? []).map((p) => pathRows(p, generatedMs)), more].filter(Boolean);
+  const table =
+    rows.length === 0
+      ? ''
+      : `<table><thead><tr>${COLUMNS.map((h) => `<th>${h}</th>`).join('')}</tr></thead>
 <tbody>
-${[...cluster.paths.map((p) => pathRows(p, generatedMs)), more].filter(Boolean).join('\n')}
-</tbody></table></section>`;
+${rows.join('\n')}
+</tbody></table>`;
+  return `<section class="cluster"><h2>${escapeHtml(name)}</h2>
+${pkgs}${table}</section>`;
 }
 
 /** The `#status` element: summary and one table per cluster, of what `filter` matches, in at most `maxRows` rows. */
@@ -124,32 +182,55 @@ export function renderStatusSection(view: StatusView, filter: StatusFilter = {},
   const stale = view.fresh
     ? ''
     : `<p class="stale">The last poll cycle completed at ${view.last_cycle_at.replace('T', ' ').replace(/\.\d+Z$/, 'Z')}, longer ago than poll.max_staleness: polling may be stuck, and what follows may be outdated.</p>`;
-  const selection = selectRows(view, filter, maxRows);
+  // Rows go to the packages' lines first, then to the paths in no package, then to the packages' files.
+  let selection: Selection | undefined;
+  const packages = selectPackages(view, filter, maxRows, (left) => {
+    selection = selectRows(view, filter, left);
+    return left - selection.shown.paths - selection.shown.sessions;
+  });
+  selection ??= selectRows(view, filter, 0);
   const filtered = filter.cluster !== undefined || filter.state !== undefined;
   const what = [filter.state === undefined ? undefined : STATE_LABELS[filter.state], filter.cluster === undefined ? undefined : `cluster ${escapeHtml(filter.cluster)}`]
     .filter(Boolean)
     .join(' of ');
   const notes: string[] = [];
-  if (filter.cluster !== undefined && selection.clusters.length === 0) {
+  const names = [...new Set([...selection.clusters.map((c) => c.name), ...packages.clusters.map((c) => c.cluster)])];
+  if (filter.cluster !== undefined && names.length === 0) {
     notes.push(`<p class="filter">No cluster named <code>${escapeHtml(filter.cluster)}</code> in the last poll cycle.</p>`);
   } else if (filtered) {
     notes.push(
-      `<p class="filter">Showing ${what}: ${plural(selection.matched.sessions, 'session', 'sessions')} in ${plural(selection.matched.paths, 'path', 'paths')}. <a href="/">Show everything</a></p>`,
+      `<p class="filter">Showing ${what}: ${packages.matched > 0 ? `${plural(packages.matched, 'package', 'packages')}, ` : ''}${plural(selection.matched.sessions, 'session', 'sessions')} in ${plural(selection.matched.paths, 'path', 'paths')}. <a href="/">Show everything</a></p>`,
     );
   }
   const hiddenSessions = selection.matched.sessions - selection.shown.sessions;
   const hiddenPaths = selection.matched.paths - selection.shown.paths;
+  const hiddenPackages = packages.matched - packages.shown;
+  const hiddenFiles = packages.clusters.reduce((n, c) => n + c.packages.reduce((m, p) => m + p.hiddenFiles, 0), 0);
+  if (hiddenPackages > 0 || hiddenFiles > 0) {
+    notes.push(
+      `<p class="truncated">Showing ${count.format(packages.shown)} of ${plural(packages.matched, 'package', 'packages')}, stalled first${hiddenFiles > 0 ? `, without ${plural(hiddenFiles, 'of their files', 'of their files')}` : ''}. Narrow the page with the filters above, or read <a href="/api/v1/sessions">the JSON</a>, which has everything.</p>`,
+    );
+  }
   if (hiddenSessions > 0 || hiddenPaths > 0) {
     notes.push(
       `<p class="truncated">Showing ${count.format(selection.shown.sessions)} of ${plural(selection.matched.sessions, 'session', 'sessions')} and ${count.format(selection.shown.paths)} of ${plural(selection.matched.paths, 'path', 'paths')}, failed polls and stalled sessions first: ` +
         `${plural(hiddenSessions, 'more session', 'more sessions')} and ${plural(hiddenPaths, 'more path', 'more paths')} are not shown. Narrow the page with the filters above, or read <a href="/api/v1/sessions">the JSON</a>, which has everything.</p>`,
     );
-  } else if (filtered && selection.matched.paths === 0 && selection.clusters.length > 0) {
+  } else if (filtered && selection.matched.paths === 0 && packages.matched === 0 && names.length > 0) {
     notes.push('<p class="filter">Nothing matches.</p>');
   }
   return `<main id="status" data-refresh-seconds="${STATUS_REFRESH_SECONDS}">
-<p class="summary">${s.sessions} upload session${s.sessions === 1 ? '' : 's'}: <span class="state uploading">${s.uploading} uploading</span> <span class="state stalled">${s.stalled} stalled</span> <span class="state complete">${s.complete} complete</span> &middot; ${s.paths - s.failed_paths} of ${s.paths} paths polled OK &middot; stalled after ${formatAge(view.stalled_after_seconds)} without a chunk &middot; updated <time datetime="${view.generated_at}">${view.generated_at.replace('T', ' ').replace(/\.\d+Z$/, 'Z')}</time></p>
-${stale}${notes.join('\n')}${selection.clusters.map((c) => clusterSection(c, generatedMs)).join('\n')}
+<p class="summary">${s.packages > 0 ? `${plural(s.packages, 'package', 'packages')}${s.stalled_packages > 0 ? ` (<span class="state stalled">${s.stalled_packages} stalled</span>)` : ''} &middot; ` : ''}${s.sessions} upload session${s.sessions === 1 ? '' : 's'}: <span class="state uploading">${s.uploading} uploading</span> <span class="state stalled">${s.stalled} stalled</span> <span class="state complete">${s.complete} complete</span> &middot; ${s.paths - s.failed_paths} of ${s.paths} paths polled OK &middot; stalled after ${formatAge(view.stalled_after_seconds)} without a chunk &middot; updated <time datetime="${view.generated_at}">${view.generated_at.replace('T', ' ').replace(/\.\d+Z$/, 'Z')}</time></p>
+${stale}${notes.join('\n')}${names
+    .map((name) =>
+      clusterSection(
+        name,
+        selection?.clusters.find((c) => c.name === name),
+        packages.clusters.find((c) => c.cluster === name),
+        generatedMs,
+      ),
+    )
+    .join('\n')}
 </main>`;
 }
 
@@ -173,7 +254,9 @@ td.num{text-align:right;white-space:nowrap}td.file code{word-break:break-all}
 .poll{margin-left:.8em;color:#57606a}.poll.failed{color:#cf222e;font-weight:600}.error{color:#cf222e;font-family:monospace;white-space:pre-wrap;word-break:break-all}
 .source{font-size:.8em;background:#eef1f4;border-radius:.6em;padding:0 .5em;margin-left:.4em;color:#57606a}
 .stale{background:#fff4e5;border:1px solid #d9822b;padding:.5em}.summary .state{margin-right:.6em}
-tr.more td{color:#57606a;font-style:italic}.truncated,.filter{background:#eef1f4;padding:.5em}.filters{margin:.6em 0}.filters label{margin-right:.8em}
+tr.more td,p.more{color:#57606a;font-style:italic}
+details.package{border-bottom:1px solid #e3e6ea;padding:.3em 0}details.package summary{cursor:pointer}details.package table{margin:.3em 0 .6em 1.2em;width:calc(100% - 1.2em)}
+.version{color:#57606a}.count{margin-right:.5em;white-space:nowrap}.count.size_mismatch,.count.failed{color:#cf222e}.state.failed,.state.size_mismatch,.state.absent{color:#57606a}.state.in_store,.state.received{color:#2da44e}.truncated,.filter{background:#eef1f4;padding:.5em}.filters{margin:.6em 0}.filters label{margin-right:.8em}
 #status[data-refresh-error]::before{content:"refresh failed: " attr(data-refresh-error);color:#cf222e}`;
 
 // Swaps in the #status element of a freshly fetched copy of this page. Parsed markup from
@@ -186,7 +269,12 @@ const SCRIPT = `(() => {
       const res = await fetch(location.pathname + location.search, { headers: { Accept: 'text/html' }, cache: 'no-store' });
       if (!res.ok) throw new Error('HTTP ' + res.status);
       const next = new DOMParser().parseFromString(await res.text(), 'text/html').getElementById('status');
-      if (next) current().replaceWith(document.adoptNode(next));
+      if (next) {
+        // Packages stay open or closed as the reader left them.
+        const open = new Map([...current().querySelectorAll('details[data-key]')].map((d) => [d.dataset.key, d.open]));
+        for (const d of next.querySelectorAll('details[data-key]')) if (open.has(d.dataset.key)) d.open = open.get(d.dataset.key);
+        current().replaceWith(document.adoptNode(next));
+      }
     } catch (error) {
       current().dataset.refreshError = String(error && error.message || error);
     }

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import type { StatusView } from '../../src/status/view.js';
 import { closedPort } from '../helpers/http-server.js';
-import { uploadChunk } from '../helpers/upload.js';
+import { sessionOperation, uploadChunk, uploadWholeFile } from '../helpers/upload.js';
 import { MAIN, runCli } from '../helpers/run-cli.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -121,6 +121,33 @@ describe('status command', () => {
     expect((await runCli(['status', '--config.file', down])).status).toBe(3);
   });
 
+  it('groups files by package, and exits 2 for a package whose copy started and stopped, 0 while it moves', async () => {
+    const sim = await simulator();
+    // One file copied and its session gone (in the store), one never started: the copy stopped.
+    const done = await uploadWholeFile(sim.url, 'VotingApp\\ApplicationManifest.xml', 300);
+    expect(await sessionOperation(sim.url, 'CommitUploadSession', done)).toBe(200);
+    expect(await sessionOperation(sim.url, 'DeleteUploadSession', done)).toBe(200);
+    const pathFile = (paths: string[]): string =>
+      `package: VotingApp\nversion: '1.4.0'\npaths:\n${paths.map((p) => `  - path: '${p}'\n    size: ${p.endsWith('.xml') ? 300 : 1000}\n`).join('')}`;
+    const file = config(`clusters:\n  - name: prod\n    endpoint: ${sim.url}\n    content_path_files: ['*.paths.yaml']\n`, {
+      'voting.paths.yaml': pathFile(['VotingApp\\ApplicationManifest.xml', 'VotingApp\\Code\\web.dll']),
+    });
+    const stopped = await runCli(['status', '--config.file', file], { env: NO_TTY_ENV });
+    expect(stopped.stderr).toBe('');
+    expect(stopped.status).toBe(2);
+    const lines = stopped.stdout.split('\n');
+    const head = lines.findIndex((l) => l.startsWith('VotingApp 1.4.0'));
+    expect(lines[head]).toMatch(/^VotingApp 1\.4\.0 {2}█{4}░{16}\s+23% {2}300 B of 1\.2 KiB; 2 files: 1 in_store, 1 absent {2}stalled$/);
+    expect(lines[head + 1]).toMatch(/^ {4}█{10} 100%\s+in_store .*VotingApp\\ApplicationManifest\.xml$/);
+    expect(lines[head + 2]).toMatch(/^ {4}░{10}\s+0%\s+absent .*VotingApp\\Code\\web\.dll$/);
+    // The copy resumes: a chunk arrives for the second file.
+    expect(await uploadChunk(sim.url, 'VotingApp\\Code\\web.dll', ID, { start: 0, end: 499, fileSize: 1000 })).toBe(200);
+    const moving = await runCli(['status', '--config.file', file, '--output', 'json']);
+    expect(moving.status).toBe(0);
+    const [pkg] = (JSON.parse(moving.stdout) as StatusView).clusters[0]!.packages;
+    expect(pkg).toMatchObject({ name: 'VotingApp', stalled: false, size_bytes: 1300, received_bytes: 800, files_by_state: { in_store: 1, uploading: 1 } });
+  });
+
   it('polls paths from content_path_files and says where each path comes from', async () => {
     const sim = await simulator();
     await uploadChunk(sim.url, 'Store\\Pipeline\\new.zip', ID, { start: 0, end: 9, fileSize: 20 });
@@ -140,6 +167,8 @@ describe('status command', () => {
     const demo = await runCli(['status', '--demo', '--output', 'json']);
     expect(demo.status).toBe(0);
     expect((JSON.parse(demo.stdout) as StatusView).summary.sessions).toBeGreaterThan(0);
+    // The demo's path files announce the packages it copies.
+    expect((JSON.parse(demo.stdout) as StatusView).clusters[0]!.packages.map((p) => p.name)).toEqual(['CalcServiceApp', 'InventoryApp', 'VotingApp']);
     const neither = await runCli(['status']);
     expect(neither.status).toBe(1);
     expect(neither.stderr).toContain('--config.file');

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { DEMO_CONTENT_PATHS, startScenario, startSimulator, type Scenario, type Simulator } from '../../src/simulator/index.js';
+import { DEMO_CONTENT_PATHS, DEMO_PACKAGES, startScenario, startSimulator, type Scenario, type Simulator } from '../../src/simulator/index.js';
 import { byPathUrl, rawRequest } from './helpers.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -49,11 +49,55 @@ describe('traffic scenarios', () => {
       return s.stats.finished >= 2 && s.stats.stalled >= 1 && s.stats.abandoned >= 1 && maxSharedSessions >= 2 && lingeringFinished > 0 && uncommittedWithGaps > 0;
     });
     expect(seenPaths.has('Store\\My Application\\Code Package\\large file (1).zip')).toBe(true);
-    for (const path of seenPaths) expect(DEMO_CONTENT_PATHS).toContain(path);
-    // Chunks without bodies, as the generated SDKs send them, can never be committed: none is tried.
+    const packaged = new Set(DEMO_PACKAGES.flatMap((p) => p.files.map((f) => f.path)));
+    for (const path of seenPaths) if (!packaged.has(path)) expect(DEMO_CONTENT_PATHS).toContain(path);
+    // Chunks without bodies, as the generated SDKs send them, can never be committed: none is tried
+    // (the package copies, below, send their bytes).
     expect(s.stats.committed).toBe(0);
-    expect(sim.store.all().filter((x) => x.committed)).toEqual([]);
+    expect(sim.store.all().filter((x) => x.committed && !packaged.has(x.path))).toEqual([]);
     expect(s.stats.errors).toBe(0);
+  });
+
+  it('demo: copies packages file by file, a few at once, committing each; one copy dies half way', async () => {
+    sim = await startSimulator();
+    const packages = DEMO_PACKAGES.map((p) => ({ ...p, startAfterMs: 0 }));
+    let mostAtOnce = 0;
+    scenario = startScenario(sim.url, 'demo', { ...FAST, random: seeded(5), maxActive: 0, initialUploads: 0, packages });
+    const s = scenario;
+    await until(() => {
+      const open = sim.store.all().filter((x) => !x.committed && x.path.startsWith('VotingApp\\')).length;
+      mostAtOnce = Math.max(mostAtOnce, open);
+      return s.stats.packagesCopied === 2 && s.stats.packagesDied === 1;
+    });
+    await s.stop();
+    expect(s.stats.errors).toBe(0);
+    // A few files at once, never more than the copy's parallelism.
+    expect(mostAtOnce).toBeGreaterThan(1);
+    expect(mostAtOnce).toBeLessThanOrEqual(3);
+    const stored = new Map(sim.store.files().map((f) => [f.path, f.size]));
+    const [voting, calc, inventory] = DEMO_PACKAGES;
+    for (const pkg of [voting!, inventory!]) for (const f of pkg.files) expect([f.path, stored.get(f.path)]).toEqual([f.path, f.size]);
+    // The dead copy: its first files are in the store, a later one stopped part-way, the rest were never started.
+    const died = calc!.diesAfterFiles!;
+    const calcFiles = calc!.files;
+    expect(stored.get(calcFiles[0]!.path)).toBe(calcFiles[0]!.size);
+    const partWay = sim.store.all().filter((x) => !x.committed && calcFiles.some((f) => f.path === x.path));
+    expect(partWay.length).toBeGreaterThan(0);
+    for (const x of partWay) expect(sim.store.expectedRanges(x).length).toBeGreaterThan(0);
+    for (const f of calcFiles.slice(died)) {
+      expect(stored.has(f.path)).toBe(false);
+      expect(sim.store.all().some((x) => x.path === f.path)).toBe(false);
+    }
+  });
+
+  it('other scenarios copy no package', async () => {
+    sim = await startSimulator();
+    scenario = startScenario(sim.url, 'steady', { ...FAST, random: seeded(9) });
+    const s = scenario;
+    await until(() => s.stats.finished >= 3);
+    const packaged = new Set(DEMO_PACKAGES.flatMap((p) => p.files.map((f) => f.path)));
+    expect(sim.store.all().filter((x) => packaged.has(x.path))).toEqual([]);
+    expect(s.stats.packageFiles + s.stats.packagesCopied + s.stats.packagesDied).toBe(0);
   });
 
   it('steady: every upload completes, and with real chunk bodies is committed', async () => {

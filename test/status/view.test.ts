@@ -41,7 +41,7 @@ describe('status view', () => {
     expect(moving).toMatchObject({ remaining_bytes: 300, received_bytes: 700, progress: 0.7, throughput_bytes_per_second: 20, age_seconds: 2, state: 'uploading' });
     expect(stalled).toMatchObject({ throughput_bytes_per_second: null, state: 'stalled' });
     expect(done).toMatchObject({ remaining_bytes: 0, progress: 1, state: 'complete' });
-    expect(view.summary).toEqual({ paths: 1, failed_paths: 0, sessions: 3, uploading: 1, stalled: 1, complete: 1 });
+    expect(view.summary).toEqual({ paths: 1, failed_paths: 0, sessions: 3, uploading: 1, stalled: 1, complete: 1, packages: 0, stalled_packages: 0 });
     expect(view.clusters[0]!.paths[0]!.source).toBe('file');
     expect(view.fresh).toBe(true);
     expect(buildStatusView({ snapshot: second, nowMs: T0 + 200_000, stalledAfterMs: MINUTE, maxStalenessMs: 90_000 }).fresh).toBe(false);
@@ -90,7 +90,7 @@ describe('status view', () => {
       ['prod', ['a', 'c']],
       ['west', ['b', 'd']],
     ]);
-    expect(view.summary).toEqual({ paths: 4, failed_paths: 1, sessions: 1, uploading: 0, stalled: 1, complete: 0 });
+    expect(view.summary).toEqual({ paths: 4, failed_paths: 1, sessions: 1, uploading: 0, stalled: 1, complete: 0, packages: 0, stalled_packages: 0 });
     expect(view.stalled_after_seconds).toBe(600);
     const failed = view.clusters[1]!.paths[0]!;
     expect(failed.source).toBeNull();

@@ -4,15 +4,16 @@
  * (and to docs/status-page.png, the README's, when UPDATE_DOCS_SCREENSHOT=1).
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { startExporter, type Exporter } from '../../src/exporter.js';
-import { startScenario, startSimulator, DEMO_CONTENT_PATHS, type Scenario, type Simulator } from '../../src/simulator/index.js';
+import { startScenario, startSimulator, DEMO_CONTENT_PATHS, DEMO_PACKAGES, demoPathFile, type Scenario, type Simulator } from '../../src/simulator/index.js';
 import type { Config } from '../../src/config/types.js';
 import { silentLogger } from '../../src/log.js';
+import { formatBytes } from '../../src/status/format.js';
 import { uploadChunk } from '../helpers/upload.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -45,13 +46,16 @@ async function browser(options: { javaScriptEnabled?: boolean } = {}): Promise<B
   return context;
 }
 
+/** The files of the packages the demo copies: the page shows them under their package, not as paths with sessions. */
+const PACKAGED = new Set(DEMO_PACKAGES.flatMap((p) => p.files.map((f) => f.path)));
+
 /**
- * The session ids and path count of the snapshot the page shows: the poller's own data, not the
- * view model the page and /api/v1/sessions are both rendered from.
+ * The session ids and path count of the snapshot the page shows as paths (those in no package):
+ * the poller's own data, not the view model the page and /api/v1/sessions are both rendered from.
  */
 function polled(): { ids: string[]; paths: number } {
-  const snapshot = exporter.poller.current();
-  return { ids: (snapshot?.paths ?? []).flatMap((p) => p.sessions.map((s) => s.sessionId)), paths: snapshot?.paths.length ?? 0 };
+  const paths = (exporter.poller.current()?.paths ?? []).filter((p) => !PACKAGED.has(p.contentPath));
+  return { ids: paths.flatMap((p) => p.sessions.map((s) => s.sessionId)), paths: paths.length };
 }
 
 beforeAll(async () => {
@@ -61,10 +65,14 @@ beforeAll(async () => {
   sim = await startSimulator({ sessionTimeoutMs: 90_000, cleanupIntervalMs: 15_000 });
   scenario = startScenario(sim.url, 'demo', { logger: silentLogger });
   expect(await uploadChunk(sim.url, HOSTILE, HOSTILE_ID, { start: 0, end: 2047, fileSize: 8192 })).toBe(200);
+  // The path files of the packages the demo copies, as the demo writes them.
+  const pathFiles = mkdtempSync(join(tmpdir(), 'sfue-paths-'));
+  profiles.push(pathFiles);
+  for (const pkg of DEMO_PACKAGES) writeFileSync(join(pathFiles, `${pkg.name}.yaml`), demoPathFile(pkg));
   const config: Config = {
     poll: { schedule: MANUAL, concurrency: 4, requestTimeoutMs: 3000, maxStalenessMs: 3_600_000, maxResponseBytes: 4 * 1024 * 1024, storeRecheckIntervalMs: 600_000 },
     status: { stalledAfterMs: 30_000 },
-    clusters: [{ name: 'demo', endpoint: sim.url, contentPaths: [...DEMO_CONTENT_PATHS, HOSTILE] }],
+    clusters: [{ name: 'demo', endpoint: sim.url, contentPaths: [...DEMO_CONTENT_PATHS, HOSTILE], contentPathFiles: [join(pathFiles, '*.yaml')] }],
   };
   exporter = await startExporter({ config, listen: { host: '127.0.0.1', port: 0 }, telemetryPath: '/metrics', disableExporterMetrics: true, logger: silentLogger, demo: true });
   // Polls until the demo's first uploads have landed beside the hostile one.
@@ -116,6 +124,30 @@ describe('status page in Chromium', () => {
     mkdirSync(join(ROOT, 'reports'), { recursive: true });
     await page.screenshot({ path: join(ROOT, 'reports', 'status-page.png'), fullPage: true });
     if (process.env.UPDATE_DOCS_SCREENSHOT === '1') await page.screenshot({ path: join(ROOT, 'docs', 'status-page.png'), fullPage: true });
+  });
+
+  it('shows each package as a line that opens into its files, and keeps it open across a refresh', async () => {
+    const page = await (await browser()).newPage();
+    await page.goto(`http://${exporter.address}/`);
+    const voting = page.locator('details.package', { has: page.locator('summary strong', { hasText: /^VotingApp$/ }) });
+    expect(await voting.count()).toBe(1);
+    expect(await page.locator('details.package').count()).toBe(DEMO_PACKAGES.length);
+    const summary = await voting.locator('summary').innerText();
+    expect(summary).toMatch(/VotingApp 1\.4\.0\s+\d+%/);
+    expect(summary).toContain(` of ${formatBytes(DEMO_PACKAGES[0]!.files.reduce((n, f) => n + f.size, 0))} · 8 files: `);
+    const files = voting.locator('tr.file');
+    expect(await files.first().isVisible()).toBe(false);
+    await voting.locator('summary').click();
+    expect(await files.count()).toBe(8);
+    expect(await files.first().isVisible()).toBe(true);
+    // A refresh swaps in a new #status: the package stays open.
+    // The page's own globals, without the DOM library in this project's types.
+    type Page = { document: { getElementById(id: string): { __old?: boolean } } };
+    await page.evaluate(() => ((globalThis as unknown as Page).document.getElementById('status').__old = true));
+    await exporter.poller.tick();
+    await page.waitForFunction(() => (globalThis as unknown as Page).document.getElementById('status').__old === undefined, undefined, { timeout: 20_000 });
+    expect(await voting.evaluate((d) => (d as unknown as { open: boolean }).open)).toBe(true);
+    expect(await files.first().isVisible()).toBe(true);
   });
 
   it('works without JavaScript: the rows are in the served HTML, which reloads itself', async () => {

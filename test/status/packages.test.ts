@@ -1,0 +1,101 @@
+import { describe, expect, it } from '@jest/globals';
+import { statusExitCode, STATUS_EXIT } from '../../src/commands/status.js';
+import { renderStatusTable } from '../../src/status/table.js';
+import { DEAD_COPY, MINUTE, packageView, T0 } from '../fixtures/packages.js';
+
+describe('status view: packages', () => {
+  it('groups the files of each package with its counts, bytes and progress over bytes', () => {
+    const view = packageView([DEAD_COPY]);
+    const [pkg] = view.clusters[0]!.packages;
+    expect(pkg).toMatchObject({
+      name: 'VotingApp',
+      version: '1.4.0',
+      files_by_state: { in_store: 2, uploading: 1, absent: 1, received: 0, size_mismatch: 0 },
+      bytes_by_state: { in_store: 5000, uploading: 1000, absent: 2000, received: 0, size_mismatch: 0 },
+      size_bytes: 10_000,
+      received_bytes: 6000,
+      progress: 0.6,
+      failed_files: 0,
+      last_chunk_at: new Date(T0 - 20 * MINUTE).toISOString(),
+    });
+    expect(pkg!.files.map((f) => [f.content_path, f.state, f.received_bytes, f.stalled])).toEqual([
+      ['Store\\VotingApp\\ApplicationManifest.xml', 'in_store', 1000, false],
+      ['Store\\VotingApp\\VotingWeb.Code\\web.dll', 'in_store', 4000, false],
+      ['Store\\VotingApp\\VotingData.Code\\data.dll', 'uploading', 1000, true],
+      ['Store\\VotingApp\\VotingData.Code\\big.zip', 'absent', 0, false],
+    ]);
+    expect(view.clusters[0]!.paths.map((p) => p.state)).toEqual(['in_store', 'in_store', 'uploading', 'absent']);
+    expect(view.summary).toMatchObject({ packages: 1, stalled_packages: 1 });
+  });
+
+  it('calls a package stalled only when it started, is unfinished and got no chunk for stalled_after', () => {
+    const stalled = (files: Parameters<typeof packageView>[0][number]['files']): boolean => packageView([{ name: 'P', files }]).clusters[0]!.packages[0]!.stalled;
+    const inStore = { path: 'a', size: 10, is: 'in_store' } as const;
+    const absent = { path: 'b', size: 10, is: 'absent' } as const;
+    // Started, the rest not begun, no session left at all: the copy stopped long ago.
+    expect(stalled([inStore, absent])).toBe(true);
+    // Not started: queued, not stalled.
+    expect(stalled([absent, { path: 'c', size: 10, is: 'uploading', received: 5, lastChunkMs: T0 - 20 * MINUTE }])).toBe(false);
+    // A chunk within stalled_after: moving.
+    expect(stalled([inStore, { path: 'c', size: 10, is: 'uploading', received: 5, lastChunkMs: T0 - 10 * MINUTE + 1 }])).toBe(false);
+    expect(stalled([inStore, { path: 'c', size: 10, is: 'uploading', received: 5, lastChunkMs: T0 - 10 * MINUTE }])).toBe(true);
+    // A file just received is the copy's latest chunk: between two files it is not stalled.
+    expect(stalled([{ path: 'd', size: 10, is: 'received', received: 10, lastChunkMs: T0 - MINUTE }, absent])).toBe(false);
+    // Finished: nothing absent or uploading.
+    expect(stalled([inStore, { path: 'd', size: 10, is: 'received', received: 10, lastChunkMs: T0 - 60 * MINUTE }])).toBe(false);
+  });
+
+  it('counts a stale file under size_mismatch and a failed poll in no state', () => {
+    const view = packageView([
+      { name: 'P', files: [{ path: 'a', size: 10, is: 'in_store', storedSize: 7 }, { path: 'b', size: 30, is: 'failed' }, { path: 'c', size: 60, is: 'in_store' }] },
+    ]);
+    const pkg = view.clusters[0]!.packages[0]!;
+    expect(pkg.files_by_state).toEqual({ uploading: 0, received: 0, in_store: 1, absent: 0, size_mismatch: 1 });
+    expect(pkg.failed_files).toBe(1);
+    expect(pkg.files.map((f) => f.state)).toEqual(['size_mismatch', null, 'in_store']);
+    expect(pkg.received_bytes).toBe(60);
+    expect(pkg.size_bytes).toBe(100);
+  });
+
+  it('has no packages without path files', () => {
+    const view = packageView([]);
+    expect(view.clusters).toEqual([]);
+    expect(view.summary).toMatchObject({ packages: 0, stalled_packages: 0 });
+  });
+});
+
+describe('status exit code: packages', () => {
+  it('is 2 for a stalled package even when no session is stalled', () => {
+    // The dead copy's files in the store and not started, without its stalled upload.
+    const view = packageView([{ ...DEAD_COPY, files: DEAD_COPY.files.filter((f) => f.is !== 'uploading') }]);
+    expect(view.summary.stalled).toBe(0);
+    expect(view.summary.stalled_packages).toBe(1);
+    expect(statusExitCode(view)).toBe(STATUS_EXIT.stalled);
+  });
+
+  it('is 0 for a package being copied', () => {
+    const view = packageView([{ name: 'P', files: [{ path: 'a', size: 10, is: 'in_store' }, { path: 'b', size: 10, is: 'uploading', received: 2, lastChunkMs: T0 - 1000 }] }]);
+    expect(statusExitCode(view)).toBe(STATUS_EXIT.ok);
+  });
+});
+
+describe('status table: packages', () => {
+  it('prints one line per package with its bar, bytes and counts, then its files indented', () => {
+    const text = renderStatusTable(packageView([DEAD_COPY]), false);
+    const lines = text.split('\n');
+    const head = lines.findIndex((l) => l.startsWith('VotingApp 1.4.0'));
+    expect(head).toBeGreaterThan(0);
+    expect(lines[head]).toMatch(/█{12}░{8}\s+60%/);
+    expect(lines[head]).toContain('5.8 KiB of 9.7 KiB; 4 files: 1 uploading, 2 in_store, 1 absent');
+    expect(lines[head]).toMatch(/stalled$/);
+    expect(lines.slice(head + 1, head + 5)).toEqual([
+      expect.stringMatching(/^ {4}█{10} 100%\s+in_store .*Store\\VotingApp\\ApplicationManifest\.xml$/),
+      expect.stringMatching(/^ {4}█{10} 100%\s+in_store .*web\.dll$/),
+      expect.stringMatching(/^ {4}█{3}░{7}\s+33%\s+uploading \(stalled\) .*data\.dll {2}last chunk 20m ago$/),
+      expect.stringMatching(/^ {4}░{10}\s+0%\s+absent .*big\.zip$/),
+    ]);
+    // The package's files are not repeated in the session table.
+    expect(text).not.toContain('File');
+    expect(text).toContain('1 package (1 stalled)');
+  });
+});
