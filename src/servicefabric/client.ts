@@ -115,7 +115,8 @@ function shorten(text: string, max = 120): string {
 function fabricErrorOf(bytes: Uint8Array): { code: string; message: string | undefined } | undefined {
   let body: unknown;
   try {
-    const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    // Decoded as a success body is: the gateway's JSON writer sends CESU-8 here too.
+    const text = decodeBody(bytes);
     if (jsonShapeProblem(text) !== undefined) return undefined;
     body = JSON.parse(text);
   } catch {

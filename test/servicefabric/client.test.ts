@@ -358,6 +358,19 @@ describe('ServiceFabricClient: failures', () => {
     expect(error.message).toContain('FABRIC_E_PATH_TOO_LONG: The path is too long.');
   });
 
+  it('reads the CESU-8 a gateway writes in a FabricError, as in a success body', async () => {
+    // U+1F600 as the runtime's JSON writer sends it: each UTF-16 half in three bytes.
+    const body = Buffer.concat([
+      Buffer.from('{"Error":{"Code":"FABRIC_E_FILE_NOT_FOUND","Message":"no file '),
+      Buffer.from('eda0bdedb880', 'hex'),
+      Buffer.from('.txt"}}'),
+    ]);
+    const server = await serve((_req, res) => res.writeHead(404, { 'content-type': 'application/json; charset=utf-8' }).end(body));
+    const error = await failure(client(server.url).getUploadSessions(PATH));
+    expect(error).toBeInstanceOf(FabricError);
+    expect((error as FabricError).fabricMessage).toBe('no file \u{1F600}.txt');
+  });
+
   it('bounds the Code and Message of a FabricError, however long the cluster made them', async () => {
     const body = JSON.stringify({ Error: { Code: `FABRIC_E_${'X'.repeat(50_000)}`, Message: `M${'y'.repeat(10_000)}` } });
     const server = await serve((_req, res) => json(res, 503, body));
