@@ -35,7 +35,8 @@ export default {
   // docs/development.md).
   ignoreStatic: true,
   mutate: [
-    // The response parser and the failure classification.
+    // The cluster client, the response parser and the failure classification.
+    'src/servicefabric/client.ts',
     'src/servicefabric/parse.ts',
     'src/servicefabric/classify.ts',
     // Basic auth, the web-config checks and the parts of the listener that apply them: sansOf,
