@@ -1,5 +1,25 @@
 // StrykerJS (`npm run mutate`): mutation testing of the modules that guard users. See
 // docs/development.md, "Mutation testing", for what each survivor means and how CI runs it.
+import { readFileSync } from 'node:fs';
+
+/**
+ * `file:from-to` for each named function or method of `file`, found in its source, so that a range
+ * follows the code when lines move: from the declaration (with the comment lines right above it) to
+ * its closing brace at the same indentation.
+ */
+function functions(file, ...names) {
+  const lines = readFileSync(new URL(file, import.meta.url), 'utf8').split('\n');
+  return names.map((name) => {
+    const at = lines.findIndex((line) => new RegExp(`^(\\s*)(export )?(async )?(function )?${name.replace('#', '\\#')}\\(`).test(line));
+    if (at < 0) throw new Error(`stryker.config.mjs: no function ${name} in ${file}`);
+    const indent = /^\s*/.exec(lines[at])[0];
+    const end = lines.findIndex((line, i) => i > at && line === `${indent}}`);
+    let start = at;
+    while (start > 0 && /^\s*(\/\/|\/\*\*|\*)/.test(lines[start - 1])) start -= 1;
+    return `${file}:${start + 1}-${end + 1}`;
+  });
+}
+
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   testRunner: 'jest',
@@ -15,7 +35,8 @@ export default {
   // docs/development.md).
   ignoreStatic: true,
   mutate: [
-    // The response parser and the failure classification.
+    // The cluster client, the response parser and the failure classification.
+    'src/servicefabric/client.ts',
     'src/servicefabric/parse.ts',
     'src/servicefabric/classify.ts',
     // Basic auth, the web-config checks and the parts of the listener that apply them: sansOf,
@@ -23,16 +44,13 @@ export default {
     // certificate policies.
     'src/web/auth.ts',
     'src/web/webconfig.ts',
-    'src/web/web-security.ts:21-39',
-    'src/web/web-security.ts:92-161',
-    'src/web/web-security.ts:194-234',
-    // The exposition's escaping (escapeString, escapeLabelValue, encodeLabels, header) and number format.
+    ...functions('src/web/web-security.ts', 'exemptFromBasicAuth', 'filesOf', 'sansOf', 'refresh', 'wrap', '#applyTls', '#clientCertificateProblem'),
+    // The exposition's escaping and number format.
     'src/metrics/number-format.ts',
-    'src/metrics/render.ts:89-109',
-    'src/metrics/render.ts:149-152',
+    ...functions('src/metrics/render.ts', 'escapeString', 'escapeLabelValue', 'encodeLabels', 'header'),
     // Shard assignment, staleness, path-file parsing, and the status view's alertable state.
     'src/poller/shard.ts',
-    'src/poller/snapshot.ts:89-91',
+    ...functions('src/poller/snapshot.ts', 'isFresh'),
     'src/config/pathfile.ts',
     'src/poller/pathfile-parser.ts',
     'src/status/view.ts',

@@ -135,10 +135,8 @@ function kindOf(error: unknown): Kind | undefined {
 const PRIORITY: readonly Kind[] = ['tls', 'timeout', 'protocol', 'connection'];
 
 function find(error: unknown): Found | undefined {
-  const found = chain(error)
-    .map((e) => ({ kind: kindOf(e), error: e }))
-    // Stryker disable next-line ConditionalExpression: an entry of no kind is never picked, since the loop below asks for each kind by name
-    .filter((f): f is Found => f.kind !== undefined);
+  // Stryker disable next-line ConditionalExpression: an entry of no kind is never picked, since the loop below asks for each kind by name
+  const found = chain(error).map((e) => ({ kind: kindOf(e), error: e })).filter((f): f is Found => f.kind !== undefined);
   for (const kind of PRIORITY) {
     // The innermost error of a kind is the most precise description of it.
     const match = found.filter((f) => f.kind === kind).at(-1);

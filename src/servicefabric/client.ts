@@ -128,12 +128,15 @@ function shorten(text: string, max = 120): string {
 function fabricErrorOf(bytes: Uint8Array): { code: string; message: string | undefined } | undefined {
   let body: unknown;
   try {
-    const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    // Decoded as a success body is: the gateway's JSON writer sends CESU-8 here too.
+    const text = decodeBody(bytes);
     if (jsonShapeProblem(text) !== undefined) return undefined;
+    // Stryker disable BlockStatement: the catch block's: without its return, body stays undefined and the lines below return undefined all the same
     body = JSON.parse(text);
   } catch {
     return undefined;
   }
+  // Stryker restore BlockStatement
   const error = (body as { Error?: unknown } | null)?.Error;
   const code = (error as { Code?: unknown } | null)?.Code;
   if (typeof code !== 'string' || code === '') return undefined;
@@ -229,7 +232,8 @@ export class ServiceFabricClient {
       discardBody(response);
       return [];
     }
-    if (status >= 200 && status < 300 && status !== 200) {
+    // A Response's status is 200–599 (the Fetch standard), so this is 201–299 but 204.
+    if (status < 300 && status !== 200) {
       discardBody(response);
       throw new InvalidResponseError(`${context.prefix}: invalid response: unexpected success status ${statusLine(response)}`, base);
     }

@@ -224,7 +224,7 @@ export function jsonShapeProblem(text: string, maxDepth = MAX_JSON_DEPTH): strin
     if (c === QUOTE) {
       // Strings are most of a real answer: jump from quote to quote rather than read each character.
       let end = text.indexOf('"', i + 1);
-      // Stryker disable next-line UnaryOperator: escapedQuote(text, -1) is false, and a closing quote at index 1 follows the opening quote, no backslash
+      // Stryker disable next-line UnaryOperator,ConditionalExpression: escapedQuote(text, -1) is false, and a closing quote at index 1 follows the opening quote, no backslash
       while (end !== -1 && escapedQuote(text, end)) end = text.indexOf('"', end + 1);
       // An unterminated string is a syntax error, JSON.parse's to report.
       if (end === -1) return undefined;

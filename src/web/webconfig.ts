@@ -165,6 +165,7 @@ const webConfigSchema = z.strictObject(
     // Not a toolkit key: a reload may only drop every authentication when the file says so.
     allow_unauthenticated: z.boolean().default(false),
   },
+  // Stryker disable next-line ConditionalExpression,LogicalOperator: at the top level zod raises only invalid_type (this message) and unrecognized_keys (whose message parseWebConfig does not use), and the input is never undefined (toJS() ?? {})
   { error: (issue) => (issue.code === 'invalid_type' && issue.input !== undefined ? 'expected a mapping' : undefined) },
 ).superRefine((file, ctx) => {
   if (!file.allow_unauthenticated) return;

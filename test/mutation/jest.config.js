@@ -16,6 +16,7 @@ export const MUTATION_TESTS = [
   'test/poller/shard.test.ts',
   'test/poller/snapshot.test.ts',
   'test/servicefabric/classify.test.ts',
+  'test/servicefabric/client.test.ts',
   'test/servicefabric/parse.test.ts',
   'test/status/view.test.ts',
   'test/web/auth.test.ts',

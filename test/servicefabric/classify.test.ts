@@ -32,6 +32,16 @@ describe('classifyRequestFailure: what ky throws, as one typed error', () => {
     expect(error.message).toBe(`GET ${URL_}: status 503 Service Unavailable`);
   });
 
+  it('keeps the method and URL on every typed error, and reads Retry-After only on 429 and 503', () => {
+    const httpError = (status: number): Error =>
+      new HTTPError(new Response(null, { status, statusText: 'x', headers: { 'retry-after': '7' } }), kyRequest(), {} as NormalizedOptions);
+    expect(classifyRequestFailure(httpError(429), REQUEST, false)).toMatchObject({ status: 429, retryAfterMs: 7000, method: 'GET', url: URL_ });
+    expect(classifyRequestFailure(httpError(500), REQUEST, false)).toMatchObject({ status: 500, retryAfterMs: undefined });
+    expect(classifyRequestFailure(new KyTimeoutError(kyRequest()), REQUEST, false)).toMatchObject({ method: 'GET', url: URL_ });
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:19080'), { code: 'ECONNREFUSED' });
+    expect(classifyRequestFailure(new NetworkError(kyRequest(), { cause: refused }), REQUEST, false)).toMatchObject({ method: 'GET', url: URL_ });
+  });
+
   it("classifies ky's NetworkError by the cause it carries", () => {
     const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:19080'), { code: 'ECONNREFUSED' });
     const error = classifyRequestFailure(new NetworkError(kyRequest(), { cause: new TypeError('fetch failed', { cause: refused }) }), REQUEST, false);

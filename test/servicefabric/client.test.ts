@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { getEventListeners } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -138,7 +138,27 @@ describe('ServiceFabricClient: answers', () => {
     });
     await client(`${server.url}/`).getUploadSessions(PATH);
     await client(`${server.url}/proxy/sf/`).getUploadSessions(PATH);
-    expect(urls).toEqual([`${WIRE_PATH}?api-version=6.0&timeout=5`, `/proxy/sf${WIRE_PATH}?api-version=6.0&timeout=5`]);
+    await client(`${server.url}/proxy/sf//`).getUploadSessions(PATH);
+    const query = '?api-version=6.0&timeout=5';
+    expect(urls).toEqual([`${WIRE_PATH}${query}`, `/proxy/sf${WIRE_PATH}${query}`, `/proxy/sf${WIRE_PATH}${query}`]);
+  });
+
+  it('names in its errors the URL it sent, however many slashes end the endpoint', async () => {
+    const urls: Array<string | undefined> = [];
+    const server = await serve((req, res) => {
+      urls.push(req.url);
+      res.writeHead(503).end();
+    });
+    const error = await failure(client(`${server.url}/proxy/sf//`).getUploadSessions(PATH));
+    expect(error).toBeInstanceOf(HttpStatusError);
+    expect(urls).toEqual([`/proxy/sf${WIRE_PATH}?api-version=6.0&timeout=5`]);
+    expect((error as HttpStatusError).url).toBe(`${server.url}${urls[0]}`);
+    expect(error.message).toBe(`GET ${server.url}${urls[0]}: status 503 Service Unavailable without a Service Fabric error body`);
+  });
+
+  it('treats 200 with a body of whitespace only as zero sessions', async () => {
+    const server = await serve((_req, res) => json(res, 200, ' \r\n\t '));
+    await expect(client(server.url).getUploadSessions(PATH)).resolves.toEqual([]);
   });
 
   it('reuses one keep-alive connection for sequential requests', async () => {
@@ -202,6 +222,57 @@ describe('ServiceFabricClient: answers', () => {
     expect(() => new ServiceFabricClient({ endpoint: 'http://user:s3cret@127.0.0.1:19080', requestTimeoutMs: 1000, userAgent: 'x' })).toThrow(
       /^endpoint must not contain credentials$/,
     );
+  });
+
+  it.each([
+    ['no scheme', '127.0.0.1:19080', 'endpoint "127.0.0.1:19080" is not a URL'],
+    ['another scheme', 'ftp://127.0.0.1:19080', 'endpoint must be http: or https:, not ftp:'],
+    ['a user name alone', 'http://admin@127.0.0.1:19080', 'endpoint must not contain credentials'],
+    ['a password alone', 'http://:s3cret@127.0.0.1:19080', 'endpoint must not contain credentials'],
+    ['a query', 'http://127.0.0.1:19080/?api-version=6.0', 'endpoint must not have a query or fragment'],
+    ['a fragment', 'http://127.0.0.1:19080/#top', 'endpoint must not have a query or fragment'],
+  ])('refuses an endpoint with %s, saying why', (_name, endpoint, message) => {
+    expect(() => new ServiceFabricClient({ endpoint, requestTimeoutMs: 1000, userAgent: 'x' })).toThrow(new TypeError(message));
+  });
+
+  it.each([NaN, Infinity, 0, -1, 2_147_483_648])('refuses requestTimeoutMs %p, saying what it must be', (requestTimeoutMs) => {
+    expect(() => new ServiceFabricClient({ endpoint: 'http://127.0.0.1:19080', requestTimeoutMs, userAgent: 'x' })).toThrow(
+      new RangeError(`requestTimeoutMs must be a positive number up to 2147483647, got ${requestTimeoutMs}`),
+    );
+  });
+
+  it('accepts the longest requestTimeoutMs a timer can wait, and sends it in whole seconds', async () => {
+    const urls: Array<string | undefined> = [];
+    const server = await serve((req, res) => {
+      urls.push(req.url);
+      res.writeHead(204).end();
+    });
+    await client(server.url, { requestTimeoutMs: 2_147_483_647 }).getUploadSessions(PATH);
+    expect(urls).toEqual([`${WIRE_PATH}?api-version=6.0&timeout=2147484`]);
+  });
+
+  it('leaves no timer behind a finished request, so a one-shot command exits at once', async () => {
+    const server = await serve((_req, res) => res.writeHead(204, { connection: 'close' }).end());
+    const timers = (): number => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
+    const before = timers();
+    await client(server.url, { requestTimeoutMs: 60_000 }).getUploadSessions(PATH);
+    expect(timers()).toBe(before);
+  });
+
+  it('closes its keep-alive connections on close()', async () => {
+    let open = 0;
+    const server = await serve((_req, res) => res.writeHead(204).end());
+    // The server would keep the socket for a minute, and tells the client so (Keep-Alive: timeout=60).
+    server.server.keepAliveTimeout = 60_000;
+    server.server.on('connection', (socket) => {
+      open += 1;
+      socket.once('close', () => (open -= 1));
+    });
+    const c = new ServiceFabricClient({ endpoint: server.url, requestTimeoutMs: 5_000, userAgent: 'x' });
+    await c.getUploadSessions(PATH);
+    expect(open).toBe(1);
+    await c.close();
+    await waitFor('the server to see the connection closed', () => open === 0);
   });
 });
 
@@ -355,7 +426,53 @@ describe('ServiceFabricClient: failures', () => {
       'The path is too long.',
       undefined,
     ]);
-    expect(error.message).toContain('FABRIC_E_PATH_TOO_LONG: The path is too long.');
+    expect(error.message).toBe(`GET ${server.url}${WIRE_PATH}?api-version=6.0&timeout=5: status 400 FABRIC_E_PATH_TOO_LONG: The path is too long.`);
+    expect([fabric.method, fabric.url]).toEqual(['GET', `${server.url}${WIRE_PATH}?api-version=6.0&timeout=5`]);
+  });
+
+  it('keeps a FabricError that has a Code and no Message', async () => {
+    const server = await serve((_req, res) => json(res, 404, '{"Error":{"Code":"FABRIC_E_DIRECTORY_NOT_FOUND"}}'));
+    const error = await failure(client(server.url).getUploadSessions(PATH));
+    expect(error).toBeInstanceOf(FabricError);
+    expect([(error as FabricError).code, (error as FabricError).fabricMessage]).toEqual(['FABRIC_E_DIRECTORY_NOT_FOUND', undefined]);
+    expect(error.message).toBe(`GET ${server.url}${WIRE_PATH}?api-version=6.0&timeout=5: status 404 FABRIC_E_DIRECTORY_NOT_FOUND`);
+  });
+
+  it('reads the CESU-8 a gateway writes in a FabricError, as in a success body', async () => {
+    // U+1F600 as the runtime's JSON writer sends it: each UTF-16 half in three bytes.
+    const body = Buffer.concat([
+      Buffer.from('{"Error":{"Code":"FABRIC_E_FILE_NOT_FOUND","Message":"no file '),
+      Buffer.from('eda0bdedb880', 'hex'),
+      Buffer.from('.txt"}}'),
+    ]);
+    const server = await serve((_req, res) => res.writeHead(404, { 'content-type': 'application/json; charset=utf-8' }).end(body));
+    const error = await failure(client(server.url).getUploadSessions(PATH));
+    expect(error).toBeInstanceOf(FabricError);
+    expect((error as FabricError).fabricMessage).toBe('no file \u{1F600}.txt');
+  });
+
+  it.each([
+    ['an empty Code', '{"Error":{"Code":"","Message":"The path is too long."}}'],
+    ['bytes that are no text', Buffer.concat([Buffer.from('{"Error":{"Code":"FABRIC_E_X","Message":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}}')])],
+    ['nesting deeper than an answer has', `{"Error":{"Code":"FABRIC_E_X","Message":"m"},"Extra":${'['.repeat(20)}${']'.repeat(20)}}`],
+  ])('classifies an error body with %s as http_status, not fabric_error', async (_name, body) => {
+    const server = await serve((_req, res) => res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' }).end(body));
+    const error = await failure(client(server.url).getUploadSessions(PATH));
+    expect(error).toBeInstanceOf(HttpStatusError);
+    expect(error.message).toBe(`GET ${server.url}${WIRE_PATH}?api-version=6.0&timeout=5: status 500 Internal Server Error without a Service Fabric error body`);
+  });
+
+  it.each([
+    ['64 KiB, read whole: fabric_error', 64 * 1024, undefined, FabricError],
+    ['a byte over 64 KiB: http_status', 64 * 1024 + 1, undefined, HttpStatusError],
+    ['within 64 KiB but over maxResponseBytes: http_status', 2048, 1024, HttpStatusError],
+  ])('reads at most 64 KiB of an error body, and no more than maxResponseBytes (%s)', async (_name, size, maxResponseBytes, expected) => {
+    // A FabricError padded with whitespace, which JSON allows after the value.
+    const head = fixture('error-service-too-busy.json');
+    const body = head + ' '.repeat(size - Buffer.byteLength(head));
+    const server = await serve((_req, res) => json(res, 503, body));
+    const error = await failure(client(server.url, maxResponseBytes ? { maxResponseBytes } : {}).getUploadSessions(PATH));
+    expect(error).toBeInstanceOf(expected);
   });
 
   it('bounds the Code and Message of a FabricError, however long the cluster made them', async () => {
@@ -374,7 +491,17 @@ describe('ServiceFabricClient: failures', () => {
     expect(error).toBeInstanceOf(FabricError);
     expect((error as FabricError).code).toBe('E_INVALIDARG');
     expect((error as FabricError).hint).toMatch(/upload sessions may not be supported on this cluster/);
-    expect(error.message).toContain('upload sessions may not be supported on this cluster (Linux clusters have no upload-session API)');
+    expect(error.message).toBe(
+      `GET ${server.url}${WIRE_PATH}?api-version=6.0&timeout=5: status 400 E_INVALIDARG: Invalid argument; upload sessions may not be supported on this cluster (Linux clusters have no upload-session API)`,
+    );
+  });
+
+  it('gives no Linux hint for E_INVALIDARG with a status other than 400', async () => {
+    const server = await serve((_req, res) => json(res, 500, fixture('error-e-invalidarg.json')));
+    const error = await failure(client(server.url).getUploadSessions(PATH));
+    expect(error).toBeInstanceOf(FabricError);
+    expect((error as FabricError).hint).toBeUndefined();
+    expect(error.message).toBe(`GET ${server.url}${WIRE_PATH}?api-version=6.0&timeout=5: status 500 E_INVALIDARG: Invalid argument`);
   });
 
   it('classifies 403 with an empty body (authentication) as http_status', async () => {
@@ -400,6 +527,13 @@ describe('ServiceFabricClient: failures', () => {
     expect((error as FabricError).retryAfterMs).toBe(7000);
   });
 
+  it.each([500, 502, 504])('ignores Retry-After on %i, which only 429 and 503 carry', async (status) => {
+    const server = await serve((_req, res) => res.writeHead(status, { 'retry-after': '7' }).end());
+    const error = await failure(client(server.url).getUploadSessions(PATH));
+    expect(error).toBeInstanceOf(HttpStatusError);
+    expect([(error as HttpStatusError).status, (error as HttpStatusError).retryAfterMs]).toEqual([status, undefined]);
+  });
+
   it('captures a Retry-After HTTP date on 429', async () => {
     const at = new Date(Date.now() + 3_600_000).toUTCString();
     const server = await serve((_req, res) => res.writeHead(429, { 'retry-after': at }).end());
@@ -410,15 +544,15 @@ describe('ServiceFabricClient: failures', () => {
     expect(ms).toBeLessThanOrEqual(3_600_000);
   });
 
-  it('does not follow a redirect, reporting it as http_status', async () => {
+  it.each([300, 302])('does not follow a redirect (%i), reporting it as http_status', async (status) => {
     const paths: Array<string | undefined> = [];
     const server = await serve((req, res) => {
       paths.push(req.url);
-      res.writeHead(302, { location: '/elsewhere' }).end();
+      res.writeHead(status, { location: '/elsewhere' }).end();
     });
     const error = await failure(client(server.url).getUploadSessions(PATH));
     expect(error).toBeInstanceOf(HttpStatusError);
-    expect((error as HttpStatusError).status).toBe(302);
+    expect((error as HttpStatusError).status).toBe(status);
     expect(paths).toHaveLength(1);
   });
 
@@ -442,6 +576,46 @@ describe('ServiceFabricClient: failures', () => {
     expect(error).toBeInstanceOf(InvalidResponseError);
     expect(error.message).toContain('not JSON');
     expect(error.message.length).toBeLessThan(400);
+  });
+
+  it('gives an invalid answer\'s status, method, URL and the parser\'s own words', async () => {
+    const body = '<html><body>Service Fabric Explorer</body></html>';
+    const server = await serve((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(body));
+    const error = (await failure(client(server.url).getUploadSessions(PATH))) as InvalidResponseError;
+    expect(error).toBeInstanceOf(InvalidResponseError);
+    const url = `${server.url}${WIRE_PATH}?api-version=6.0&timeout=5`;
+    expect([error.status, error.method, error.url]).toEqual([200, 'GET', url]);
+    expect(error.cause).toBeInstanceOf(SyntaxError);
+    // The runtime's message for the same text, whole: it is short.
+    const said = (() => {
+      try {
+        JSON.parse(body);
+      } catch (parseError) {
+        return (parseError as Error).message;
+      }
+      throw new Error('the body must not be JSON');
+    })();
+    expect(error.message).toBe(`GET ${url}: invalid response: body is not JSON (${said})`);
+  });
+
+  it.each([
+    [120, false],
+    [121, true],
+  ])('cuts a parser message of %i characters to 120 (cut: %p), whatever part of the body a runtime quotes', async (length, cut) => {
+    // V8 quotes at most ten characters either side of the error; a runtime that quoted more must
+    // still not put the body in a log line.
+    const body = '<not JSON>';
+    const said = `Unexpected token '<', "${'<not JSON>'.repeat(20)}`.slice(0, length);
+    const parse = JSON.parse;
+    const spy = jest.spyOn(JSON, 'parse').mockImplementation((text: string, reviver?: Parameters<typeof JSON.parse>[1]) => {
+      if (text === body) throw new SyntaxError(said);
+      return parse(text, reviver) as unknown;
+    });
+    cleanups.push(async () => spy.mockRestore());
+    const server = await serve((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(body));
+    const error = await failure(client(server.url).getUploadSessions(PATH));
+    const shown = cut ? `${said.slice(0, 120)}…` : said;
+    expect(error.message).toBe(`GET ${server.url}${WIRE_PATH}?api-version=6.0&timeout=5: invalid response: body is not JSON (${shown})`);
   });
 
   it('classifies a 200 JSON object without UploadSessions as invalid_response', async () => {
@@ -500,6 +674,19 @@ describe('ServiceFabricClient: failures', () => {
     expect(error.message).toContain('invalid response: body nests arrays and objects deeper than 8 levels; not parsed');
   });
 
+  it.each([
+    [4 * 1024 * 1024, 'reads'],
+    [4 * 1024 * 1024 + 1, 'refuses'],
+  ])('reads a body of up to 4 MiB by default (%i bytes: %s)', async (size, verdict) => {
+    // The fixture padded with whitespace, which JSON allows after the value.
+    const head = fixture('get-upload-session-by-path.json');
+    const body = head + ' '.repeat(size - Buffer.byteLength(head));
+    const server = await serve((_req, res) => json(res, 200, body));
+    const call = client(server.url).getUploadSessions(PATH);
+    if (verdict === 'reads') await expect(call).resolves.toHaveLength(2);
+    else expect((await failure(call)).message).toContain('invalid response: body exceeds the 4194304-byte limit');
+  });
+
   it('reads a body just under maxResponseBytes', async () => {
     const body = fixture('get-upload-session-by-path.json');
     const server = await serve((_req, res) => json(res, 200, body));
@@ -518,6 +705,9 @@ describe('ServiceFabricClient: caller abort', () => {
     const error = await failure(call);
     expect(error).toBeInstanceOf(AbortedError);
     expect(error).not.toBeInstanceOf(ServiceFabricError);
+    const url = `${server.url}${WIRE_PATH}?api-version=6.0&timeout=60`;
+    expect(error.message).toBe(`GET ${url}: aborted by the caller`);
+    expect([(error as AbortedError).method, (error as AbortedError).url]).toEqual(['GET', url]);
   });
 
   it('rejects with AbortedError when aborted while the body streams', async () => {
@@ -555,8 +745,12 @@ describe('ServiceFabricClient: caller abort', () => {
 
   it('does not send a request when the signal is already aborted', async () => {
     const server = await serve((_req, res) => res.writeHead(204).end());
-    const error = await failure(client(server.url).getUploadSessions(PATH, { signal: AbortSignal.abort() }));
+    const why = new Error('shutting down');
+    const error = await failure(client(server.url).getUploadSessions(PATH, { signal: AbortSignal.abort(why) }));
     expect(error).toBeInstanceOf(AbortedError);
     expect(server.connections()).toBe(0);
+    const url = `${server.url}${WIRE_PATH}?api-version=6.0&timeout=5`;
+    expect(error.message).toBe(`GET ${url}: aborted by the caller`);
+    expect([(error as AbortedError).method, (error as AbortedError).url, error.cause]).toEqual(['GET', url, why]);
   });
 });

@@ -257,6 +257,11 @@ describe('parseUploadSessions', () => {
     expect(error.message).toBe(`UploadSessions[0].FileSize: "${'9'.repeat(39)}… is not a decimal integer`);
   });
 
+  it('quotes a value of up to 40 characters whole', () => {
+    // 38 characters and the two quotes: exactly the longest excerpt, so no ellipsis.
+    expect(rejection(withSession({ FileSize: 'x'.repeat(38) })).message).toBe(`UploadSessions[0].FileSize: "${'x'.repeat(38)}" is not a decimal integer`);
+  });
+
   it('names a missing field by its path, at the top level too', () => {
     expect(rejection({}).message).toBe('UploadSessions: missing');
     expect(rejection({ UploadSessions: null }).message).toBe('UploadSessions: missing');
