@@ -17,6 +17,7 @@ export const MUTATION_TESTS = [
   'test/poller/snapshot.test.ts',
   'test/servicefabric/classify.test.ts',
   'test/servicefabric/client.test.ts',
+  'test/servicefabric/store-lookup.test.ts',
   'test/servicefabric/parse.test.ts',
   'test/status/view.test.ts',
   'test/web/auth.test.ts',
