@@ -35,8 +35,8 @@ const PACKAGE_LEGEND = '{{sf_cluster}} {{package}} {{version}}';
 /** The labels that identify a package: one row of the packages table each. */
 const PACKAGE_LABELS = ['sf_cluster', 'package', 'version'] as const;
 const BY_PACKAGE = `sum by (${PACKAGE_LABELS.join(', ')})`;
-/** The labels that identify an upload session: one row of the sessions table each. */
-const SESSION_LABELS = ['sf_cluster', 'content_path', 'store_relative_path', 'session_id'] as const;
+/** The labels that identify an upload session, with their column titles: one row of the sessions table each. */
+const SESSION_LABELS = { sf_cluster: 'Cluster', content_path: 'Path', store_relative_path: 'File', session_id: 'Session' } as const;
 
 function query(expr: string, legend: string, refId = 'A'): DataqueryBuilder {
   return new DataqueryBuilder().datasource(DATASOURCE).expr(expr).legendFormat(legend).refId(refId);
@@ -118,6 +118,51 @@ function exporterHealthPanels(): Array<Builder<Panel>> {
   ];
 }
 
+/**
+ * Turns a table's queries into one row per label set: `labels` (in order, with their column
+ * titles) then each column's value (`Value #<refId>`, titled).
+ *
+ * Grafana's Prometheus data source turns each table query into a frame with a column per label,
+ * __name__ included, and "Value #<refId>". merge joins rows on every column all frames share,
+ * so __name__ (another metric in each query) and any target label such as instance or pod
+ * would keep one label set's values in several rows: keep only its labels first. Time stays for
+ * the merge: an empty query (e.g. no session is moving, so no ETA) leaves a frame with no label
+ * columns, and merge then needs a column every frame has, or it does not merge. Then only label
+ * sets the exporter reports now (query A): the recording rules' series lag the scrape by up to an
+ * evaluation interval, and a label set gone since would keep a row of its own.
+ */
+function oneRowPerLabelSet(
+  table: TablePanel,
+  labels: Readonly<Record<string, string>>,
+  columns: ReadonlyArray<readonly [refId: string, title: string, unit: string, ...rest: string[]]>,
+): void {
+  const names = Object.keys(labels);
+  table
+    .withTransformation({
+      id: 'filterFieldsByName',
+      options: { include: { names: ['Time', ...names, ...columns.map(([refId]) => `Value #${refId}`)] } },
+    })
+    .withTransformation({ id: 'merge', options: {} })
+    .withTransformation({
+      id: 'filterByValue',
+      options: { type: 'include', match: 'all', filters: [{ fieldName: 'Value #A', config: { id: 'isNotNull', options: {} } }] },
+    })
+    .withTransformation({
+      id: 'organize',
+      options: {
+        excludeByName: { Time: true },
+        indexByName: {
+          ...Object.fromEntries(names.map((label, i) => [label, i])),
+          ...Object.fromEntries(columns.map(([refId], i) => [`Value #${refId}`, names.length + i])),
+        },
+        renameByName: {
+          ...labels,
+          ...Object.fromEntries(columns.map(([refId, title]) => [`Value #${refId}`, title])),
+        },
+      },
+    });
+}
+
 function sessionsPanels(): Array<Builder<Panel>> {
   const columns: Array<[refId: string, title: string, unit: string]> = [
     ['A', 'Size', 'bytes'],
@@ -136,43 +181,9 @@ function sessionsPanels(): Array<Builder<Panel>> {
     .withTarget(column(`servicefabric_imagestore_upload_session_remaining_bytes{${PATH}}`, 'B'))
     .withTarget(column(`servicefabric_imagestore_upload_session:progress:ratio{${PATH}}`, 'C'))
     .withTarget(column(`servicefabric_imagestore_upload_session_age_seconds{${PATH}}`, 'D'))
-    .withTarget(column(`servicefabric_imagestore_upload_session:eta_seconds:deriv5m{${PATH}}`, 'E'))
-    // Grafana's Prometheus data source turns each table query into a frame with a column per label,
-    // __name__ included, and "Value #<refId>". merge joins rows on every column all frames share,
-    // so __name__ (another metric in each query) and any target label such as instance or pod
-    // would keep a session's five values in five rows: keep only the session's labels first. Time
-    // stays for the merge: an empty query (no session is moving, so no ETA) leaves a frame with
-    // no label columns, and merge then needs a column every frame has, or it does not merge.
-    .withTransformation({
-      id: 'filterFieldsByName',
-      options: { include: { names: ['Time', ...SESSION_LABELS, ...columns.map(([refId]) => `Value #${refId}`)] } },
-    })
-    .withTransformation({ id: 'merge', options: {} })
-    // Only sessions the exporter reports now: the recording rules' series (progress, ETA) lag the
-    // scrape by up to an evaluation interval, and a session gone since would keep a row of its own.
-    .withTransformation({
-      id: 'filterByValue',
-      options: { type: 'include', match: 'all', filters: [{ fieldName: 'Value #A', config: { id: 'isNotNull', options: {} } }] },
-    })
-    .withTransformation({
-      id: 'organize',
-      options: {
-        excludeByName: { Time: true },
-        indexByName: {
-          ...Object.fromEntries(SESSION_LABELS.map((label, i) => [label, i])),
-          ...Object.fromEntries(columns.map(([refId], i) => [`Value #${refId}`, SESSION_LABELS.length + i])),
-        },
-        renameByName: {
-          sf_cluster: 'Cluster',
-          content_path: 'Path',
-          store_relative_path: 'File',
-          session_id: 'Session',
-          ...Object.fromEntries(columns.map(([refId, title]) => [`Value #${refId}`, title])),
-        },
-      },
-    })
-    .span(24)
-    .height(10);
+    .withTarget(column(`servicefabric_imagestore_upload_session:eta_seconds:deriv5m{${PATH}}`, 'E'));
+  oneRowPerLabelSet(table, SESSION_LABELS, columns);
+  table.span(24).height(10);
   for (const [, title, unit] of columns) table.overrideByName(title, [{ id: 'unit', value: unit }]);
 
   return [
@@ -222,36 +233,8 @@ function packagesPanels(): Array<Builder<Panel>> {
     )
     .datasource(DATASOURCE);
   for (const [refId, , , expr] of columns) table.withTarget(column(expr, refId));
-  // As in the sessions table: keep only the package's labels and the values, merge the frames into
-  // a row per package, and drop a package the exporter no longer reports (A empty).
-  table
-    .withTransformation({
-      id: 'filterFieldsByName',
-      options: { include: { names: ['Time', ...PACKAGE_LABELS, ...columns.map(([refId]) => `Value #${refId}`)] } },
-    })
-    .withTransformation({ id: 'merge', options: {} })
-    .withTransformation({
-      id: 'filterByValue',
-      options: { type: 'include', match: 'all', filters: [{ fieldName: 'Value #A', config: { id: 'isNotNull', options: {} } }] },
-    })
-    .withTransformation({
-      id: 'organize',
-      options: {
-        excludeByName: { Time: true },
-        indexByName: {
-          ...Object.fromEntries(PACKAGE_LABELS.map((label, i) => [label, i])),
-          ...Object.fromEntries(columns.map(([refId], i) => [`Value #${refId}`, PACKAGE_LABELS.length + i])),
-        },
-        renameByName: {
-          sf_cluster: 'Cluster',
-          package: 'Package',
-          version: 'Version',
-          ...Object.fromEntries(columns.map(([refId, title]) => [`Value #${refId}`, title])),
-        },
-      },
-    })
-    .span(24)
-    .height(8);
+  oneRowPerLabelSet(table, { sf_cluster: 'Cluster', package: 'Package', version: 'Version' }, columns);
+  table.span(24).height(8);
   for (const [, title, unit] of columns) table.overrideByName(title, [{ id: 'unit', value: unit }]);
   // The progress as a bar over the package's bytes.
   table.overrideByName('Progress', [
