@@ -2,6 +2,7 @@
  * A real local HTTP(S) server for tests: listens on 127.0.0.1 with an ephemeral port, counts
  * connections, and destroys every socket on close so no test waits on keep-alive.
  */
+import { afterEach } from '@jest/globals';
 import http from 'node:http';
 import https from 'node:https';
 import { once } from 'node:events';
@@ -52,6 +53,35 @@ export async function startServer(handler: http.RequestListener, options: StartO
         for (const socket of sockets) socket.destroy();
         server.close(() => resolve());
       }),
+  };
+}
+
+/** Servers a test file starts per test, and whatever else a test opens, closed after it. */
+export interface PerTestServers {
+  /** `startServer`, the server closed after the running test. */
+  readonly serve: (handler: http.RequestListener, options?: StartOptions) => Promise<TestServer>;
+  /** Runs `cleanup` after the running test, before the cleanups registered earlier in it. */
+  readonly later: (cleanup: () => void | Promise<void>) => void;
+}
+
+/**
+ * Closes after each test, whatever happened in it, what it opened, the last opened first (a client
+ * before its server). Call once at the top level of a test file: it registers the `afterEach`.
+ */
+export function serversPerTest(): PerTestServers {
+  const cleanups: Array<() => void | Promise<void>> = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+  return {
+    serve: async (handler, options) => {
+      const server = await startServer(handler, options);
+      cleanups.push(() => server.close());
+      return server;
+    },
+    later: (cleanup) => {
+      cleanups.push(cleanup);
+    },
   };
 }
 

@@ -1,12 +1,12 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { getEventListeners } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { IncomingMessage, RequestListener } from 'node:http';
 import type { LookupFunction } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ServiceFabricClient, type ClientOptions } from '../../src/servicefabric/client.js';
+import { ServiceFabricClient } from '../../src/servicefabric/client.js';
 import {
   AbortedError,
   AuthError,
@@ -19,7 +19,8 @@ import {
   TlsError,
 } from '../../src/servicefabric/errors.js';
 import { exposedGc } from '../helpers/gc.js';
-import { closedPort, startServer, type TestServer } from '../helpers/http-server.js';
+import { closedPort } from '../helpers/http-server.js';
+import { clientHarness, failure, json } from '../helpers/sf-client.js';
 import { waitFor } from '../helpers/wait.js';
 
 const PATH = 'SwaggerTest\\Common.dll';
@@ -29,38 +30,7 @@ function fixture(name: string): string {
   return readFileSync(new URL(`../fixtures/servicefabric/${name}`, import.meta.url), 'utf8');
 }
 
-function json(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers }).end(body);
-}
-
-/** Everything opened in a test, closed after it whatever happened. */
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function serve(handler: RequestListener, tls?: { key: string; cert: string }): Promise<TestServer> {
-  const server = await startServer(handler, { tls });
-  cleanups.push(() => server.close());
-  return server;
-}
-
-function client(endpoint: string, options: Partial<ClientOptions> = {}): ServiceFabricClient {
-  const c = new ServiceFabricClient({ endpoint, requestTimeoutMs: 5_000, userAgent: 'sf-upload-exporter/0.1.0-test', ...options });
-  cleanups.push(() => c.close());
-  return c;
-}
-
-/** The rejection of `promise`, which must reject. */
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof Error) return error;
-    throw new Error(`rejected with a non-Error: ${String(error)}`, { cause: error });
-  }
-  throw new Error('expected the call to reject');
-}
+const { serve, client, later } = clientHarness();
 
 /** Resolves with the first request the server sees (the handler never answers). */
 function hangingHandler(): { handler: RequestListener; received: Promise<IncomingMessage> } {
@@ -391,7 +361,7 @@ describe('ServiceFabricClient: failures', () => {
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
     it('classifies a self-signed server certificate as tls', async () => {
-      const server = await serve((_req, res) => res.writeHead(204).end(), tls);
+      const server = await serve((_req, res) => res.writeHead(204).end(), { tls });
       const error = await failure(client(server.url).getUploadSessions(PATH));
       expect(error).toBeInstanceOf(TlsError);
       expect((error as TlsError).reason).toBe('tls');
@@ -399,13 +369,13 @@ describe('ServiceFabricClient: failures', () => {
     });
 
     it('works over HTTPS once the certificate is trusted through the connect hook', async () => {
-      const server = await serve((_req, res) => json(res, 200, fixture('get-upload-session-by-path.json')), tls);
+      const server = await serve((_req, res) => json(res, 200, fixture('get-upload-session-by-path.json')), { tls });
       const sessions = await client(server.url, { connect: { ca: tls.cert } }).getUploadSessions(PATH);
       expect(sessions).toHaveLength(2);
     });
 
     it('classifies a certificate for another name as tls', async () => {
-      const server = await serve((_req, res) => res.writeHead(204).end(), tls);
+      const server = await serve((_req, res) => res.writeHead(204).end(), { tls });
       const url = `https://sf-upload-exporter-test.invalid:${server.port}`;
       const error = await failure(client(url, { connect: { ca: tls.cert, lookup: lookupLoopback } }).getUploadSessions(PATH));
       expect(error).toBeInstanceOf(TlsError);
@@ -611,7 +581,7 @@ describe('ServiceFabricClient: failures', () => {
       if (text === body) throw new SyntaxError(said);
       return parse(text, reviver) as unknown;
     });
-    cleanups.push(async () => spy.mockRestore());
+    later(() => spy.mockRestore());
     const server = await serve((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(body));
     const error = await failure(client(server.url).getUploadSessions(PATH));
     const shown = cut ? `${said.slice(0, 120)}…` : said;

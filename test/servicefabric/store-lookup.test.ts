@@ -5,12 +5,11 @@
  * nothing) and the failures, through the same ky instance and failure taxonomy as GetUploadSession.
  * The folder listing is the example of the API page `sfclient-v61-api-getimagestorecontent`.
  */
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
-import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import { ServiceFabricClient, type ClientOptions } from '../../src/servicefabric/client.js';
+import type { IncomingMessage } from 'node:http';
 import { AbortedError, FabricError, HttpStatusError, InvalidResponseError, TimeoutError } from '../../src/servicefabric/errors.js';
-import { startServer, type TestServer } from '../helpers/http-server.js';
+import { clientHarness, failure, json } from '../helpers/sf-client.js';
 
 const FOLDER = 'Store\\CalcServiceApp';
 const FILE = 'Store\\CalcServiceApp\\ApplicationManifest.2.0.xml';
@@ -24,36 +23,7 @@ function fileListing(file: Record<string, unknown> = folderFiles[0] as Record<st
   return JSON.stringify({ StoreFiles: [file], StoreFolders: [], ContinuationToken: '' });
 }
 
-function json(res: ServerResponse, status: number, body: string): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(body);
-}
-
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function serve(handler: RequestListener): Promise<TestServer> {
-  const server = await startServer(handler);
-  cleanups.push(() => server.close());
-  return server;
-}
-
-function client(endpoint: string, options: Partial<ClientOptions> = {}): ServiceFabricClient {
-  const c = new ServiceFabricClient({ endpoint, requestTimeoutMs: 5_000, userAgent: 'sf-upload-exporter/0.1.0-test', ...options });
-  cleanups.push(() => c.close());
-  return c;
-}
-
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof Error) return error;
-    throw new Error(`rejected with a non-Error: ${String(error)}`, { cause: error });
-  }
-  throw new Error('expected the call to reject');
-}
+const { serve, client } = clientHarness();
 
 describe('getStoreFile: answers', () => {
   it('sends GET /ImageStore/{path} at api-version 6.2 with the timeout, the path encoded as the SDK does', async () => {
