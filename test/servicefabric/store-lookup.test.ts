@@ -132,6 +132,28 @@ describe('getStoreFile: failures', () => {
     expect((error as HttpStatusError).reason).toBe('http_status');
   });
 
+  // A gateway lists a path with 200, 204 or 404 only; another 2xx (a proxy's, say) is no listing,
+  // even with a listing of the file as its body.
+  it.each([
+    [201, 'Created', '201 Created'],
+    [206, 'Partial Content', '206 Partial Content'],
+    [299, '', '299'],
+  ])('classifies a %i, a success no gateway sends for a listing, as invalid_response naming the status', async (status, phrase, shown) => {
+    const server = await serve((_req, res) => res.writeHead(status, phrase, { 'content-type': 'application/json; charset=utf-8' }).end(fileListing()));
+    const error = (await failure(client(server.url).getStoreFile(FILE))) as InvalidResponseError;
+    expect(error).toBeInstanceOf(InvalidResponseError);
+    expect([error.reason, error.status]).toEqual(['invalid_response', status]);
+    expect(error.message).toBe(`GET ${server.url}${WIRE_FILE}?api-version=6.2&timeout=5: invalid response: unexpected success status ${shown}`);
+  });
+
+  it('classifies a 300 as the error status it is (http_status), not as a success', async () => {
+    const server = await serve((_req, res) => res.writeHead(300, 'Multiple Choices', { location: '/elsewhere' }).end());
+    const error = (await failure(client(server.url).getStoreFile(FILE))) as HttpStatusError;
+    expect(error).toBeInstanceOf(HttpStatusError);
+    expect([error.reason, error.status]).toEqual(['http_status', 300]);
+    expect(error.message).toBe(`GET ${server.url}${WIRE_FILE}?api-version=6.2&timeout=5: status 300 Multiple Choices without a Service Fabric error body`);
+  });
+
   it('classifies bad JSON in a 200 as invalid_response, quoting little of it', async () => {
     const server = await serve((_req, res) => json(res, 200, `{"StoreFiles":[${'x'.repeat(10_000)}`));
     const error = await failure(client(server.url).getStoreFile(FILE));
