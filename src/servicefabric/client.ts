@@ -250,7 +250,9 @@ export class ServiceFabricClient {
       discardBody(response);
       return undefined;
     }
-    if (status >= 200 && status < 300 && status !== 200) {
+    // As for GetUploadSession, 201–299 but 204: no 1xx gets here (undici reads past it to the final
+    // answer, or fails the request).
+    if (status < 300 && status !== 200) {
       discardBody(response);
       throw new InvalidResponseError(`${context.prefix}: invalid response: unexpected success status ${statusLine(response)}`, base);
     }
