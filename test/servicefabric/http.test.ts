@@ -1,26 +1,21 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { createClusterHttp, type ClusterHttp } from '../../src/servicefabric/http.js';
 import { exposedGc } from '../helpers/gc.js';
-import { startServer, type TestServer } from '../helpers/http-server.js';
+import { serversPerTest, type TestServer } from '../helpers/http-server.js';
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const { serve, later } = serversPerTest();
 
 async function stallingServer(afterHeaders: () => void): Promise<TestServer> {
-  const server = await startServer((_req, res) => {
+  return serve((_req, res) => {
     res.writeHead(200, { 'content-type': 'application/json' });
     res.write('{"UploadSessions":[');
     afterHeaders();
   });
-  cleanups.push(() => server.close());
-  return server;
 }
 
 function clusterHttp(base: string): ClusterHttp {
   const http = createClusterHttp({ base, userAgent: 'test', timeoutMs: 30_000, connections: 2 });
-  cleanups.push(() => http.agent.close());
+  later(() => http.agent.close());
   return http;
 }
 
@@ -49,11 +44,10 @@ describe('cluster transport (ky on undici)', () => {
 
   it('sends the cluster prefix, User-Agent and Accept on every request', async () => {
     const seen: Array<{ url?: string; ua?: string; accept?: string }> = [];
-    const server = await startServer((req, res) => {
+    const server = await serve((req, res) => {
       seen.push({ url: req.url, ua: req.headers['user-agent'], accept: req.headers.accept });
       res.writeHead(204).end();
     });
-    cleanups.push(() => server.close());
     const response = await clusterHttp(server.url).ky.get('ImageStore/x');
     expect(response.status).toBe(204);
     expect(seen).toEqual([{ url: '/ImageStore/x', ua: 'test', accept: 'application/json' }]);
