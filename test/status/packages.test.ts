@@ -1,7 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
 import { statusExitCode, STATUS_EXIT } from '../../src/commands/status.js';
+import { clusterPackages } from '../../src/poller/packages.js';
+import type { PollOutcome } from '../../src/poller/snapshot.js';
 import { renderStatusTable } from '../../src/status/table.js';
-import { DEAD_COPY, MINUTE, packageView, T0 } from '../fixtures/packages.js';
+import { buildStatusView, type PackageView } from '../../src/status/view.js';
+import { DEAD_COPY, MINUTE, packageSnapshot, packageView, STALLED_AFTER_MS, T0, type FileAt } from '../fixtures/packages.js';
+
+/** The one package of a view of `files`. */
+const onePackage = (files: readonly FileAt[]): PackageView => packageView([{ name: 'P', files }]).clusters[0]!.packages[0]!;
 
 describe('status view: packages', () => {
   it('groups the files of each package with its counts, bytes and progress over bytes', () => {
@@ -61,6 +67,114 @@ describe('status view: packages', () => {
     const view = packageView([]);
     expect(view.clusters).toEqual([]);
     expect(view.summary).toMatchObject({ packages: 0, stalled_packages: 0 });
+  });
+});
+
+describe('status view: package figures', () => {
+  it("counts each file's bytes there by its state: all of it once received or in the store, what arrived while uploading, none absent or stale", () => {
+    const pkg = onePackage([
+      { path: 'stored', size: 100, is: 'in_store' },
+      { path: 'received', size: 40, is: 'received', received: 40, lastChunkMs: T0 - MINUTE },
+      { path: 'uploading', size: 300, is: 'uploading', received: 120, lastChunkMs: T0 - MINUTE },
+      { path: 'absent', size: 50, is: 'absent' },
+      { path: 'stale', size: 20, is: 'in_store', storedSize: 7 },
+    ]);
+    expect(pkg.files.map((f) => [f.content_path, f.state, f.size_bytes, f.received_bytes])).toEqual([
+      ['stored', 'in_store', 100, 100],
+      ['received', 'received', 40, 40],
+      ['uploading', 'uploading', 300, 120],
+      ['absent', 'absent', 50, 0],
+      ['stale', 'size_mismatch', 20, 0],
+    ]);
+    expect(pkg.files_by_state).toEqual({ uploading: 1, received: 1, in_store: 1, absent: 1, size_mismatch: 1 });
+    expect(pkg.bytes_by_state).toEqual({ uploading: 120, received: 40, in_store: 100, absent: 50, size_mismatch: 20 });
+    expect(pkg).toMatchObject({ size_bytes: 510, received_bytes: 260, progress: 260 / 510 });
+  });
+
+  it("takes a file's size from the cluster when its path file gives none: the largest of its sessions', the stored file's, none while absent", () => {
+    const pkg = onePackage([
+      { path: 'tried', size: 500, is: 'uploading', received: 100, lastChunkMs: T0 - MINUTE, tries: [{ size: 800, received: 200, lastChunkMs: T0 - 2 * MINUTE }], unsized: true },
+      { path: 'stored', size: 70, is: 'in_store', unsized: true },
+      { path: 'absent', size: 30, is: 'absent', unsized: true },
+    ]);
+    expect(pkg.files.map((f) => [f.content_path, f.size_bytes, f.received_bytes])).toEqual([
+      ['tried', 800, 200],
+      ['stored', 70, 70],
+      ['absent', null, 0],
+    ]);
+    expect(pkg).toMatchObject({ size_bytes: 870, received_bytes: 270 });
+  });
+
+  it("gives the newest chunk among a file's sessions and among a package's files", () => {
+    const pkg = onePackage([
+      { path: 'a', size: 10, is: 'uploading', received: 5, lastChunkMs: T0 - 3 * MINUTE, tries: [{ size: 10, received: 2, lastChunkMs: T0 - 30 * MINUTE }] },
+      { path: 'b', size: 10, is: 'uploading', received: 5, lastChunkMs: T0 - 40 * MINUTE, tries: [{ size: 10, received: 10, lastChunkMs: T0 - 20 * MINUTE }] },
+      { path: 'c', size: 10, is: 'in_store' },
+    ]);
+    expect(pkg.files.map((f) => f.last_chunk_at)).toEqual([new Date(T0 - 3 * MINUTE).toISOString(), new Date(T0 - 20 * MINUTE).toISOString(), null]);
+    expect(pkg.last_chunk_at).toBe(new Date(T0 - 3 * MINUTE).toISOString());
+  });
+
+  it('calls an uploading file stalled from stalled_after without a chunk on, and a received one never', () => {
+    const pkg = onePackage([
+      { path: 'moving', size: 10, is: 'uploading', received: 5, lastChunkMs: T0 - STALLED_AFTER_MS + 1 },
+      { path: 'stopped', size: 10, is: 'uploading', received: 5, lastChunkMs: T0 - STALLED_AFTER_MS },
+      { path: 'received', size: 10, is: 'received', received: 10, lastChunkMs: T0 - 60 * MINUTE },
+    ]);
+    expect(pkg.files.map((f) => [f.content_path, f.stalled])).toEqual([
+      ['moving', false],
+      ['stopped', true],
+      ['received', false],
+    ]);
+  });
+
+  it('calls a copy that started with a received file stalled, and one whose files are all in the store finished', () => {
+    const received = { path: 'r', size: 10, is: 'received', received: 10, lastChunkMs: T0 - 60 * MINUTE } as const;
+    expect(onePackage([received, { path: 'b', size: 10, is: 'absent' }]).stalled).toBe(true);
+    const finished = onePackage([
+      { path: 'a', size: 10, is: 'in_store' },
+      { path: 'b', size: 10, is: 'in_store' },
+    ]);
+    expect(finished).toMatchObject({ stalled: false, progress: 1 });
+  });
+
+  it('gives a package of empty files 100% once every file is received or in the store, and 0% while one is absent or its poll failed', () => {
+    const stored = { path: 'a', size: 0, is: 'in_store' } as const;
+    expect(onePackage([stored]).progress).toBe(1);
+    expect(onePackage([stored, { path: 'b', size: 0, is: 'received', received: 0, lastChunkMs: T0 - MINUTE }]).progress).toBe(1);
+    expect(onePackage([stored, { path: 'b', size: 0, is: 'absent' }]).progress).toBe(0);
+    expect(onePackage([stored, { path: 'b', size: 0, is: 'failed' }]).progress).toBe(0);
+  });
+
+  it('counts the packages and the stalled ones over two packages', () => {
+    const view = packageView([DEAD_COPY, { name: 'Moving', files: [{ path: 'm', size: 10, is: 'uploading', received: 5, lastChunkMs: T0 - MINUTE }] }]);
+    expect(view.clusters[0]!.packages.map((p) => [p.name, p.stalled])).toEqual([
+      ['Moving', false],
+      ['VotingApp', true],
+    ]);
+    expect(view.summary).toMatchObject({ packages: 2, stalled_packages: 1 });
+  });
+
+  it('shows no package none of whose files this snapshot polled (another shard\'s)', () => {
+    const { snapshot } = packageSnapshot([{ name: 'Here', files: [{ path: 'h', size: 10, is: 'in_store' }] }]);
+    const { membership } = packageSnapshot([
+      { name: 'Elsewhere', files: [{ path: 'e', size: 10, is: 'absent' }] },
+      { name: 'Here', files: [{ path: 'h', size: 10, is: 'in_store' }] },
+    ]);
+    const view = buildStatusView({ snapshot, nowMs: T0, stalledAfterMs: STALLED_AFTER_MS, packagesOf: () => membership });
+    expect(view.clusters[0]!.packages.map((p) => p.name)).toEqual(['Here']);
+    expect(view.summary).toMatchObject({ packages: 1, stalled_packages: 0 });
+  });
+
+  it('has no packages for paths without path files, or with path files whose entries all expired', () => {
+    const idle: PollOutcome = { cluster: 'prod', contentPath: 'idle', durationSeconds: 0.01, finishedMs: T0, result: { ok: true, sessions: [] } };
+    const { snapshot } = packageSnapshot([], [idle]);
+    const expired = clusterPackages([{ file: '/paths/P.yaml', content: { package: 'P', entries: [{ path: 'idle', size: 10, expiresMs: T0 }] } }], T0);
+    for (const packagesOf of [undefined, () => expired]) {
+      const view = buildStatusView({ snapshot, nowMs: T0, stalledAfterMs: STALLED_AFTER_MS, packagesOf });
+      expect(view.clusters.map((c) => [c.name, c.paths.length, c.packages])).toEqual([['prod', 1, []]]);
+      expect(view.summary).toMatchObject({ packages: 0, stalled_packages: 0 });
+    }
   });
 });
 
