@@ -105,7 +105,7 @@ export interface PackageView {
   readonly size_bytes: number;
   /** The sum of the files' `received_bytes`. */
   readonly received_bytes: number;
-  /** received / size, 0 to 1 (1 for a package of empty files). */
+  /** received / size, 0 to 1 (for a package of empty files, 1 once every file is received or in the store, else 0). */
   readonly progress: number;
   /** The newest chunk any of its files' sessions received; null without a session. */
   readonly last_chunk_at: string | null;
@@ -268,6 +268,8 @@ function packageViews(paths: readonly PathState[], packages: ClusterPackages | u
     }
     const started = filesByState.in_store + filesByState.received > 0;
     const unfinished = filesByState.absent + filesByState.uploading > 0;
+    // Every file received or in the store: the only 100 % of a package of empty files (a stale one is still to be replaced).
+    const finished = !unfinished && filesByState.size_mismatch === 0 && failed === 0;
     // A file just completed is the copy's latest chunk too: a copy between two files is not stalled.
     // Without any session (the finished files' sessions expired) the last chunk is older than that.
     const quiet = entry.lastMs === undefined || input.nowMs - entry.lastMs >= input.stalledAfterMs;
@@ -280,7 +282,7 @@ function packageViews(paths: readonly PathState[], packages: ClusterPackages | u
       failed_files: failed,
       size_bytes: size,
       received_bytes: received,
-      progress: size === 0 ? (unfinished || failed > 0 ? 0 : 1) : received / size,
+      progress: size === 0 ? (finished ? 1 : 0) : received / size,
       last_chunk_at: entry.lastMs === undefined ? null : iso(entry.lastMs),
       stalled: started && unfinished && quiet,
     });

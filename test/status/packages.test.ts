@@ -146,6 +146,14 @@ describe('status view: package figures', () => {
     expect(onePackage([stored, { path: 'b', size: 0, is: 'failed' }]).progress).toBe(0);
   });
 
+  it('gives a package of empty files 0% while one is a stale file still to be replaced, in the status command too', () => {
+    const view = packageView([{ name: 'P', files: [{ path: 'a', size: 0, is: 'in_store' }, { path: 'stale', size: 0, is: 'in_store', storedSize: 7 }] }]);
+    const pkg = view.clusters[0]!.packages[0]!;
+    expect(pkg.files_by_state).toMatchObject({ in_store: 1, size_mismatch: 1 });
+    expect(pkg.progress).toBe(0);
+    expect(renderStatusTable(view, false).split('\n').find((l) => l.startsWith('P 1.0.0'))).toMatch(/░{20}\s+0%\s+0 B of 0 B; 2 files: 1 in_store, 1 size_mismatch$/);
+  });
+
   it('counts the packages and the stalled ones over two packages', () => {
     const view = packageView([DEAD_COPY, { name: 'Moving', files: [{ path: 'm', size: 10, is: 'uploading', received: 5, lastChunkMs: T0 - MINUTE }] }]);
     expect(view.clusters[0]!.packages.map((p) => [p.name, p.stalled])).toEqual([
