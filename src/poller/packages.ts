@@ -131,7 +131,9 @@ export function packageFileState(path: PathState, expectedBytes: number | undefi
       return { state: 'uploading', bytes: received };
     }
     case 'received': {
-      const reported = Math.max(0, ...path.sessions.map((s) => s.fileSize));
+      // A loop: spread into Math.max, a path's 200,000 sessions overflow the stack.
+      let reported = 0;
+      for (const s of path.sessions) reported = Math.max(reported, s.fileSize);
       return { state: 'received', bytes: expectedBytes ?? reported };
     }
     case 'in_store': {

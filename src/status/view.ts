@@ -210,16 +210,21 @@ function zeros(): Record<PackageFileState, number> {
   return Object.fromEntries(PACKAGE_FILE_STATES.map((state) => [state, 0])) as Record<PackageFileState, number>;
 }
 
+/** The largest of `values`; undefined for none. A loop: spread into Math.max, a path's 200,000 sessions overflow the stack. */
+function largest(values: Iterable<number>): number | undefined {
+  let out: number | undefined;
+  for (const value of values) out = Math.max(out ?? value, value);
+  return out;
+}
+
 /** Newest `modifiedMs` of a path's sessions; undefined without one. */
 function lastChunkMs(path: PathState): number | undefined {
-  let newest: number | undefined;
-  for (const s of path.sessions) if (newest === undefined || s.modifiedMs > newest) newest = s.modifiedMs;
-  return newest;
+  return largest(path.sessions.map((s) => s.modifiedMs));
 }
 
 function packageFileView(path: PathState, expectedBytes: number | undefined, input: StatusViewInput): PackageFileView {
   const where = packageFileState(path, expectedBytes);
-  const reported = path.sessions.length > 0 ? Math.max(...path.sessions.map((s) => s.fileSize)) : path.store?.file?.fileSize;
+  const reported = largest(path.sessions.map((s) => s.fileSize)) ?? path.store?.file?.fileSize;
   const size = expectedBytes ?? reported ?? null;
   const received = where === undefined ? 0 : where.state === 'in_store' || where.state === 'received' ? (size ?? 0) : where.state === 'uploading' ? where.bytes : 0;
   const last = lastChunkMs(path);

@@ -129,6 +129,14 @@ describe('packageStates', () => {
     ]);
   });
 
+  it('counts a received file with more sessions than a function call takes arguments', () => {
+    // 200,000 complete sessions, spread into Math.max, overflow V8's stack; a raised poll.max_response_size lets that many through.
+    const sessions = Array.from({ length: 200_000 }, (_, i) => session({ sessionId: `00000000-0000-4000-8000-${i.toString().padStart(12, '0')}`, fileSize: 1000 + i, expectedRanges: [] }));
+    const packages = clusterPackages([{ file: 'p.yaml', content: { entries: [{ path: 'many' }] } }], T0);
+    const snapshot = nextSnapshot(undefined, [ok('many', { ok: true, sessions })], { completedMs: T0, cycleDurationSeconds: 0, cyclesSkippedTotal: 0 }, undefined, () => packages);
+    expect(snapshot.packages.map((p) => [p.files.received, p.bytes.received])).toEqual([[1, 200_999]]);
+  });
+
   it('has no last modification for a package none of whose files has a session', () => {
     const packages = clusterPackages([{ file: 'p.yaml', content: { entries: [{ path: 'stored' }, { path: 'gone' }, { path: 'broken' }] } }], T0);
     expect(snapshotWith(packages).packages.map((p) => [p.name, p.lastModifiedMs])).toEqual([['p', undefined]]);

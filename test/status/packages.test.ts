@@ -105,6 +105,13 @@ describe('status view: package figures', () => {
     expect(pkg).toMatchObject({ size_bytes: 870, received_bytes: 270 });
   });
 
+  it('takes the size and last chunk of a file with more sessions than a function call takes arguments', () => {
+    // Spread into Math.max, 200,000 values overflow V8's stack; a raised poll.max_response_size lets that many through.
+    const tries = Array.from({ length: 200_000 }, (_, i) => ({ size: 1000 + i, received: 1000 + i, lastChunkMs: T0 - 300_000 + i }));
+    const [file] = onePackage([{ path: 'busy', size: 1, is: 'received', received: 1, lastChunkMs: T0 - 400_000, tries, unsized: true }]).files;
+    expect(file).toMatchObject({ state: 'received', size_bytes: 200_999, received_bytes: 200_999, last_chunk_at: new Date(T0 - 100_001).toISOString() });
+  });
+
   it("gives the newest chunk among a file's sessions and among a package's files", () => {
     const pkg = onePackage([
       { path: 'a', size: 10, is: 'uploading', received: 5, lastChunkMs: T0 - 3 * MINUTE, tries: [{ size: 10, received: 2, lastChunkMs: T0 - 30 * MINUTE }] },
