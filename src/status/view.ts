@@ -8,7 +8,7 @@ import { parseDuration } from '../config/duration.js';
 import { DEFAULTS } from '../config/schema.js';
 import { isFresh, type PathState, type PathStateName, type Snapshot } from '../poller/snapshot.js';
 import type { PathSource } from '../poller/pathfiles.js';
-import { PACKAGE_FILE_STATES, packageFileState, type ClusterPackages, type PackageFileState, type PackageName } from '../poller/packages.js';
+import { PACKAGE_FILE_STATES, packageFileState, type ClusterPackages, type PackageFileState } from '../poller/packages.js';
 
 /** `status.stalled_after` when the configuration has no `status:` section. */
 export const DEFAULT_STALLED_AFTER_MS = parseDuration(DEFAULTS.stalled_after);
@@ -240,24 +240,30 @@ function packageFileView(path: PathState, expectedBytes: number | undefined, inp
 
 /** The packages of one cluster with a path among `paths`, in the packages' order (name, then version). */
 function packageViews(paths: readonly PathState[], packages: ClusterPackages | undefined, input: StatusViewInput): PackageView[] {
-  if (packages === undefined || packages.packages.length === 0) return [];
+  if (packages === undefined) return [];
   type Members = { files: PackageFileView[]; bytesByState: Record<PackageFileState, number>; lastMs: number | undefined };
-  const members: Array<Members | undefined> = new Array(packages.packages.length);
+  // By index into packages.packages: only the packages with a path among `paths` get an entry.
+  const members = new Map<number, Members>();
   for (const path of paths) {
     for (const membership of packages.byPath.get(path.contentPath) ?? []) {
-      const entry = (members[membership.package] ??= { files: [], bytesByState: zeros(), lastMs: undefined });
+      let entry = members.get(membership.package);
+      if (entry === undefined) {
+        entry = { files: [], bytesByState: zeros(), lastMs: undefined };
+        members.set(membership.package, entry);
+      }
       entry.files.push(packageFileView(path, membership.expectedBytes, input));
       // The bytes per state are the metric's, by the same rule.
       const where = packageFileState(path, membership.expectedBytes);
       if (where !== undefined) entry.bytesByState[where.state] += where.bytes;
       const last = lastChunkMs(path);
-      if (last !== undefined && (entry.lastMs === undefined || last > entry.lastMs)) entry.lastMs = last;
+      if (last !== undefined) entry.lastMs = Math.max(entry.lastMs ?? last, last);
     }
   }
   const out: PackageView[] = [];
-  members.forEach((entry, index) => {
+  packages.packages.forEach((name, index) => {
+    // None of its paths polled here (another shard's): no view.
+    const entry = members.get(index);
     if (entry === undefined) return;
-    const name = packages.packages[index] as PackageName;
     const filesByState = zeros();
     let size = 0;
     let received = 0;
