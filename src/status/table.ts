@@ -10,6 +10,7 @@ import Table from 'cli-table3';
 import { createColors } from 'picocolors';
 import type { PackageFileView, PackageView, SessionState, StatusView } from './view.js';
 import { formatAge, formatBytes, formatPercent, formatThroughput, shortId } from './format.js';
+import { packageFinished } from './select.js';
 
 type Colors = ReturnType<typeof createColors>;
 
@@ -60,7 +61,8 @@ function stateCounts(pkg: PackageView): string {
 }
 
 function packageLine(pkg: PackageView, generatedMs: number, c: Colors): string {
-  const state: SessionState = pkg.stalled ? 'stalled' : pkg.progress >= 1 ? 'complete' : 'uploading';
+  // Finished by its files, as on the page: its bytes can be all there while a file of unknown size is still absent.
+  const state: SessionState = pkg.stalled ? 'stalled' : packageFinished(pkg) ? 'complete' : 'uploading';
   const last = pkg.last_chunk_at === null ? '' : `, last chunk ${formatAge((generatedMs - Date.parse(pkg.last_chunk_at)) / 1000)} ago`;
   const name = `${terminalSafe(pkg.name)}${pkg.version === '' ? '' : ` ${terminalSafe(pkg.version)}`}`;
   return (

@@ -227,4 +227,22 @@ describe('status table: packages', () => {
     expect(text).not.toContain('File');
     expect(text).toContain('1 package (1 stalled)');
   });
+
+  it('paints a package complete (green) only once every file is there, not when the known bytes are', () => {
+    const headOf = (files: readonly FileAt[]): string => renderStatusTable(packageView([{ name: 'P', files }]), true).split('\n').find((l) => l.includes('P 1.0.0'))!;
+    const green = '\u001b[32m████████████████████';
+    const cyan = '\u001b[36m████████████████████';
+    // A copy still running: a file just received, the last one not started.
+    const copied: FileAt[] = [
+      { path: 'a', size: 10, is: 'in_store' },
+      { path: 'b', size: 5, is: 'received', received: 5, lastChunkMs: T0 - 1000 },
+    ];
+    expect(headOf(copied)).toContain(green);
+    // `unsized`: its path file gives no size, so the absent file adds no bytes and the bytes read 100 %.
+    const missing = headOf([...copied, { path: 'c', size: 5, is: 'absent', unsized: true }]);
+    expect(missing).toMatch(/ 100% {2}15 B of 15 B; 3 files: .*1 absent/);
+    expect(missing).toContain(cyan);
+    expect(missing).not.toContain(green);
+    expect(missing).not.toContain('stalled');
+  });
 });
