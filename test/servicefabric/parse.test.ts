@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { InvalidResponseError } from '../../src/servicefabric/errors.js';
-import { jsonShapeProblem, MAX_JSON_DEPTH, parseUploadSessions } from '../../src/servicefabric/parse.js';
+import { jsonShapeProblem, MAX_JSON_DEPTH, parseStoreContent, parseUploadSessions } from '../../src/servicefabric/parse.js';
 
 function fixture(name: string): unknown {
   return JSON.parse(readFileSync(new URL(`../fixtures/servicefabric/${name}`, import.meta.url), 'utf8'));
@@ -286,6 +286,88 @@ describe('parseUploadSessions', () => {
     expect(rejection({ UploadSessions: ['x'] }).message).toBe('UploadSessions[0]: expected an object, got string "x"');
     expect(rejection(withRanges('100', [[]])).message).toBe('UploadSessions[0].ExpectedRanges[0]: expected an object, got an array');
     expect(rejection([]).message).toBe('body: expected a JSON object, got an array');
+  });
+});
+
+/** The first file of the reference folder listing (`get-image-store-content-folder.json`), as the runtime writes it. */
+const MANIFEST = {
+  StoreRelativePath: 'Store\\CalcServiceApp\\ApplicationManifest.2.0.xml',
+  FileVersion: { EpochDataLossNumber: '131510254310497004', VersionNumber: '23', EpochConfigurationNumber: '25769803776' },
+  FileSize: '897',
+  ModifiedDate: '2017-09-28T17:44:22.609Z',
+};
+const MANIFEST_FILE = { storeRelativePath: MANIFEST.StoreRelativePath, fileSize: 897, modifiedMs: Date.UTC(2017, 8, 28, 17, 44, 22, 609) };
+
+function contentRejection(body: unknown): InvalidResponseError {
+  try {
+    parseStoreContent(body);
+  } catch (error) {
+    if (error instanceof InvalidResponseError) return error;
+    throw error;
+  }
+  throw new Error('expected parseStoreContent to throw');
+}
+
+describe('parseStoreContent', () => {
+  it('parses the files of the reference folder listing and leaves its folders out', () => {
+    const files = parseStoreContent(fixture('get-image-store-content-folder.json'));
+    expect(files).toHaveLength(6);
+    expect(files[0]).toEqual(MANIFEST_FILE);
+    expect(files.map((f) => f.fileSize)).toEqual([897, 66, 66, 66, 744, 66]);
+  });
+
+  it('takes a listing with only StoreFolders, or with a null StoreFiles, as one that lists no file', () => {
+    const folders = [{ StoreRelativePath: 'Store\\CalcServiceApp', FileCount: '2' }];
+    expect(parseStoreContent({ StoreFolders: folders })).toEqual([]);
+    expect(parseStoreContent({ StoreFiles: null, StoreFolders: folders, ContinuationToken: '' })).toEqual([]);
+  });
+
+  it('takes a listing with only StoreFiles, or with a null StoreFolders', () => {
+    expect(parseStoreContent({ StoreFiles: [MANIFEST] })).toEqual([MANIFEST_FILE]);
+    expect(parseStoreContent({ StoreFiles: [MANIFEST], StoreFolders: null })).toEqual([MANIFEST_FILE]);
+  });
+
+  it('accepts a ContinuationToken that is a string, null or absent, and refuses any other', () => {
+    for (const token of ['', 'Store\\CalcServiceApp\\b', null, undefined]) {
+      expect(parseStoreContent({ StoreFiles: [MANIFEST], StoreFolders: [], ContinuationToken: token })).toEqual([MANIFEST_FILE]);
+    }
+    expect(contentRejection({ StoreFiles: [], StoreFolders: [], ContinuationToken: 1 }).message).toBe('ContinuationToken: expected a string, got number 1');
+    expect(contentRejection({ StoreFiles: [], StoreFolders: [], ContinuationToken: {} }).message).toBe('ContinuationToken: expected a string, got an object');
+  });
+
+  it('refuses a body that is no object, or an object with neither list', () => {
+    expect(contentRejection([]).message).toBe('body: expected a JSON object, got an array');
+    expect(contentRejection('Store').message).toBe('body: expected a JSON object, got string "Store"');
+    expect(contentRejection(null).message).toBe('body: expected a JSON object, got null');
+    expect(contentRejection({ UploadSessions: [] }).message).toBe('body: has neither StoreFiles nor StoreFolders');
+    expect(contentRejection({ StoreFiles: null, StoreFolders: null }).message).toBe('body: has neither StoreFiles nor StoreFolders');
+  });
+
+  it('refuses StoreFiles or StoreFolders that is no list, naming it', () => {
+    expect(contentRejection({ StoreFiles: {}, StoreFolders: [] }).message).toBe('StoreFiles: expected an array, got an object');
+    expect(contentRejection({ StoreFiles: 'a', StoreFolders: [] }).message).toBe('StoreFiles: expected an array, got string "a"');
+    expect(contentRejection({ StoreFiles: [], StoreFolders: 0 }).message).toBe('StoreFolders: expected an array, got number 0');
+  });
+
+  it('refuses a file that is no object, naming its index', () => {
+    expect(contentRejection({ StoreFiles: [MANIFEST, null] }).message).toBe('StoreFiles[1]: expected an object, got null');
+    expect(contentRejection({ StoreFiles: [[]] }).message).toBe('StoreFiles[0]: expected an object, got an array');
+    expect(contentRejection({ StoreFiles: ['Store\\a'] }).message).toBe('StoreFiles[0]: expected an object, got string "Store\\\\a"');
+  });
+
+  it('names the field of a bad file: its path, its size, its ModifiedDate', () => {
+    const file = (patch: Record<string, unknown>): unknown => ({ StoreFiles: [MANIFEST, { ...MANIFEST, ...patch }] });
+    expect(contentRejection(file({ StoreRelativePath: 7 })).message).toBe('StoreFiles[1].StoreRelativePath: expected a string, got number 7');
+    expect(contentRejection(file({ FileSize: undefined })).message).toBe('StoreFiles[1].FileSize: missing');
+    expect(contentRejection(file({ FileSize: '-1' })).message).toBe('StoreFiles[1].FileSize: "-1" is negative');
+    expect(contentRejection(file({ ModifiedDate: null })).message).toBe('StoreFiles[1].ModifiedDate: missing');
+    expect(contentRejection(file({ ModifiedDate: 636422570626090000 })).message).toBe(
+      'StoreFiles[1].ModifiedDate: expected an ISO-8601 date string, got number 636422570626090000',
+    );
+    expect(contentRejection(file({ ModifiedDate: '2017-09-28' })).message).toBe('StoreFiles[1].ModifiedDate: "2017-09-28" is not an ISO-8601 date-time');
+    expect(contentRejection(file({ ModifiedDate: '2017-02-29T00:00:00Z' })).message).toBe(
+      'StoreFiles[1].ModifiedDate: "2017-02-29T00:00:00Z" is not a valid calendar date-time',
+    );
   });
 });
 
