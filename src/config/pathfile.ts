@@ -56,10 +56,13 @@ function labelText(key: 'package' | 'version', value: unknown): string {
 /** Longest package name or version: label values of every package series. */
 const MAX_LABEL_TEXT = 256;
 
-/** Validates one list item; a string and a mapping are told apart first so that each gets its own message. */
-function parseEntry(item: unknown, index: number): PathFileEntry {
+/**
+ * Validates one list item, named `at` in messages (`[3]`, or `paths[3]` in the mapping form); a string
+ * and a mapping are told apart first so that each gets its own message.
+ */
+function parseEntry(item: unknown, at: string): PathFileEntry {
   if (typeof item !== 'string' && (item === null || typeof item !== 'object' || Array.isArray(item))) {
-    throw new PathFileError(`[${index}]: expected a content path string or a mapping {path, size, expires}, got ${describeValue(item)}`);
+    throw new PathFileError(`${at}: expected a content path string or a mapping {path, size, expires}, got ${describeValue(item)}`);
   }
   const result = typeof item === 'string' ? contentPath.safeParse(item, { error: errorMap }) : entryObject.safeParse(item, { error: errorMap });
   if (!result.success) {
@@ -67,9 +70,9 @@ function parseEntry(item: unknown, index: number): PathFileEntry {
     // Unknown keys are siblings, each named; any other issue has a path into the entry.
     const where =
       issue?.code === 'unrecognized_keys'
-        ? issue.keys.map((key) => `[${index}].${key}`).join(', ')
+        ? issue.keys.map((key) => `${at}.${key}`).join(', ')
         : // Stryker disable next-line ArrayDeclaration: zod's issues always have a path, so the fallback is never used
-          [`[${index}]`, ...(issue?.path ?? []).map(String)].join('.');
+          [at, ...(issue?.path ?? []).map(String)].join('.');
     // Stryker disable next-line StringLiteral: a failed safeParse always has an issue with a message
     throw new PathFileError(`${where}: ${issue?.message ?? 'invalid entry'}`);
   }
@@ -77,6 +80,7 @@ function parseEntry(item: unknown, index: number): PathFileEntry {
   if (typeof entry === 'string') return { path: entry };
   return {
     path: entry.path,
+    // Stryker disable next-line ConditionalExpression: a size key holding undefined is no size: every reader tests size === undefined, and YAML and JSON writers leave the key out
     ...(entry.size === undefined ? {} : { size: entry.size }),
     ...(entry.expires === undefined ? {} : { expiresMs: Date.parse(entry.expires) }),
   };
@@ -125,15 +129,8 @@ export function pathFileContent(value: unknown, maxEntries = Number.POSITIVE_INF
 
 function listEntries(list: readonly unknown[], maxEntries: number, under = ''): PathFileEntry[] {
   if (list.length > maxEntries) throw new PathFileError(tooManyEntries(list.length, maxEntries));
-  return list.map((item: unknown, index) => {
-    try {
-      return parseEntry(item, index);
-    } catch (error) {
-      // Entries of the mapping form are named from the top: `paths[3].size`.
-      if (error instanceof PathFileError && under !== '') throw new PathFileError(`${under}${error.message}`);
-      throw error;
-    }
-  });
+  // Entries of the mapping form are named from the top: `paths[3].size`.
+  return list.map((item: unknown, index) => parseEntry(item, `${under}[${index}]`));
 }
 
 /** The message for a file over `path_files.max_entries`. */

@@ -97,4 +97,47 @@ describe('path file format', () => {
       "package: 'VotingApp'\nversion: '1.4.0'\npaths:\n  - path: 'x'\n    size: 12\n",
     );
   });
+  it('says what a package or version that is no string is, with the quoted form for a number', () => {
+    const error = (text: string) => () => parsePathFile(text);
+    expect(error("package: 42\npaths: [a]\n")).toThrow(new PathFileError("package: expected a string, got number 42 (quote it: package: '42')"));
+    expect(error('package: V\nversion: 1.10\npaths: [a]\n')).toThrow(new PathFileError("version: expected a string, got number 1.1 (quote it: version: '1.1')"));
+    // Only a number has a quoted form that reads back as what was meant.
+    expect(error('package: true\npaths: [a]\n')).toThrow(new PathFileError('package: expected a string, got boolean true'));
+    expect(error('package: V\nversion: [1, 2]\npaths: [a]\n')).toThrow(new PathFileError('version: expected a string, got a list'));
+    expect(error('package: V\nversion: ~\npaths: [a]\n')).toThrow(new PathFileError('version: expected a string, got an empty value'));
+  });
+
+  it('calls a package name of only spaces empty, and one with surrounding spaces by what it holds', () => {
+    expect(() => parsePathFile("package: '   '\npaths: [a]\n")).toThrow(new PathFileError('package: must not be empty'));
+    expect(() => parsePathFile("package: V\nversion: ' 1.0'\npaths: [a]\n")).toThrow(new PathFileError('version: must not start or end with whitespace, got " 1.0"'));
+  });
+
+  it('takes a package name and a version of up to 256 characters and refuses one more', () => {
+    const [name, version] = ['N'.repeat(256), '1'.repeat(256)];
+    expect(parsePathFile(`package: ${name}\nversion: '${version}'\npaths: [a]\n`)).toEqual({ package: name, version, entries: [{ path: 'a' }] });
+    expect(() => parsePathFile(`package: ${name}N\npaths: [a]\n`)).toThrow(new PathFileError('package: longer than 256 characters'));
+    expect(() => parsePathFile(`package: V\nversion: '${version}1'\npaths: [a]\n`)).toThrow(new PathFileError('version: longer than 256 characters'));
+  });
+
+  it('names every unknown top-level key at once', () => {
+    expect(() => parsePathFile('name: V\npaths: [a]\nfiles: [b]\n')).toThrow(
+      new PathFileError('name, files: unknown key (a mapping at the top level holds package, version and paths)'),
+    );
+  });
+
+  it('reads a package without a version as a package with none', () => {
+    const content = parsePathFile("package: VotingApp\npaths:\n  - path: 'Store\\App\\a.dll'\n    size: 0\n");
+    expect(content).toEqual({ package: 'VotingApp', entries: [{ path: 'Store\\App\\a.dll', size: 0 }] });
+    expect(content.version).toBeUndefined();
+  });
+
+  it('names a bad entry by its place: [i] in a list, paths[i] in the mapping form', () => {
+    expect(() => parsePathFile('- a\n- path: b\n  size: -1\n')).toThrow(new PathFileError('[1].size: must be at least 0, got -1'));
+    expect(() => parsePathFile('package: V\npaths:\n  - a\n  - path: b\n    size: -1\n')).toThrow(new PathFileError('paths[1].size: must be at least 0, got -1'));
+    expect(() => parsePathFile('package: V\npaths:\n  - path: b\n    x: 1\n    y: 2\n')).toThrow(new PathFileError('paths[0].x, paths[0].y: unknown key'));
+    expect(() => parsePathFile('package: V\npaths: [a, [b]]\n')).toThrow(
+      new PathFileError('paths[1]: expected a content path string or a mapping {path, size, expires}, got a list'),
+    );
+    expect(() => parsePathFile("package: V\npaths: ['..']\n")).toThrow(new PathFileError('paths[0]: ".." is not a file or folder path in the image store'));
+  });
 });
