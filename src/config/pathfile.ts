@@ -146,24 +146,15 @@ export function formatPathFile(content: PathFileContent, comment?: string): stri
   const items = content.entries.map((e) =>
     e.expiresMs === undefined && e.size === undefined
       ? e.path
-      : {
-          path: e.path,
-          ...(e.size === undefined ? {} : { size: e.size }),
-          ...(e.expiresMs === undefined ? {} : { expires: new Date(e.expiresMs).toISOString() }),
-        },
+      : { path: e.path, size: e.size, expires: e.expiresMs === undefined ? undefined : new Date(e.expiresMs).toISOString() },
   );
   const header = comment === undefined ? '' : `${comment.split('\n').map((l) => `# ${l}`).join('\n')}\n`;
   // Single quotes keep backslashes literal, so `Store\App\file` reads back unchanged; a version
-  // like 1.10 stays a string.
-  const options = { defaultStringType: 'QUOTE_SINGLE', defaultKeyType: 'PLAIN' } as const;
+  // like 1.10 stays a string. A key whose value is undefined (no size, no version) is left out.
+  const options = { defaultStringType: 'QUOTE_SINGLE', defaultKeyType: 'PLAIN', keepUndefined: false } as const;
   if (content.package === undefined && content.version === undefined) {
     // Stryker disable next-line ConditionalExpression: stringify([]) writes the same "[]" line; the shortcut only skips the library
     return header + (items.length === 0 ? '[]\n' : stringify(items, options));
   }
-  const document = {
-    ...(content.package === undefined ? {} : { package: content.package }),
-    ...(content.version === undefined ? {} : { version: content.version }),
-    paths: items,
-  };
-  return header + stringify(document, options);
+  return header + stringify({ package: content.package, version: content.version, paths: items }, options);
 }

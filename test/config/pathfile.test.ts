@@ -140,4 +140,14 @@ describe('path file format', () => {
     );
     expect(() => parsePathFile("package: V\npaths: ['..']\n")).toThrow(new PathFileError('paths[0]: ".." is not a file or folder path in the image store'));
   });
+
+  it('writes the mapping form for a package without a version, or a version without a package, and reads either back', () => {
+    const entries = [{ path: 'Store\\App\\a.dll', size: 12 }, { path: 'b', expiresMs: Date.UTC(2031, 5, 1) }];
+    const named = formatPathFile({ package: 'VotingApp', entries }, 'VotingApp');
+    expect(named).toBe("# VotingApp\npackage: 'VotingApp'\npaths:\n  - path: 'Store\\App\\a.dll'\n    size: 12\n  - path: 'b'\n    expires: '2031-06-01T00:00:00.000Z'\n");
+    expect(parsePathFile(named)).toEqual({ package: 'VotingApp', entries });
+    const versioned = formatPathFile({ version: '1.10', entries: [] });
+    expect(versioned).toBe("version: '1.10'\npaths: []\n");
+    expect(parsePathFile(versioned)).toEqual({ version: '1.10', entries: [] });
+  });
 });
