@@ -16,6 +16,7 @@ import { Agent } from 'undici';
 import type { ClusterAuthConfig } from '../config/types.js';
 import type { AadMetadata } from './aad-metadata.js';
 import { tokenAuthority } from './authority.js';
+import { readBoundedBody } from './body.js';
 import { AuthError, ServiceFabricError } from './errors.js';
 import { readSecretFile } from './tls.js';
 
@@ -67,10 +68,19 @@ export function redact(text: string, secrets: ReadonlyArray<string | undefined>)
  */
 const authority = ky.create({ retry: 0, throwHttpErrors: false });
 
+/**
+ * The largest answer read from the authority (its OpenID configuration, a token): Entra ID's are a
+ * few KiB, a token with many group claims some tens. A misbehaving or hostile host must not make us
+ * buffer any amount.
+ */
+export const MAX_AUTHORITY_ANSWER_BYTES = 1024 * 1024;
+
 /** MSAL's HTTP, through ky on an undici Agent so that `authority_ca_file` and our deadline apply. */
 class NetworkClient implements INetworkModule {
   readonly #agent: Agent;
   readonly #timeoutMs: number;
+  /** Why this client refused an answer: MSAL reports only `network_error` for it. */
+  refused: string | undefined;
 
   constructor(ca: Buffer | undefined, timeoutMs: number) {
     this.#agent = new Agent({ connect: { ca, timeout: timeoutMs } });
@@ -104,7 +114,12 @@ class NetworkClient implements INetworkModule {
     response.headers.forEach((value, name) => {
       headers[name] = value;
     });
-    const text = await response.text();
+    const read = await readBoundedBody(response, MAX_AUTHORITY_ANSWER_BYTES);
+    if (read.tooLarge) {
+      this.refused = `the answer to ${method} ${new URL(url).origin} is larger than ${MAX_AUTHORITY_ANSWER_BYTES} bytes`;
+      throw new Error(this.refused);
+    }
+    const text = Buffer.from(read.bytes.buffer, read.bytes.byteOffset, read.bytes.byteLength).toString('utf8');
     let body: unknown;
     try {
       body = text === '' ? {} : JSON.parse(text);
@@ -225,7 +240,7 @@ export class EntraTokenSource {
       if (error instanceof AuthError) throw error;
       this.requests += 1;
       const e = error as { errorCode?: string; errorMessage?: string; message?: string };
-      const detail = [e.errorCode, (e.errorMessage ?? e.message ?? '').split('\n')[0]?.slice(0, 300)].filter((s) => s).join(': ');
+      const detail = network.refused ?? [e.errorCode, (e.errorMessage ?? e.message ?? '').split('\n')[0]?.slice(0, 300)].filter((s) => s).join(': ');
       throw fail(detail || 'unknown error', undefined, [secret, certificate?.privateKey]);
     } finally {
       await network.close();

@@ -35,6 +35,8 @@ export interface TokenServer {
   failing(fail: boolean): void;
   /** From now on sign tokens with an unrelated key (the cluster must refuse them). */
   signWithWrongKey(wrong: boolean): void;
+  /** While on, a token request is answered with a valid token padded to `bytes` of JSON (0: off). */
+  padTokenAnswer(bytes: number): void;
   close(): Promise<void>;
 }
 
@@ -55,6 +57,7 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
   const certificateKey: KeyObject | undefined = options.clientCertificate ? createPublicKey(options.clientCertificate) : undefined;
   let fail = false;
   let wrong = false;
+  let padding = 0;
   let tokenRequests = 0;
   const paths: string[] = [];
   const issued: string[] = [];
@@ -108,7 +111,8 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
         .setExpirationTime(`${expiresIn}s`)
         .sign(wrong ? wrongKeys.privateKey : keys.privateKey);
       issued.push(accessToken);
-      return json(res, 200, { token_type: 'Bearer', expires_in: expiresIn, ext_expires_in: expiresIn, access_token: accessToken });
+      const answer = { token_type: 'Bearer', expires_in: expiresIn, ext_expires_in: expiresIn, access_token: accessToken };
+      return json(res, 200, padding > 0 ? { ...answer, padding: 'x'.repeat(padding) } : answer);
     }
     json(res, 404, { error: 'not_found' });
   };
@@ -133,6 +137,9 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
     },
     signWithWrongKey: (w) => {
       wrong = w;
+    },
+    padTokenAnswer: (bytes) => {
+      padding = bytes;
     },
     close: () => server.close(),
   };

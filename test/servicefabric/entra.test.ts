@@ -5,7 +5,7 @@ import { Agent } from 'undici';
 import type { ClusterAuthConfig, ClusterConfig } from '../../src/config/types.js';
 import { fetchAadMetadata } from '../../src/servicefabric/aad-metadata.js';
 import { createClusterClient, type ClusterClient } from '../../src/servicefabric/cluster-client.js';
-import { EntraTokenSource } from '../../src/servicefabric/entra.js';
+import { EntraTokenSource, MAX_AUTHORITY_ANSWER_BYTES } from '../../src/servicefabric/entra.js';
 import { AuthError, ServiceFabricError } from '../../src/servicefabric/errors.js';
 import { DEFAULT_AAD, startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { makeTestCerts, type TestCerts } from '../helpers/certs.js';
@@ -139,6 +139,23 @@ describe('Entra ID client credentials against a loopback token endpoint', () => 
       expect(log.text()).not.toContain(SECRET);
     } finally {
       tokens.failing(false);
+    }
+  });
+
+  it('reads a token answer up to MAX_AUTHORITY_ANSWER_BYTES, and fails with reason auth past it without buffering the rest', async () => {
+    try {
+      // Some tens of KiB: a token with many group claims.
+      tokens.padTokenAnswer(64 * 1024);
+      await expect(client({ clientSecretFile: secretFile }).getUploadSessions(PATH)).resolves.toHaveLength(1);
+      tokens.padTokenAnswer(MAX_AUTHORITY_ANSWER_BYTES);
+      const log = captureLog();
+      const failure = await failureOf(client({ clientSecretFile: secretFile }, log.logger));
+      expect(failure).toBeInstanceOf(AuthError);
+      expect(failure.reason).toBe('auth');
+      expect(failure.message).toContain(`the answer to POST ${new URL(tokens.url).origin} is larger than 1048576 bytes`);
+      expect(failure.message).not.toContain(SECRET);
+    } finally {
+      tokens.padTokenAnswer(0);
     }
   });
 
