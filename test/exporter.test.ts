@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { startExporter, type Exporter } from '../src/exporter.js';
 import { startSimulator, type Simulator } from '../src/simulator/index.js';
 import type { Config } from '../src/config/types.js';
-import type { Snapshot } from '../src/poller/snapshot.js';
 import { silentLogger } from '../src/log.js';
-import { parseExposition, seriesOf, valueOf } from './helpers/exposition.js';
+import { seriesOf, valueOf } from './helpers/exposition.js';
 import { REFERENCE_EXAMPLE, sessionOperation, uploadChunk } from './helpers/upload.js';
+import { firstSnapshot, scrape } from './helpers/exporter.js';
 
 const running: Array<{ close(): Promise<void> }> = [];
 afterEach(async () => {
@@ -40,17 +40,6 @@ async function exporter(endpoint: string, contentPaths: string[], extra: Partial
   return exp;
 }
 
-function firstSnapshot(exp: Exporter): Promise<Snapshot> {
-  const current = exp.poller.current();
-  return current ? Promise.resolve(current) : new Promise((resolve) => exp.poller.onSnapshot(resolve));
-}
-
-async function scrape(exp: Exporter) {
-  const res = await fetch(`http://${exp.address}/metrics`);
-  expect(res.status).toBe(200);
-  const text = await res.text();
-  return { text, series: parseExposition(text) };
-}
 
 async function uploadReferenceExample(sim: Simulator): Promise<void> {
   for (const s of REFERENCE_EXAMPLE.sessions) {

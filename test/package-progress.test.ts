@@ -11,12 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sfPackage from 'azure-servicefabric';
 import { formatPathFile } from '../src/config/pathfile.js';
-import { startExporter, type Exporter } from '../src/exporter.js';
-import { silentLogger } from '../src/log.js';
-import type { Snapshot } from '../src/poller/snapshot.js';
 import { startSimulator } from '../src/simulator/index.js';
 import { parseExposition, seriesOf } from './helpers/exposition.js';
 import { uploadWholeFile } from './helpers/upload.js';
+import { startOneCycleExporter } from './helpers/exporter.js';
 
 // A CommonJS package: its default import is module.exports, which carries the named class.
 const { ServiceFabricClient } = sfPackage;
@@ -38,11 +36,6 @@ const FILES = {
   settings: { path: `${STORE}\\VotingDataPkg\\Config\\Settings.xml`, size: 4_321 },
   service: { path: `${STORE}\\VotingDataPkg\\ServiceManifest.xml`, size: 2_048 },
 } as const;
-
-function firstSnapshot(exp: Exporter): Promise<Snapshot> {
-  const current = exp.poller.current();
-  return current ? Promise.resolve(current) : new Promise((resolve) => exp.poller.onSnapshot(resolve));
-}
 
 describe('package progress end to end, a copy by the official SDK that stopped half way', () => {
   it('counts the files and bytes of each state of the package named by its path file', async () => {
@@ -70,18 +63,8 @@ describe('package progress end to end, a copy by the official SDK that stopped h
       join(dir, 'votingapp.yaml'),
       formatPathFile({ package: 'VotingApp', version: '1.4.0', entries: Object.values(FILES).map(({ path, size }) => ({ path, size })) }),
     );
-    const exp = await startExporter({
-      config: {
-        poll: { schedule: '0 0 1 1 *', concurrency: 4, requestTimeoutMs: 2000, maxStalenessMs: 60_000, maxResponseBytes: 4 * 1024 * 1024, storeRecheckIntervalMs: 600_000 },
-        clusters: [{ name: 'sim', endpoint: sim.url, contentPaths: [], contentPathFiles: [join(dir, '*.yaml')] }],
-      },
-      listen: { host: '127.0.0.1', port: 0 },
-      telemetryPath: '/metrics',
-      disableExporterMetrics: true,
-      logger: silentLogger,
-    });
+    const exp = await startOneCycleExporter([{ name: 'sim', endpoint: sim.url, contentPaths: [], contentPathFiles: [join(dir, '*.yaml')] }]);
     running.push(exp);
-    await firstSnapshot(exp);
 
     const series = parseExposition(await (await fetch(`http://${exp.address}/metrics`)).text());
     const figures = (name: string) =>

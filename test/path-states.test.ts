@@ -6,12 +6,11 @@
  */
 import { afterEach, describe, expect, it } from '@jest/globals';
 import sfPackage from 'azure-servicefabric';
-import { startExporter, type Exporter } from '../src/exporter.js';
-import { silentLogger } from '../src/log.js';
-import type { Snapshot } from '../src/poller/snapshot.js';
+import type { Exporter } from '../src/exporter.js';
 import { startSimulator } from '../src/simulator/index.js';
 import { parseExposition, seriesOf, valueOf } from './helpers/exposition.js';
 import { uploadWholeFile } from './helpers/upload.js';
+import { startOneCycleExporter } from './helpers/exporter.js';
 
 // A CommonJS package: its default import is module.exports, which carries the named class.
 const { ServiceFabricClient } = sfPackage;
@@ -35,11 +34,6 @@ const PATHS = {
   respelled: 'store/votingapp/votingwebpkg/code/VOTINGWEB.DLL',
   broken: 'Store\\VotingApp\\VotingWebPkg\\ServiceManifest.xml',
 } as const;
-
-function firstSnapshot(exp: Exporter): Promise<Snapshot> {
-  const current = exp.poller.current();
-  return current ? Promise.resolve(current) : new Promise((resolve) => exp.poller.onSnapshot(resolve));
-}
 
 async function statesOn(exp: Exporter): Promise<Record<string, Record<string, number>>> {
   const res = await fetch(`http://${exp.address}/metrics`);
@@ -79,18 +73,8 @@ describe('path states end to end, uploads by the official SDK', () => {
     // The store's listing fails for one path (its GetUploadSession answers).
     sim.faults.add({ kind: 'status', path: PATHS.broken, status: 503, code: 'FABRIC_E_SERVICE_TOO_BUSY', operations: ['ListContent'] });
 
-    const exp = await startExporter({
-      config: {
-        poll: { schedule: '0 0 1 1 *', concurrency: 4, requestTimeoutMs: 2000, maxStalenessMs: 60_000, maxResponseBytes: 4 * 1024 * 1024, storeRecheckIntervalMs: 600_000 },
-        clusters: [{ name: 'sim', endpoint: sim.url, contentPaths: Object.values(PATHS) }],
-      },
-      listen: { host: '127.0.0.1', port: 0 },
-      telemetryPath: '/metrics',
-      disableExporterMetrics: true,
-      logger: silentLogger,
-    });
+    const exp = await startOneCycleExporter([{ name: 'sim', endpoint: sim.url, contentPaths: Object.values(PATHS) }]);
     running.push(exp);
-    await firstSnapshot(exp);
 
     expect(await statesOn(exp)).toEqual({
       [PATHS.committed]: state('in_store'),

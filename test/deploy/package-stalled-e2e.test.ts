@@ -10,29 +10,25 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse, stringify } from 'yaml';
+import { stringify } from 'yaml';
 import { formatPathFile } from '../../src/config/pathfile.js';
 import { parseConfig } from '../../src/config/index.js';
 import { startExporter, type Exporter } from '../../src/exporter.js';
 import { silentLogger } from '../../src/log.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
-import { eventually, startPrometheus, type PrometheusServer } from '../helpers/prometheus.js';
+import { alertsNamed, eventually, prometheusWithRules, type PrometheusServer } from '../helpers/prometheus.js';
 import { sessionOperation, uploadChunk, uploadWholeFile } from '../helpers/upload.js';
 import { columnsOf, rowsOf, tableFrames, transform } from './grafana.js';
-import { DASHBOARD_FILE, RULES_FILE } from './paths.js';
+import { DASHBOARD_FILE } from './paths.js';
 import { withGrafanaVariables } from './promql.js';
+import { alertRule, shippedRules } from './rules-file.js';
 import type { DataTransformerConfig } from '@grafana/data';
 
 const ALERT = 'ServiceFabricPackageCopyStalled';
 
-interface RuleFile {
-  groups: Array<{ name: string; rules: Array<{ alert?: string; expr: string; for?: string; keep_firing_for?: string }> }>;
-}
-
 function scaledRules(): string {
-  const file = parse(readFileSync(RULES_FILE, 'utf8')) as RuleFile;
-  const rule = file.groups.flatMap((g) => g.rules).find((r) => r.alert === ALERT);
-  if (!rule) throw new Error(`rules.yml has no ${ALERT}`);
+  const file = shippedRules();
+  const rule = alertRule(file, ALERT);
   if (rule.expr.split('offset 10m').length !== 3 || rule.for !== '1m' || rule.keep_firing_for !== '5m') throw new Error(`${ALERT} changed: update this test`);
   rule.expr = rule.expr.replaceAll('offset 10m', 'offset 5s');
   rule.for = '1s';
@@ -101,14 +97,7 @@ beforeAll(async () => {
     }),
   );
   exporter = await startExporter({ config, listen: { host: '127.0.0.1', port: 0 }, telemetryPath: '/metrics', disableExporterMetrics: true, logger: silentLogger });
-  prometheus = await startPrometheus({
-    config: stringify({
-      global: { scrape_interval: '1s', evaluation_interval: '1s' },
-      rule_files: ['rules.yml'],
-      scrape_configs: [{ job_name: 'sf-upload-exporter', static_configs: [{ targets: [exporter.address] }] }],
-    }),
-    files: { 'rules.yml': scaledRules() },
-  });
+  prometheus = await prometheusWithRules(exporter.address, scaledRules());
 }, 60_000);
 
 afterAll(async () => {
@@ -119,9 +108,7 @@ afterAll(async () => {
   if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
 });
 
-async function packageAlerts(): Promise<Array<{ labels: Record<string, string>; state: string; annotations: Record<string, string> }>> {
-  return (await prometheus.alerts()).filter((a) => a.labels.alertname === ALERT);
-}
+const packageAlerts = (): ReturnType<PrometheusServer['alerts']> => alertsNamed(prometheus, ALERT);
 
 describe('ServiceFabricPackageCopyStalled in a real Prometheus scraping the exporter and the simulator', () => {
   it('shows the dashboard\'s "Packages" table, through Grafana\'s own transformations, one row per package with its progress, states and last chunk', async () => {

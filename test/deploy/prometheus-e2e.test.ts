@@ -2,29 +2,25 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse, stringify } from 'yaml';
+import { stringify } from 'yaml';
 import { startExporter, type Exporter } from '../../src/exporter.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { parseConfig } from '../../src/config/index.js';
 import { formatPathFile } from '../../src/config/pathfile.js';
 import { silentLogger } from '../../src/log.js';
-import { eventually, startPrometheus, type PrometheusServer } from '../helpers/prometheus.js';
+import { alertsNamed, eventually, EXPORTER_JOB as JOB, prometheusWithRules, type PrometheusServer } from '../helpers/prometheus.js';
 import { sessionOperation, uploadChunk } from '../helpers/upload.js';
-import { DASHBOARD_FILE, RULES_FILE } from './paths.js';
+import { DASHBOARD_FILE } from './paths.js';
 import { dashboardExpressions, ruleExpressions } from './promql.js';
+import { alertRule, shippedRules } from './rules-file.js';
 
 // The rules as shipped, with ServiceFabricUploadStalled scaled from 10 minutes to seconds so a real
 // Prometheus shows it within a test: the only two edits, each asserted to apply.
 const STALL_SECONDS = 8;
 
-interface RuleFile {
-  groups: Array<{ name: string; rules: Array<{ alert?: string; expr: string; for?: string }> }>;
-}
-
 function scaledRules(): string {
-  const file = parse(readFileSync(RULES_FILE, 'utf8')) as RuleFile;
-  const stalled = file.groups.flatMap((g) => g.rules).find((r) => r.alert === 'ServiceFabricUploadStalled');
-  if (!stalled) throw new Error('rules.yml has no ServiceFabricUploadStalled');
+  const file = shippedRules();
+  const stalled = alertRule(file, 'ServiceFabricUploadStalled');
   const threshold = /servicefabric_imagestore_upload_session_age_seconds > 600\b/;
   if (!threshold.test(stalled.expr) || stalled.for !== '1m') throw new Error('ServiceFabricUploadStalled changed: update this test');
   stalled.expr = stalled.expr.replace(threshold, `servicefabric_imagestore_upload_session_age_seconds > ${STALL_SECONDS}`);
@@ -32,7 +28,6 @@ function scaledRules(): string {
   return stringify(file);
 }
 
-const JOB = 'sf-upload-exporter';
 const STALLED = { path: 'E2E\\stalled-and-moving.bin', sessionId: '5a11ed00-0000-4000-8000-000000000001' };
 const MOVING = [
   { path: 'E2E\\stalled-and-moving.bin', sessionId: '3071a600-0000-4000-8000-000000000002' },
@@ -78,14 +73,7 @@ beforeAll(async () => {
     disableExporterMetrics: true,
     logger: silentLogger,
   });
-  prometheus = await startPrometheus({
-    config: stringify({
-      global: { scrape_interval: '1s', evaluation_interval: '1s' },
-      rule_files: ['rules.yml'],
-      scrape_configs: [{ job_name: JOB, static_configs: [{ targets: [exporter.address] }] }],
-    }),
-    files: { 'rules.yml': scaledRules() },
-  });
+  prometheus = await prometheusWithRules(exporter.address, scaledRules());
 }, 60_000);
 
 afterAll(async () => {
@@ -96,9 +84,7 @@ afterAll(async () => {
   if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
 });
 
-async function stalledAlerts(): Promise<Array<{ labels: Record<string, string>; state: string; annotations: Record<string, string> }>> {
-  return (await prometheus.alerts()).filter((a) => a.labels.alertname === 'ServiceFabricUploadStalled');
-}
+const stalledAlerts = (): ReturnType<PrometheusServer['alerts']> => alertsNamed(prometheus, 'ServiceFabricUploadStalled');
 
 describe('the rules in a real Prometheus scraping the exporter and the simulator', () => {
   it('fire ServiceFabricUploadStalled for the stalled session only, and resolve it when the session is deleted', async () => {

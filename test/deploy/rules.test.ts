@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { RULES_FILE, RULES_TEST_FILE } from './paths.js';
+import { shippedRules } from './rules-file.js';
 
 function promtool(...args: string[]): { status: number | null; output: string } {
   const run = spawnSync('promtool', args, { encoding: 'utf8' });
@@ -10,11 +11,7 @@ function promtool(...args: string[]): { status: number | null; output: string } 
   return { status: run.status, output: run.stdout + run.stderr };
 }
 
-interface RuleFile {
-  groups: Array<{ name: string; rules: Array<{ alert?: string; record?: string; expr: string; annotations?: Record<string, string> }> }>;
-}
-
-const rules = parse(readFileSync(RULES_FILE, 'utf8')) as RuleFile;
+const rules = shippedRules();
 const alerts = rules.groups.flatMap((g) => g.rules).filter((r) => r.alert !== undefined);
 
 describe('Prometheus rules (deploy/prometheus/rules.yml)', () => {

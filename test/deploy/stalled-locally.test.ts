@@ -5,7 +5,7 @@ import { parseConfig } from '../../src/config/index.js';
 import { startExporter, type Exporter } from '../../src/exporter.js';
 import { silentLogger } from '../../src/log.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
-import { eventually, startPrometheus, type PrometheusServer } from '../helpers/prometheus.js';
+import { alertsNamed, eventually, prometheusWithRules, type PrometheusServer } from '../helpers/prometheus.js';
 import { RULES_FILE, repoFile } from './paths.js';
 
 // docs/alerts.md, "See ServiceFabricUploadStalled fire locally", run as written: the session the
@@ -35,9 +35,7 @@ afterAll(async () => {
   await sim?.close();
 });
 
-async function stalledAlerts(): Promise<Array<{ labels: Record<string, string>; state: string }>> {
-  return ((await prometheus?.alerts()) ?? []).filter((a) => a.labels.alertname === 'ServiceFabricUploadStalled');
-}
+const stalledAlerts = (): ReturnType<PrometheusServer['alerts']> => alertsNamed(prometheus, 'ServiceFabricUploadStalled');
 
 describe('docs/alerts.md: see ServiceFabricUploadStalled fire locally', () => {
   it('fires for the backdated session with the shipped rules, and resolves after the runbook\'s DeleteUploadSession', async () => {
@@ -50,14 +48,7 @@ describe('docs/alerts.md: see ServiceFabricUploadStalled fire locally', () => {
     expect(documented.clusters.map((c) => [c.endpoint, c.content_paths])).toEqual([['http://127.0.0.1:19080', [sessionBody().path]]]);
     const config = parseConfig(stringify({ poll: { schedule: '* * * * * *' }, clusters: documented.clusters.map((c) => ({ ...c, endpoint: sim?.url })) }));
     exporter = await startExporter({ config, listen: { host: '127.0.0.1', port: 0 }, telemetryPath: '/metrics', disableExporterMetrics: false, logger: silentLogger });
-    prometheus = await startPrometheus({
-      config: stringify({
-        global: { scrape_interval: '1s', evaluation_interval: '1s' },
-        rule_files: ['rules.yml'],
-        scrape_configs: [{ job_name: 'sf-upload-exporter', static_configs: [{ targets: [exporter.address] }] }],
-      }),
-      files: { 'rules.yml': readFileSync(RULES_FILE, 'utf8') },
-    });
+    prometheus = await prometheusWithRules(exporter.address, readFileSync(RULES_FILE, 'utf8'));
 
     // Pending at once (the last chunk is 10 minutes old), firing after the rule's `for: 1m`.
     const firing = await eventually('ServiceFabricUploadStalled to fire', 100_000, async () => (await stalledAlerts()).find((a) => a.state === 'firing'));

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stringify } from 'yaml';
 
 /** A real Prometheus server (Debian's `prometheus` package) started for one test file. */
 export interface PrometheusServer {
@@ -128,4 +129,27 @@ export async function eventually<T>(what: string, timeoutMs: number, check: () =
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 250));
   }
+}
+
+/** The job name the shipped dashboard and alerts expect the exporter under. */
+export const EXPORTER_JOB = 'sf-upload-exporter';
+
+/**
+ * Prometheus scraping one exporter (`target`, host:port) as job `sf-upload-exporter` and evaluating
+ * `rules` (rules.yml text), both every second, so that alerts show within a test.
+ */
+export function prometheusWithRules(target: string, rules: string): Promise<PrometheusServer> {
+  return startPrometheus({
+    config: stringify({
+      global: { scrape_interval: '1s', evaluation_interval: '1s' },
+      rule_files: ['rules.yml'],
+      scrape_configs: [{ job_name: EXPORTER_JOB, static_configs: [{ targets: [target] }] }],
+    }),
+    files: { 'rules.yml': rules },
+  });
+}
+
+/** The active (pending and firing) alerts named `alertname`; none without a server. */
+export async function alertsNamed(prometheus: PrometheusServer | undefined, alertname: string): ReturnType<PrometheusServer['alerts']> {
+  return ((await prometheus?.alerts()) ?? []).filter((a) => a.labels.alertname === alertname);
 }

@@ -2,13 +2,11 @@
  * A simulator with healthy upload sessions and an exporter polling it, for the reliability tests:
  * every fault is put on one path while the others stay healthy.
  */
-import { expect } from '@jest/globals';
 import { startExporter, type Exporter, type ExporterOptions } from '../../src/exporter.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import type { ClusterConfig, Config, PollConfig } from '../../src/config/types.js';
-import type { Snapshot } from '../../src/poller/snapshot.js';
 import { captureLines, type LogLine } from './log-lines.js';
-import { parseExposition, type Series } from '../helpers/exposition.js';
+import { firstSnapshot, scrape } from '../helpers/exporter.js';
 
 /** A schedule that never fires during a test: cycles run at start-up and when the test ticks. */
 export const MANUAL = '0 0 1 1 *';
@@ -83,16 +81,4 @@ export async function runExporter(
   return { exporter, lines };
 }
 
-/** Resolves with the first snapshot (at once if there is one). */
-export function firstSnapshot(exp: Exporter): Promise<Snapshot> {
-  const current = exp.poller.current();
-  return current ? Promise.resolve(current) : new Promise((resolve) => exp.poller.onSnapshot(resolve));
-}
-
-/** Scrapes /metrics, which must answer 200. */
-export async function scrape(exp: Exporter): Promise<{ text: string; series: Series[] }> {
-  const res = await fetch(`http://${exp.address}/metrics`);
-  expect(res.status).toBe(200);
-  const text = await res.text();
-  return { text, series: parseExposition(text) };
-}
+export { firstSnapshot, scrape };
