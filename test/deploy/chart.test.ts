@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
-import { parse, parseAllDocuments, stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { Deployment, StatefulSet } from 'kubernetes-models/apps/v1';
 import { ConfigMap, Secret, Service, ServiceAccount } from 'kubernetes-models/v1';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
@@ -15,45 +15,11 @@ import { startExporter } from '../../src/exporter.js';
 import { CLIENT_AUTH_TYPES } from '../../src/web/webconfig.js';
 import { makeTestCerts, type TestCerts } from '../helpers/certs.js';
 import { captureLog } from '../helpers/log-capture.js';
+import { helm, one, render, valuesFile, type Manifest } from './helm.js';
 import { CHART_DIR, DASHBOARD_FILE, RULES_FILE, repoFile } from './paths.js';
-
-// npm test's pretest (scripts/test-tools.mjs) finds or installs helm and jest's globalSetup sets HELM;
-// without them, the helm that scripts/get-helm.sh puts into .cache.
-const HELM = process.env.HELM ?? repoFile('.cache/helm/helm');
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Manifest = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> }; spec?: any; data?: any; stringData?: any };
 
 const tmp = mkdtempSync(join(tmpdir(), 'sfue-chart-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-function helm(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  if (!existsSync(HELM)) throw new Error(`no helm at ${HELM}: run npm test, which installs it, or scripts/get-helm.sh (or set HELM)`);
-  const run = spawnSync(HELM, args, { encoding: 'utf8' });
-  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
-}
-
-let valuesFiles = 0;
-function valuesFile(values: object): string {
-  const file = join(tmp, `values-${(valuesFiles += 1)}.yaml`);
-  writeFileSync(file, stringify(values));
-  return file;
-}
-
-/** `helm template` with these values; every rendered manifest, parsed. */
-function render(values: object = {}, release = 'sfue'): Manifest[] {
-  const run = helm(['template', release, CHART_DIR, '--namespace', 'monitoring', '-f', valuesFile(values)]);
-  if (run.status !== 0) throw new Error(`helm template failed: ${run.stderr}`);
-  return parseAllDocuments(run.stdout)
-    .map((d) => d.toJS() as Manifest | null)
-    .filter((m): m is Manifest => m !== null);
-}
-
-function one(manifests: Manifest[], kind: string): Manifest {
-  const found = manifests.filter((m) => m.kind === kind);
-  expect({ kind, count: found.length }).toEqual({ kind, count: 1 });
-  return found[0] as Manifest;
-}
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 function container(workload: Manifest): any {

@@ -64,11 +64,11 @@ present, and /-/healthy and /-/ready are exempt from basic auth only, not from t
 {{- end -}}
 {{- end -}}
 
-{{/* The ServiceMonitor's scheme: serviceMonitor.scheme, else https when the web configuration turns on TLS. */}}
+{{/* A ServiceMonitor's scheme: .monitor.scheme (serviceMonitor or azureMonitor), else https when the web configuration turns on TLS. */}}
 {{- define "sf-upload-exporter.scrapeScheme" -}}
-{{- if .Values.serviceMonitor.scheme -}}
-{{- .Values.serviceMonitor.scheme -}}
-{{- else if include "sf-upload-exporter.webTls" . -}}
+{{- if .monitor.scheme -}}
+{{- .monitor.scheme -}}
+{{- else if include "sf-upload-exporter.webTls" .root -}}
 https
 {{- else -}}
 http
@@ -98,6 +98,11 @@ metadata:
     {{- include "sf-upload-exporter.labels" . | nindent 4 }}
     {{- with .Values.podLabels }}
     {{- toYaml . | nindent 4 }}
+    {{- end }}
+    {{- if .Values.workloadIdentity.enabled }}
+    # AKS's workload identity webhook injects AZURE_CLIENT_ID, AZURE_TENANT_ID and
+    # AZURE_FEDERATED_TOKEN_FILE (a projected token) only into pods with this label.
+    azure.workload.identity/use: "true"
     {{- end }}
   annotations:
     checksum/config: {{ include (print .Template.BasePath "/configmap.yaml") . | sha256sum }}
@@ -219,4 +224,47 @@ spec:
   tolerations:
     {{- toYaml . | nindent 4 }}
   {{- end }}
+{{- end -}}
+
+{{/*
+The spec of a ServiceMonitor, the same for the Prometheus Operator's (monitoring.coreos.com) and
+the Azure Monitor metrics add-on's (azmonitoring.coreos.com): the same job, scheme, TLS and basic
+auth. .monitor is serviceMonitor or azureMonitor; .extra is more of spec (the add-on's limits).
+*/}}
+{{- define "sf-upload-exporter.serviceMonitorSpec" -}}
+{{- $root := .root -}}
+{{- with .extra -}}
+{{ toYaml . }}
+{{ end -}}
+# job = the Service's jobLabel label (values: jobLabel), the job the alert rules select, whatever
+# the release or nameOverride is called.
+jobLabel: jobLabel
+namespaceSelector:
+  matchNames:
+    - {{ $root.Release.Namespace }}
+selector:
+  matchLabels:
+    {{- include "sf-upload-exporter.selectorLabels" $root | nindent 4 }}
+endpoints:
+  - port: http
+    path: {{ $root.Values.telemetryPath | quote }}
+    scheme: {{ include "sf-upload-exporter.scrapeScheme" . }}
+    interval: {{ .monitor.interval }}
+    scrapeTimeout: {{ .monitor.scrapeTimeout }}
+    {{- with .monitor.tlsConfig }}
+    tlsConfig:
+      {{- toYaml . | nindent 6 }}
+    {{- end }}
+    {{- with .monitor.basicAuth }}
+    basicAuth:
+      {{- toYaml . | nindent 6 }}
+    {{- end }}
+    {{- with .monitor.relabelings }}
+    relabelings:
+      {{- toYaml . | nindent 6 }}
+    {{- end }}
+    {{- with .monitor.metricRelabelings }}
+    metricRelabelings:
+      {{- toYaml . | nindent 6 }}
+    {{- end }}
 {{- end -}}
