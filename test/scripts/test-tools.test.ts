@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const TOOLS = ['promtool', 'prometheus', 'chromium', 'helm', 'curl', 'python3', 'openssl'];
-const TOOL_SUITES = ['test/deploy/rules.test.ts', 'test/exporter.promtool.test.ts', 'test/deploy/prometheus-e2e.test.ts', 'test/deploy/package-stalled-e2e.test.ts', 'test/deploy/stalled-locally.test.ts', 'test/web/gzip-prometheus.test.ts', 'test/web/status-page.browser.test.ts', 'test/deploy/chart.test.ts', 'test/web/gzip-clients.test.ts'];
+const TOOL_SUITES = ['test/deploy/rules.test.ts', 'test/exporter.promtool.test.ts', 'test/deploy/prometheus-e2e.test.ts', 'test/deploy/package-stalled-e2e.test.ts', 'test/deploy/stalled-locally.test.ts', 'test/web/gzip-prometheus.test.ts', 'test/web/status-page.browser.test.ts', 'test/deploy/chart.test.ts', 'test/deploy/chart-azure.test.ts', 'test/web/gzip-clients.test.ts'];
 
 const scratch = mkdtempSync(join(tmpdir(), 'sfue-test-tools-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
