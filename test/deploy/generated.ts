@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
 import * as z from 'zod';
+import { buildRuleGroupsTemplate, type PrometheusRuleFile } from '../../deploy/azure/rule-groups.js';
 import { buildDashboard } from '../../deploy/grafana/dashboard.js';
 import { configFileSchema } from '../../src/config/schema.js';
-import { CHART_DIR, DASHBOARD_FILE, RULES_FILE } from './paths.js';
+import { AZURE_RULE_GROUPS_FILE, CHART_DIR, DASHBOARD_FILE, RULES_FILE } from './paths.js';
 
 /** A file that is generated from another source and committed. */
 export interface GeneratedFile {
@@ -15,6 +17,11 @@ export interface GeneratedFile {
 /** The dashboard JSON exactly as committed: two-space indentation and a final newline. */
 export function dashboardJson(): string {
   return `${JSON.stringify(buildDashboard(), null, 2)}\n`;
+}
+
+/** The ARM template of Azure Monitor rule groups, from the shipped rules, as committed. */
+export function ruleGroupsJson(): string {
+  return `${JSON.stringify(buildRuleGroupsTemplate(parse(readFileSync(RULES_FILE, 'utf8')) as PrometheusRuleFile), null, 2)}\n`;
 }
 
 /**
@@ -41,11 +48,12 @@ export function valuesSchemaJson(): string {
 /**
  * Every generated file: the dashboard JSON from deploy/grafana/dashboard.ts, the Helm chart's
  * copies of the rules and the dashboard (Helm can read only files inside the chart directory), and
- * the `config` section of the chart's values schema.
+ * the `config` section of the chart's values schema, and the Azure rule groups' ARM template from the rules.
  */
 export const GENERATED_FILES: readonly GeneratedFile[] = [
   { path: DASHBOARD_FILE, from: 'deploy/grafana/dashboard.ts', content: dashboardJson },
   { path: `${CHART_DIR}/files/dashboard.json`, from: 'deploy/grafana/dashboard.ts', content: dashboardJson },
   { path: `${CHART_DIR}/files/rules.yml`, from: 'deploy/prometheus/rules.yml', content: () => readFileSync(RULES_FILE, 'utf8') },
+  { path: AZURE_RULE_GROUPS_FILE, from: 'deploy/prometheus/rules.yml', content: ruleGroupsJson },
   { path: `${CHART_DIR}/values.schema.json`, from: 'src/config/schema.ts (its config property)', content: valuesSchemaJson },
 ];

@@ -9,3 +9,4 @@ export const RULES_FILE = repoFile('deploy/prometheus/rules.yml');
 export const RULES_TEST_FILE = repoFile('deploy/prometheus/rules.test.yml');
 export const DASHBOARD_FILE = repoFile('deploy/grafana/sf-upload-exporter.json');
 export const CHART_DIR = repoFile('helm/sf-upload-exporter');
+export const AZURE_RULE_GROUPS_FILE = repoFile('deploy/azure/prometheus-rule-groups.json');
