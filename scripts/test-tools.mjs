@@ -99,6 +99,18 @@ export const TOOLS = [
     },
   },
   {
+    name: 'xmllint',
+    commands: ['xmllint'],
+    version: ['--version'],
+    apt: ['libxml2-utils'],
+    suites: ['test/deploy/servicefabric-package.test.ts'],
+    install: {
+      'Debian/Ubuntu': 'sudo apt-get install libxml2-utils',
+      macOS: 'brew install libxml2',
+      Fedora: 'sudo dnf install libxml2',
+    },
+  },
+  {
     name: 'openssl',
     commands: ['openssl'],
     version: ['version'],

@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { LOG_FORMATS, LOG_LEVELS, createLogger, type LogFormat, type LogLevel, type Logger } from './log.js';
+import { LOG_FORMATS, LOG_LEVELS, createLogger, type LogFormat, type LogLevel } from './log.js';
 import { ConfigError, describeConfig, loadConfigFile } from './config/index.js';
 import type { Config } from './config/types.js';
 import { parseListenAddress } from './web/listen.js';
@@ -12,6 +12,8 @@ import { statusCommand } from './commands/status.js';
 import { pathsCommand } from './commands/paths.js';
 import { VERSION } from './version.js';
 import { parseShard, ShardError, type Shard } from './poller/shard.js';
+import { serviceFabricConfigFile, serviceFabricListenAddress, ServiceFabricEnvironmentError } from './hosting/servicefabric.js';
+import { onReloadSignals, waitForShutdown } from './hosting/signals.js';
 
 /** The exporter's flags after parsing (commander keeps dotted names as keys). */
 interface ExporterFlags {
@@ -33,9 +35,6 @@ interface ExporterFlags {
   'shard.index': string;
   'shard.count': string;
 }
-
-/** How long shutdown may take before the process exits anyway. */
-const SHUTDOWN_DEADLINE_MS = 5000;
 
 /** Builds the command line: the exporter as the default command, plus `simulate`. */
 export function buildProgram(): Command {
@@ -62,8 +61,8 @@ export function buildProgram(): Command {
     .option('--shard.index <n>', 'this process polls only the paths that hash to shard n, 0 to shard.count-1', '0')
     .option('--shard.count <n>', 'number of exporter processes sharing the paths (each path has exactly one owner)', '1')
     .option('--demo', 'run against a built-in simulated cluster with moving uploads (no configuration needed)')
-    .action(async (flags: ExporterFlags) => {
-      process.exitCode = await runExporter(flags);
+    .action(async (flags: ExporterFlags, command: Command) => {
+      process.exitCode = await runExporter(flags, command.getOptionValueSource('web.listenAddress') === 'default');
     });
   program.addCommand(simulateCommand());
   program.addCommand(statusCommand());
@@ -71,9 +70,23 @@ export function buildProgram(): Command {
   return program;
 }
 
-async function runExporter(flags: ExporterFlags): Promise<number> {
+/** `defaultListen`: no `--web.listen-address` was given, so Service Fabric's endpoint port applies when set. */
+async function runExporter(flags: ExporterFlags, defaultListen: boolean): Promise<number> {
   const logger = createLogger({ level: flags['log.level'], format: flags['log.format'] });
-  const configFile = flags['config.file'];
+  let configFile = flags['config.file'];
+  let listenFlag = flags['web.listenAddress'];
+  try {
+    if (defaultListen) listenFlag = serviceFabricListenAddress() ?? listenFlag;
+    // Under Service Fabric the configuration is in the service's config package.
+    if (!flags.demo && !configFile && !flags['config.check']) {
+      configFile = await serviceFabricConfigFile();
+      if (configFile) logger.info({ config_file: configFile }, 'running under Service Fabric: configuration from the config package');
+    }
+  } catch (error) {
+    if (!(error instanceof ServiceFabricEnvironmentError)) throw error;
+    process.stderr.write(`error: ${error.message}\n`);
+    return 1;
+  }
   if (flags.demo && configFile) {
     process.stderr.write('error: --demo and --config.file exclude each other: --demo polls a built-in simulated cluster\n');
     return 1;
@@ -92,7 +105,7 @@ async function runExporter(flags: ExporterFlags): Promise<number> {
   }
   let listenAddress;
   try {
-    listenAddress = parseListenAddress(flags['web.listenAddress']);
+    listenAddress = parseListenAddress(listenFlag);
   } catch (error) {
     process.stderr.write(`error: --web.listen-address: ${(error as Error).message}\n`);
     return 1;
@@ -172,45 +185,17 @@ async function runExporter(flags: ExporterFlags): Promise<number> {
     { version: VERSION, listen_address: exporter.address, telemetry_path: telemetryPath, shard: `${shard.index}/${shard.count}`, config: describeConfig(config) },
     'sf-upload-exporter started',
   );
-  // SIGHUP reloads --config.file, as for Prometheus; without the handler it would end the process.
-  const onHangup = (): void => {
-    if (exporter.reload) exporter.reload('SIGHUP');
-    else logger.warn('SIGHUP ignored: nothing to reload in demo mode (no --config.file)');
-  };
-  process.on('SIGHUP', onHangup);
-  return await waitForShutdown(logger, async () => {
-    await exporter.close();
-    await demo?.close();
-    process.off('SIGHUP', onHangup);
+  // SIGHUP reloads --config.file, as for Prometheus (on POSIX; on Windows it is the console closing).
+  const stopReloading = onReloadSignals((signal) => {
+    if (exporter.reload) exporter.reload(signal);
+    else logger.warn(`${signal} ignored: nothing to reload in demo mode (no --config.file)`);
   });
-}
-
-/** Resolves with the exit code once SIGTERM or SIGINT has been handled. */
-function waitForShutdown(logger: Logger, close: () => Promise<void>): Promise<number> {
-  return new Promise((resolve) => {
-    const onSignal = (signal: NodeJS.Signals): void => {
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
-      logger.info({ signal }, 'shutting down');
-      const deadline = setTimeout(() => {
-        logger.error({ deadline_ms: SHUTDOWN_DEADLINE_MS }, 'shutdown took too long; exiting anyway');
-        process.exit(1);
-      }, SHUTDOWN_DEADLINE_MS);
-      deadline.unref();
-      close().then(
-        () => {
-          clearTimeout(deadline);
-          logger.info('stopped');
-          resolve(0);
-        },
-        (error: unknown) => {
-          clearTimeout(deadline);
-          logger.error({ err: error }, 'error during shutdown');
-          resolve(1);
-        },
-      );
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
-  });
+  return await waitForShutdown(
+    async () => {
+      await exporter.close();
+      await demo?.close();
+      stopReloading();
+    },
+    { logger },
+  );
 }

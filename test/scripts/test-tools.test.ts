@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const TOOLS = ['promtool', 'prometheus', 'chromium', 'helm', 'curl', 'python3', 'openssl'];
-const TOOL_SUITES = ['test/deploy/rules.test.ts', 'test/exporter.promtool.test.ts', 'test/deploy/prometheus-e2e.test.ts', 'test/deploy/package-stalled-e2e.test.ts', 'test/deploy/stalled-locally.test.ts', 'test/web/gzip-prometheus.test.ts', 'test/web/status-page.browser.test.ts', 'test/deploy/chart.test.ts', 'test/deploy/chart-azure.test.ts', 'test/web/gzip-clients.test.ts'];
+const TOOLS = ['promtool', 'prometheus', 'chromium', 'helm', 'curl', 'python3', 'xmllint', 'openssl'];
+const TOOL_SUITES = ['test/deploy/rules.test.ts', 'test/exporter.promtool.test.ts', 'test/deploy/prometheus-e2e.test.ts', 'test/deploy/package-stalled-e2e.test.ts', 'test/deploy/stalled-locally.test.ts', 'test/web/gzip-prometheus.test.ts', 'test/web/status-page.browser.test.ts', 'test/deploy/chart.test.ts', 'test/deploy/chart-azure.test.ts', 'test/web/gzip-clients.test.ts', 'test/deploy/servicefabric-package.test.ts'];
 
 const scratch = mkdtempSync(join(tmpdir(), 'sfue-test-tools-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -56,6 +56,7 @@ for p in "$@"; do
     openssl) programs=openssl;;
     curl) programs=curl;;
     python3) programs=python3;;
+    libxml2-utils) programs=xmllint;;
     *) programs=;;
   esac
   for program in $programs; do printf '#!/bin/sh\\nexit 0\\n' > '${bin}'/$program; chmod +x '${bin}'/$program; done
@@ -108,9 +109,10 @@ describe('npm test finding and installing the programs the suite needs', () => {
       'install -y -qq --no-install-recommends chromium fonts-dejavu-core',
       'install -y -qq --no-install-recommends curl',
       'install -y -qq --no-install-recommends python3',
+      'install -y -qq --no-install-recommends libxml2-utils',
       'install -y -qq --no-install-recommends openssl',
     ]);
-    for (const tool of ['promtool', 'prometheus', 'chromium', 'curl', 'python3', 'openssl']) expect(stdout).toContain(`${tool} ${join(scratch, 'apt', 'bin', tool)}`);
+    for (const tool of ['promtool', 'prometheus', 'chromium', 'curl', 'python3', 'xmllint', 'openssl']) expect(stdout).toContain(`${tool} ${join(scratch, 'apt', 'bin', tool)}`);
     expect(stdout).toContain(`helm ${helm}`);
   });
 
@@ -160,7 +162,7 @@ describe('jest with SF_SKIP_TOOL_SUITES=1', () => {
     const report = join(scratch, 'report.json');
     const run = jest(['test/config/size.test.ts'], { SF_SKIP_TOOL_SUITES: '1', SF_TEST_REPORT: report });
     expect(run.status).toBe(0);
-    expect(run.stderr).toMatch(/^Left out by SF_SKIP_TOOL_SUITES=1, not run: 10 suites .*\nTest Suites: 1 passed/m);
+    expect(run.stderr).toMatch(/^Left out by SF_SKIP_TOOL_SUITES=1, not run: 11 suites .*\nTest Suites: 1 passed/m);
     const json = JSON.parse(readFileSync(report, 'utf8')) as { success: boolean; numPassedTests: number; numFailedTests: number; leftOutSuites: string[] };
     expect(json.success).toBe(true);
     expect(json.numPassedTests).toBeGreaterThan(0);
