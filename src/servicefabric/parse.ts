@@ -120,6 +120,17 @@ function instant(value: unknown, where: string, key: string): number {
   return ((daysFromCivil(year, month, day) * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + millis - offsetMs;
 }
 
+/** With the `u` flag a surrogate matches only when it is not half of a pair. */
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+
+/**
+ * A path sent as a JSON escape (`\uD800`) reaches here as a lone surrogate the byte decoder never
+ * saw: it is no character, and U+FFFD in its place would give two store paths one label value.
+ */
+function wellFormed(path: string, at: string): void {
+  if (LONE_SURROGATE.test(path)) fail(at, 'holds an unpaired UTF-16 surrogate, which is no character');
+}
+
 function ranges(value: unknown, fileSize: number, where: string): ByteRange[] {
   if (!Array.isArray(value)) fail(where, `expected an array, got ${describe(value)}`);
   const parsed: ByteRange[] = [];
@@ -159,6 +170,7 @@ function session(value: unknown, where: string): UploadSession {
   if (typeof storeRelativePath !== 'string') {
     fail(`${where}.StoreRelativePath`, `expected a string, got ${describe(storeRelativePath)}`);
   }
+  wellFormed(storeRelativePath, `${where}.StoreRelativePath`);
   const rawId = field(value, 'SessionId', where);
   if (typeof rawId !== 'string') fail(`${where}.SessionId`, `expected a UUID string, got ${describe(rawId)}`);
   if (!UUID.test(rawId)) fail(`${where}.SessionId`, `${quote(rawId)} is not a UUID`);
@@ -265,6 +277,7 @@ function storeFile(value: unknown, where: string): StoreFile {
   if (typeof storeRelativePath !== 'string') {
     fail(`${where}.StoreRelativePath`, `expected a string, got ${describe(storeRelativePath)}`);
   }
+  wellFormed(storeRelativePath, `${where}.StoreRelativePath`);
   return {
     storeRelativePath,
     fileSize: decimal(field(value, 'FileSize' satisfies keyof FileInfoWire, where), where, 'FileSize'),

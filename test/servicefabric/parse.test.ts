@@ -185,6 +185,8 @@ describe('parseUploadSessions', () => {
     ['session not an object', { UploadSessions: [42] }, `${s0}: expected an object, got number 42`],
     ['StoreRelativePath missing', withSession({ StoreRelativePath: undefined }), `${s0}.StoreRelativePath: missing`],
     ['StoreRelativePath a number', withSession({ StoreRelativePath: 7 }), `${s0}.StoreRelativePath: expected a string, got number 7`],
+    ['StoreRelativePath with a lone high surrogate (JSON escape)', withSession({ StoreRelativePath: JSON.parse('"a\\uD800.zip"') as string }), `${s0}.StoreRelativePath: holds an unpaired UTF-16 surrogate, which is no character`],
+    ['StoreRelativePath with a lone low surrogate (JSON escape)', withSession({ StoreRelativePath: 'a\uDC00' }), `${s0}.StoreRelativePath: holds an unpaired UTF-16 surrogate, which is no character`],
     ['SessionId missing', withSession({ SessionId: undefined }), `${s0}.SessionId: missing`],
     ['SessionId not a UUID', withSession({ SessionId: 'abc' }), `${s0}.SessionId: "abc" is not a UUID`],
     ['SessionId with braces', withSession({ SessionId: '{2032ac6c-a348-4594-86da-dab0f2bb1ae1}' }), `${s0}.SessionId: "{2032ac6c`],
@@ -358,6 +360,9 @@ describe('parseStoreContent', () => {
   it('names the field of a bad file: its path, its size, its ModifiedDate', () => {
     const file = (patch: Record<string, unknown>): unknown => ({ StoreFiles: [MANIFEST, { ...MANIFEST, ...patch }] });
     expect(contentRejection(file({ StoreRelativePath: 7 })).message).toBe('StoreFiles[1].StoreRelativePath: expected a string, got number 7');
+    expect(contentRejection(JSON.parse('{"StoreFiles":[{"StoreRelativePath":"Store\\\\\\uD800"}]}')).message).toBe(
+      'StoreFiles[0].StoreRelativePath: holds an unpaired UTF-16 surrogate, which is no character',
+    );
     expect(contentRejection(file({ FileSize: undefined })).message).toBe('StoreFiles[1].FileSize: missing');
     expect(contentRejection(file({ FileSize: '-1' })).message).toBe('StoreFiles[1].FileSize: "-1" is negative');
     expect(contentRejection(file({ ModifiedDate: null })).message).toBe('StoreFiles[1].ModifiedDate: missing');
