@@ -139,7 +139,8 @@ describe('parseUploadSessions', () => {
     }
     expect(cases.length).toBeGreaterThan(500);
     for (const [date, ms] of cases) {
-      expect([date, parseUploadSessions(withSession({ ModifiedDate: date }))[0]?.modifiedMs]).toEqual([date, ms]);
+      // A clock at infinity: dates up to 2100 are the arithmetic's test, not the clock-skew check's.
+      expect([date, parseUploadSessions(withSession({ ModifiedDate: date }), Number.POSITIVE_INFINITY)[0]?.modifiedMs]).toEqual([date, ms]);
     }
   });
 
@@ -160,6 +161,18 @@ describe('parseUploadSessions', () => {
 
   it('rejects a FileSize one above 2^53-1', () => {
     expect(() => parseUploadSessions(withSession({ FileSize: '9007199254740992' }))).toThrow('UploadSessions[0].FileSize: "9007199254740992" exceeds 2^53-1');
+  });
+
+  it('takes a ModifiedDate up to 5 minutes ahead of this host as clock skew, and refuses one further ahead', () => {
+    const now = Date.UTC(2026, 0, 1, 12, 0, 0);
+    expect(parseUploadSessions(withSession({ ModifiedDate: '2026-01-01T12:05:00.000Z' }), now)[0]?.modifiedMs).toBe(now + 300_000);
+    expect(() => parseUploadSessions(withSession({ ModifiedDate: '2026-01-01T12:05:00.001Z' }), now)).toThrow(
+      'UploadSessions[0].ModifiedDate: "2026-01-01T12:05:00.001Z" is more than 5 minutes ahead of this host\'s clock',
+    );
+    expect(() => parseUploadSessions(withSession({ ModifiedDate: '9999-12-31T23:59:59.999Z' }))).toThrow(/ModifiedDate: "9999-12-31T23:59:59\.999Z" is more than 5 minutes ahead/);
+    expect(() => parseStoreContent({ StoreFiles: [{ ...MANIFEST, ModifiedDate: '9999-01-01T00:00:00Z' }] })).toThrow(
+      'StoreFiles[0].ModifiedDate: "9999-01-01T00:00:00Z" is more than 5 minutes ahead of this host\'s clock',
+    );
   });
 
   it('ignores unknown fields', () => {
