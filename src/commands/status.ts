@@ -146,7 +146,7 @@ async function pollAndPrint(config: Config, flags: StatusFlags, logger: Logger):
 function print(view: StatusView, flags: StatusFlags, table: StatusTable): void {
   if (flags.output === 'json') {
     // One document per line, so that `--watch` output is a JSON stream.
-    process.stdout.write(`${JSON.stringify(view)}\n`);
+    process.stdout.write(`${table.terminalSafeJson(view)}\n`);
     return;
   }
   const text = table.renderStatusTable(view, table.useColor(process.stdout));

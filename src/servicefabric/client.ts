@@ -8,6 +8,7 @@
 import { readBoundedBody, discardBody, type BoundedBody } from './body.js';
 import { classifyRequestFailure } from './classify.js';
 import { decodeBody } from './decode.js';
+import { OWN_TURN_BYTES, ownTurn } from './turns.js';
 import {
   AbortedError,
   clip,
@@ -238,7 +239,7 @@ export class ServiceFabricClient {
       throw new InvalidResponseError(`${context.prefix}: invalid response: unexpected success status ${statusLine(response)}`, base);
     }
     // The request's deadline (InFlight) covers the body as it did the headers.
-    if (status === 200) return this.#sessionsOf(await readBoundedBody(response, this.#maxResponseBytes), base, context);
+    if (status === 200) return this.#sessionsOf(await this.#successBody(response), base, context);
     throw this.#failureOf(response, await this.#errorBody(response), base, context, LINUX_HINT);
   };
 
@@ -256,7 +257,7 @@ export class ServiceFabricClient {
       discardBody(response);
       throw new InvalidResponseError(`${context.prefix}: invalid response: unexpected success status ${statusLine(response)}`, base);
     }
-    if (status === 200) return this.#storeFileOf(await readBoundedBody(response, this.#maxResponseBytes), base, context);
+    if (status === 200) return this.#storeFileOf(await this.#successBody(response), base, context);
     const read = await this.#errorBody(response);
     // A path that does not exist is 404 with an empty body (no FabricError). A 404 with a body is
     // not that answer (a proxy's page for a wrong endpoint, say) and stays a failure.
@@ -267,6 +268,13 @@ export class ServiceFabricClient {
   /** An error answer's body: only read for a FabricError, under a small bound. */
   #errorBody(response: Response): Promise<BoundedBody> {
     return readBoundedBody(response, Math.min(MAX_ERROR_BODY_BYTES, this.#maxResponseBytes));
+  }
+
+  /** A 200 body, read within the limit; a large one is handed back in a turn of its own (turns.ts). */
+  async #successBody(response: Response): Promise<BoundedBody> {
+    const read = await readBoundedBody(response, this.#maxResponseBytes);
+    if (!read.tooLarge && read.bytes.byteLength >= OWN_TURN_BYTES) await ownTurn();
+    return read;
   }
 
   #sessionsOf(read: BoundedBody, base: ServiceFabricErrorOptions, context: RequestContext): UploadSession[] {

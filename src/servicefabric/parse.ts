@@ -21,6 +21,11 @@ const NEGATIVE_DECIMAL = /^-[0-9]+$/;
 // fraction digits as .NET writes, or a numeric offset) are just as unambiguous, so accept them.
 const ISO_INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$/;
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+/**
+ * How far a `ModifiedDate` may be ahead of this host's clock: cluster nodes and the exporter's host
+ * keep time apart (Windows domain members are kept within 5 minutes, Kerberos's own tolerance).
+ */
+export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 
 function fail(where: string, what: string): never {
   throw new InvalidResponseError(`${where}: ${what}`);
@@ -91,7 +96,7 @@ function daysFromCivil(year: number, month: number, day: number): number {
 
 // Arithmetic rather than a Date per value (set, then read back six fields to catch 02-30): the
 // same result, several times cheaper at tens of thousands of sessions per cycle.
-function instant(value: unknown, where: string, key: string): number {
+function instant(value: unknown, where: string, key: string, latestMs: number): number {
   const at = (): string => `${where}.${key}`;
   if (typeof value !== 'string') fail(at(), `expected an ISO-8601 date string, got ${describe(value)}`);
   const m = ISO_INSTANT.exec(value);
@@ -117,7 +122,21 @@ function instant(value: unknown, where: string, key: string): number {
     if (oh > 23 || om > 59) fail(at(), `${quote(value)} has an invalid UTC offset`);
     offsetMs = sign * (oh * 60 + om) * 60_000;
   }
-  return ((daysFromCivil(year, month, day) * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + millis - offsetMs;
+  const ms = ((daysFromCivil(year, month, day) * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + millis - offsetMs;
+  // A date beyond the clock skew is no clock's: trusted, it would hold an age at 0 for good.
+  if (ms > latestMs) fail(at(), `${quote(value)} is more than ${MAX_CLOCK_SKEW_MS / 60_000} minutes ahead of this host's clock`);
+  return ms;
+}
+
+/** With the `u` flag a surrogate matches only when it is not half of a pair. */
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+
+/**
+ * A path sent as a JSON escape (`\uD800`) reaches here as a lone surrogate the byte decoder never
+ * saw: it is no character, and U+FFFD in its place would give two store paths one label value.
+ */
+function wellFormed(path: string, at: string): void {
+  if (LONE_SURROGATE.test(path)) fail(at, 'holds an unpaired UTF-16 surrogate, which is no character');
 }
 
 function ranges(value: unknown, fileSize: number, where: string): ByteRange[] {
@@ -153,17 +172,18 @@ function ranges(value: unknown, fileSize: number, where: string): ByteRange[] {
   return parsed;
 }
 
-function session(value: unknown, where: string): UploadSession {
+function session(value: unknown, where: string, latestMs: number): UploadSession {
   if (!isRecord(value)) fail(where, `expected an object, got ${describe(value)}`);
   const storeRelativePath = field(value, 'StoreRelativePath', where);
   if (typeof storeRelativePath !== 'string') {
     fail(`${where}.StoreRelativePath`, `expected a string, got ${describe(storeRelativePath)}`);
   }
+  wellFormed(storeRelativePath, `${where}.StoreRelativePath`);
   const rawId = field(value, 'SessionId', where);
   if (typeof rawId !== 'string') fail(`${where}.SessionId`, `expected a UUID string, got ${describe(rawId)}`);
   if (!UUID.test(rawId)) fail(`${where}.SessionId`, `${quote(rawId)} is not a UUID`);
   const fileSize = decimal(field(value, 'FileSize', where), where, 'FileSize');
-  const modifiedMs = instant(field(value, 'ModifiedDate', where), where, 'ModifiedDate');
+  const modifiedMs = instant(field(value, 'ModifiedDate', where), where, 'ModifiedDate', latestMs);
   const expectedRanges = ranges(field(value, 'ExpectedRanges', where), fileSize, `${where}.ExpectedRanges`);
   // Disjoint ranges inside [0, fileSize) sum to at most fileSize, so this stays a safe integer.
   const remainingBytes = expectedRanges.reduce((sum, r) => sum + (r.end - r.start + 1), 0);
@@ -239,8 +259,11 @@ export function jsonShapeProblem(text: string, maxDepth = MAX_JSON_DEPTH): strin
   return undefined;
 }
 
-/** Parses and validates a GetUploadSession JSON body (already JSON.parse'd: unknown) into domain sessions; throws InvalidResponseError. */
-export function parseUploadSessions(body: unknown): UploadSession[] {
+/**
+ * Parses and validates a GetUploadSession JSON body (already JSON.parse'd: unknown) into domain
+ * sessions; throws InvalidResponseError, also for a `ModifiedDate` more than MAX_CLOCK_SKEW_MS after `nowMs`.
+ */
+export function parseUploadSessions(body: unknown, nowMs = Date.now()): UploadSession[] {
   if (!isRecord(body)) fail('body', `expected a JSON object, got ${describe(body)}`);
   // A 200 body without `UploadSessions` is rejected even though the research notes suggest
   // tolerating it: the gateway never sends one (no sessions is a 204), so an object of another
@@ -250,7 +273,7 @@ export function parseUploadSessions(body: unknown): UploadSession[] {
   if (!Array.isArray(list)) fail('UploadSessions', `expected an array, got ${describe(list)}`);
   const seen = new Set<string>();
   return list.map((item: unknown, i) => {
-    const parsed = session(item, `UploadSessions[${i}]`);
+    const parsed = session(item, `UploadSessions[${i}]`, nowMs + MAX_CLOCK_SKEW_MS);
     // One id is one session; a repeated id would count its remaining bytes twice.
     if (seen.has(parsed.sessionId)) fail(`UploadSessions[${i}].SessionId`, `duplicate session id ${parsed.sessionId}`);
     seen.add(parsed.sessionId);
@@ -259,16 +282,17 @@ export function parseUploadSessions(body: unknown): UploadSession[] {
 }
 
 /** One `FileInfo` of a store listing; `FileVersion` is not read (nothing here uses it). */
-function storeFile(value: unknown, where: string): StoreFile {
+function storeFile(value: unknown, where: string, latestMs: number): StoreFile {
   if (!isRecord(value)) fail(where, `expected an object, got ${describe(value)}`);
   const storeRelativePath = field(value, 'StoreRelativePath' satisfies keyof FileInfoWire, where);
   if (typeof storeRelativePath !== 'string') {
     fail(`${where}.StoreRelativePath`, `expected a string, got ${describe(storeRelativePath)}`);
   }
+  wellFormed(storeRelativePath, `${where}.StoreRelativePath`);
   return {
     storeRelativePath,
     fileSize: decimal(field(value, 'FileSize' satisfies keyof FileInfoWire, where), where, 'FileSize'),
-    modifiedMs: instant(field(value, 'ModifiedDate' satisfies keyof FileInfoWire, where), where, 'ModifiedDate'),
+    modifiedMs: instant(field(value, 'ModifiedDate' satisfies keyof FileInfoWire, where), where, 'ModifiedDate', latestMs),
   };
 }
 
@@ -285,7 +309,7 @@ function optionalList(body: Record<string, unknown>, key: keyof ImageStoreConten
  * JSON.parse'd) into the files it lists; the folders it lists are checked to be a list and not
  * read. Throws InvalidResponseError.
  */
-export function parseStoreContent(body: unknown): StoreFile[] {
+export function parseStoreContent(body: unknown, nowMs = Date.now()): StoreFile[] {
   if (!isRecord(body)) fail('body', `expected a JSON object, got ${describe(body)}`);
   const files = optionalList(body, 'StoreFiles');
   const folders = optionalList(body, 'StoreFolders');
@@ -296,5 +320,5 @@ export function parseStoreContent(body: unknown): StoreFile[] {
   if (token !== undefined && token !== null && typeof token !== 'string') {
     fail('ContinuationToken', `expected a string, got ${describe(token)}`);
   }
-  return (files ?? []).map((item, i) => storeFile(item, `StoreFiles[${i}]`));
+  return (files ?? []).map((item, i) => storeFile(item, `StoreFiles[${i}]`, nowMs + MAX_CLOCK_SKEW_MS));
 }

@@ -36,6 +36,17 @@ describe('decodeBody', () => {
     expect(decodeBody(mixed)).toBe('\u{1F600}\u{20BB7}\u00e9');
   });
 
+  it('leaves the characters just below and above the surrogates as they are (ED 9F BF, EE 80 80), pairs beside them read', () => {
+    const text = '\uD7FF\u{1F600}\uE000\uD55C';
+    expect(decodeBody(Buffer.concat([Buffer.from('\uD7FF', 'utf8'), cesu8('\u{1F600}'), Buffer.from('\uE000\uD55C', 'utf8')]))).toBe(text);
+  });
+
+  it('reads a pair at the very start and at the very end of a large body, and many pairs in a row', () => {
+    const middle = 'x'.repeat(100_000);
+    expect(decodeBody(cesu8(`\u{1F600}${middle}\u{10FFFF}`))).toBe(`\u{1F600}${middle}\u{10FFFF}`);
+    expect(decodeBody(cesu8('\u{10000}'.repeat(1000)))).toBe('\u{10000}'.repeat(1000));
+  });
+
   it('drops a byte-order mark on both paths, as TextDecoder does', () => {
     expect(decodeBody(Buffer.from('\ufeffx\u00e9', 'utf8'))).toBe('x\u00e9');
     expect(decodeBody(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), cesu8('\u{1F600}')]))).toBe('\u{1F600}');
@@ -46,6 +57,9 @@ describe('decodeBody', () => {
     ['a lone low surrogate', cesu8('a\uDE00b')],
     ['a low surrogate before a high one', cesu8('\uDE00\uD83D')],
     ['a high surrogate followed by a four-byte character', Buffer.concat([cesu8('\uD83D'), Buffer.from('\u{1F600}', 'utf8')])],
+    ['a high surrogate at the end of the body', cesu8('ab\uD83D')],
+    ['two high surrogates', cesu8('\uD83D\uD83D\uDE00')],
+    ['a lone surrogate after a pair', cesu8('\u{1F600}\uDE00')],
   ])('rejects %s as invalid_response: it is no character, and U+FFFD would merge paths', (_label, body) => {
     expect(() => decodeBody(body)).toThrow(InvalidResponseError);
     expect(() => decodeBody(body)).toThrow(/unpaired UTF-16 surrogate/);

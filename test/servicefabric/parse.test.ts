@@ -139,7 +139,8 @@ describe('parseUploadSessions', () => {
     }
     expect(cases.length).toBeGreaterThan(500);
     for (const [date, ms] of cases) {
-      expect([date, parseUploadSessions(withSession({ ModifiedDate: date }))[0]?.modifiedMs]).toEqual([date, ms]);
+      // A clock at infinity: dates up to 2100 are the arithmetic's test, not the clock-skew check's.
+      expect([date, parseUploadSessions(withSession({ ModifiedDate: date }), Number.POSITIVE_INFINITY)[0]?.modifiedMs]).toEqual([date, ms]);
     }
   });
 
@@ -160,6 +161,18 @@ describe('parseUploadSessions', () => {
 
   it('rejects a FileSize one above 2^53-1', () => {
     expect(() => parseUploadSessions(withSession({ FileSize: '9007199254740992' }))).toThrow('UploadSessions[0].FileSize: "9007199254740992" exceeds 2^53-1');
+  });
+
+  it('takes a ModifiedDate up to 5 minutes ahead of this host as clock skew, and refuses one further ahead', () => {
+    const now = Date.UTC(2026, 0, 1, 12, 0, 0);
+    expect(parseUploadSessions(withSession({ ModifiedDate: '2026-01-01T12:05:00.000Z' }), now)[0]?.modifiedMs).toBe(now + 300_000);
+    expect(() => parseUploadSessions(withSession({ ModifiedDate: '2026-01-01T12:05:00.001Z' }), now)).toThrow(
+      'UploadSessions[0].ModifiedDate: "2026-01-01T12:05:00.001Z" is more than 5 minutes ahead of this host\'s clock',
+    );
+    expect(() => parseUploadSessions(withSession({ ModifiedDate: '9999-12-31T23:59:59.999Z' }))).toThrow(/ModifiedDate: "9999-12-31T23:59:59\.999Z" is more than 5 minutes ahead/);
+    expect(() => parseStoreContent({ StoreFiles: [{ ...MANIFEST, ModifiedDate: '9999-01-01T00:00:00Z' }] })).toThrow(
+      'StoreFiles[0].ModifiedDate: "9999-01-01T00:00:00Z" is more than 5 minutes ahead of this host\'s clock',
+    );
   });
 
   it('ignores unknown fields', () => {
@@ -185,6 +198,8 @@ describe('parseUploadSessions', () => {
     ['session not an object', { UploadSessions: [42] }, `${s0}: expected an object, got number 42`],
     ['StoreRelativePath missing', withSession({ StoreRelativePath: undefined }), `${s0}.StoreRelativePath: missing`],
     ['StoreRelativePath a number', withSession({ StoreRelativePath: 7 }), `${s0}.StoreRelativePath: expected a string, got number 7`],
+    ['StoreRelativePath with a lone high surrogate (JSON escape)', withSession({ StoreRelativePath: JSON.parse('"a\\uD800.zip"') as string }), `${s0}.StoreRelativePath: holds an unpaired UTF-16 surrogate, which is no character`],
+    ['StoreRelativePath with a lone low surrogate (JSON escape)', withSession({ StoreRelativePath: 'a\uDC00' }), `${s0}.StoreRelativePath: holds an unpaired UTF-16 surrogate, which is no character`],
     ['SessionId missing', withSession({ SessionId: undefined }), `${s0}.SessionId: missing`],
     ['SessionId not a UUID', withSession({ SessionId: 'abc' }), `${s0}.SessionId: "abc" is not a UUID`],
     ['SessionId with braces', withSession({ SessionId: '{2032ac6c-a348-4594-86da-dab0f2bb1ae1}' }), `${s0}.SessionId: "{2032ac6c`],
@@ -358,6 +373,9 @@ describe('parseStoreContent', () => {
   it('names the field of a bad file: its path, its size, its ModifiedDate', () => {
     const file = (patch: Record<string, unknown>): unknown => ({ StoreFiles: [MANIFEST, { ...MANIFEST, ...patch }] });
     expect(contentRejection(file({ StoreRelativePath: 7 })).message).toBe('StoreFiles[1].StoreRelativePath: expected a string, got number 7');
+    expect(contentRejection(JSON.parse('{"StoreFiles":[{"StoreRelativePath":"Store\\\\\\uD800"}]}')).message).toBe(
+      'StoreFiles[0].StoreRelativePath: holds an unpaired UTF-16 surrogate, which is no character',
+    );
     expect(contentRejection(file({ FileSize: undefined })).message).toBe('StoreFiles[1].FileSize: missing');
     expect(contentRejection(file({ FileSize: '-1' })).message).toBe('StoreFiles[1].FileSize: "-1" is negative');
     expect(contentRejection(file({ ModifiedDate: null })).message).toBe('StoreFiles[1].ModifiedDate: missing');

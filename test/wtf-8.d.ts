@@ -1,4 +1,4 @@
-/** The npm package `wtf-8` ships no types; these cover the one function the client uses. */
+/** The npm package `wtf-8` ships no types; these cover what the simulator tests use, an oracle that shares no code with the client. */
 declare module 'wtf-8' {
   /**
    * Decodes a byte string (one character per byte, 0–255) as WTF-8. A surrogate encoded on its own
