@@ -2,8 +2,9 @@ import type { Logger } from '../log.js';
 import type { UploadSession } from '../servicefabric/session.js';
 import type { StoreFile } from '../servicefabric/store-file.js';
 import { clip, MAX_FABRIC_CODE_CHARS, ServiceFabricError } from '../servicefabric/errors.js';
-import type { ClusterPackages } from './packages.js';
-import { carriedOver, type HeldPath, type PollFailure, type PollOutcome, type StoreLookup } from './snapshot.js';
+import type { ClusterPackages } from '../pathfiles/package-model.js';
+import type { PollFailure, StoreLookup } from './path-state.js';
+import { carriedOver, type HeldPath, type PollOutcome } from './snapshot.js';
 
 /** What the poller needs from a cluster client; `ServiceFabricClient` implements it. */
 export interface SessionLister {

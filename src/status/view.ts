@@ -6,9 +6,10 @@
  */
 import { parseDuration } from '../config/duration.js';
 import { DEFAULTS } from '../config/schema.js';
-import { isFresh, type PathState, type PathStateName, type Snapshot } from '../poller/snapshot.js';
-import type { PathSource } from '../poller/pathfiles.js';
-import { PACKAGE_FILE_STATES, packageFileState, type ClusterPackages, type PackageFileState } from '../poller/packages.js';
+import type { PathState, PathStateName } from '../poller/path-state.js';
+import { isFresh, type Snapshot } from '../poller/snapshot.js';
+import type { PathSource } from '../pathfiles/path-file-watcher.js';
+import { PACKAGE_FILE_STATES, packageFileState, type ClusterPackages, type PackageFileState } from '../pathfiles/package-model.js';
 
 /** `status.stalled_after` when the configuration has no `status:` section. */
 export const DEFAULT_STALLED_AFTER_MS = parseDuration(DEFAULTS.stalled_after);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { statusExitCode, STATUS_EXIT } from '../../src/commands/status.js';
-import { clusterPackages } from '../../src/poller/packages.js';
+import { clusterPackages } from '../../src/pathfiles/package-model.js';
 import type { PollOutcome } from '../../src/poller/snapshot.js';
 import { renderStatusTable } from '../../src/status/table.js';
 import { buildStatusView, type PackageView } from '../../src/status/view.js';

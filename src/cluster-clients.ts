@@ -1,8 +1,8 @@
-import type { ClusterConfig, PollConfig } from '../config/types.js';
-import type { Logger } from '../log.js';
-import type { ClientOptions } from '../servicefabric/client.js';
-import { createClusterClient, type ClusterClient } from '../servicefabric/cluster-client.js';
-import { USER_AGENT } from '../version.js';
+import type { ClusterConfig, PollConfig } from './config/types.js';
+import type { Logger } from './log.js';
+import type { ClientOptions } from './servicefabric/client.js';
+import { createClusterClient, type ClusterClient } from './servicefabric/cluster-client.js';
+import { USER_AGENT } from './version.js';
 
 /**
  * The poller's client factory: one client per cluster, configured from the poll settings in force

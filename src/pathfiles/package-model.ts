@@ -5,9 +5,8 @@
  * cycle's path states: `in_store / total` is its progress.
  */
 import { basename, extname } from 'node:path';
-import type { PathFileContent } from '../config/pathfile.js';
-import { PATH_STATES } from './path-state.js';
-import type { PathState } from './snapshot.js';
+import type { PathFileContent } from './path-file-format.js';
+import { PATH_STATES, type PathState } from '../poller/path-state.js';
 
 /**
  * The states a package counts its files in: a path's states, and `size_mismatch`, a file in the

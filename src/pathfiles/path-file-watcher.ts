@@ -8,19 +8,19 @@
  * Every step is bounded, because the cycle waits for it: the glob by a budget of directory entries
  * and time (and it does not descend into linked directories, so a link loop cannot make it
  * endless), a file by `path_files.max_size` and `max_entries`, and its parse by a worker thread's
- * heap and deadline (pathfile-parser.ts).
+ * heap and deadline (path-file-parser.ts).
  */
 import { readdir, type Dirent } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import pLimit from 'p-limit';
 import type { Logger } from '../log.js';
-import type { PathFileContent } from '../config/pathfile.js';
+import type { PathFileContent } from './path-file-format.js';
 import { DEFAULTS } from '../config/schema.js';
 import { formatSize, parseSize } from '../config/size.js';
 import type { PathFilesConfig } from '../config/types.js';
-import type { ClusterTarget } from './cycle.js';
-import { clusterPackages, type ClusterPackages, type PackageSource } from './packages.js';
-import { PathFileParser } from './pathfile-parser.js';
+import type { ClusterTarget } from '../poller/cycle.js';
+import { clusterPackages, type ClusterPackages, type PackageSource } from './package-model.js';
+import { PathFileParser } from './path-file-parser.js';
 
 /** Where a polled content path comes from: the configuration file or a path file. */
 export type PathSource = 'config' | 'file';

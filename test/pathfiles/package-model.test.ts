@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { clusterPackages, packageNameOfFile, packageStates, type ClusterPackages } from '../../src/poller/packages.js';
+import { clusterPackages, packageNameOfFile, packageStates, type ClusterPackages } from '../../src/pathfiles/package-model.js';
 import { nextSnapshot, type PollOutcome } from '../../src/poller/snapshot.js';
 import type { StoreFile } from '../../src/servicefabric/store-file.js';
 import { session } from '../fixtures/sessions.js';
