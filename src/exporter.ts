@@ -91,7 +91,6 @@ export async function startExporter(options: ExporterOptions): Promise<Exporter>
     stalledAfterMs: (reloader?.current() ?? config).status?.stalledAfterMs ?? DEFAULT_STALLED_AFTER_MS,
     maxStalenessMs: poller.pollConfig().maxStalenessMs,
     sourceOf: (cluster, path) => pathFiles.sourceOf(cluster, path),
-    packagesOf: (cluster) => pathFiles.packagesOf(cluster),
   }));
   const app = createApp({
     registry,

@@ -129,7 +129,6 @@ async function pollAndPrint(config: Config, flags: StatusFlags, logger: Logger):
         nowMs: Date.now(),
         stalledAfterMs: config.status?.stalledAfterMs ?? DEFAULT_STALLED_AFTER_MS,
         sourceOf: (cluster, path) => pathFiles.sourceOf(cluster, path),
-        packagesOf: (cluster) => pathFiles.packagesOf(cluster),
       });
       code = statusExitCode(view);
       print(view, flags, table);
