@@ -188,25 +188,22 @@ export class PathFiles {
   private errors = new Map<string, number>();
   /** Cluster → its effective list as of the last `resolve`, with the inputs it was built from. */
   private effective = new Map<string, EffectiveList>();
-  private readonly limits: () => PathFilesConfig | undefined;
   private readonly globBudget: GlobBudget;
 
-  /**
-   * `limits` is asked at every refresh (a reload may change them); `globBudget` is for tests.
-   */
-  constructor(options: { logger: Logger; now?: () => number; limits?: () => PathFilesConfig | undefined; globBudget?: GlobBudget }) {
+  /** `globBudget` is for tests. */
+  constructor(options: { logger: Logger; now?: () => number; globBudget?: GlobBudget }) {
     this.logger = options.logger;
     this.now = options.now ?? Date.now;
-    this.limits = options.limits ?? (() => undefined);
     this.globBudget = options.globBudget ?? DEFAULT_GLOB_BUDGET;
   }
 
   /**
    * Re-reads what changed and returns the targets with their effective content paths; the poller
    * calls it at the start of every cycle, so a changed file takes effect at the next cycle boundary.
+   * `limits`: `path_files:` of the configuration in effect.
    */
-  async resolveTargets(targets: readonly ClusterTarget[]): Promise<ClusterTarget[]> {
-    await this.refresh(targets);
+  async resolveTargets(targets: readonly ClusterTarget[], limits: PathFilesConfig = DEFAULT_PATH_FILE_LIMITS): Promise<ClusterTarget[]> {
+    await this.refresh(targets, limits);
     return targets.map((target) => {
       const list = this.resolve(target);
       return { ...target, contentPaths: list.names, packages: list.packages };
@@ -273,8 +270,7 @@ export class PathFiles {
     return list;
   }
 
-  private async refresh(targets: readonly ClusterTarget[]): Promise<void> {
-    const limits = this.limits() ?? DEFAULT_PATH_FILE_LIMITS;
+  private async refresh(targets: readonly ClusterTarget[], limits: PathFilesConfig): Promise<void> {
     const matched = new Map<string, readonly string[]>();
     for (const target of targets) {
       const patterns = target.contentPathFiles ?? [];
