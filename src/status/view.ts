@@ -237,31 +237,26 @@ function packageView(pkg: PackageState, input: StatusViewInput): PackageView {
   };
 }
 
+/** `items` by their cluster, each cluster's in their order, the clusters in order of first appearance. */
+function groupByCluster<T extends { readonly cluster: string }>(items: readonly T[]): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) {
+    const list = out.get(item.cluster);
+    if (list) list.push(item);
+    else out.set(item.cluster, [item]);
+  }
+  return out;
+}
+
 /** Builds the status view of a snapshot at `nowMs`. */
 export function buildStatusView(input: StatusViewInput): StatusView {
   const { snapshot } = input;
-  const byCluster = new Map<string, PathState[]>();
-  for (const path of snapshot?.paths ?? []) {
-    let list = byCluster.get(path.cluster);
-    if (!list) {
-      list = [];
-      byCluster.set(path.cluster, list);
-    }
-    list.push(path);
-  }
-  const packagesByCluster = new Map<string, PackageView[]>();
-  for (const pkg of snapshot?.packages ?? []) {
-    let list = packagesByCluster.get(pkg.cluster);
-    if (!list) {
-      list = [];
-      packagesByCluster.set(pkg.cluster, list);
-    }
-    list.push(packageView(pkg, input));
-  }
+  const byCluster = groupByCluster(snapshot?.paths ?? []);
+  const packagesByCluster = groupByCluster(snapshot?.packages ?? []);
   const clusters: ClusterView[] = [...byCluster].map(([name, states]) => ({
     name,
     paths: states.map((path) => pathView(path, input)),
-    packages: packagesByCluster.get(name) ?? [],
+    packages: (packagesByCluster.get(name) ?? []).map((pkg) => packageView(pkg, input)),
   }));
   const paths = clusters.flatMap((c) => c.paths);
   const packages = clusters.flatMap((c) => c.packages);
