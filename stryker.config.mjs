@@ -51,8 +51,8 @@ export default {
     // Shard assignment, staleness, path-file parsing, and the status view's alertable state.
     'src/poller/shard.ts',
     ...functions('src/poller/snapshot.ts', 'isFresh'),
-    'src/config/pathfile.ts',
-    'src/poller/pathfile-parser.ts',
+    'src/pathfiles/path-file-format.ts',
+    'src/pathfiles/path-file-parser.ts',
     'src/status/view.ts',
   ],
   reporters: ['clear-text', 'progress', 'json', 'html'],

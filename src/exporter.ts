@@ -1,10 +1,9 @@
 import type { ClusterConfig, Config } from './config/types.js';
 import { ConfigReloader, type ReloadResult } from './config/reloader.js';
 import type { Logger } from './log.js';
-import { Poller } from './poller/poller.js';
+import type { Poller } from './poller/poller.js';
 import type { Shard } from './poller/shard.js';
-import { PathFiles } from './poller/pathfiles.js';
-import { clusterClientFactory } from './poller/clients.js';
+import { createPipeline } from './pipeline.js';
 import { DEFAULT_STALLED_AFTER_MS } from './status/view.js';
 import { StatusViewCache } from './status/cache.js';
 import { createMetricsRenderer } from './metrics/render.js';
@@ -57,30 +56,18 @@ export async function startExporter(options: ExporterOptions): Promise<Exporter>
   if (security) options.logger.info({ web_config: security.describe() }, 'web configuration loaded');
   const { config, logger } = options;
   const startedMs = Date.now();
-  // Read at each refresh, so a reload's limits apply from the next cycle on.
-  const pathFiles = new PathFiles({ logger, limits: () => (reloader?.current() ?? config).pathFiles });
-  const poller = new Poller({
-    poll: config.poll,
-    clusters: config.clusters,
-    logger,
-    shard: options.shard,
-    resolveTargets: (targets) => pathFiles.resolveTargets(targets),
-    createClient: clusterClientFactory(logger, options.clientOverrides),
-  });
+  const { poller, pathFiles } = createPipeline({ config, logger, shard: options.shard, clientOverrides: options.clientOverrides });
+  // A reload reaches the rest through the poller alone: it applies the new configuration at the
+  // next cycle boundary, and everything else reads the configuration in effect from it.
   const reloader = options.configFile
-    ? new ConfigReloader({
-        file: options.configFile,
-        initial: config,
-        apply: (next) => poller.reconfigure(next.poll, next.clusters),
-        logger,
-      })
+    ? new ConfigReloader({ file: options.configFile, initial: config, apply: (next) => poller.reconfigure(next), logger })
     : undefined;
   const reload = reloader ? (trigger: string) => reloader.reload(trigger) : undefined;
   const registry = createMetricsRenderer({
     snapshot: () => poller.current(),
     cyclesSkipped: () => poller.cyclesSkippedTotal(),
     // The staleness limit in effect changes with the poll settings, at a cycle boundary.
-    maxStalenessMs: () => poller.pollConfig().maxStalenessMs,
+    maxStalenessMs: () => poller.config().poll.maxStalenessMs,
     reload: () => reloader?.state() ?? { lastSuccessful: true, lastSuccessMs: startedMs },
     build: { version: VERSION, revision: REVISION, nodejsVersion: process.version },
     disableExporterMetrics: options.disableExporterMetrics,
@@ -88,10 +75,9 @@ export async function startExporter(options: ExporterOptions): Promise<Exporter>
   });
   const statusViews = new StatusViewCache(() => ({
     snapshot: poller.current(),
-    stalledAfterMs: (reloader?.current() ?? config).status?.stalledAfterMs ?? DEFAULT_STALLED_AFTER_MS,
-    maxStalenessMs: poller.pollConfig().maxStalenessMs,
+    stalledAfterMs: poller.config().status?.stalledAfterMs ?? DEFAULT_STALLED_AFTER_MS,
+    maxStalenessMs: poller.config().poll.maxStalenessMs,
     sourceOf: (cluster, path) => pathFiles.sourceOf(cluster, path),
-    packagesOf: (cluster) => pathFiles.packagesOf(cluster),
   }));
   const app = createApp({
     registry,

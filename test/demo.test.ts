@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parsePathFile } from '../src/config/pathfile.js';
+import { parsePathFile } from '../src/pathfiles/path-file-format.js';
 import { startDemo, type Demo } from '../src/demo.js';
 import { startExporter, type Exporter } from '../src/exporter.js';
 import { silentLogger } from '../src/log.js';

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sfPackage from 'azure-servicefabric';
-import { formatPathFile } from '../src/config/pathfile.js';
+import { formatPathFile } from '../src/pathfiles/path-file-format.js';
 import { startSimulator } from '../src/simulator/index.js';
 import { parseExposition, seriesOf } from './helpers/exposition.js';
 import { uploadWholeFile } from './helpers/upload.js';

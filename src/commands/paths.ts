@@ -7,9 +7,9 @@ import { rename, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { parseDuration } from '../config/duration.js';
-import { formatPathFile } from '../config/pathfile.js';
-import { packageFiles, PackagePathsError, SEPARATORS, type PackageFile, type Separator } from '../package/contentpaths.js';
-import { APPLICATION_MANIFEST, readApplicationType, type ApplicationType } from '../package/manifest.js';
+import { formatPathFile } from '../pathfiles/path-file-format.js';
+import { packageFiles, PackagePathsError, SEPARATORS, type PackageFile, type Separator } from '../pathfiles/package-content-paths.js';
+import { APPLICATION_MANIFEST, readApplicationType, type ApplicationType } from '../pathfiles/package-manifest.js';
 
 interface PathsFlags {
   package: string;

@@ -9,9 +9,7 @@ import { pino } from 'pino';
 import { ConfigError, loadConfigFile } from '../config/index.js';
 import type { Config } from '../config/types.js';
 import { createLogger, LOG_LEVELS, type LogLevel, type Logger } from '../log.js';
-import { Poller } from '../poller/poller.js';
-import { PathFiles } from '../poller/pathfiles.js';
-import { clusterClientFactory } from '../poller/clients.js';
+import { createPipeline, type Pipeline } from '../pipeline.js';
 import { buildStatusView, DEFAULT_STALLED_AFTER_MS, type StatusView } from '../status/view.js';
 import type { Demo } from '../demo.js';
 import type * as StatusTableModule from '../status/table.js';
@@ -105,20 +103,14 @@ async function runStatus(flags: StatusFlags): Promise<number> {
 
 async function pollAndPrint(config: Config, flags: StatusFlags, logger: Logger): Promise<number> {
   const table = await import('../status/table.js');
-  const pathFiles = new PathFiles({ logger, limits: () => config.pathFiles });
-  let poller: Poller;
+  let pipeline: Pipeline;
   try {
-    poller = new Poller({
-      poll: config.poll,
-      clusters: config.clusters,
-      logger,
-      resolveTargets: (targets) => pathFiles.resolveTargets(targets),
-      createClient: clusterClientFactory(logger),
-    });
+    pipeline = createPipeline({ config, logger });
   } catch (error) {
     process.stderr.write(`error: ${(error as Error).message}\n`);
     return STATUS_EXIT.error;
   }
+  const { poller, pathFiles } = pipeline;
   const interrupted = interruption();
   let code: number;
   try {
@@ -129,7 +121,6 @@ async function pollAndPrint(config: Config, flags: StatusFlags, logger: Logger):
         nowMs: Date.now(),
         stalledAfterMs: config.status?.stalledAfterMs ?? DEFAULT_STALLED_AFTER_MS,
         sourceOf: (cluster, path) => pathFiles.sourceOf(cluster, path),
-        packagesOf: (cluster) => pathFiles.packagesOf(cluster),
       });
       code = statusExitCode(view);
       print(view, flags, table);

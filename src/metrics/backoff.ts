@@ -1,4 +1,5 @@
-import type { PathState, Snapshot } from '../poller/snapshot.js';
+import type { PathState } from '../poller/path-state.js';
+import type { Snapshot } from '../poller/snapshot.js';
 import { REFRESHED, type FamilySpec, type Sample } from './family.js';
 
 // Paths with a backoff are rare, but the family is collected at every scrape against the scrape's

@@ -1,4 +1,4 @@
-import { PACKAGE_FILE_STATES, type PackageFileState, type PackageState } from '../poller/packages.js';
+import { PACKAGE_FILE_STATES, type PackageFileState, type PackageState } from '../pathfiles/package-model.js';
 import { REFRESHED, type FamilySpec, type Sample, type ScrapeView } from './family.js';
 import { SnapshotCache } from './snapshot-cache.js';
 

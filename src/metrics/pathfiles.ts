@@ -1,4 +1,4 @@
-import type { PathFileErrorCount, WatchedCount } from '../poller/pathfiles.js';
+import type { PathFileErrorCount, WatchedCount } from '../pathfiles/path-file-watcher.js';
 import type { FamilySpec } from './family.js';
 
 /** What the path-file reader reports, read at scrape time. */

@@ -2,8 +2,10 @@ import type { Logger } from '../log.js';
 import type { UploadSession } from '../servicefabric/session.js';
 import type { StoreFile } from '../servicefabric/store-file.js';
 import { clip, MAX_FABRIC_CODE_CHARS, ServiceFabricError } from '../servicefabric/errors.js';
-import type { ClusterPackages } from './packages.js';
-import { carriedOver, type HeldPath, type PollFailure, type PollOutcome, type StoreLookup } from './snapshot.js';
+import type { ClusterPackages } from '../pathfiles/package-model.js';
+import type { PathState, PollFailure, StoreLookup } from './path-state.js';
+import { storeRecheckDueMs } from './recheck.js';
+import { carriedOver, type HeldPath, type PathIndex, type PollOutcome } from './snapshot.js';
 
 /** What the poller needs from a cluster client; `ServiceFabricClient` implements it. */
 export interface SessionLister {
@@ -31,19 +33,18 @@ export interface CycleOptions {
   readonly signal?: AbortSignal;
   readonly logger: Logger;
   readonly now?: () => number;
-  /** Paths not to poll this cycle (backing off after `Retry-After`); they come back as `HeldPath`s. */
-  readonly hold?: (cluster: string, contentPath: string) => boolean;
   /**
-   * The path's sessions in the previous snapshot. A poll that finds the same sessions keeps those
-   * objects and drops its equal copies at once, so the copies die young instead of being kept (and
-   * promoted by the garbage collector) until the cycle ends.
+   * The previous snapshot's paths, the one thing a cycle carries over from it: a path backing off
+   * after `Retry-After` is held (it comes back as a `HeldPath`); a poll that finds the same
+   * sessions keeps those objects and drops its equal copies at once, so the copies die young
+   * instead of being promoted by the garbage collector; a store lookup that found the file stands
+   * until its recheck is due (a path without a session that has none is looked up).
    */
-  readonly previous?: (cluster: string, contentPath: string) => readonly UploadSession[] | undefined;
-  /**
-   * The path's earlier store lookup when it still stands: it found the file, the path has had no
-   * session since, and its recheck is not due. A path without a session that has none is looked up.
-   */
-  readonly knownInStore?: (cluster: string, contentPath: string) => StoreLookup | undefined;
+  readonly previous?: PathIndex;
+  /** Unix ms at which the cycle started: backoffs and rechecks are judged against it (default: now). */
+  readonly startedMs?: number;
+  /** `poll.store_recheck_interval` (default 0: every path without a session is looked up). */
+  readonly storeRecheckIntervalMs?: number;
   /**
    * Longest `Retry-After` honoured: a cluster asking for more is polled again after this long, so a
    * bogus header cannot silence a path indefinitely.
@@ -62,6 +63,7 @@ export const DEFAULT_MAX_BACKOFF_MS = 10 * 60_000;
  */
 export async function runCycle(targets: readonly ClusterTarget[], options: CycleOptions): Promise<Array<PollOutcome | HeldPath> | undefined> {
   const now = options.now ?? Date.now;
+  const startedMs = options.startedMs ?? now();
   const perCluster = targets.map(async (target) => {
     const paths = target.contentPaths;
     const outcomes = new Array<PollOutcome | HeldPath>(paths.length);
@@ -72,9 +74,10 @@ export async function runCycle(targets: readonly ClusterTarget[], options: Cycle
       while (next < paths.length) {
         const i = next++;
         const contentPath = paths[i] as string;
-        outcomes[i] = options.hold?.(target.cluster, contentPath)
+        const prior = options.previous?.get(target.cluster, contentPath);
+        outcomes[i] = (prior?.backoffUntilMs ?? 0) > startedMs
           ? { cluster: target.cluster, contentPath, held: true }
-          : await pollOne(target, contentPath, options, now);
+          : await pollOne(target, contentPath, prior, startedMs, options, now);
       }
     };
     await Promise.all(Array.from({ length: Math.min(options.concurrency, paths.length) }, worker));
@@ -84,7 +87,16 @@ export async function runCycle(targets: readonly ClusterTarget[], options: Cycle
   return options.signal?.aborted ? undefined : outcomes;
 }
 
-async function pollOne(target: ClusterTarget, contentPath: string, options: CycleOptions, now: () => number): Promise<PollOutcome> {
+/** `prior`'s store lookup while it stands: it found the file, and its recheck is not due at `startedMs`. */
+function standingLookup(prior: PathState | undefined, startedMs: number, recheckMs: number): StoreLookup | undefined {
+  const store = prior?.store;
+  // Only a lookup that found the file stands: an absent path is looked up every cycle, since a
+  // file can arrive without any session (a whole-file upload).
+  if (prior?.state !== 'in_store' || store === undefined) return undefined;
+  return startedMs < storeRecheckDueMs(store.checkedMs, recheckMs, prior.cluster, prior.contentPath) ? store : undefined;
+}
+
+async function pollOne(target: ClusterTarget, contentPath: string, prior: PathState | undefined, startedMs: number, options: CycleOptions, now: () => number): Promise<PollOutcome> {
   const started = performance.now();
   const finish = (result: PollOutcome['result']): PollOutcome => ({
     cluster: target.cluster,
@@ -97,11 +109,11 @@ async function pollOne(target: ClusterTarget, contentPath: string, options: Cycl
     return finish({ ok: false, failure: { reason: 'connection', message: 'aborted before start' } });
   }
   try {
-    const sessions = carriedOver(options.previous?.(target.cluster, contentPath), await target.client.getUploadSessions(contentPath, { signal: options.signal }));
+    const sessions = carriedOver(prior?.sessions, await target.client.getUploadSessions(contentPath, { signal: options.signal }));
     if (sessions.length > 0) return finish({ ok: true, sessions });
     // No session: the store tells a file that is there from one that is not. A failed lookup is
     // this path's failed poll, like a failed GetUploadSession.
-    const store = options.knownInStore?.(target.cluster, contentPath) ?? {
+    const store = standingLookup(prior, startedMs, options.storeRecheckIntervalMs ?? 0) ?? {
       file: await target.client.getStoreFile(contentPath, { signal: options.signal }),
       checkedMs: now(),
     };

@@ -1,15 +1,14 @@
 import { setMaxListeners } from 'node:events';
 import cron, { type ScheduledTask } from 'node-cron';
-import type { ClusterConfig, PollConfig } from '../config/types.js';
+import type { ClusterConfig, Config, PollConfig } from '../config/types.js';
 import type { Logger } from '../log.js';
 import { runCycle, type ClusterTarget, type SessionLister } from './cycle.js';
-import { storeRecheckDueMs } from './recheck.js';
 import { ALL_PATHS, shardTargets, type Shard } from './shard.js';
 import { isHeld, nextSnapshot, PathIndex, type Snapshot } from './snapshot.js';
 
 export interface PollerOptions {
-  readonly poll: PollConfig;
-  readonly clusters: readonly ClusterConfig[];
+  /** The configuration to start with; `reconfigure` replaces it. */
+  readonly config: Config;
   /** Builds the client for one cluster under `poll`; the poller owns and closes what it returns. May throw. */
   readonly createClient: (cluster: ClusterConfig, poll: PollConfig) => SessionLister;
   readonly logger: Logger;
@@ -19,15 +18,16 @@ export interface PollerOptions {
   /** `--shard.index`/`--shard.count`: poll only the paths this shard owns (default: all). */
   readonly shard?: Shard;
   /**
-   * Called at the start of every cycle with the configured targets; returns those to poll in this
-   * cycle (`PathFiles.resolveTargets` adds the paths of path files). Must not reject.
+   * Called at the start of every cycle with the configured targets and the configuration in
+   * effect; returns those to poll in this cycle (`PathFiles.resolveTargets` adds the paths of path
+   * files). Must not reject.
    */
-  readonly resolveTargets?: (targets: readonly ClusterTarget[]) => Promise<readonly ClusterTarget[]>;
+  readonly resolveTargets?: (targets: readonly ClusterTarget[], config: Config) => Promise<readonly ClusterTarget[]>;
 }
 
 /** A configuration staged by `reconfigure`, with its clients already built. */
 interface Staged {
-  readonly poll: PollConfig;
+  readonly config: Config;
   readonly targets: ClusterTarget[];
 }
 
@@ -37,7 +37,7 @@ interface Staged {
  */
 export class Poller {
   private readonly options: PollerOptions;
-  private poll: PollConfig;
+  private applied: Config;
   private targets: ClusterTarget[];
   private staged: Staged | undefined;
   private stopped = false;
@@ -52,16 +52,20 @@ export class Poller {
   constructor(options: PollerOptions) {
     this.options = options;
     this.now = options.now ?? Date.now;
-    this.poll = options.poll;
+    this.applied = options.config;
     // Every request in flight listens on this signal (up to poll.concurrency per cluster) and
     // stops listening when it ends: many listeners here are expected, not a leak.
     setMaxListeners(0, this.abort.signal);
-    this.targets = buildTargets(options.clusters, options.poll, options.createClient);
+    this.targets = buildTargets(options.config, options.createClient);
   }
 
-  /** The poll settings in effect (those of the last applied configuration). */
-  pollConfig(): PollConfig {
-    return this.poll;
+  /** The configuration in effect: the last one applied at a cycle boundary. */
+  config(): Config {
+    return this.applied;
+  }
+
+  private get poll(): PollConfig {
+    return this.applied.poll;
   }
 
   /**
@@ -70,13 +74,13 @@ export class Poller {
    * configuration, and the current one keeps running), the current clients are closed when it is
    * applied. A later call replaces a configuration staged but not yet applied.
    */
-  reconfigure(poll: PollConfig, clusters: readonly ClusterConfig[]): void {
+  reconfigure(config: Config): void {
     if (this.stopped) throw new Error('the poller is stopped');
     // Every client is rebuilt, not only those whose settings changed: a reload is also how
     // certificate files rotated on disk are picked up.
-    const targets = buildTargets(clusters, poll, this.options.createClient);
+    const targets = buildTargets(config, this.options.createClient);
     const replaced = this.staged;
-    this.staged = { poll, targets };
+    this.staged = { config, targets };
     if (replaced) void closeAll(replaced.targets);
   }
 
@@ -150,9 +154,9 @@ export class Poller {
     if (!staged) return;
     this.staged = undefined;
     const old = this.targets;
-    const scheduleChanged = staged.poll.schedule !== this.poll.schedule;
+    const scheduleChanged = staged.config.poll.schedule !== this.poll.schedule;
     this.targets = staged.targets;
-    this.poll = staged.poll;
+    this.applied = staged.config;
     void closeAll(old);
     if (scheduleChanged && this.task) {
       void this.task.destroy();
@@ -176,8 +180,7 @@ export class Poller {
     const started = performance.now();
     const before = new PathIndex(this.snapshot?.paths);
     const startedMs = this.now();
-    const recheckMs = this.poll.storeRecheckIntervalMs;
-    const targets = this.options.resolveTargets ? await this.options.resolveTargets(this.targets) : this.targets;
+    const targets = this.options.resolveTargets ? await this.options.resolveTargets(this.targets, this.applied) : this.targets;
     // Sharding applies last, so paths from reloads and path files are shared out too.
     const outcomes = await runCycle(shardTargets(targets, this.options.shard ?? ALL_PATHS), {
       concurrency: this.poll.concurrency,
@@ -185,16 +188,9 @@ export class Poller {
       logger: this.options.logger,
       now: this.now,
       maxBackoffMs: this.options.maxBackoffMs,
-      hold: (cluster, contentPath) => (before.get(cluster, contentPath)?.backoffUntilMs ?? 0) > startedMs,
-      previous: (cluster, contentPath) => before.get(cluster, contentPath)?.sessions,
-      knownInStore: (cluster, contentPath) => {
-        const prior = before.get(cluster, contentPath);
-        const store = prior?.store;
-        // Only a lookup that found the file stands: an absent path is looked up every cycle, since
-        // a file can arrive without any session (a whole-file upload).
-        if (prior?.state !== 'in_store' || store === undefined) return undefined;
-        return startedMs < storeRecheckDueMs(store.checkedMs, recheckMs, cluster, contentPath) ? store : undefined;
-      },
+      previous: before,
+      startedMs,
+      storeRecheckIntervalMs: this.poll.storeRecheckIntervalMs,
     });
     if (!outcomes) return undefined;
     const cycleDurationSeconds = (performance.now() - started) / 1000;
@@ -224,16 +220,12 @@ export class Poller {
   }
 }
 
-function buildTargets(
-  clusters: readonly ClusterConfig[],
-  poll: PollConfig,
-  createClient: PollerOptions['createClient'],
-): ClusterTarget[] {
+function buildTargets(config: Config, createClient: PollerOptions['createClient']): ClusterTarget[] {
   const targets: ClusterTarget[] = [];
   try {
-    for (const cluster of clusters) targets.push({
+    for (const cluster of config.clusters) targets.push({
       cluster: cluster.name,
-      client: createClient(cluster, poll),
+      client: createClient(cluster, config.poll),
       contentPaths: cluster.contentPaths,
       contentPathFiles: cluster.contentPathFiles,
     });

@@ -1,66 +1,6 @@
 import type { UploadSession } from '../servicefabric/session.js';
-import type { FailureReason } from '../servicefabric/errors.js';
-import { packageStates, type ClusterPackages, type PackageState } from './packages.js';
-import { pathStateOf, type PathStateName, type StoreLookup } from './path-state.js';
-
-export { PATH_STATES, pathStateOf, type PathStateName, type StoreLookup } from './path-state.js';
-
-/** What went wrong in the last poll of a path, for metrics, logs and the status page. */
-export interface PollFailure {
-  readonly reason: FailureReason;
-  readonly message: string;
-  /** HTTP status, when an answer arrived. */
-  readonly status?: number;
-  /** FabricError `Code`, when the answer carried one. */
-  readonly code?: string;
-  /** How long the cluster asked us to wait before polling this path again (`Retry-After`), already capped. */
-  readonly retryAfterMs?: number;
-}
-
-/** Remaining bytes of each session (by id) as one successful poll saw them; the basis of throughput. */
-export interface RemainingSample {
-  /** Unix ms at which that poll finished. */
-  readonly polledMs: number;
-  readonly remainingBytes: ReadonlyMap<string, number>;
-}
-
-/** The state of one configured (cluster, content path) after the most recent cycle. */
-export interface PathState {
-  readonly cluster: string;
-  readonly contentPath: string;
-  /** Whether the most recent poll of this path succeeded. */
-  readonly success: boolean;
-  /** Sessions found by the most recent poll; empty when it failed (no label set outlives its data). */
-  readonly sessions: readonly UploadSession[];
-  /** The path's state as of the most recent poll; undefined when that poll failed (the state is unknown). */
-  readonly state: PathStateName | undefined;
-  /**
-   * The store lookup behind `in_store` or `absent`: made by the most recent poll, or carried over
-   * from an earlier one while its file is not due for a recheck. Undefined when the most recent poll
-   * found a session (no lookup is made then) or failed.
-   */
-  readonly store: StoreLookup | undefined;
-  /** Wall time of the most recent poll, seconds. */
-  readonly durationSeconds: number;
-  /** Sessions found by the most recent successful poll; 0 if none succeeded yet. */
-  readonly lastSuccessSessionCount: number;
-  /** Unix ms of the most recent successful poll; undefined if it never succeeded. */
-  readonly lastSuccessMs: number | undefined;
-  /** Polls attempted since start (or since the path was added). */
-  readonly pollsTotal: number;
-  /** Failed polls since start, by reason. */
-  readonly failuresTotal: Readonly<Partial<Record<FailureReason, number>>>;
-  /** The most recent failure; undefined when the most recent poll succeeded. */
-  readonly failure: PollFailure | undefined;
-  /** Unix ms before which the path is not polled, because the cluster answered with `Retry-After`. */
-  readonly backoffUntilMs: number | undefined;
-  /** Unix ms at which the most recent poll finished. */
-  readonly polledMs: number;
-  /** The most recent successful poll's remaining bytes per session; undefined until one succeeds. */
-  readonly lastSample: RemainingSample | undefined;
-  /** The successful poll before `lastSample`: throughput is the bytes that arrived in between. */
-  readonly previousSample: RemainingSample | undefined;
-}
+import { packageStates, type ClusterPackages, type PackageState } from '../pathfiles/package-model.js';
+import { pathStateOf, type PathState, type PollFailure, type RemainingSample, type StoreLookup } from './path-state.js';
 
 /** One immutable picture of everything the exporter knows, replaced whole after every cycle. */
 export interface Snapshot {

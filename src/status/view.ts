@@ -6,9 +6,10 @@
  */
 import { parseDuration } from '../config/duration.js';
 import { DEFAULTS } from '../config/schema.js';
-import { isFresh, type PathState, type PathStateName, type Snapshot } from '../poller/snapshot.js';
-import type { PathSource } from '../poller/pathfiles.js';
-import { PACKAGE_FILE_STATES, packageFileState, type ClusterPackages, type PackageFileState } from '../poller/packages.js';
+import type { PathState, PathStateName } from '../poller/path-state.js';
+import { isFresh, type Snapshot } from '../poller/snapshot.js';
+import type { PathSource } from '../pathfiles/path-file-watcher.js';
+import type { PackageFileState, PackageState } from '../pathfiles/package-model.js';
 
 /** `status.stalled_after` when the configuration has no `status:` section. */
 export const DEFAULT_STALLED_AFTER_MS = parseDuration(DEFAULTS.stalled_after);
@@ -155,8 +156,6 @@ export interface StatusViewInput {
   readonly maxStalenessMs?: number;
   /** Where a path comes from (path files); absent: unknown. */
   readonly sourceOf?: (cluster: string, contentPath: string) => PathSource | undefined;
-  /** The packages of a cluster's path files (path files); absent: none. */
-  readonly packagesOf?: (cluster: string) => ClusterPackages | undefined;
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -206,117 +205,58 @@ function pathView(path: PathState, input: StatusViewInput): PathView {
   };
 }
 
-function zeros(): Record<PackageFileState, number> {
-  return Object.fromEntries(PACKAGE_FILE_STATES.map((state) => [state, 0])) as Record<PackageFileState, number>;
-}
+const isoOrNull = (ms: number | undefined): string | null => (ms === undefined ? null : iso(ms));
 
-/** The largest of `values`; undefined for none. A loop: spread into Math.max, a path's 200,000 sessions overflow the stack. */
-function largest(values: Iterable<number>): number | undefined {
-  let out: number | undefined;
-  for (const value of values) out = Math.max(out ?? value, value);
-  return out;
-}
-
-/** Newest `modifiedMs` of a path's sessions; undefined without one. */
-function lastChunkMs(path: PathState): number | undefined {
-  return largest(path.sessions.map((s) => s.modifiedMs));
-}
-
-function packageFileView(path: PathState, expectedBytes: number | undefined, input: StatusViewInput): PackageFileView {
-  const where = packageFileState(path, expectedBytes);
-  const reported = largest(path.sessions.map((s) => s.fileSize)) ?? path.store?.file?.fileSize;
-  const size = expectedBytes ?? reported ?? null;
-  const received = where === undefined ? 0 : where.state === 'in_store' || where.state === 'received' ? (size ?? 0) : where.state === 'uploading' ? where.bytes : 0;
-  const last = lastChunkMs(path);
+/** A package's view at `nowMs`: its figures as the snapshot holds them, with what depends on the clock (stalled). */
+function packageView(pkg: PackageState, input: StatusViewInput): PackageView {
+  const files = pkg.members.map(
+    (file): PackageFileView => ({
+      content_path: file.contentPath,
+      state: file.state ?? null,
+      size_bytes: file.sizeBytes ?? null,
+      received_bytes: file.receivedBytes,
+      last_chunk_at: isoOrNull(file.lastChunkMs),
+      stalled: file.state === 'uploading' && file.lastChunkMs !== undefined && input.nowMs - file.lastChunkMs >= input.stalledAfterMs,
+    }),
+  );
+  // A file just completed is the copy's latest chunk too: a copy between two files is not stalled.
+  // Without any session (the finished files' sessions expired) the last chunk is older than that.
+  const quiet = pkg.lastModifiedMs === undefined || input.nowMs - pkg.lastModifiedMs >= input.stalledAfterMs;
   return {
-    content_path: path.contentPath,
-    state: where?.state ?? null,
-    size_bytes: size,
-    received_bytes: received,
-    last_chunk_at: last === undefined ? null : iso(last),
-    stalled: where?.state === 'uploading' && last !== undefined && input.nowMs - last >= input.stalledAfterMs,
+    name: pkg.name,
+    version: pkg.version,
+    files_by_state: pkg.files,
+    bytes_by_state: pkg.bytes,
+    files,
+    failed_files: pkg.failedFiles,
+    size_bytes: pkg.sizeBytes,
+    received_bytes: pkg.receivedBytes,
+    progress: pkg.progress,
+    last_chunk_at: isoOrNull(pkg.lastModifiedMs),
+    stalled: pkg.copying && quiet,
   };
 }
 
-/** The packages of one cluster with a path among `paths`, in the packages' order (name, then version). */
-function packageViews(paths: readonly PathState[], packages: ClusterPackages | undefined, input: StatusViewInput): PackageView[] {
-  if (packages === undefined) return [];
-  type Members = { files: PackageFileView[]; bytesByState: Record<PackageFileState, number>; lastMs: number | undefined };
-  // By index into packages.packages: only the packages with a path among `paths` get an entry.
-  const members = new Map<number, Members>();
-  for (const path of paths) {
-    for (const membership of packages.byPath.get(path.contentPath) ?? []) {
-      let entry = members.get(membership.package);
-      if (entry === undefined) {
-        entry = { files: [], bytesByState: zeros(), lastMs: undefined };
-        members.set(membership.package, entry);
-      }
-      entry.files.push(packageFileView(path, membership.expectedBytes, input));
-      // The bytes per state are the metric's, by the same rule.
-      const where = packageFileState(path, membership.expectedBytes);
-      if (where !== undefined) entry.bytesByState[where.state] += where.bytes;
-      const last = lastChunkMs(path);
-      if (last !== undefined) entry.lastMs = Math.max(entry.lastMs ?? last, last);
-    }
+/** `items` by their cluster, each cluster's in their order, the clusters in order of first appearance. */
+function groupByCluster<T extends { readonly cluster: string }>(items: readonly T[]): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) {
+    const list = out.get(item.cluster);
+    if (list) list.push(item);
+    else out.set(item.cluster, [item]);
   }
-  const out: PackageView[] = [];
-  packages.packages.forEach((name, index) => {
-    // None of its paths polled here (another shard's): no view.
-    const entry = members.get(index);
-    if (entry === undefined) return;
-    const filesByState = zeros();
-    let size = 0;
-    let received = 0;
-    let failed = 0;
-    for (const file of entry.files) {
-      size += file.size_bytes ?? 0;
-      received += file.received_bytes;
-      if (file.state === null) {
-        failed += 1;
-        continue;
-      }
-      filesByState[file.state] += 1;
-    }
-    const started = filesByState.in_store + filesByState.received > 0;
-    const unfinished = filesByState.absent + filesByState.uploading > 0;
-    // Every file received or in the store: the only 100 % of a package of empty files (a stale one is still to be replaced).
-    const finished = !unfinished && filesByState.size_mismatch === 0 && failed === 0;
-    // A file just completed is the copy's latest chunk too: a copy between two files is not stalled.
-    // Without any session (the finished files' sessions expired) the last chunk is older than that.
-    const quiet = entry.lastMs === undefined || input.nowMs - entry.lastMs >= input.stalledAfterMs;
-    out.push({
-      name: name.name,
-      version: name.version,
-      files_by_state: filesByState,
-      bytes_by_state: entry.bytesByState,
-      files: entry.files,
-      failed_files: failed,
-      size_bytes: size,
-      received_bytes: received,
-      progress: size === 0 ? (finished ? 1 : 0) : received / size,
-      last_chunk_at: entry.lastMs === undefined ? null : iso(entry.lastMs),
-      stalled: started && unfinished && quiet,
-    });
-  });
   return out;
 }
 
 /** Builds the status view of a snapshot at `nowMs`. */
 export function buildStatusView(input: StatusViewInput): StatusView {
   const { snapshot } = input;
-  const byCluster = new Map<string, PathState[]>();
-  for (const path of snapshot?.paths ?? []) {
-    let list = byCluster.get(path.cluster);
-    if (!list) {
-      list = [];
-      byCluster.set(path.cluster, list);
-    }
-    list.push(path);
-  }
+  const byCluster = groupByCluster(snapshot?.paths ?? []);
+  const packagesByCluster = groupByCluster(snapshot?.packages ?? []);
   const clusters: ClusterView[] = [...byCluster].map(([name, states]) => ({
     name,
     paths: states.map((path) => pathView(path, input)),
-    packages: packageViews(states, input.packagesOf?.(name), input),
+    packages: (packagesByCluster.get(name) ?? []).map((pkg) => packageView(pkg, input)),
   }));
   const paths = clusters.flatMap((c) => c.paths);
   const packages = clusters.flatMap((c) => c.packages);

@@ -3,7 +3,7 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, write
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parsePathFile } from '../../src/config/pathfile.js';
+import { parsePathFile } from '../../src/pathfiles/path-file-format.js';
 import { runCli } from '../helpers/run-cli.js';
 
 // A tiny application package: manifest, one service package with Code and Config, a file name with a space.

@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { formatPathFile } from '../../src/config/pathfile.js';
+import { formatPathFile } from '../../src/pathfiles/path-file-format.js';
 import { parseConfig } from '../../src/config/index.js';
 import { startExporter, type Exporter } from '../../src/exporter.js';
 import { silentLogger } from '../../src/log.js';

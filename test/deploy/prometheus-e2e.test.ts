@@ -6,7 +6,7 @@ import { stringify } from 'yaml';
 import { startExporter, type Exporter } from '../../src/exporter.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { parseConfig } from '../../src/config/index.js';
-import { formatPathFile } from '../../src/config/pathfile.js';
+import { formatPathFile } from '../../src/pathfiles/path-file-format.js';
 import { silentLogger } from '../../src/log.js';
 import { alertsNamed, eventually, EXPORTER_JOB as JOB, prometheusWithRules, type PrometheusServer } from '../helpers/prometheus.js';
 import { sessionOperation, uploadChunk } from '../helpers/upload.js';

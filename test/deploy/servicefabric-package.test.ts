@@ -11,7 +11,7 @@ import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
-import { parsePathFile } from '../../src/config/pathfile.js';
+import { parsePathFile } from '../../src/pathfiles/path-file-format.js';
 import { makeTestCerts, type TestCerts } from '../helpers/certs.js';
 import { runCli } from '../helpers/run-cli.js';
 import { repoFile } from './paths.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { createRegistry } from '../../src/metrics/registry.js';
-import { clusterPackages } from '../../src/poller/packages.js';
+import { clusterPackages } from '../../src/pathfiles/package-model.js';
 import { nextSnapshot, type PollOutcome, type Snapshot } from '../../src/poller/snapshot.js';
 import { parseExposition, seriesOf, valueOf } from '../helpers/exposition.js';
 import { session } from '../fixtures/sessions.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { createRegistry } from '../../src/metrics/registry.js';
 import { createMetricsRenderer } from '../../src/metrics/render.js';
-import { clusterPackages } from '../../src/poller/packages.js';
+import { clusterPackages } from '../../src/pathfiles/package-model.js';
 import { nextSnapshot, type PollOutcome, type Snapshot } from '../../src/poller/snapshot.js';
 import { session } from '../fixtures/sessions.js';
 

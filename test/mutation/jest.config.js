@@ -8,11 +8,11 @@ import base from '../../jest.config.js';
 
 /** The test files that exercise the modules listed in stryker.config.mjs's `mutate`. */
 export const MUTATION_TESTS = [
-  'test/config/pathfile.test.ts',
   'test/metrics/number-format.test.ts',
   'test/metrics/render.test.ts',
-  'test/poller/pathfile-parser.test.ts',
-  'test/poller/pathfiles.test.ts',
+  'test/pathfiles/path-file-format.test.ts',
+  'test/pathfiles/path-file-parser.test.ts',
+  'test/pathfiles/path-file-watcher.test.ts',
   'test/poller/shard.test.ts',
   'test/poller/snapshot.test.ts',
   'test/servicefabric/classify.test.ts',

@@ -6,7 +6,7 @@ import type { StoreFile } from '../../src/servicefabric/store-file.js';
 import { silentLogger, createLogger } from '../../src/log.js';
 import { session } from '../fixtures/sessions.js';
 import { Writable } from 'node:stream';
-import type { PollOutcome } from '../../src/poller/snapshot.js';
+import { nextSnapshot, PathIndex, type PollOutcome } from '../../src/poller/snapshot.js';
 
 /**
  * A fake cluster whose answers the test scripts per path, recording concurrency over both requests
@@ -184,10 +184,21 @@ describe('runCycle', () => {
   it('takes a lookup that still stands instead of asking the store again', async () => {
     const cluster = fakeCluster({ stored: async () => [], other: async () => [] });
     const known = { file: STORED, checkedMs: 7 };
+    // The previous cycle found both paths' files; only `stored`'s lookup is not due for a recheck.
+    const before = nextSnapshot(
+      undefined,
+      [
+        { cluster: 'c1', contentPath: 'stored', durationSeconds: 0, finishedMs: 7, result: { ok: true, sessions: [], store: known } },
+        { cluster: 'c1', contentPath: 'other', durationSeconds: 0, finishedMs: 7, result: { ok: true, sessions: [], store: { file: STORED, checkedMs: -1e12 } } },
+      ],
+      { completedMs: 7, cycleDurationSeconds: 0, cyclesSkippedTotal: 0 },
+    );
     const outcomes = (await runCycle([{ cluster: 'c1', client: cluster, contentPaths: ['stored', 'other'] }], {
       concurrency: 1,
       logger: silentLogger,
-      knownInStore: (_cluster, path) => (path === 'stored' ? known : undefined),
+      previous: new PathIndex(before.paths),
+      startedMs: 8,
+      storeRecheckIntervalMs: 60_000,
     })) as PollOutcome[];
     expect(cluster.lookups).toEqual(['other']);
     expect(outcomes[0]?.result.ok && outcomes[0].result.store).toBe(known);

@@ -41,8 +41,7 @@ afterEach(async () => {
 
 function newPoller(client: SessionLister, schedule = poll.schedule): Poller {
   const poller = new Poller({
-    poll: { ...poll, schedule },
-    clusters: [{ name: 'c1', endpoint: 'http://127.0.0.1:1', contentPaths: ['a', 'b'] }],
+    config: { poll: { ...poll, schedule }, clusters: [{ name: 'c1', endpoint: 'http://127.0.0.1:1', contentPaths: ['a', 'b'] }] },
     createClient: () => client,
     logger: silentLogger,
   });
@@ -137,8 +136,7 @@ describe('Poller: the state of each path', () => {
 
   function statePoller(cluster: ReturnType<typeof scriptedCluster>, contentPaths: string[], clock: { ms: number }, storeRecheckIntervalMs = INTERVAL): Poller {
     const poller = new Poller({
-      poll: { ...poll, schedule: '0 0 1 1 *', storeRecheckIntervalMs },
-      clusters: [{ name: 'c1', endpoint: 'http://127.0.0.1:1', contentPaths }],
+      config: { poll: { ...poll, schedule: '0 0 1 1 *', storeRecheckIntervalMs }, clusters: [{ name: 'c1', endpoint: 'http://127.0.0.1:1', contentPaths }] },
       createClient: () => cluster.client,
       logger: silentLogger,
       now: () => clock.ms,

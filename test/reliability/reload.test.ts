@@ -110,7 +110,7 @@ describe('POST /-/reload', () => {
     await exporter.poller.tick();
     const { series } = await scrape(exporter);
     expect(valueOf(series, 'servicefabric_imagestore_poll_failures_total', { content_path: HEALTHY_A, reason: 'invalid_response' })).toBe(1);
-    expect(exporter.poller.pollConfig().maxResponseBytes).toBe(1024);
+    expect(exporter.poller.config().poll.maxResponseBytes).toBe(1024);
   });
 
   it('answers 405 to other methods, and 400 when there is no configuration file (demo mode)', async () => {

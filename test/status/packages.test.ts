@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { statusExitCode, STATUS_EXIT } from '../../src/commands/status.js';
-import { clusterPackages } from '../../src/poller/packages.js';
-import type { PollOutcome } from '../../src/poller/snapshot.js';
+import { clusterPackages } from '../../src/pathfiles/package-model.js';
+import { nextSnapshot, type PollOutcome } from '../../src/poller/snapshot.js';
 import { renderStatusTable } from '../../src/status/table.js';
 import { buildStatusView, type PackageView } from '../../src/status/view.js';
 import { DEAD_COPY, MINUTE, packageSnapshot, packageView, STALLED_AFTER_MS, T0, type FileAt } from '../fixtures/packages.js';
@@ -171,22 +171,23 @@ describe('status view: package figures', () => {
   });
 
   it('shows no package none of whose files this snapshot polled (another shard\'s)', () => {
-    const { snapshot } = packageSnapshot([{ name: 'Here', files: [{ path: 'h', size: 10, is: 'in_store' }] }]);
     const { membership } = packageSnapshot([
       { name: 'Elsewhere', files: [{ path: 'e', size: 10, is: 'absent' }] },
       { name: 'Here', files: [{ path: 'h', size: 10, is: 'in_store' }] },
     ]);
-    const view = buildStatusView({ snapshot, nowMs: T0, stalledAfterMs: STALLED_AFTER_MS, packagesOf: () => membership });
+    const here: PollOutcome = { cluster: 'prod', contentPath: 'h', durationSeconds: 0.01, finishedMs: T0, result: { ok: true, sessions: [], store: { file: { storeRelativePath: 'h', fileSize: 10, modifiedMs: T0 }, checkedMs: T0 } } };
+    const snapshot = nextSnapshot(undefined, [here], { completedMs: T0, cycleDurationSeconds: 0.1, cyclesSkippedTotal: 0 }, undefined, () => membership);
+    const view = buildStatusView({ snapshot, nowMs: T0, stalledAfterMs: STALLED_AFTER_MS });
     expect(view.clusters[0]!.packages.map((p) => p.name)).toEqual(['Here']);
     expect(view.summary).toMatchObject({ packages: 1, stalled_packages: 0 });
   });
 
   it('has no packages for paths without path files, or with path files whose entries all expired', () => {
     const idle: PollOutcome = { cluster: 'prod', contentPath: 'idle', durationSeconds: 0.01, finishedMs: T0, result: { ok: true, sessions: [] } };
-    const { snapshot } = packageSnapshot([], [idle]);
     const expired = clusterPackages([{ file: '/paths/P.yaml', content: { package: 'P', entries: [{ path: 'idle', size: 10, expiresMs: T0 }] } }], T0);
     for (const packagesOf of [undefined, () => expired]) {
-      const view = buildStatusView({ snapshot, nowMs: T0, stalledAfterMs: STALLED_AFTER_MS, packagesOf });
+      const snapshot = nextSnapshot(undefined, [idle], { completedMs: T0, cycleDurationSeconds: 0.1, cyclesSkippedTotal: 0 }, undefined, packagesOf);
+      const view = buildStatusView({ snapshot, nowMs: T0, stalledAfterMs: STALLED_AFTER_MS });
       expect(view.clusters.map((c) => [c.name, c.paths.length, c.packages])).toEqual([['prod', 1, []]]);
       expect(view.summary).toMatchObject({ packages: 0, stalled_packages: 0 });
     }

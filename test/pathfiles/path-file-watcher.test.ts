@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createLogger } from '../../src/log.js';
-import { mergePaths, PathFiles, type GlobBudget } from '../../src/poller/pathfiles.js';
+import { mergePaths, PathFiles, type GlobBudget } from '../../src/pathfiles/path-file-watcher.js';
 import type { PathFilesConfig } from '../../src/config/types.js';
 import type { ClusterTarget, SessionLister } from '../../src/poller/cycle.js';
 
@@ -40,7 +40,12 @@ function setup(now = { ms: Date.UTC(2030, 0, 1) }, extra: { limits?: PathFilesCo
     },
   });
   const logger = createLogger({ level: 'info', destination });
-  const files = new PathFiles({ logger, now: () => now.ms, limits: () => extra.limits, globBudget: extra.globBudget });
+  // The poller hands the watcher the path-file limits of the configuration in effect at each cycle.
+  const files = new (class extends PathFiles {
+    override resolveTargets(targets: readonly ClusterTarget[]) {
+      return super.resolveTargets(targets, extra.limits);
+    }
+  })({ logger, now: () => now.ms, globBudget: extra.globBudget });
   return { files, lines, now };
 }
 

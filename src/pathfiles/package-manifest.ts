@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PackagePathsError } from './contentpaths.js';
+import { PackagePathsError } from './package-content-paths.js';
 
 /** The manifest's file name at the root of a package. */
 export const APPLICATION_MANIFEST = 'ApplicationManifest.xml';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { formatPathFile, parsePathFile, pathFileContent, PathFileError } from '../../src/config/pathfile.js';
+import { formatPathFile, parsePathFile, pathFileContent, PathFileError } from '../../src/pathfiles/path-file-format.js';
 
 describe('path file format', () => {
   it('reads a YAML list of plain paths and {path, expires} entries', () => {

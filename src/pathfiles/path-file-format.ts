@@ -6,7 +6,7 @@
  */
 import { LineCounter, parseDocument, stringify } from 'yaml';
 import * as z from 'zod';
-import { contentPath, describeValue, errorMap } from './schema.js';
+import { contentPath, describeValue, errorMap } from '../config/schema.js';
 
 /** One content path from a path file. */
 export interface PathFileEntry {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { PathFileError } from '../../src/config/pathfile.js';
-import { PathFileParser } from '../../src/poller/pathfile-parser.js';
+import { PathFileError } from '../../src/pathfiles/path-file-format.js';
+import { PathFileParser } from '../../src/pathfiles/path-file-parser.js';
 
 async function rejection(promise: Promise<unknown>): Promise<PathFileError> {
   try {

@@ -9,7 +9,7 @@
  */
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-import { PathFileError, pathFileContent, tooManyEntries, type PathFileContent } from '../config/pathfile.js';
+import { PathFileError, pathFileContent, tooManyEntries, type PathFileContent } from './path-file-format.js';
 
 /**
  * The worker: `parsePathFile`'s YAML half, as plain JavaScript, because a worker cannot load this

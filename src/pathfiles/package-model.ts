@@ -5,9 +5,8 @@
  * cycle's path states: `in_store / total` is its progress.
  */
 import { basename, extname } from 'node:path';
-import type { PathFileContent } from '../config/pathfile.js';
-import { PATH_STATES } from './path-state.js';
-import type { PathState } from './snapshot.js';
+import type { PathFileContent } from './path-file-format.js';
+import { PATH_STATES, type PathState } from '../poller/path-state.js';
 
 /**
  * The states a package counts its files in: a path's states, and `size_mismatch`, a file in the
@@ -92,7 +91,23 @@ function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** One package's files and bytes per state, as of one cycle. */
+/** One file of a package as of one cycle: where it is and the bytes it counts there. */
+export interface PackageFile {
+  readonly contentPath: string;
+  /** Its state in the package; undefined when its poll failed. */
+  readonly state: PackageFileState | undefined;
+  /** Expected bytes: the path file's `size`, else the size the cluster reports (the largest session's, the stored file's); undefined when neither is known. */
+  readonly sizeBytes: number | undefined;
+  /** Bytes there: the expected size once received or in the store, the bytes received so far while uploading, 0 otherwise. */
+  readonly receivedBytes: number;
+  /** The newest ModifiedDate (Unix ms) among its sessions; undefined without one. */
+  readonly lastChunkMs: number | undefined;
+}
+
+/**
+ * One package's figures as of one cycle, summed once by `packageStates`: the metrics, the status
+ * page, `/api/v1/sessions` and the `status` command all read these, so they cannot disagree.
+ */
 export interface PackageState {
   readonly cluster: string;
   readonly name: string;
@@ -105,6 +120,21 @@ export interface PackageState {
    * file's; nothing for an `absent` file).
    */
   readonly bytes: Readonly<Record<PackageFileState, number>>;
+  /** Every file of the package polled this cycle, in the order of the snapshot's paths. */
+  readonly members: readonly PackageFile[];
+  /** Files whose poll failed. */
+  readonly failedFiles: number;
+  /** The sum of the files' `sizeBytes` (an unknown size counts 0). */
+  readonly sizeBytes: number;
+  /** The sum of the files' `receivedBytes`. */
+  readonly receivedBytes: number;
+  /**
+   * receivedBytes / sizeBytes, 0 to 1. A package of empty files is at 1 only once every file is
+   * received or in the store: a stale, absent or unknown file is still to come.
+   */
+  readonly progress: number;
+  /** Files `absent` or `uploading`, and at least one `in_store` or `received`: a copy under way, stalled once it gets no chunk for `stalled_after`. */
+  readonly copying: boolean;
   /**
    * The newest ModifiedDate (Unix ms) among the upload sessions of the package's files this cycle,
    * complete ones included: when the copy last delivered a chunk. Undefined when none of its files
@@ -119,8 +149,8 @@ function zeros(): Record<PackageFileState, number> {
   return { uploading: 0, received: 0, in_store: 0, absent: 0, size_mismatch: 0 };
 }
 
-/** Where one file of a package is, and the bytes it counts there (the metrics' and the status view's one rule); undefined when its poll failed. */
-export function packageFileState(path: PathState, expectedBytes: number | undefined): { state: PackageFileState; bytes: number } | undefined {
+/** Where one file of a package is, and the bytes it counts there; undefined when its poll failed. */
+function packageFileState(path: PathState, expectedBytes: number | undefined): { state: PackageFileState; bytes: number } | undefined {
   switch (path.state) {
     case undefined:
       return undefined;
@@ -131,10 +161,7 @@ export function packageFileState(path: PathState, expectedBytes: number | undefi
       return { state: 'uploading', bytes: received };
     }
     case 'received': {
-      // A loop: spread into Math.max, a path's 200,000 sessions overflow the stack.
-      let reported = 0;
-      for (const s of path.sessions) reported = Math.max(reported, s.fileSize);
-      return { state: 'received', bytes: expectedBytes ?? reported };
+      return { state: 'received', bytes: expectedBytes ?? largestSession(path) ?? 0 };
     }
     case 'in_store': {
       const stored = path.store?.file?.fileSize ?? 0;
@@ -146,32 +173,99 @@ export function packageFileState(path: PathState, expectedBytes: number | undefi
   }
 }
 
+// Loops rather than spreading into Math.max: a path's 200,000 sessions overflow the stack.
+/** The largest `fileSize` among a path's sessions; undefined without one. */
+function largestSession(path: PathState): number | undefined {
+  let out: number | undefined;
+  for (const s of path.sessions) out = Math.max(out ?? s.fileSize, s.fileSize);
+  return out;
+}
+
+/** The newest `modifiedMs` among a path's sessions; undefined without one. */
+function lastChunkOf(path: PathState): number | undefined {
+  let out: number | undefined;
+  for (const s of path.sessions) out = Math.max(out ?? s.modifiedMs, s.modifiedMs);
+  return out;
+}
+
+function packageFile(path: PathState, expectedBytes: number | undefined, where: ReturnType<typeof packageFileState>): PackageFile {
+  const state = where?.state;
+  return {
+    contentPath: path.contentPath,
+    state,
+    sizeBytes: expectedBytes ?? largestSession(path) ?? path.store?.file?.fileSize,
+    receivedBytes: where === undefined || state === 'absent' || state === 'size_mismatch' ? 0 : where.bytes,
+    lastChunkMs: lastChunkOf(path),
+  };
+}
+
+/** Adds one file to its package's figures. */
+function count(pkg: Mutable<PackageState> & { members: PackageFile[] }, file: PackageFile, bytes: number): void {
+  pkg.members.push(file);
+  pkg.sizeBytes += file.sizeBytes ?? 0;
+  pkg.receivedBytes += file.receivedBytes;
+  if (file.lastChunkMs !== undefined) pkg.lastModifiedMs = Math.max(pkg.lastModifiedMs ?? file.lastChunkMs, file.lastChunkMs);
+  if (file.state === undefined) {
+    pkg.failedFiles += 1;
+    return;
+  }
+  (pkg.files as Record<PackageFileState, number>)[file.state] += 1;
+  (pkg.bytes as Record<PackageFileState, number>)[file.state] += bytes;
+}
+
+/** Progress and whether the copy is under way, once every file is counted. */
+function conclude(pkg: Mutable<PackageState>): void {
+  const { files } = pkg;
+  const started = files.in_store + files.received > 0;
+  const unfinished = files.absent + files.uploading > 0;
+  const finished = !unfinished && files.size_mismatch === 0 && pkg.failedFiles === 0;
+  pkg.progress = pkg.sizeBytes === 0 ? (finished ? 1 : 0) : pkg.receivedBytes / pkg.sizeBytes;
+  pkg.copying = started && unfinished;
+}
+
 /**
- * Every package's files and bytes per state, from the paths polled this cycle (with sharding, this
- * shard's share of each package: the shards' figures add up). A package none of whose paths was
- * polled has no state.
+ * Every package's figures, from the paths polled this cycle (with sharding, this shard's share of
+ * each package: the shards' figures add up). A package none of whose paths was polled has no
+ * state. The one place package figures are summed.
  */
 export function packageStates(paths: readonly PathState[], packagesOf: (cluster: string) => ClusterPackages | undefined): PackageState[] {
+  type Building = Mutable<PackageState> & { members: PackageFile[] };
   const out: PackageState[] = [];
-  const byCluster = new Map<string, { packages: ClusterPackages; states: Array<Mutable<PackageState> | undefined> }>();
+  const byCluster = new Map<string, { packages: ClusterPackages; states: Array<Building | undefined> }>();
   for (const path of paths) {
     let cluster = byCluster.get(path.cluster);
     if (cluster === undefined) {
       const packages = packagesOf(path.cluster);
       if (packages === undefined) continue;
-      cluster = { packages, states: new Array<Mutable<PackageState> | undefined>(packages.packages.length) };
+      cluster = { packages, states: new Array<Building | undefined>(packages.packages.length) };
       byCluster.set(path.cluster, cluster);
     }
     for (const membership of cluster.packages.byPath.get(path.contentPath) ?? []) {
       const name = cluster.packages.packages[membership.package] as PackageName;
-      const state = (cluster.states[membership.package] ??= { cluster: path.cluster, name: name.name, version: name.version, files: zeros(), bytes: zeros(), lastModifiedMs: undefined });
-      for (const s of path.sessions) if (state.lastModifiedMs === undefined || s.modifiedMs > state.lastModifiedMs) state.lastModifiedMs = s.modifiedMs;
+      const state = (cluster.states[membership.package] ??= {
+        cluster: path.cluster,
+        name: name.name,
+        version: name.version,
+        files: zeros(),
+        bytes: zeros(),
+        members: [],
+        failedFiles: 0,
+        sizeBytes: 0,
+        receivedBytes: 0,
+        progress: 0,
+        copying: false,
+        lastModifiedMs: undefined,
+      });
       const where = packageFileState(path, membership.expectedBytes);
-      if (where === undefined) continue;
-      (state.files as Record<PackageFileState, number>)[where.state] += 1;
-      (state.bytes as Record<PackageFileState, number>)[where.state] += where.bytes;
+      count(state, packageFile(path, membership.expectedBytes, where), where?.bytes ?? 0);
     }
   }
-  for (const { states } of byCluster.values()) for (const state of states) if (state !== undefined) out.push(state);
+  for (const { states } of byCluster.values()) {
+    for (const state of states) {
+      if (state === undefined) continue;
+      conclude(state);
+      out.push(state);
+    }
+  }
   return out;
 }

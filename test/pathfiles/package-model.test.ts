@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { clusterPackages, packageNameOfFile, packageStates, type ClusterPackages } from '../../src/poller/packages.js';
+import { clusterPackages, packageNameOfFile, packageStates, type ClusterPackages } from '../../src/pathfiles/package-model.js';
 import { nextSnapshot, type PollOutcome } from '../../src/poller/snapshot.js';
 import type { StoreFile } from '../../src/servicefabric/store-file.js';
 import { session } from '../fixtures/sessions.js';
@@ -102,21 +102,35 @@ describe('packageStates', () => {
       ],
       T0,
     );
-    expect(snapshotWith(packages).packages).toEqual([
+    expect(snapshotWith(packages).packages).toMatchObject([
       {
         cluster: 'c',
         name: 'VotingApp',
         version: '1.4.0',
         files: { uploading: 1, received: 1, in_store: 1, absent: 1, size_mismatch: 1 },
         bytes: { uploading: 400, received: 300, in_store: 500, absent: 2000, size_mismatch: 500 },
+        // The failed file's expected size counts in the package's size, its bytes nowhere.
+        failedFiles: 1,
+        sizeBytes: 1000 + 300 + 500 + 500 + 2000 + 9,
+        receivedBytes: 400 + 300 + 500,
+        progress: 1200 / 4309,
+        copying: true,
         lastModifiedMs: T0 - 30_000,
       },
+    ]);
+    expect(snapshotWith(packages).packages[0]?.members).toEqual([
+      { contentPath: 'up', state: 'uploading', sizeBytes: 1000, receivedBytes: 400, lastChunkMs: T0 - 60_000 },
+      { contentPath: 'done', state: 'received', sizeBytes: 300, receivedBytes: 300, lastChunkMs: T0 - 30_000 },
+      { contentPath: 'stored', state: 'in_store', sizeBytes: 500, receivedBytes: 500, lastChunkMs: undefined },
+      { contentPath: 'stale', state: 'size_mismatch', sizeBytes: 500, receivedBytes: 0, lastChunkMs: undefined },
+      { contentPath: 'gone', state: 'absent', sizeBytes: 2000, receivedBytes: 0, lastChunkMs: undefined },
+      { contentPath: 'broken', state: undefined, sizeBytes: 9, receivedBytes: 0, lastChunkMs: undefined },
     ]);
   });
 
   it('takes the size the cluster reports where the path file gives none, and nothing for an absent file', () => {
     const packages = clusterPackages([{ file: 'p.yaml', content: { entries: ['up', 'done', 'stored', 'stale', 'gone'].map((path) => ({ path })) } }], T0);
-    expect(snapshotWith(packages).packages).toEqual([
+    expect(snapshotWith(packages).packages).toMatchObject([
       {
         cluster: 'c',
         name: 'p',

@@ -8,19 +8,19 @@
  * Every step is bounded, because the cycle waits for it: the glob by a budget of directory entries
  * and time (and it does not descend into linked directories, so a link loop cannot make it
  * endless), a file by `path_files.max_size` and `max_entries`, and its parse by a worker thread's
- * heap and deadline (pathfile-parser.ts).
+ * heap and deadline (path-file-parser.ts).
  */
 import { readdir, type Dirent } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import pLimit from 'p-limit';
 import type { Logger } from '../log.js';
-import type { PathFileContent } from '../config/pathfile.js';
+import type { PathFileContent } from './path-file-format.js';
 import { DEFAULTS } from '../config/schema.js';
 import { formatSize, parseSize } from '../config/size.js';
 import type { PathFilesConfig } from '../config/types.js';
-import type { ClusterTarget } from './cycle.js';
-import { clusterPackages, type ClusterPackages, type PackageSource } from './packages.js';
-import { PathFileParser } from './pathfile-parser.js';
+import type { ClusterTarget } from '../poller/cycle.js';
+import { clusterPackages, type ClusterPackages, type PackageSource } from './package-model.js';
+import { PathFileParser } from './path-file-parser.js';
 
 /** Where a polled content path comes from: the configuration file or a path file. */
 export type PathSource = 'config' | 'file';
@@ -188,25 +188,22 @@ export class PathFiles {
   private errors = new Map<string, number>();
   /** Cluster → its effective list as of the last `resolve`, with the inputs it was built from. */
   private effective = new Map<string, EffectiveList>();
-  private readonly limits: () => PathFilesConfig | undefined;
   private readonly globBudget: GlobBudget;
 
-  /**
-   * `limits` is asked at every refresh (a reload may change them); `globBudget` is for tests.
-   */
-  constructor(options: { logger: Logger; now?: () => number; limits?: () => PathFilesConfig | undefined; globBudget?: GlobBudget }) {
+  /** `globBudget` is for tests. */
+  constructor(options: { logger: Logger; now?: () => number; globBudget?: GlobBudget }) {
     this.logger = options.logger;
     this.now = options.now ?? Date.now;
-    this.limits = options.limits ?? (() => undefined);
     this.globBudget = options.globBudget ?? DEFAULT_GLOB_BUDGET;
   }
 
   /**
    * Re-reads what changed and returns the targets with their effective content paths; the poller
    * calls it at the start of every cycle, so a changed file takes effect at the next cycle boundary.
+   * `limits`: `path_files:` of the configuration in effect.
    */
-  async resolveTargets(targets: readonly ClusterTarget[]): Promise<ClusterTarget[]> {
-    await this.refresh(targets);
+  async resolveTargets(targets: readonly ClusterTarget[], limits: PathFilesConfig = DEFAULT_PATH_FILE_LIMITS): Promise<ClusterTarget[]> {
+    await this.refresh(targets, limits);
     return targets.map((target) => {
       const list = this.resolve(target);
       return { ...target, contentPaths: list.names, packages: list.packages };
@@ -273,8 +270,7 @@ export class PathFiles {
     return list;
   }
 
-  private async refresh(targets: readonly ClusterTarget[]): Promise<void> {
-    const limits = this.limits() ?? DEFAULT_PATH_FILE_LIMITS;
+  private async refresh(targets: readonly ClusterTarget[], limits: PathFilesConfig): Promise<void> {
     const matched = new Map<string, readonly string[]>();
     for (const target of targets) {
       const patterns = target.contentPathFiles ?? [];
