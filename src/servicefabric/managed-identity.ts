@@ -136,7 +136,10 @@ export async function managedIdentityToken(clientId: string | undefined, resourc
   } catch (error) {
     if (error instanceof IdentityRequestError) throw error;
     const e = error as { errorCode?: string; errorMessage?: string; message?: string };
-    const detail = network.refused ?? [e.errorCode, (e.errorMessage ?? e.message ?? '').split('\n')[0]?.slice(0, 300)].filter((s) => s).join(': ');
+    const text = (e.errorMessage ?? e.message ?? '').split('\n')[0] ?? '';
+    // MSAL wraps the endpoint's error_description in placeholders for fields IMDS never sends.
+    const description = / - Description: (.*?) - Correlation ID: /.exec(text)?.[1] ?? text;
+    const detail = network.refused ?? [e.errorCode, description.slice(0, 300)].filter((s) => s).join(': ');
     throw new IdentityRequestError(redact(`managed identity (${source}) at ${endpoint.origin}: ${detail || 'unknown error'}`, secrets));
   } finally {
     await network.close();
