@@ -7,6 +7,7 @@ import { accessSync, constants, statSync } from 'node:fs';
 import * as z from 'zod';
 import { DEFAULT_AUTHORITY_HOST, isMicrosoftLoginHost, MICROSOFT_CLOUDS } from './authority.js';
 import { formatPath, redactUrl } from './errors.js';
+import { managedIdentitySchema, toManagedIdentity, workloadIdentityProblem, workloadIdentitySchema } from './identity.js';
 import { THUMBPRINT, TRIMMED, noneOf, quietly, urlPattern } from './json-schema.js';
 import { resolvePath } from './relative-path.js';
 
@@ -34,10 +35,10 @@ export interface ClusterTlsConfig {
 
 /** `clusters[].auth`: how the exporter proves who it is besides (or instead of) a client certificate. */
 export interface ClusterAuthConfig {
-  /** `type`: the one supported kind, Entra ID (Azure AD) client credentials. */
+  /** `type`: the one supported kind, Entra ID (Azure AD). */
   readonly type: 'entra_id';
-  /** `client_id`: application (client) id of the exporter's app registration. */
-  readonly clientId: string;
+  /** `client_id`: application (client) id of the exporter's app registration (with a client secret or certificate). */
+  readonly clientId?: string;
   /** `tenant_id`: overrides the tenant named by the cluster's GetAadMetadata. */
   readonly tenantId?: string;
   /** `client_secret_file`: file holding the client secret (trailing newline ignored). */
@@ -56,6 +57,13 @@ export interface ClusterAuthConfig {
   readonly allowCustomAuthorityHost?: boolean;
   /** `authority_ca_file`: PEM bundle for the authority's TLS certificate (instead of the system CAs). */
   readonly authorityCaFile?: string;
+  /**
+   * `managed_identity`: tokens from the platform's managed identity endpoint (through MSAL), the
+   * system-assigned identity, or the user-assigned one whose client id is given.
+   */
+  readonly managedIdentity?: { readonly clientId?: string };
+  /** `workload_identity`: AKS workload identity, from `AZURE_FEDERATED_TOKEN_FILE`, `AZURE_CLIENT_ID` and `AZURE_TENANT_ID`. */
+  readonly workloadIdentity?: boolean;
 }
 
 function expecting(what: string): z.core.$ZodErrorMap {
@@ -198,7 +206,7 @@ export const authSchema = z
   .strictObject(
     {
       type: z.literal('entra_id', { error: (issue) => (issue.input === undefined ? 'required key is missing' : `expected entra_id, got ${JSON.stringify(issue.input)}`) }),
-      client_id: text,
+      client_id: text.optional(),
       tenant_id: text.optional(),
       client_secret_file: fileName.optional(),
       client_certificate_file: fileName.optional(),
@@ -206,6 +214,8 @@ export const authSchema = z
       authority_host: authorityHost.optional(),
       allow_custom_authority_host: z.boolean({ error: expecting('a boolean') }).default(false),
       authority_ca_file: fileName.optional(),
+      managed_identity: managedIdentitySchema.optional(),
+      workload_identity: workloadIdentitySchema.optional(),
     },
     { error: expecting('a mapping') },
   )
@@ -213,9 +223,30 @@ export const authSchema = z
     const problem = (key: string, message: string): void => ctx.addIssue({ code: 'custom', path: [key], message });
     const secret = auth.client_secret_file !== undefined;
     const certificate = auth.client_certificate_file !== undefined;
-    if (secret && certificate) problem('client_certificate_file', 'excludes client_secret_file: give the client credential one way');
-    if (!secret && !certificate && auth.client_key_file === undefined) {
-      ctx.addIssue({ code: 'custom', message: 'needs client_secret_file, or client_certificate_file with client_key_file' });
+    const managed = auth.managed_identity !== undefined && auth.managed_identity !== false;
+    const workload = auth.workload_identity === true;
+    // Exactly one credential: with two, which one a token came from would depend on the code's order.
+    const given: string[] = [];
+    for (const [key, present] of [['client_secret_file', secret], ['client_certificate_file', certificate], ['managed_identity', managed], ['workload_identity', workload]] as const) {
+      if (present && given.length > 0) problem(key, `excludes ${given.join(', ')}: give the client credential one way`);
+      if (present) given.push(key);
+    }
+    if (given.length === 0 && auth.client_key_file === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'needs one client credential: client_secret_file, client_certificate_file with client_key_file, managed_identity or workload_identity' });
+    }
+    if (!managed && !workload && auth.client_id === undefined) problem('client_id', 'required key is missing');
+    if (managed || workload) {
+      const which = managed ? 'managed_identity' : 'workload_identity';
+      const from = managed ? 'the identity endpoint the platform provides' : 'AZURE_CLIENT_ID';
+      if (auth.client_id !== undefined) {
+        problem('client_id', `not used with ${which}: ${managed ? 'a user-assigned identity is named by managed_identity.client_id' : 'the client id comes from AZURE_CLIENT_ID'}`);
+      }
+      if (auth.tenant_id !== undefined) problem('tenant_id', `not used with ${which}: ${managed ? "the token is for the identity's own tenant" : 'the tenant comes from AZURE_TENANT_ID'}`);
+      if (managed) {
+        for (const key of ['authority_host', 'authority_ca_file'] as const) {
+          if (auth[key] !== undefined) problem(key, `not used with managed_identity: tokens come from ${from}`);
+        }
+      }
     }
     if (certificate && auth.client_key_file === undefined) problem('client_key_file', 'required with client_certificate_file');
     if (auth.client_key_file !== undefined && !certificate) problem('client_certificate_file', 'required with client_key_file');
@@ -233,13 +264,32 @@ export const authSchema = z
   // The same cross-key rules for JSON Schema (json-schema.ts); which login hosts are Microsoft's is
   // left to the exporter.
   .meta({
-    anyOf: [{ required: ['client_secret_file'] }, { required: ['client_certificate_file'] }, { required: ['client_key_file'] }],
+    anyOf: [
+      { required: ['client_id', 'client_secret_file'] },
+      { required: ['client_id', 'client_certificate_file'] },
+      { required: ['client_id', 'client_key_file'] },
+      { required: ['managed_identity'] },
+      { required: ['workload_identity'] },
+    ],
     dependencies: {
       client_certificate_file: { required: ['client_key_file'], ...noneOf('client_secret_file') },
       client_key_file: ['client_certificate_file'],
     },
-    if: { required: ['allow_custom_authority_host'], properties: { allow_custom_authority_host: { const: true } } },
-    then: { required: ['authority_host'] },
+    allOf: [
+      {
+        if: { required: ['allow_custom_authority_host'], properties: { allow_custom_authority_host: { const: true } } },
+        then: { required: ['authority_host'] },
+      },
+      // `false` is no credential, so only `true` or a mapping excludes the others.
+      {
+        if: { required: ['managed_identity'], properties: { managed_identity: { not: { const: false } } } },
+        then: noneOf('client_id', 'tenant_id', 'client_secret_file', 'client_certificate_file', 'client_key_file', 'authority_host', 'authority_ca_file', 'workload_identity'),
+      },
+      {
+        if: { required: ['workload_identity'], properties: { workload_identity: { const: true } } },
+        then: noneOf('client_id', 'tenant_id', 'client_secret_file', 'client_certificate_file', 'client_key_file'),
+      },
+    ],
   });
 
 export type TlsFile = z.output<typeof tlsSchema>;
@@ -297,6 +347,10 @@ export function securityIssues(
       const problem = path === undefined ? undefined : fileProblem(path, baseDir);
       if (problem !== undefined) issues.push(`${formatPath([...at, 'auth', key])}: ${problem}`);
     }
+    if (cluster.auth.workload_identity === true) {
+      const problem = workloadIdentityProblem(env);
+      if (problem !== undefined) issues.push(`${formatPath([...at, 'auth', 'workload_identity'])}: ${problem}`);
+    }
   }
   return issues;
 }
@@ -331,9 +385,12 @@ export function toAuthConfig(auth: AuthFile, baseDir: string): ClusterAuthConfig
     clientSecretFile: path(auth.client_secret_file),
     clientCertificateFile: path(auth.client_certificate_file),
     clientKeyFile: path(auth.client_key_file),
-    authorityHost: auth.authority_host ?? DEFAULT_AUTHORITY_HOST,
+    // A managed identity's tokens come from its identity endpoint: no login host is used.
+    authorityHost: toManagedIdentity(auth.managed_identity) !== undefined ? undefined : (auth.authority_host ?? DEFAULT_AUTHORITY_HOST),
     allowCustomAuthorityHost: auth.allow_custom_authority_host,
     authorityCaFile: path(auth.authority_ca_file),
+    managedIdentity: toManagedIdentity(auth.managed_identity),
+    workloadIdentity: auth.workload_identity === true ? true : undefined,
   });
 }
 
@@ -364,5 +421,7 @@ export function describeAuth(auth: ClusterAuthConfig): Record<string, unknown> {
     authority_host: auth.authorityHost,
     allow_custom_authority_host: auth.allowCustomAuthorityHost,
     authority_ca_file: auth.authorityCaFile,
+    managed_identity: auth.managedIdentity && (auth.managedIdentity.clientId === undefined ? true : { client_id: auth.managedIdentity.clientId }),
+    workload_identity: auth.workloadIdentity,
   };
 }

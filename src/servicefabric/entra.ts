@@ -1,7 +1,9 @@
 /**
  * Entra ID (Azure AD) bearer tokens for one cluster: client-credentials flow through MSAL for the
  * cluster application that `GetAadMetadata` names, cached and renewed before it expires. The login
- * host is the configured one, never the cluster's (authority.ts).
+ * host is the configured one, never the cluster's (authority.ts). The credential is a client secret,
+ * a certificate, an AKS workload identity's federated token (workload-identity.ts), or the token
+ * comes from a managed identity instead (managed-identity.ts).
  *
  * The secret or key is read from its file for every token request, so a rotated credential is used
  * from the next renewal on without a restart. Nothing here logs; failures become an `AuthError`
@@ -10,15 +12,18 @@
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type * as MsalModule from '@azure/msal-node';
-import type { Configuration, INetworkModule, NetworkRequestOptions, NetworkResponse } from '@azure/msal-node';
-import ky, { type Options } from 'ky';
-import { Agent } from 'undici';
+import type { Configuration } from '@azure/msal-node';
 import type { ClusterAuthConfig } from '../config/types.js';
 import type { AadMetadata } from './aad-metadata.js';
 import { tokenAuthority } from './authority.js';
-import { readBoundedBody } from './body.js';
 import { AuthError, ServiceFabricError } from './errors.js';
+import { IdentityRequestError, managedIdentityToken, type IdentityToken } from './managed-identity.js';
+import { NetworkClient, redact } from './msal-network.js';
+import { clusterApplicationProblem, tokenAudienceProblem } from './token-audience.js';
 import { readSecretFile } from './tls.js';
+import { readFederatedToken, workloadIdentityFromEnv, type WorkloadIdentity } from './workload-identity.js';
+
+export { MAX_AUTHORITY_ANSWER_BYTES, redact } from './msal-network.js';
 
 type Msal = typeof MsalModule;
 let msal: Promise<Msal> | undefined;
@@ -50,85 +55,6 @@ interface CachedToken {
   readonly value: string;
   readonly renewAtMs: number;
   readonly expiresMs: number;
-}
-
-/** Replaces every occurrence of each secret in `text` (defence in depth for third-party messages). */
-export function redact(text: string, secrets: ReadonlyArray<string | undefined>): string {
-  let out = text;
-  for (const secret of secrets) {
-    if (secret !== undefined && secret.length >= 4) out = out.split(secret).join('[REDACTED]');
-  }
-  return out;
-}
-
-/**
- * Requests to the authority (made for MSAL, below): no retries (MSAL decides what to do with a
- * failure, and a failed token request is held, not repeated), and every status handed back to MSAL,
- * which reads its error out of the body.
- */
-const authority = ky.create({ retry: 0, throwHttpErrors: false });
-
-/**
- * The largest answer read from the authority (its OpenID configuration, a token): Entra ID's are a
- * few KiB, a token with many group claims some tens. A misbehaving or hostile host must not make us
- * buffer any amount.
- */
-export const MAX_AUTHORITY_ANSWER_BYTES = 1024 * 1024;
-
-/** MSAL's HTTP, through ky on an undici Agent so that `authority_ca_file` and our deadline apply. */
-class NetworkClient implements INetworkModule {
-  readonly #agent: Agent;
-  readonly #timeoutMs: number;
-  /** Why this client refused an answer: MSAL reports only `network_error` for it. */
-  refused: string | undefined;
-
-  constructor(ca: Buffer | undefined, timeoutMs: number) {
-    this.#agent = new Agent({ connect: { ca, timeout: timeoutMs } });
-    this.#timeoutMs = timeoutMs;
-  }
-
-  sendGetRequestAsync<T>(url: string, options?: NetworkRequestOptions): Promise<NetworkResponse<T>> {
-    return this.#send<T>('GET', url, options);
-  }
-
-  sendPostRequestAsync<T>(url: string, options?: NetworkRequestOptions): Promise<NetworkResponse<T>> {
-    return this.#send<T>('POST', url, options);
-  }
-
-  close(): Promise<void> {
-    return this.#agent.close();
-  }
-
-  async #send<T>(method: string, url: string, options?: NetworkRequestOptions): Promise<NetworkResponse<T>> {
-    const response = await authority(url, {
-      method,
-      headers: options?.headers,
-      body: options?.body,
-      timeout: this.#timeoutMs,
-      // ky's timeout ends with the headers; this deadline covers the body too.
-      signal: AbortSignal.timeout(this.#timeoutMs),
-      // ky hands the dispatcher to the global fetch; the cast bridges undici's and Node's types.
-      ...({ dispatcher: this.#agent } as unknown as Options),
-    });
-    const headers: Record<string, string> = {};
-    response.headers.forEach((value, name) => {
-      headers[name] = value;
-    });
-    const read = await readBoundedBody(response, MAX_AUTHORITY_ANSWER_BYTES);
-    if (read.tooLarge) {
-      this.refused = `the answer to ${method} ${new URL(url).origin} is larger than ${MAX_AUTHORITY_ANSWER_BYTES} bytes`;
-      throw new Error(this.refused);
-    }
-    const text = Buffer.from(read.bytes.buffer, read.bytes.byteOffset, read.bytes.byteLength).toString('utf8');
-    let body: unknown;
-    try {
-      body = text === '' ? {} : JSON.parse(text);
-    } catch {
-      // MSAL reads an error out of the body; a non-JSON one becomes an empty object and its status.
-      body = {};
-    }
-    return { headers, body: body as T, status: response.status };
-  }
 }
 
 /** Tokens for one cluster; shares one request among concurrent callers. */
@@ -183,12 +109,56 @@ export class EntraTokenSource {
     }
   }
 
+  /** A cached token from a new one, renewed before it expires. */
+  #cache(value: string, expiresOn: Date): CachedToken {
+    const obtainedMs = this.#now();
+    const expiresMs = expiresOn.getTime();
+    this.requests += 1;
+    const renewBefore = Math.min(TOKEN_RENEW_BEFORE_MS, Math.max(0, (expiresMs - obtainedMs) / 2));
+    return { value, expiresMs, renewAtMs: expiresMs - renewBefore };
+  }
+
+  async #fromManagedIdentity(metadata: AadMetadata, clientId: string | undefined): Promise<CachedToken> {
+    const fail = (what: string): AuthError => new AuthError(`Entra ID token request to the managed identity failed: ${what}`);
+    const unusable = clusterApplicationProblem(metadata.cluster);
+    if (unusable !== undefined) throw fail(unusable);
+    let token: IdentityToken;
+    try {
+      token = await managedIdentityToken(clientId, metadata.cluster, this.#options.timeoutMs);
+    } catch (error) {
+      this.requests += 1;
+      throw fail(error instanceof IdentityRequestError ? error.message : 'unknown error');
+    }
+    const problem = tokenAudienceProblem(token.accessToken, metadata.cluster);
+    if (problem !== undefined) {
+      this.requests += 1;
+      throw fail(problem);
+    }
+    return this.#cache(token.accessToken, token.expiresOn);
+  }
+
   async #request(metadata: AadMetadata): Promise<CachedToken> {
-    const { auth, timeoutMs } = this.#options;
+    const { timeoutMs } = this.#options;
+    if (this.#options.auth.managedIdentity !== undefined) return this.#fromManagedIdentity(metadata, this.#options.auth.managedIdentity.clientId);
+    let workload: WorkloadIdentity | undefined;
+    if (this.#options.auth.workloadIdentity === true) {
+      try {
+        workload = workloadIdentityFromEnv();
+      } catch (error) {
+        throw new AuthError(`Entra ID: ${(error as Error).message}`);
+      }
+    }
+    const auth: ClusterAuthConfig = workload === undefined ? this.#options.auth : { ...this.#options.auth, clientId: workload.clientId, tenantId: workload.tenantId };
     // Throws before any credential is read when the cluster names another login host.
     const { host, authority } = tokenAuthority(auth, metadata);
+    /** The last federated token read, to keep it out of messages. */
+    let assertion: string | undefined;
     const fail = (what: string, cause?: unknown, secrets: ReadonlyArray<string | undefined> = []): AuthError =>
-      new AuthError(redact(`Entra ID token request to ${authority} failed: ${what}`, secrets), { cause, url: authority });
+      new AuthError(redact(`Entra ID token request to ${authority} failed: ${what}`, [...secrets, assertion]), { cause, url: authority });
+    if (workload !== undefined) {
+      const unusable = clusterApplicationProblem(metadata.cluster);
+      if (unusable !== undefined) throw fail(unusable);
+    }
 
     let secret: string | undefined;
     let certificate: { thumbprintSha256: string; privateKey: string; x5c: string } | undefined;
@@ -214,13 +184,26 @@ export class EntraTokenSource {
     const { ConfidentialClientApplication, LogLevel } = await loadMsal();
     const config: Configuration = {
       auth: {
-        clientId: auth.clientId,
+        clientId: auth.clientId ?? '',
         authority,
         // Only ever the trusted host (tokenAuthority): a known authority is used as it is, with no
         // instance discovery against Microsoft's cloud.
         knownAuthorities: [new URL(host).host],
         ...(secret !== undefined ? { clientSecret: secret } : {}),
         ...(certificate !== undefined ? { clientCertificate: certificate } : {}),
+        ...(workload !== undefined
+          ? {
+              // Read at each token request: Kubernetes rotates the projected token.
+              clientAssertion: () => {
+                try {
+                  assertion = readFederatedToken(workload.tokenFile);
+                  return Promise.resolve(assertion);
+                } catch (error) {
+                  return Promise.reject(new AuthError(`Entra ID token request to ${authority} failed: ${(error as Error).message}`, { url: authority }));
+                }
+              },
+            }
+          : {}),
       },
       system: {
         networkClient: network,
@@ -231,11 +214,11 @@ export class EntraTokenSource {
       const app = new ConfidentialClientApplication(config);
       const result = await app.acquireTokenByClientCredential({ scopes: [`${metadata.cluster}/.default`], skipCache: true });
       if (result === null || result.accessToken === '' || result.expiresOn === null) throw fail('no token in the answer');
-      const obtainedMs = this.#now();
-      const expiresMs = result.expiresOn.getTime();
-      this.requests += 1;
-      const renewBefore = Math.min(TOKEN_RENEW_BEFORE_MS, Math.max(0, (expiresMs - obtainedMs) / 2));
-      return { value: result.accessToken, expiresMs, renewAtMs: expiresMs - renewBefore };
+      if (workload !== undefined) {
+        const problem = tokenAudienceProblem(result.accessToken, metadata.cluster);
+        if (problem !== undefined) throw fail(problem);
+      }
+      return this.#cache(result.accessToken, result.expiresOn);
     } catch (error) {
       if (error instanceof AuthError) throw error;
       this.requests += 1;

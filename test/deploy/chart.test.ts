@@ -389,6 +389,16 @@ describe('Helm chart (helm/sf-upload-exporter)', () => {
           ],
         },
       ],
+      [
+        'managed and workload identity',
+        {
+          clusters: [
+            { ...base, content_paths: ['MyAppPkg'], auth: { type: 'entra_id', managed_identity: true } },
+            { ...base, name: 'user-assigned', content_paths: ['MyAppPkg'], auth: { type: 'entra_id', managed_identity: { client_id: '2f3e4d5c-6b7a-4988-9aab-bccddeeff001' } } },
+            { ...base, name: 'aks', content_paths: ['MyAppPkg'], auth: { type: 'entra_id', workload_identity: true } },
+          ],
+        },
+      ],
     ];
     it.each(accepted)('accepts %s', (_what, config) => {
       expect(configFileSchema.safeParse(config, { error: errorMap }).error?.issues).toBeUndefined();

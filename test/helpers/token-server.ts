@@ -19,6 +19,8 @@ export interface TokenServerOptions {
   clientCertificate?: string;
   /** `expires_in` of issued tokens, seconds. @default 3600 */
   expiresInSeconds?: number;
+  /** Accepts a client assertion equal to what this returns (a workload identity's federated token). */
+  federatedToken?: () => string;
 }
 
 export interface TokenServer {
@@ -37,6 +39,10 @@ export interface TokenServer {
   signWithWrongKey(wrong: boolean): void;
   /** While on, a token request is answered with a valid token padded to `bytes` of JSON (0: off). */
   padTokenAnswer(bytes: number): void;
+  /** From now on issue tokens for this audience instead of the requested one (undefined: off). */
+  audience(aud: string | undefined): void;
+  /** Every client assertion received. */
+  assertions(): string[];
   close(): Promise<void>;
 }
 
@@ -58,6 +64,8 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
   let fail = false;
   let wrong = false;
   let padding = 0;
+  let audience: string | undefined;
+  const assertions: string[] = [];
   let tokenRequests = 0;
   const paths: string[] = [];
   const issued: string[] = [];
@@ -90,6 +98,11 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
       const assertion = form.get('client_assertion');
       if (secret !== null) {
         if (options.clientSecret === undefined || secret !== options.clientSecret) return invalid('Invalid client secret provided.');
+      } else if (assertion !== null && options.federatedToken !== undefined) {
+        assertions.push(assertion);
+        if (form.get('client_assertion_type') !== 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer' || assertion !== options.federatedToken()) {
+          return invalid('Invalid client assertion.');
+        }
       } else if (assertion !== null && certificateKey !== undefined) {
         try {
           // MSAL sets nbf a second after iat; Entra ID allows clock skew too.
@@ -105,7 +118,7 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
       const expiresIn = options.expiresInSeconds ?? 3600;
       const accessToken = await new SignJWT({ appid: options.clientId, roles: ['User'], jti: randomUUID() })
         .setProtectedHeader({ alg: 'RS256' })
-        .setAudience(resource)
+        .setAudience(audience ?? resource)
         .setIssuer(`https://sts.windows.net/${token[1]}/`)
         .setIssuedAt()
         .setExpirationTime(`${expiresIn}s`)
@@ -141,6 +154,10 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
     padTokenAnswer: (bytes) => {
       padding = bytes;
     },
+    audience: (aud) => {
+      audience = aud;
+    },
+    assertions: () => [...assertions],
     close: () => server.close(),
   };
 }
