@@ -35,7 +35,9 @@ const validSession = fc
     id: fc.uuid(),
     fileSize: fc.oneof(fc.integer({ min: 0, max: 10_000 }), fc.integer({ min: 0, max: MAX })),
     cuts: fc.uniqueArray(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 8 }),
-    modified: fc.date({ min: new Date('0001-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59Z'), noInvalidDate: true }),
+    // Up to now: a date further ahead than the clock skew the parser allows is invalid (tested in
+    // test/servicefabric/parse.test.ts), so the valid generator stays at or before this run's start.
+    modified: fc.date({ min: new Date('0001-01-01T00:00:00Z'), max: new Date(), noInvalidDate: true }),
   })
   .map(({ path, id, fileSize, cuts, modified }) => {
     // Cut points in [0, fileSize), sorted and deduplicated, paired into ranges.
