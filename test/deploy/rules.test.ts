@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { RULES_FILE, RULES_TEST_FILE } from './paths.js';
+import { RULES_FILE, RULES_TEST_FILE, repoFile } from './paths.js';
 import { shippedRules } from './rules-file.js';
 
 function promtool(...args: string[]): { status: number | null; output: string } {
@@ -22,6 +22,16 @@ describe('Prometheus rules (deploy/prometheus/rules.yml)', () => {
 
   it('pass their promtool unit tests (firing and not firing for every alert)', () => {
     const { status, output } = promtool('test', 'rules', RULES_TEST_FILE);
+    expect({ status, output }).toEqual({ status: 0, output: expect.stringContaining('SUCCESS') });
+  });
+
+  // Known defect, kept in view: ServiceFabricExporterDataStale pages after 5 minutes without a
+  // success on any path of a cluster, the default poll.idle_interval. A healthy cluster whose paths
+  // are all cold, and fewer than the cycles of one idle interval (one path, say), has its newest
+  // success up to idle_interval plus a scrape interval old, so the alert fires after each poll and
+  // keep_firing_for holds it in between. `failing` while the rule is so; a plain `it` once fixed.
+  it.failing('do not page ServiceFabricExporterDataStale for a healthy cluster whose only path is polled once per poll.idle_interval', () => {
+    const { status, output } = promtool('test', 'rules', repoFile('test/fixtures/rules/cold-cluster-stale.test.yml'));
     expect({ status, output }).toEqual({ status: 0, output: expect.stringContaining('SUCCESS') });
   });
 

@@ -1,17 +1,20 @@
 /**
  * The daemon as users run it (the built CLI): SIGHUP reloads, SIGTERM under load exits 0 within the
- * 5 s shutdown deadline (past it the process exits 1, so exit code 0 is the proof), and concurrent
- * scrapes in process all see one consistent snapshot.
+ * 5 s shutdown deadline (past it the process exits 1, so exit code 0 is the proof), SIGTERM aborts
+ * a store lookup the gateway holds, and concurrent scrapes in process all see one consistent
+ * snapshot.
  */
 import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseExposition, seriesOf, type Series } from '../helpers/exposition.js';
 import { startDaemon, type Daemon } from '../helpers/run-cli.js';
-import { FAULTY, HEALTHY_A, HEALTHY_B, closeAll, healthySimulator, runExporter } from './harness.js';
+import { startServer } from '../helpers/http-server.js';
+import { FAULTY, HEALTHY_A, HEALTHY_B, closeAll, healthySimulator, runExporter, track } from './harness.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sf-lifecycle-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -112,6 +115,47 @@ describe('the daemon', () => {
     expect({ code, signal }).toEqual({ code: 0, signal: null });
     expect(d.stderr()).not.toMatch(/unhandled/i);
     expect(d.lines().map((l) => l.msg)).toEqual(expect.arrayContaining(['shutting down', 'stopped']));
+  });
+
+  it('on SIGTERM aborts a store lookup the gateway holds, and stops without waiting for the request timeout', async () => {
+    // A gateway that finds no session, then holds every other request (the store lookup, of the
+    // file or of its folder) and never answers it: only the exporter can end it, by closing the
+    // connection.
+    const held: Array<{ url: string; closed: Promise<unknown> }> = [];
+    let holding: () => void = () => undefined;
+    const lookupHeld = new Promise<void>((resolve) => (holding = resolve));
+    const gateway = track(
+      await startServer((req: IncomingMessage, res: ServerResponse) => {
+        if (req.url?.includes('/$/GetUploadSession')) {
+          res.writeHead(200, { 'content-type': 'application/json' }).end('{"UploadSessions":[]}');
+          return;
+        }
+        held.push({ url: req.url ?? '', closed: once(req.socket, 'close') });
+        holding();
+      }),
+    );
+    const file = join(dir, 'held-lookup.yaml');
+    // A request timeout far beyond the 5 s shutdown deadline: a stop that waited for the lookup to
+    // time out would exit 1.
+    writeFileSync(
+      file,
+      `poll:\n  schedule: "0 0 1 1 *"\n  request_timeout: 10m\n  max_staleness: 11m\nclusters:\n  - name: sim\n    endpoint: ${gateway.url}\n    content_paths: ['App\\held.dll']\n`,
+    );
+    const d = await daemon(file);
+    await lookupHeld;
+    expect(held.map((r) => r.url)).toEqual([expect.stringMatching(/^\/ImageStore\/App/)]);
+
+    const exit = once(d.child, 'exit') as Promise<[number | null, string | null]>;
+    d.child.kill('SIGTERM');
+    const [code, signal] = await exit;
+    // Exit code 0 and "stopped": the exporter's stop resolved within the deadline while the gateway
+    // still held the lookup (it never answers), so the stop aborted it rather than wait for it.
+    expect({ code, signal }).toEqual({ code: 0, signal: null });
+    expect(d.lines().map((l) => l.msg)).toEqual(expect.arrayContaining(['shutting down', 'stopped']));
+    expect(d.lines().map((l) => l.msg)).not.toContain('shutdown took too long; exiting anyway');
+    // The lookup's connection closed without an answer, and no other request followed it.
+    await held[0]?.closed;
+    expect(held.map((r) => r.url)).toEqual([expect.stringMatching(/^\/ImageStore\/App/)]);
   });
 });
 
