@@ -1,6 +1,7 @@
 import type { UploadSession } from '../servicefabric/session.js';
 import type { FailureReason } from '../servicefabric/errors.js';
 import { packageStates, type ClusterPackages, type PackageState } from './packages.js';
+import type { CapacityState } from './capacity.js';
 import { pathStateOf, type PathStateName, type StoreLookup } from './path-state.js';
 
 export { PATH_STATES, pathStateOf, type PathStateName, type StoreLookup } from './path-state.js';
@@ -74,6 +75,8 @@ export interface Snapshot {
   readonly paths: readonly PathState[];
   /** Every package of the path files with a path polled in this cycle: its files and bytes per state. */
   readonly packages: readonly PackageState[];
+  /** Each cluster's image store capacity (capacity.ts); absent when this process polls none. */
+  readonly capacity?: readonly CapacityState[];
 }
 
 /** The outcome of polling one path once; input to `nextSnapshot`. */
