@@ -64,9 +64,9 @@ describe('Grafana dashboard (deploy/grafana/sf-upload-exporter.json)', () => {
 describe('every PromQL expression of the dashboard and the rules', () => {
   const expressions = [...dashboardExpressions(dashboard), ...ruleExpressions()];
 
-  it('were all found (10 panels and 4 variables, 11 rules)', () => {
+  it('were all found (10 panels and 4 variables, 14 rules)', () => {
     expect(expressions.filter((e) => e.source.startsWith('variable'))).toHaveLength(4);
-    expect(expressions.filter((e) => e.source.startsWith('rule'))).toHaveLength(11);
+    expect(expressions.filter((e) => e.source.startsWith('rule'))).toHaveLength(14);
     expect(expressions.filter((e) => e.source.startsWith('panel')).length).toBeGreaterThanOrEqual(13);
   });
 
