@@ -38,11 +38,12 @@ describe('Grafana dashboard (deploy/grafana/sf-upload-exporter.json)', () => {
     ]);
   });
 
-  it('has an exporter health row, an upload sessions row and a packages row', () => {
+  it('has an exporter health row, an upload sessions row, a packages row and a capacity row', () => {
     expect(rows()).toEqual({
       'Exporter health': ['Poll success', 'Poll failures by reason', 'Poll duration', 'Data age', 'Cycles skipped'],
       'Upload sessions': ['Upload sessions', 'Remaining bytes', 'Throughput'],
       Packages: ['Packages', 'Package progress', 'Package files by state'],
+      Capacity: ['Image store capacity', 'Free space and capacity', 'Used by use', 'Time to full'],
     });
   });
 
