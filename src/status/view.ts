@@ -9,6 +9,7 @@ import { DEFAULTS } from '../config/schema.js';
 import { isFresh, type PathState, type PathStateName, type Snapshot } from '../poller/snapshot.js';
 import type { PathSource } from '../poller/pathfiles.js';
 import { PACKAGE_FILE_STATES, packageFileState, type ClusterPackages, type PackageFileState } from '../poller/packages.js';
+import { capacityViews, type CapacityView } from './capacity.js';
 
 /** `status.stalled_after` when the configuration has no `status:` section. */
 export const DEFAULT_STALLED_AFTER_MS = parseDuration(DEFAULTS.stalled_after);
@@ -122,6 +123,8 @@ export interface ClusterView {
   readonly paths: readonly PathView[];
   /** The packages of its path files with a path in `paths`, by name and version. */
   readonly packages: readonly PackageView[];
+  /** Its image store disk (capacity.ts); null when this process does not poll it (another shard). */
+  readonly capacity: CapacityView | null;
 }
 
 /** Everything, as served by `GET /api/v1/sessions` and printed by `status --output json`. */
@@ -313,10 +316,14 @@ export function buildStatusView(input: StatusViewInput): StatusView {
     }
     list.push(path);
   }
+  // A cluster with no path yet still has its disk shown.
+  const capacity = capacityViews(snapshot?.capacity);
+  for (const name of capacity.keys()) if (!byCluster.has(name)) byCluster.set(name, []);
   const clusters: ClusterView[] = [...byCluster].map(([name, states]) => ({
     name,
     paths: states.map((path) => pathView(path, input)),
     packages: packageViews(states, input.packagesOf?.(name), input),
+    capacity: capacity.get(name) ?? null,
   }));
   const paths = clusters.flatMap((c) => c.paths);
   const packages = clusters.flatMap((c) => c.packages);
