@@ -61,8 +61,8 @@ describe('status command', () => {
     const file = config(`clusters:\n  - name: full\n    endpoint: ${full.url}\n    content_paths: [a]\n  - name: roomy\n    endpoint: ${roomy.url}\n    content_paths: [a]\n`);
     const table = await runCli(['status', '--config.file', file], { env: NO_TTY_ENV });
     expect(table.status).toBe(0);
-    expect(table.stdout).toMatch(/^full  \(1 path without an upload session\)\nImage store disk: 4 GiB free of 64 GiB \(6%\), below 10 %: deployments fail once it is full$/m);
-    expect(table.stdout).toMatch(/^roomy  \(1 path without an upload session\)\nImage store disk: 48 GiB free of 64 GiB \(75%\)$/m);
+    expect(table.stdout).toMatch(/^full {2}\(1 path without an upload session\)\nImage store disk: 4 GiB free of 64 GiB \(6%\), below 10 %: deployments fail once it is full$/m);
+    expect(table.stdout).toMatch(/^roomy {2}\(1 path without an upload session\)\nImage store disk: 48 GiB free of 64 GiB \(75%\)$/m);
     const json = await runCli(['status', '--config.file', file, '--output', 'json'], { env: NO_TTY_ENV });
     const view = JSON.parse(json.stdout) as StatusView;
     expect(view.clusters.map((c) => [c.name, c.capacity?.status, c.capacity?.available_bytes, c.capacity?.free_fraction, c.capacity?.low])).toEqual([
