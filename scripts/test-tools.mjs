@@ -35,7 +35,7 @@ export const TOOLS = [
     commands: ['promtool'],
     version: ['--version'],
     apt: ['prometheus'],
-    suites: ['test/deploy/rules.test.ts', 'test/exporter.promtool.test.ts'],
+    suites: ['test/deploy/rules.test.ts', 'test/deploy/dashboard-capacity.promtool.test.ts', 'test/exporter.promtool.test.ts'],
     install: PROMETHEUS_INSTALL,
   },
   {

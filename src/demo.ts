@@ -8,6 +8,12 @@ import { startScenario, startSimulator, DEMO_CONTENT_PATHS, DEMO_PACKAGES, demoP
 /** Demo timings: scaled down from Service Fabric's 30-minute expiry so a newcomer sees it within minutes. */
 const DEMO_SESSION_TIMEOUT_MS = 90_000;
 const DEMO_CLEANUP_INTERVAL_MS = 15_000;
+/**
+ * A disk that visibly fills: besides the gigabytes the demo's uploads stage (and free again as they
+ * expire), the node writes 8 MiB a second to it, so its free space falls from 40 GiB within minutes
+ * of starting and runs out after about 85 minutes.
+ */
+const DEMO_DISK = { capacity: 64 * 1024 ** 3, available: 40 * 1024 ** 3, fillBytesPerSecond: 8 * 1024 ** 2 };
 
 /** The built-in demo: an in-process simulator, its traffic, and the config that polls it. */
 export interface Demo {
@@ -29,6 +35,7 @@ export async function startDemo(logger: Logger): Promise<Demo> {
     port: 0,
     sessionTimeoutMs: DEMO_SESSION_TIMEOUT_MS,
     cleanupIntervalMs: DEMO_CLEANUP_INTERVAL_MS,
+    disk: DEMO_DISK,
     logger: logger.child({ component: 'simulator' }),
   });
   const pathFileDir = mkdtempSync(join(tmpdir(), 'sf-upload-exporter-demo-'));

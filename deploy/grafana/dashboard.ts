@@ -267,11 +267,94 @@ function packagesPanels(): Array<Builder<Panel>> {
   ];
 }
 
-/** Builds the dashboard model: three expanded rows, each followed by its panels. */
+/** Time to full in the panels: the alert's window, over hours so that one package copy is not a trend. */
+const FILL_WINDOW = '6h';
+
+function capacityPanels(): Array<Builder<Panel>> {
+  // Per cluster, not per exporter instance: with sharding only shard 0 reports the disk, and an
+  // exporter restart (a new instance) would otherwise cut the line in two. The slope is taken over
+  // the per-cluster maximum (a subquery), so that it spans restarts as the alert's recording does.
+  const perCluster = (metric: string, extra = ''): string => `max by (sf_cluster) (${metric}{${CLUSTER}${extra}})`;
+  const available = perCluster('servicefabric_imagestore_disk_available_bytes');
+  const capacity = perCluster('servicefabric_imagestore_disk_capacity_bytes');
+  const used = (use: string): string => perCluster('servicefabric_imagestore_used_bytes', `, use="${use}"`);
+  // Seconds until the free space is gone at the slope of the last 6 hours; none while it is not falling.
+  const timeToFull = `${available} / (-deriv(${available}[${FILL_WINDOW}:5m]) > 0)`;
+  const columns: Array<[refId: string, title: string, unit: string, expr: string]> = [
+    ['A', 'Capacity', 'bytes', capacity],
+    ['B', 'Available', 'bytes', available],
+    ['C', 'Free', 'percentunit', `${available} / (${capacity} > 0)`],
+    ['D', 'Time to full', 's', timeToFull],
+    ['E', 'Staging', 'bytes', used('staging')],
+    ['F', 'Copy', 'bytes', used('copy')],
+    ['G', 'Register', 'bytes', used('register')],
+    ['H', 'Metadata', 'bytes', used('metadata')],
+  ];
+  const table = new TablePanel()
+    .title('Image store capacity')
+    .description(
+      "One row per cluster: the disk of the node that hosts the Image Store Service's primary replica (GetImageStoreInfo), its free space, the time until it is full at the slope of the last 6 hours (empty while it is not falling), and what the image store keeps on it by use. ServiceFabricImageStoreDiskFilling fires below 10 % free or when it runs out within a day.",
+    )
+    .datasource(DATASOURCE);
+  for (const [refId, , , expr] of columns) table.withTarget(column(expr, refId));
+  oneRowPerLabelSet(table, { sf_cluster: 'Cluster' }, columns);
+  table.span(24).height(6);
+  for (const [, title, unit] of columns) table.overrideByName(title, [{ id: 'unit', value: unit }]);
+  // Free space as a bar, red below the alert's 10 %.
+  table.overrideByName('Free', [
+    { id: 'custom.cellOptions', value: { type: 'gauge', mode: 'basic' } },
+    { id: 'min', value: 0 },
+    { id: 'max', value: 1 },
+    {
+      id: 'thresholds',
+      value: {
+        mode: 'absolute',
+        steps: [
+          { value: null, color: 'red' },
+          { value: 0.1, color: 'green' },
+        ],
+      },
+    },
+  ]);
+
+  return [
+    table,
+    new TimeseriesPanel()
+      .title('Free space and capacity')
+      .description("Free space on the image store's disk against the disk's size, per cluster; deployments fail once it reaches 0.")
+      .datasource(DATASOURCE)
+      .withTarget(query(available, '{{sf_cluster}} available', 'A'))
+      .withTarget(query(capacity, '{{sf_cluster}} capacity', 'B'))
+      .unit('bytes')
+      .min(0)
+      .span(8)
+      .height(9),
+    new TimeseriesPanel()
+      .title('Used by use')
+      .description('What the image store keeps on the disk (servicefabric_imagestore_used_bytes): staging (uploads in progress and abandoned sessions until they expire), copy (copied packages not removed), register (registered application type versions), metadata.')
+      .datasource(DATASOURCE)
+      .withTarget(query(`max by (sf_cluster, use) (servicefabric_imagestore_used_bytes{${CLUSTER}})`, '{{sf_cluster}} {{use}}'))
+      .unit('bytes')
+      .min(0)
+      .span(8)
+      .height(9),
+    new TimeseriesPanel()
+      .title('Time to full')
+      .description('Time until the disk is full at the slope of its free space over the last 6 hours; no line while it is not falling. ServiceFabricImageStoreDiskFilling fires below a day.')
+      .datasource(DATASOURCE)
+      .withTarget(query(timeToFull, '{{sf_cluster}}'))
+      .unit('s')
+      .min(0)
+      .span(8)
+      .height(9),
+  ];
+}
+
+/** Builds the dashboard model: four expanded rows, each followed by its panels. */
 export function buildDashboard(): Dashboard {
   const builder = new DashboardBuilder('Service Fabric image-store uploads')
     .uid(DASHBOARD_UID)
-    .description('Upload sessions, package copies and poll health from sf-upload-exporter.')
+    .description('Upload sessions, package copies, image store capacity and poll health from sf-upload-exporter.')
     .tags(['service-fabric', 'sf-upload-exporter'])
     .editable()
     .tooltip(DashboardCursorSync.Crosshair)
@@ -287,6 +370,7 @@ export function buildDashboard(): Dashboard {
     ['Exporter health', exporterHealthPanels()],
     ['Upload sessions', sessionsPanels()],
     ['Packages', packagesPanels()],
+    ['Capacity', capacityPanels()],
   ];
   for (const [title, panels] of rows) {
     builder.withRow(new RowBuilder(title));

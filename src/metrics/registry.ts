@@ -4,6 +4,7 @@ import { defineFamily, type FamilySpec, type ScrapeView } from './family.js';
 import { sessionFamilies } from './sessions.js';
 import { pathFamilies } from './paths.js';
 import { packageFamilies } from './packages.js';
+import { capacityFamilies } from './capacity.js';
 import { exporterFamilies, type BuildInfo } from './exporter.js';
 import { backoffFamilies } from './backoff.js';
 import { reloadFamilies, type ReloadStatus } from './reload.js';
@@ -37,7 +38,7 @@ export interface MetricsOptions {
 export function familySpecs(options: MetricsOptions): FamilySpec[] {
   const reload = options.reload ? reloadFamilies(options.reload) : [];
   const pathFiles = options.pathFiles ? pathFileFamilies(options.pathFiles) : [];
-  return [...sessionFamilies(), ...pathFamilies(), ...packageFamilies(), ...backoffFamilies, ...exporterFamilies(options.build, options.cyclesSkipped), ...reload, ...pathFiles];
+  return [...sessionFamilies(), ...pathFamilies(), ...packageFamilies(), ...capacityFamilies(), ...backoffFamilies, ...exporterFamilies(options.build, options.cyclesSkipped), ...reload, ...pathFiles];
 }
 
 /** The view every family reads at one scrape: the current snapshot, the clock, and whether the snapshot is fresh. */

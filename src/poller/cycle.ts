@@ -1,6 +1,7 @@
 import type { Logger } from '../log.js';
 import type { UploadSession } from '../servicefabric/session.js';
 import type { StoreFile } from '../servicefabric/store-file.js';
+import type { ImageStoreInfo } from '../servicefabric/image-store-info.js';
 import { clip, MAX_FABRIC_CODE_CHARS, ServiceFabricError } from '../servicefabric/errors.js';
 import type { ClusterPackages } from '../pathfiles/package-model.js';
 import type { PathState, PollFailure, StoreLookup } from './path-state.js';
@@ -12,6 +13,8 @@ export interface SessionLister {
   getUploadSessions(contentPath: string, options?: { signal?: AbortSignal }): Promise<UploadSession[]>;
   /** The file the image store holds at the path, or undefined when it holds none. */
   getStoreFile(contentPath: string, options?: { signal?: AbortSignal }): Promise<StoreFile | undefined>;
+  /** The image store's disk and usage (GetImageStoreInfo); a client without it exports no capacity. */
+  getImageStoreInfo?(options?: { signal?: AbortSignal }): Promise<ImageStoreInfo>;
   close(): Promise<void>;
 }
 

@@ -3,6 +3,7 @@ import cron, { type ScheduledTask } from 'node-cron';
 import type { ClusterConfig, Config, PollConfig } from '../config/types.js';
 import type { Logger } from '../log.js';
 import { runCycle, type ClusterTarget, type SessionLister } from './cycle.js';
+import { pollCapacity } from './capacity.js';
 import { ALL_PATHS, shardTargets, type Shard } from './shard.js';
 import { isHeld, nextSnapshot, PathIndex, type Snapshot } from './snapshot.js';
 
@@ -181,8 +182,15 @@ export class Poller {
     const before = new PathIndex(this.snapshot?.paths);
     const startedMs = this.now();
     const targets = this.options.resolveTargets ? await this.options.resolveTargets(this.targets, this.applied) : this.targets;
-    // Sharding applies last, so paths from reloads and path files are shared out too.
-    const outcomes = await runCycle(shardTargets(targets, this.options.shard ?? ALL_PATHS), {
+    // Sharding applies last, so paths from reloads and path files are shared out too. The capacity
+    // is a cluster's, not a path's: the first shard alone asks for it, so no two shards export it.
+    const shard = this.options.shard ?? ALL_PATHS;
+    const capacity = pollCapacity(shard.index === 0 ? targets : [], this.snapshot?.capacity, {
+      logger: this.options.logger,
+      signal: this.abort.signal,
+      now: this.now,
+    });
+    const outcomes = await runCycle(shardTargets(targets, shard), {
       concurrency: this.poll.concurrency,
       signal: this.abort.signal,
       logger: this.options.logger,
@@ -192,16 +200,20 @@ export class Poller {
       startedMs,
       storeRecheckIntervalMs: this.poll.storeRecheckIntervalMs,
     });
-    if (!outcomes) return undefined;
+    const capacityStates = await capacity;
+    if (!outcomes || !capacityStates) return undefined;
     const cycleDurationSeconds = (performance.now() - started) / 1000;
     const packages = new Map(targets.map((t) => [t.cluster, t.packages]));
-    this.snapshot = nextSnapshot(
-      this.snapshot,
-      outcomes,
-      { completedMs: this.now(), cycleDurationSeconds, cyclesSkippedTotal: this.cyclesSkipped },
-      before,
-      (cluster) => packages.get(cluster),
-    );
+    this.snapshot = {
+      ...nextSnapshot(
+        this.snapshot,
+        outcomes,
+        { completedMs: this.now(), cycleDurationSeconds, cyclesSkippedTotal: this.cyclesSkipped },
+        before,
+        (cluster) => packages.get(cluster),
+      ),
+      capacity: capacityStates,
+    };
     const failed = outcomes.filter((o) => !isHeld(o) && !o.result.ok).length;
     const held = outcomes.filter(isHeld).length;
     this.options.logger.debug({ duration_seconds: cycleDurationSeconds, paths: outcomes.length, failed, held }, 'poll cycle completed');

@@ -1,6 +1,7 @@
 import type { UploadSession } from '../servicefabric/session.js';
 import { packageStates, type ClusterPackages, type PackageState } from '../pathfiles/package-model.js';
 import { pathStateOf, type PathState, type PollFailure, type RemainingSample, type StoreLookup } from './path-state.js';
+import type { CapacityState } from './capacity.js';
 
 /** One immutable picture of everything the exporter knows, replaced whole after every cycle. */
 export interface Snapshot {
@@ -14,6 +15,8 @@ export interface Snapshot {
   readonly paths: readonly PathState[];
   /** Every package of the path files with a path polled in this cycle: its files and bytes per state. */
   readonly packages: readonly PackageState[];
+  /** Each cluster's image store capacity (capacity.ts); absent when this process polls none. */
+  readonly capacity?: readonly CapacityState[];
 }
 
 /** The outcome of polling one path once; input to `nextSnapshot`. */

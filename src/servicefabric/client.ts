@@ -1,6 +1,6 @@
 /**
- * The HTTP client for one Service Fabric cluster's image store: its upload sessions, and whether a
- * file is in the store.
+ * The HTTP client for one Service Fabric cluster's image store: its upload sessions, whether a
+ * file is in the store, and the store's disk and usage.
  *
  * Every failure leaves here as exactly one typed error from `errors.ts` (or `AbortedError` when the
  * caller's own signal fired), so the poller and the metrics never inspect raw exceptions.
@@ -27,7 +27,8 @@ import { storeContentPath, storeKey, uploadSessionPath } from './path.js';
 import { parseRetryAfter } from './retry-after.js';
 import type { UploadSession } from './session.js';
 import type { StoreFile } from './store-file.js';
-import { API_VERSION, CONTENT_API_VERSION } from './wire.js';
+import { parseImageStoreInfo, type ImageStoreInfo } from './image-store-info.js';
+import { API_VERSION, CONTENT_API_VERSION, INFO_API_VERSION } from './wire.js';
 import type { buildConnector } from 'undici';
 
 /** Options for one cluster's client. */
@@ -82,6 +83,7 @@ const MAX_SERVER_TIMEOUT_S = 4_294_967_295;
 /** Node's timers (ky's timeout, our deadline) cannot wait longer. */
 const MAX_TIMER_MS = 2_147_483_647;
 const LINUX_HINT = 'upload sessions may not be supported on this cluster (Linux clusters have no upload-session API)';
+const INFO_HINT = `GetImageStoreInfo needs api-version ${INFO_API_VERSION}, which clusters older than Service Fabric 6.5 refuse`;
 const CONTENT_HINT = `the store listing by path needs api-version ${CONTENT_API_VERSION}, which clusters older than Service Fabric 6.2 refuse`;
 
 interface RequestContext {
@@ -196,6 +198,16 @@ export class ServiceFabricClient {
     return this.#get(path, contentPath, options.signal, this.#handleStoreFile);
   }
 
+  /**
+   * The disk and usage of the image store (GetImageStoreInfo, once per cycle per cluster). A runtime
+   * without the route answers 400, which arrives as the FabricError or HttpStatusError it is (status
+   * 400). Throws a ServiceFabricError subclass.
+   */
+  getImageStoreInfo(options: RequestOptions = {}): Promise<ImageStoreInfo> {
+    const path = `ImageStore/$/Info?api-version=${INFO_API_VERSION}&timeout=${this.#serverTimeoutS}`;
+    return this.#get(path, '', options.signal, this.#handleInfo);
+  }
+
   /** Closes keep-alive connections. */
   async close(): Promise<void> {
     await this.#http.agent.close();
@@ -263,6 +275,25 @@ export class ServiceFabricClient {
     // not that answer (a proxy's page for a wrong endpoint, say) and stays a failure.
     if (status === 404 && !read.tooLarge && read.bytes.byteLength === 0) return undefined;
     throw this.#failureOf(response, read, base, context, CONTENT_HINT);
+  };
+
+  readonly #handleInfo: AnswerHandler<ImageStoreInfo> = async (response, context) => {
+    const status = response.status;
+    const base: ServiceFabricErrorOptions = { method: context.method, url: context.url, status };
+    // Only 200 carries the answer: an empty one (204 or otherwise) holds no figure to show.
+    if (status < 300 && status !== 200) {
+      discardBody(response);
+      throw new InvalidResponseError(`${context.prefix}: invalid response: unexpected success status ${statusLine(response)}`, base);
+    }
+    if (status !== 200) throw this.#failureOf(response, await this.#errorBody(response), base, context, INFO_HINT);
+    const body = this.#jsonOf(await readBoundedBody(response, this.#maxResponseBytes), base, context);
+    if (body.empty) throw invalidResponse(context, base, 'empty body');
+    try {
+      return parseImageStoreInfo(body.value);
+    } catch (error) {
+      if (error instanceof InvalidResponseError) throw invalidResponse(context, base, error.message, error);
+      throw error;
+    }
   };
 
   /** An error answer's body: only read for a FabricError, under a small bound. */

@@ -13,6 +13,7 @@ import { ServiceFabricClient, type ClientOptions, type RequestOptions } from './
 import { EntraTokenSource } from './entra.js';
 import { HttpStatusError } from './errors.js';
 import type { UploadSession } from './session.js';
+import type { ImageStoreInfo } from './image-store-info.js';
 import type { StoreFile } from './store-file.js';
 import { createTlsConnector, loadTlsMaterial, tlsFiles, TlsMaterialError, type TlsMaterial } from './tls.js';
 
@@ -80,6 +81,12 @@ export class ClusterClient {
   getStoreFile(contentPath: string, options: RequestOptions = {}): Promise<StoreFile | undefined> {
     if (this.#files === undefined && this.#tokens === undefined) return this.#client.getStoreFile(contentPath, options);
     return this.#withCredentials((client) => client.getStoreFile(contentPath, options));
+  }
+
+  /** The image store's disk and usage with the current credentials (`ServiceFabricClient.getImageStoreInfo`); throws a ServiceFabricError. */
+  getImageStoreInfo(options: RequestOptions = {}): Promise<ImageStoreInfo> {
+    if (this.#files === undefined && this.#tokens === undefined) return this.#client.getImageStoreInfo(options);
+    return this.#withCredentials((client) => client.getImageStoreInfo(options));
   }
 
   async #withCredentials<T>(call: (client: ServiceFabricClient) => Promise<T>): Promise<T> {

@@ -77,6 +77,29 @@ function decimal(value: unknown, where: string, key: string): number {
   return Number(value);
 }
 
+/**
+ * A string-encoded unsigned 64-bit integer as a number, under the same rules as every size the
+ * parser reads (a JSON number, a negative value or one above 2^53-1 is refused); `where.key` names it.
+ */
+export function parseU64(value: unknown, where: string, key: string): number {
+  return decimal(value, where, key);
+}
+
+/** Whether `value` is a JSON object (not an array, not null). */
+export function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return isRecord(value);
+}
+
+/** `record[key]`, or an InvalidResponseError naming `where.key` when it is absent or null. */
+export function requiredField(record: Record<string, unknown>, key: string, where: string): unknown {
+  return field(record, key, where);
+}
+
+/** An InvalidResponseError naming `where`, saying what the value is when it is not the expected kind. */
+export function notA(where: string, expected: string, value: unknown): never {
+  fail(where, `expected ${expected}, got ${describe(value)}`);
+}
+
 const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 function daysInMonth(year: number, month: number): number {

@@ -1,6 +1,6 @@
 /**
  * The Service Fabric image-store REST wire format, described once: upload sessions (api-version
- * 6.0) and the store content listing (6.2).
+ * 6.0), the store content listing (6.2) and the store's disk and usage (6.5).
  *
  * Every field is optional because the swagger marks them so; 64-bit integers travel as decimal
  * strings and `ModifiedDate` as `YYYY-MM-DDTHH:MM:SS.mmmZ`. Only the parser in `parse.ts` names these
@@ -67,6 +67,30 @@ export interface ImageStoreContentWire {
   ContinuationToken?: string;
 }
 
+/** A disk's size and free space, in bytes, as decimal strings. */
+export interface DiskInfoWire {
+  Capacity?: string;
+  AvailableSpace?: string;
+}
+
+/** One category of the image store's file system usage: bytes and files, as decimal strings. */
+export interface UsageInfoWire {
+  UsedSpace?: string;
+  FileCount?: string;
+}
+
+/**
+ * Body of a 200 GetImageStoreInfo (api-version 6.5): the disk of the node that hosts the Image
+ * Store Service's primary replica, and the store's usage in four categories.
+ */
+export interface ImageStoreInfoWire {
+  DiskInfo?: DiskInfoWire;
+  UsedByMetadata?: UsageInfoWire;
+  UsedByStaging?: UsageInfoWire;
+  UsedByCopy?: UsageInfoWire;
+  UsedByRegister?: UsageInfoWire;
+}
+
 /** The api-version of the upload-session operations (they were introduced in 6.0). */
 export const API_VERSION = '6.0';
 
@@ -75,3 +99,6 @@ export const API_VERSION = '6.0';
  * SDKs send it; the gateway answers a path that does not exist with 404 and an empty body.
  */
 export const CONTENT_API_VERSION = '6.2';
+
+/** The api-version of GetImageStoreInfo, which runtimes before 6.5 do not serve (they answer 400). */
+export const INFO_API_VERSION = '6.5';

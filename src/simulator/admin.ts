@@ -13,12 +13,15 @@
  *                            (body: {"path","fileSize","sessionId"?,"received"?:[{"start","end"}],"modifiedDate"?}) → 201
  *   DELETE /sessions         drop every session, as an image-store failover does → {"removed":n}
  *   GET    /files            {"files":[FileInfo]} committed files
+ *   GET    /disk             {"capacity","available"} and the usage GetImageStoreInfo reports now
+ *   PUT    /disk             set the disk (body: {"capacity","available"}, bytes) → 200 as GET
  *   POST   /expire           run a cleanup tick now → {"removed":n}
  *   POST   /reset            drop sessions, files and faults → {"status":"ok"}
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { validateFaultRule, type FaultController } from './faults.js';
+import { validateDiskSettings, type SimulatedDisk } from './disk.js';
 import type { SessionStore } from './store.js';
 import { fileInfoWire, sessionInfoWire, type WireVersion } from './wire-format.js';
 
@@ -28,6 +31,7 @@ const ADMIN_VIEW: WireVersion = { apiVersion: 6 };
 /** What the admin API acts on. */
 export interface AdminTarget {
   store: SessionStore;
+  disk: SimulatedDisk;
   faults: FaultController;
   /** Runs a cleanup tick; returns the number of sessions removed. */
   expireNow(): number;
@@ -89,6 +93,8 @@ const ENDPOINTS = [
   'POST /sessions',
   'DELETE /sessions',
   'GET /files',
+  'GET /disk',
+  'PUT /disk',
   'POST /expire',
   'POST /reset',
 ];
@@ -123,6 +129,18 @@ async function route(target: AdminTarget, req: IncomingMessage, res: ServerRespo
   const { store, faults } = target;
   if (method === 'GET' && path === '/') return sendJson(res, 200, { endpoints: ENDPOINTS });
   if (method === 'GET' && path === '/healthz') return sendJson(res, 200, { status: 'ok' });
+  if (path === '/disk' && (method === 'GET' || method === 'PUT')) {
+    if (method === 'PUT') {
+      const body = await readJson(req);
+      try {
+        target.disk.set(validateDiskSettings(body));
+      } catch (err) {
+        throw new AdminError(400, (err as Error).message);
+      }
+      target.logger.info({ disk: body }, 'simulator: disk set');
+    }
+    return sendJson(res, 200, target.disk.info());
+  }
   if (path === '/faults') {
     if (method === 'GET') return sendJson(res, 200, { faults: faults.list() });
     if (method === 'POST') {

@@ -14,6 +14,7 @@ export const FAULT_OPERATIONS = [
   'CommitUploadSession',
   'DeleteUploadSession',
   'ListContent',
+  'GetImageStoreInfo',
 ] as const;
 export type FaultOperation = (typeof FAULT_OPERATIONS)[number];
 

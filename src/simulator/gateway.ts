@@ -10,13 +10,16 @@ import { HTTPSYS_503_BODY, applyWrongShape, type FaultController, type FaultOper
 import { acceptedApiVersion, parseContentRange, parseTimeoutSeconds } from './fields.js';
 import { encodeJson, type JsonEncoding } from './json-writer.js';
 import { decodeContentPath, matchImageStoreRoute, normalizeStorePath, parseTarget, type ParsedTarget } from './paths.js';
+import type { SimulatedDisk } from './disk.js';
 import { parseSessionId, type SessionRecord, type SessionStore } from './store.js';
-import { contentWire, fabricErrorWire, isoDate, uploadSessionWire, type UploadSessionInfoWire, type WireVersion } from './wire-format.js';
+import { contentWire, fabricErrorWire, imageStoreInfoWire, isoDate, uploadSessionWire, type UploadSessionInfoWire, type WireVersion } from './wire-format.js';
 import { aadMetadataBody, type AadMetadataWire } from './security.js';
 
 /** Settings of the simulated gateway. */
 export interface GatewayOptions {
   store: SessionStore;
+  /** The disk GetImageStoreInfo reports. */
+  disk: SimulatedDisk;
   faults: FaultController;
   /** On `linux` the upload-session routes do not exist (400 E_INVALIDARG), as on a Linux cluster. */
   platform: 'windows' | 'linux';
@@ -48,7 +51,8 @@ type Operation =
   | { name: 'UploadChunk'; path: string }
   | { name: 'GetUploadSessionById' }
   | { name: 'CommitUploadSession' }
-  | { name: 'DeleteUploadSession' };
+  | { name: 'DeleteUploadSession' }
+  | { name: 'GetImageStoreInfo' };
 
 /** A route matched, with the api-version it was called at. */
 interface Resolved {
@@ -67,6 +71,8 @@ interface Reply {
 }
 
 const EMPTY = Buffer.alloc(0);
+/** The first api-version of GetImageStoreInfo. */
+const INFO_MIN_API_VERSION = 6.5;
 const EMPTY_GUID = '00000000-0000-0000-0000-000000000000';
 
 /** Any dashed GUID including the empty one (Commit and Delete parse it; their checks come later). */
@@ -251,6 +257,10 @@ export class Gateway {
       if (path === undefined) return undefined;
       if (windows && route.name === 'GetUploadSession' && method === 'GET') op = { name: 'GetUploadSessionByPath', path };
       else if (windows && route.name === 'UploadChunk' && method === 'PUT') op = { name: 'UploadChunk', path };
+    } else if (route.name === 'Info' && method === 'GET') {
+      // Registered at api-version 6.5 (as the specification's ApiVersion_6-5 parameter says): below
+      // it, or on a runtime before 6.5, the URL matches no template and the answer is 400.
+      if (apiVersion >= INFO_MIN_API_VERSION) op = { name: 'GetImageStoreInfo' };
     } else if (windows) {
       if (route.name === 'GetUploadSession' && method === 'GET') op = { name: 'GetUploadSessionById' };
       else if (route.name === 'CommitUploadSession' && method === 'POST') op = { name: 'CommitUploadSession' };
@@ -330,6 +340,9 @@ export class Gateway {
         if (op.path !== '' && !listing.exists) return bodyReply(404, EMPTY, 'Not Found');
         return bodyReply(204, EMPTY);
       }
+      case 'GetImageStoreInfo':
+        if (outOfTime) return this.error('FABRIC_E_TIMEOUT');
+        return this.json(200, imageStoreInfoWire(this.options.disk.info()));
       case 'UploadFile':
         if (outOfTime) return this.error('FABRIC_E_TIMEOUT');
         store.putFile(op.path, bodyBytes);
@@ -424,6 +437,7 @@ function faultOperation(op: Operation): FaultOperation | undefined {
     case 'CommitUploadSession':
     case 'DeleteUploadSession':
     case 'ListContent':
+    case 'GetImageStoreInfo':
       return op.name;
     default:
       return undefined;

@@ -10,6 +10,7 @@ import { createAdminServer, isLoopbackHost } from './admin.js';
 import { FaultController } from './faults.js';
 import { Gateway, type OperationName } from './gateway.js';
 import type { JsonEncoding } from './json-writer.js';
+import { DEFAULT_DISK, SimulatedDisk, validateDiskSettings, type DiskSettings } from './disk.js';
 import { DEFAULT_SESSION_TIMEOUT_MS, SessionStore } from './store.js';
 import { aadMetadataBody, createAuthorizer, type SimulatorAadOptions, type SimulatorTlsOptions } from './security.js';
 
@@ -49,6 +50,8 @@ export interface SimulatorOptions {
    * that only need the API's shape. @default 'runtime'
    */
   jsonEncoding?: JsonEncoding;
+  /** The disk GetImageStoreInfo reports (bytes): its size and its free space at start. @default 64 GiB, 48 GiB free */
+  disk?: DiskSettings;
 }
 
 /** A running simulator. */
@@ -59,6 +62,8 @@ export interface Simulator {
   readonly adminUrl?: string;
   /** Direct access to the session and file store. */
   readonly store: SessionStore;
+  /** The disk GetImageStoreInfo reports; `set` changes its size and free space. */
+  readonly disk: SimulatedDisk;
   /** Fault rules, applied to the public listener. */
   readonly faults: FaultController;
   /** Runs a cleanup tick now; returns the number of sessions removed. */
@@ -111,8 +116,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   }
   const store = new SessionStore({ now, sessionTimeoutMs: options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS });
   const faults = new FaultController();
+  const disk = new SimulatedDisk(store, options.disk === undefined ? DEFAULT_DISK : validateDiskSettings(options.disk), now);
   const gateway = new Gateway({
     store,
+    disk,
     faults,
     platform: options.platform ?? 'windows',
     emptyStatus: options.emptyStatus ?? 204,
@@ -160,7 +167,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   let admin: http.Server | undefined;
   let adminUrl: string | undefined;
   if (options.adminPort !== undefined && options.adminPort !== false) {
-    admin = createAdminServer({ store, faults, expireNow, logger });
+    admin = createAdminServer({ store, disk, faults, expireNow, logger });
     try {
       const adminAddress = await listen(admin, options.adminPort, adminHost);
       adminUrl = baseUrl(adminHost, adminAddress.port);
@@ -179,6 +186,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     url: baseUrl(host, address.port, tls ? 'https' : 'http'),
     adminUrl,
     store,
+    disk,
     faults,
     expireNow,
     requestCounts: () => gateway.requestCounts(),

@@ -4,6 +4,7 @@
  * sharing the client's: a test double that borrowed the client's idea of the wire could not catch
  * the client getting it wrong. `json-writer.ts` turns them into bytes.
  */
+import type { DiskUsage, ImageStoreInfoRecord } from './disk.js';
 import { complementRanges } from './ranges.js';
 import type { SessionRecord, StoreFile, StoreListing } from './store.js';
 
@@ -127,6 +128,39 @@ export function contentWire(listing: StoreListing, version: WireVersion): ImageS
   const body: ImageStoreContentWire = { StoreFiles: listing.files.map((f) => fileInfoWire(f, version)), StoreFolders: folders };
   if (![1, 2, 3].includes(version.apiVersion)) body.ContinuationToken = '';
   return body;
+}
+
+/** `DiskInfo` of GetImageStoreInfo. */
+export interface DiskInfoWire {
+  Capacity: string;
+  AvailableSpace: string;
+}
+
+/** `UsageInfo` of GetImageStoreInfo. */
+export interface UsageInfoWire {
+  UsedSpace: string;
+  FileCount: string;
+}
+
+/** The body of GetImageStoreInfo (`ImageStoreInfo`), in the order the specification lists its keys. */
+export interface ImageStoreInfoWire {
+  DiskInfo: DiskInfoWire;
+  UsedByMetadata: UsageInfoWire;
+  UsedByStaging: UsageInfoWire;
+  UsedByCopy: UsageInfoWire;
+  UsedByRegister: UsageInfoWire;
+}
+
+/** GetImageStoreInfo's body from the disk's figures; every number a decimal string, as every u64 of the API. */
+export function imageStoreInfoWire(info: ImageStoreInfoRecord): ImageStoreInfoWire {
+  const usage = (u: DiskUsage): UsageInfoWire => ({ UsedSpace: String(u.bytes), FileCount: String(u.files) });
+  return {
+    DiskInfo: { Capacity: String(info.capacity), AvailableSpace: String(info.available) },
+    UsedByMetadata: usage(info.metadata),
+    UsedByStaging: usage(info.staging),
+    UsedByCopy: usage(info.copy),
+    UsedByRegister: usage(info.register),
+  };
 }
 
 /** A FabricError body. */

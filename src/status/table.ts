@@ -11,6 +11,7 @@ import { createColors } from 'picocolors';
 import type { PackageFileView, PackageView, SessionState, StatusView } from './view.js';
 import { formatAge, formatBytes, formatPercent, formatThroughput, shortId } from './format.js';
 import { packageFinished } from './select.js';
+import { describeCapacity } from './capacity.js';
 
 type Colors = ReturnType<typeof createColors>;
 
@@ -143,6 +144,10 @@ export function renderStatusTable(view: StatusView, color: boolean): string {
       }
     }
     out.push('', `${c.bold(terminalSafe(cluster.name))}${idle > 0 ? c.dim(`  (${idle} path${idle === 1 ? '' : 's'} without an upload session)`) : ''}`);
+    if (cluster.capacity !== null) {
+      const disk = `Image store disk: ${terminalSafe(describeCapacity(cluster.capacity))}`;
+      out.push(cluster.capacity.low ? c.red(disk) : disk);
+    }
     for (const pkg of cluster.packages) out.push(packageLine(pkg, generatedMs, c), ...pkg.files.map((f) => fileLine(f, generatedMs, c)));
     if (table.length > 0) out.push(table.toString());
   }

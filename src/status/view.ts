@@ -10,6 +10,7 @@ import type { PathState, PathStateName } from '../poller/path-state.js';
 import { isFresh, type Snapshot } from '../poller/snapshot.js';
 import type { PathSource } from '../pathfiles/path-file-watcher.js';
 import type { PackageFileState, PackageState } from '../pathfiles/package-model.js';
+import { capacityViews, type CapacityView } from './capacity.js';
 
 /** `status.stalled_after` when the configuration has no `status:` section. */
 export const DEFAULT_STALLED_AFTER_MS = parseDuration(DEFAULTS.stalled_after);
@@ -123,6 +124,8 @@ export interface ClusterView {
   readonly paths: readonly PathView[];
   /** The packages of its path files with a path in `paths`, by name and version. */
   readonly packages: readonly PackageView[];
+  /** Its image store disk (capacity.ts); null when this process does not poll it (another shard). */
+  readonly capacity: CapacityView | null;
 }
 
 /** Everything, as served by `GET /api/v1/sessions` and printed by `status --output json`. */
@@ -253,10 +256,14 @@ export function buildStatusView(input: StatusViewInput): StatusView {
   const { snapshot } = input;
   const byCluster = groupByCluster(snapshot?.paths ?? []);
   const packagesByCluster = groupByCluster(snapshot?.packages ?? []);
+  // A cluster with no path yet still has its disk shown.
+  const capacity = capacityViews(snapshot?.capacity);
+  for (const name of capacity.keys()) if (!byCluster.has(name)) byCluster.set(name, []);
   const clusters: ClusterView[] = [...byCluster].map(([name, states]) => ({
     name,
     paths: states.map((path) => pathView(path, input)),
     packages: (packagesByCluster.get(name) ?? []).map((pkg) => packageView(pkg, input)),
+    capacity: capacity.get(name) ?? null,
   }));
   const paths = clusters.flatMap((c) => c.paths);
   const packages = clusters.flatMap((c) => c.packages);

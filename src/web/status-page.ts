@@ -22,6 +22,7 @@ import {
   type StatusFilter,
 } from '../status/select.js';
 import { formatAge, formatBytes, formatPercent, formatThroughput, shortId } from '../status/format.js';
+import { describeCapacity, type CapacityView } from '../status/capacity.js';
 
 /** What the page says about the exporter itself. */
 export interface PageInfo {
@@ -148,7 +149,21 @@ ${shown.files.map((f) => fileRow(f, generatedMs)).join('\n')}${more}
 </tbody></table></details>`;
 }
 
-function clusterSection(name: string, cluster: ShownCluster | undefined, packages: ShownPackages | undefined, generatedMs: number): string {
+/** The cluster's image store disk, under its heading; empty when this process does not poll it. */
+function capacityLine(capacity: CapacityView | null | undefined): string {
+  if (capacity === null || capacity === undefined) return '';
+  return `<p class="capacity${capacity.low ? ' low' : ''}" data-status="${capacity.status}" data-low="${capacity.low}">Image store disk: ${escapeHtml(describeCapacity(capacity))}</p>\n`;
+}
+
+/** Above everything, whatever the filters: each cluster whose disk is low. */
+function capacityWarnings(view: StatusView): string {
+  return view.clusters
+    .filter((c) => c.capacity?.low === true)
+    .map((c) => `<p class="capacity-low">Image store disk of cluster <strong>${escapeHtml(c.name)}</strong>: ${escapeHtml(describeCapacity(c.capacity as CapacityView))} (ServiceFabricImageStoreDiskFilling).</p>\n`)
+    .join('');
+}
+
+function clusterSection(name: string, cluster: ShownCluster | undefined, packages: ShownPackages | undefined, generatedMs: number, capacity?: CapacityView | null): string {
   const more =
     cluster !== undefined && cluster.hiddenPaths > 0
       ? moreRow(`${plural(cluster.hiddenPaths, 'more path', 'more paths')}${cluster.sessionsInHiddenPaths > 0 ? ` with ${plural(cluster.sessionsInHiddenPaths, 'session', 'sessions')}` : ''} not shown`)
@@ -168,7 +183,7 @@ ${packages.packages.map((p) => packageDetails(name, p, generatedMs)).join('\n')}
 ${rows.join('\n')}
 </tbody></table>`;
   return `<section class="cluster"><h2>${escapeHtml(name)}</h2>
-${pkgs}${table}</section>`;
+${capacityLine(capacity)}${pkgs}${table}</section>`;
 }
 
 /** The `#status` element: summary and one table per cluster, of what `filter` matches, in at most `maxRows` rows. */
@@ -195,6 +210,8 @@ export function renderStatusSection(view: StatusView, filter: StatusFilter = {},
     .join(' of ');
   const notes: string[] = [];
   const names = [...new Set([...selection.clusters.map((c) => c.name), ...packages.clusters.map((c) => c.cluster)])];
+  // Unfiltered, every cluster has its section, if only for its disk.
+  if (!filtered) for (const c of view.clusters) if (!names.includes(c.name)) names.push(c.name);
   if (filter.cluster !== undefined && names.length === 0) {
     notes.push(`<p class="filter">No cluster named <code>${escapeHtml(filter.cluster)}</code> in the last poll cycle.</p>`);
   } else if (filtered) {
@@ -221,13 +238,14 @@ export function renderStatusSection(view: StatusView, filter: StatusFilter = {},
   }
   return `<main id="status" data-refresh-seconds="${STATUS_REFRESH_SECONDS}">
 <p class="summary">${s.packages > 0 ? `${plural(s.packages, 'package', 'packages')}${s.stalled_packages > 0 ? ` (<span class="state stalled">${s.stalled_packages} stalled</span>)` : ''} &middot; ` : ''}${s.sessions} upload session${s.sessions === 1 ? '' : 's'}: <span class="state uploading">${s.uploading} uploading</span> <span class="state stalled">${s.stalled} stalled</span> <span class="state complete">${s.complete} complete</span> &middot; ${s.paths - s.failed_paths} of ${s.paths} paths polled OK &middot; stalled after ${formatAge(view.stalled_after_seconds)} without a chunk &middot; updated <time datetime="${view.generated_at}">${view.generated_at.replace('T', ' ').replace(/\.\d+Z$/, 'Z')}</time></p>
-${stale}${notes.join('\n')}${names
+${stale}${capacityWarnings(view)}${notes.join('\n')}${names
     .map((name) =>
       clusterSection(
         name,
         selection?.clusters.find((c) => c.name === name),
         packages.clusters.find((c) => c.cluster === name),
         generatedMs,
+        view.clusters.find((c) => c.name === name)?.capacity,
       ),
     )
     .join('\n')}
@@ -257,6 +275,7 @@ td.num{text-align:right;white-space:nowrap}td.file code{word-break:break-all}
 tr.more td,p.more{color:#57606a;font-style:italic}
 details.package{border-bottom:1px solid #e3e6ea;padding:.3em 0}details.package summary{cursor:pointer}details.package table{margin:.3em 0 .6em 1.2em;width:calc(100% - 1.2em)}
 .version{color:#57606a}.count{margin-right:.5em;white-space:nowrap}.count.size_mismatch,.count.failed{color:#cf222e}.state.failed,.state.size_mismatch,.state.absent{color:#57606a}.state.in_store,.state.received{color:#2da44e}.truncated,.filter{background:#eef1f4;padding:.5em}.filters{margin:.6em 0}.filters label{margin-right:.8em}
+.capacity{color:#57606a;margin:.2em 0 .5em}.capacity.low{color:#cf222e;font-weight:600}.capacity-low{background:#ffebe9;border:1px solid #cf222e;padding:.5em}
 #status[data-refresh-error]::before{content:"refresh failed: " attr(data-refresh-error);color:#cf222e}`;
 
 // Swaps in the #status element of a freshly fetched copy of this page. Parsed markup from

@@ -54,6 +54,23 @@ describe('status command', () => {
     expect(stdout).not.toMatch(ANSI);
   });
 
+  it("prints each cluster's image store disk, with the alert's warning below 10 % free, in the table and the JSON", async () => {
+    const full = await startSimulator({ disk: { capacity: 64 * 1024 ** 3, available: 4 * 1024 ** 3 } });
+    sims.push(full);
+    const roomy = await simulator();
+    const file = config(`clusters:\n  - name: full\n    endpoint: ${full.url}\n    content_paths: [a]\n  - name: roomy\n    endpoint: ${roomy.url}\n    content_paths: [a]\n`);
+    const table = await runCli(['status', '--config.file', file], { env: NO_TTY_ENV });
+    expect(table.status).toBe(0);
+    expect(table.stdout).toMatch(/^full {2}\(1 path without an upload session\)\nImage store disk: 4 GiB free of 64 GiB \(6%\), below 10 %: deployments fail once it is full$/m);
+    expect(table.stdout).toMatch(/^roomy {2}\(1 path without an upload session\)\nImage store disk: 48 GiB free of 64 GiB \(75%\)$/m);
+    const json = await runCli(['status', '--config.file', file, '--output', 'json'], { env: NO_TTY_ENV });
+    const view = JSON.parse(json.stdout) as StatusView;
+    expect(view.clusters.map((c) => [c.name, c.capacity?.status, c.capacity?.available_bytes, c.capacity?.free_fraction, c.capacity?.low])).toEqual([
+      ['full', 'ok', 4 * 1024 ** 3, 0.0625, true],
+      ['roomy', 'ok', 48 * 1024 ** 3, 0.75, false],
+    ]);
+  });
+
   it('colours states with FORCE_COLOR and never with NO_COLOR', async () => {
     const sim = await simulator();
     await uploadChunk(sim.url, 'a', ID, { start: 0, end: 9, fileSize: 100 });

@@ -38,11 +38,12 @@ describe('Grafana dashboard (deploy/grafana/sf-upload-exporter.json)', () => {
     ]);
   });
 
-  it('has an exporter health row, an upload sessions row and a packages row', () => {
+  it('has an exporter health row, an upload sessions row, a packages row and a capacity row', () => {
     expect(rows()).toEqual({
       'Exporter health': ['Poll success', 'Poll failures by reason', 'Poll duration', 'Data age', 'Cycles skipped'],
       'Upload sessions': ['Upload sessions', 'Remaining bytes', 'Throughput'],
       Packages: ['Packages', 'Package progress', 'Package files by state'],
+      Capacity: ['Image store capacity', 'Free space and capacity', 'Used by use', 'Time to full'],
     });
   });
 
@@ -64,9 +65,9 @@ describe('Grafana dashboard (deploy/grafana/sf-upload-exporter.json)', () => {
 describe('every PromQL expression of the dashboard and the rules', () => {
   const expressions = [...dashboardExpressions(dashboard), ...ruleExpressions()];
 
-  it('were all found (10 panels and 4 variables, 11 rules)', () => {
+  it('were all found (10 panels and 4 variables, 14 rules)', () => {
     expect(expressions.filter((e) => e.source.startsWith('variable'))).toHaveLength(4);
-    expect(expressions.filter((e) => e.source.startsWith('rule'))).toHaveLength(11);
+    expect(expressions.filter((e) => e.source.startsWith('rule'))).toHaveLength(14);
     expect(expressions.filter((e) => e.source.startsWith('panel')).length).toBeGreaterThanOrEqual(13);
   });
 

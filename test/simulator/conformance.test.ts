@@ -123,11 +123,14 @@ const byId = (label: string, id: string, status: number, code?: string): Step =>
 const commit = (label: string, id: string, status: number, code?: string): Step => ({ label, op: 'CommitImageStoreUploadSession', method: 'POST', url: byIdUrl('CommitUploadSession', id), status, code });
 const remove = (label: string, id: string, status: number, code?: string): Step => ({ label, op: 'DeleteImageStoreUploadSession', method: 'DELETE', url: byIdUrl('DeleteUploadSession', id), status, code });
 
+const info = (label: string, apiVersion: string, status: number, code?: string): Step => ({ label, op: 'GetImageStoreInfo', method: 'GET', url: `/ImageStore/$/Info?api-version=${apiVersion}`, status, code });
+
 const RNS = 'FABRIC_E_UPLOAD_SESSION_RANGE_NOT_SATISFIABLE';
 const SCENARIO: Step[] = [
   { label: 'an empty store', op: 'GetImageStoreRootContent', method: 'GET', url: '/ImageStore?api-version=6.0', status: 204 },
   byPath('an idle path', IDLE, 204),
   byId('an unknown id', UNKNOWN, 204),
+  info('the disk of an empty store', '6.5', 200),
   chunk('the last chunk first', COMMON, ID_A, 'bytes 600-999/1000', 400, 200),
   chunk('then the first', COMMON, ID_A, 'bytes 0-199/1000', 200, 200),
   chunk('a second uploader on the same path', COMMON, ID_B, 'bytes 100-299/1000', 200, 200),
@@ -139,6 +142,8 @@ const SCENARIO: Step[] = [
   commit('an incomplete session', ID_B, 400, 'E_INVALIDARG'),
   commit('a complete session', ID_A, 200),
   commit('again', ID_A, 200),
+  info('the disk with a file staged and one committed', '6.5', 200),
+  info('GetImageStoreInfo before it existed (api-version 6.4)', '6.4', 400, 'E_INVALIDARG'),
   byId('a committed session', ID_A, 200),
   chunk('an id reused on another path', SITE, ID_A, 'bytes 0-9/1000', 10, 409, 'FABRIC_E_UPLOAD_SESSION_ID_CONFLICT'),
   chunk('another file size', COMMON, ID_B, 'bytes 0-9/999', 10, 400, 'E_INVALIDARG'),
@@ -289,6 +294,8 @@ describe('conformance of every answer to the specification, and the SDK reading 
     const extra = { UploadSessions: [{ StoreRelativePath: 'a', SessionId: ID_A, Committed: true }] };
     expect([loose('UploadSession')(extra), closed('UploadSession')(extra)]).toEqual([true, false]);
     expect(loose('FabricError')({ Error: { Message: 'no code' } })).toBe(false);
+    expect(closed('ImageStoreInfo')({ DiskInfo: { Capacity: 500, AvailableSpace: '1' } })).toBe(false);
+    expect(closed('ImageStoreInfo')({ DiskInfo: { Capacity: '500', AvailableSpace: '1' }, UsedByUploads: {} })).toBe(false);
     expect(loose('UploadSessionInfo')({ SessionId: 'not-a-uuid' })).toBe(false);
     expect(loose('UploadSessionInfo')({ ModifiedDate: '2024-05-01 10:00' })).toBe(false);
   });

@@ -1,0 +1,122 @@
+/**
+ * The client's capacity call (`getImageStoreInfo`): `GET /ImageStore/$/Info?api-version=6.5`, its
+ * answer parsed strictly as every other (string-encoded u64s, at most 2^53-1), and its failures
+ * classified by the same taxonomy. The fixture is the example of the API page
+ * `sfclient-v82-api-getimagestoreinfo` (its body there is wrapped in a list, which the
+ * specification's `ImageStoreInfo` schema is not; the object alone is kept).
+ */
+import { describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
+import { FabricError, HttpStatusError, InvalidResponseError } from '../../src/servicefabric/errors.js';
+import { parseImageStoreInfo } from '../../src/servicefabric/image-store-info.js';
+import { clientHarness, failure, json } from '../helpers/sf-client.js';
+
+const EXAMPLE = readFileSync(new URL('../fixtures/servicefabric/get-image-store-info.json', import.meta.url), 'utf8').trim();
+const example = (): Record<string, Record<string, unknown>> => JSON.parse(EXAMPLE) as Record<string, Record<string, unknown>>;
+
+const EXPECTED = {
+  capacityBytes: 500_090_007_552,
+  availableBytes: 228_851_900_416,
+  used: {
+    metadata: { bytes: 23_093_248, files: 6 },
+    staging: { bytes: 6_291_456, files: 9 },
+    copy: { bytes: 4_194_304, files: 2 },
+    register: { bytes: 4_194_304, files: 3 },
+  },
+};
+
+const { serve, client } = clientHarness();
+
+describe('getImageStoreInfo', () => {
+  it('sends GET /ImageStore/$/Info at api-version 6.5 with the timeout, $ not encoded', async () => {
+    const requests: IncomingMessage[] = [];
+    const server = await serve((req, res) => {
+      requests.push(req);
+      json(res, 200, EXAMPLE);
+    });
+    await client(server.url, { requestTimeoutMs: 2_500 }).getImageStoreInfo();
+    expect(requests.map((r) => [r.method, r.url])).toEqual([['GET', '/ImageStore/$/Info?api-version=6.5&timeout=3']]);
+  });
+
+  it('returns the disk and each use as numbers', async () => {
+    const server = await serve((_req, res) => json(res, 200, EXAMPLE));
+    await expect(client(server.url).getImageStoreInfo()).resolves.toEqual(EXPECTED);
+  });
+
+  it('takes a 400 E_INVALIDARG (a runtime before 6.5) as the FabricError it is, status 400, with a hint', async () => {
+    const server = await serve((_req, res) => json(res, 400, '{"Error":{"Code":"E_INVALIDARG","Message":"Invalid argument"}}'));
+    const error = await failure(client(server.url).getImageStoreInfo());
+    expect(error).toBeInstanceOf(FabricError);
+    expect((error as FabricError).status).toBe(400);
+    expect(error.message).toBe(
+      `GET ${server.url}/ImageStore/$/Info?api-version=6.5&timeout=5: status 400 E_INVALIDARG: Invalid argument; GetImageStoreInfo needs api-version 6.5, which clusters older than Service Fabric 6.5 refuse`,
+    );
+  });
+
+  it('classifies a 503 without a FabricError as http_status', async () => {
+    const server = await serve((_req, res) => res.writeHead(503).end('busy'));
+    const error = await failure(client(server.url).getImageStoreInfo());
+    expect(error).toBeInstanceOf(HttpStatusError);
+    expect((error as HttpStatusError).reason).toBe('http_status');
+  });
+
+  it.each([
+    ['a 204', (res: Parameters<Parameters<typeof serve>[0]>[1]) => res.writeHead(204).end(), 'unexpected success status 204'],
+    ['an empty 200', (res: Parameters<Parameters<typeof serve>[0]>[1]) => json(res, 200, ''), 'empty body'],
+    ['a 200 that is not JSON', (res: Parameters<Parameters<typeof serve>[0]>[1]) => json(res, 200, '<html>'), 'body is not JSON'],
+  ])('refuses %s as invalid_response', async (_name, answer, text) => {
+    const server = await serve((_req, res) => answer(res));
+    const error = await failure(client(server.url).getImageStoreInfo());
+    expect(error).toBeInstanceOf(InvalidResponseError);
+    expect(error.message).toContain(text);
+  });
+
+  it('refuses a body larger than the response limit', async () => {
+    const server = await serve((_req, res) => json(res, 200, `${EXAMPLE}${' '.repeat(2048)}`));
+    const error = await failure(client(server.url, { maxResponseBytes: 1024 }).getImageStoreInfo());
+    expect(error).toBeInstanceOf(InvalidResponseError);
+    expect(error.message).toContain('body exceeds the 1024-byte limit');
+  });
+
+  it('names the bad field of an answer it refuses', async () => {
+    const body = example();
+    (body.UsedByCopy as Record<string, unknown>).UsedSpace = 4194304;
+    const server = await serve((_req, res) => json(res, 200, JSON.stringify(body)));
+    const error = await failure(client(server.url).getImageStoreInfo());
+    expect(error).toBeInstanceOf(InvalidResponseError);
+    expect(error.message).toContain('invalid response: UsedByCopy.UsedSpace: expected a decimal string, got number 4194304');
+  });
+});
+
+describe('parseImageStoreInfo', () => {
+  const withField = (section: string, key: string, value: unknown): unknown => {
+    const body = example();
+    (body[section] as Record<string, unknown>)[key] = value;
+    return body;
+  };
+
+  it('reads 2^53-1 exactly and refuses 2^53, as every size the exporter reads', () => {
+    expect(parseImageStoreInfo(withField('DiskInfo', 'Capacity', '9007199254740991')).capacityBytes).toBe(9_007_199_254_740_991);
+    expect(() => parseImageStoreInfo(withField('DiskInfo', 'Capacity', '9007199254740992'))).toThrow(
+      'DiskInfo.Capacity: "9007199254740992" exceeds 2^53-1 and cannot be represented exactly',
+    );
+  });
+
+  it.each([
+    ['a negative count', 'UsedByStaging', 'FileCount', '-1', 'UsedByStaging.FileCount: "-1" is negative'],
+    ['a missing size', 'UsedByRegister', 'UsedSpace', undefined, 'UsedByRegister.UsedSpace: missing'],
+    ['a fraction', 'UsedByMetadata', 'UsedSpace', '1.5', 'UsedByMetadata.UsedSpace: "1.5" is not a decimal integer'],
+    ['free space above the disk size', 'DiskInfo', 'AvailableSpace', '500090007553', 'DiskInfo.AvailableSpace: 500090007553 exceeds Capacity 500090007552'],
+  ])('refuses %s, naming the field', (_name, section, key, value, message) => {
+    expect(() => parseImageStoreInfo(withField(section, key, value))).toThrow(message);
+  });
+
+  it('refuses an answer without a category, or with one that is no object', () => {
+    const body = example();
+    delete body.UsedByStaging;
+    expect(() => parseImageStoreInfo(body)).toThrow('UsedByStaging: missing');
+    expect(() => parseImageStoreInfo({ ...example(), DiskInfo: [] })).toThrow('DiskInfo: expected an object, got an array');
+    expect(() => parseImageStoreInfo([example()])).toThrow('body: expected an object, got an array');
+  });
+});
