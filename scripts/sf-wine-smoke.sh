@@ -2,7 +2,7 @@
 # The Service Fabric application package's entry point on Windows, shown on Linux: builds the package
 # (npm run package:sf), starts its code package as Service Fabric would (node.exe dist\src\main.js from
 # the Code folder, Fabric_Endpoint_MetricsEndpoint set) under Wine in demo mode, scrapes /metrics from
-# Linux, checks the demo's series, then stops it with Ctrl+C (what Service Fabric sends) and checks
+# Linux, checks the demo's series (its path files and packages included), then stops it with Ctrl+C (what Service Fabric sends) and checks
 # that it stopped cleanly. Installs Debian's wine64 when it is missing (as root or with sudo -n).
 #
 # Every Wine workaround lives here, never in the product, each with its cause.
@@ -69,6 +69,10 @@ expect '^servicefabric_exporter_build_info\{.*nodejs_version="v22\.' 'build info
 expect '^servicefabric_imagestore_poll_success\{sf_cluster="demo",[^}]*\} 1$' "a successful poll of the demo's cluster"
 expect '^servicefabric_imagestore_upload_session_size_bytes\{sf_cluster="demo",' "the demo's upload sessions"
 expect '^servicefabric_imagestore_path_state\{sf_cluster="demo",' "the demo's path states"
+# The demo's path files are found by a pattern with Windows separators (C:\...\*.yaml): their paths
+# and packages show only when the exporter hands the pattern to fast-glob with / separators.
+expect '^servicefabric_imagestore_watched_paths\{sf_cluster="demo",source="file"\} [1-9]' "content paths from the demo's path files (a Windows glob pattern)"
+expect '^servicefabric_imagestore_package_files\{sf_cluster="demo",' "the demo's package series"
 grep -q "\"listen_address\":\"\[::\]:$port\"" "$log" && echo "ok: listening on Fabric_Endpoint_MetricsEndpoint ($port)" \
   || { echo "MISSING: listening on Fabric_Endpoint_MetricsEndpoint ($port)"; fail=1; }
 

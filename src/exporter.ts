@@ -71,7 +71,7 @@ export async function startExporter(options: ExporterOptions): Promise<Exporter>
     reload: () => reloader?.state() ?? { lastSuccessful: true, lastSuccessMs: startedMs },
     build: { version: VERSION, revision: REVISION, nodejsVersion: process.version },
     disableExporterMetrics: options.disableExporterMetrics,
-    pathFiles: { watched: () => pathFiles.watched(), fileErrors: () => pathFiles.fileErrors() },
+    pathFiles: { watched: () => pathFiles.watched(), fileErrors: () => pathFiles.fileErrors(), limitsReached: () => pathFiles.limitsReached() },
   });
   const statusViews = new StatusViewCache(() => ({
     snapshot: poller.current(),

@@ -129,7 +129,7 @@ describe('exporter end to end against the simulator', () => {
     expect(seriesOf(series, REMAINING, { content_path: REFERENCE_EXAMPLE.path })).toHaveLength(2);
   });
 
-  it('serves watched_paths and path_file_errors_total on /metrics for content_path_files', async () => {
+  it('serves watched_paths, path_file_errors_total and path_file_limit_reached_total on /metrics for content_path_files', async () => {
     const sim = await simulator();
     const dir = mkdtempSync(join(tmpdir(), 'sfue-exporter-pathfiles-'));
     try {
@@ -145,6 +145,10 @@ describe('exporter end to end against the simulator', () => {
       ]);
       expect(seriesOf(series, 'servicefabric_exporter_path_file_errors_total').map((s) => [s.labels, s.value])).toEqual([
         [{ sf_cluster: 'sim', file: join(dir, 'bad.yaml') }, 1],
+      ]);
+      expect(seriesOf(series, 'servicefabric_exporter_path_file_limit_reached_total').map((s) => [s.labels, s.value])).toEqual([
+        [{ sf_cluster: 'sim', limit: 'max_paths' }, 0],
+        [{ sf_cluster: 'sim', limit: 'max_package_files' }, 0],
       ]);
       expect(seriesOf(series, 'servicefabric_imagestore_poll_success')).toHaveLength(3);
     } finally {

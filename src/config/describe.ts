@@ -17,7 +17,16 @@ export function describeConfig(config: Config): Record<string, unknown> {
     ...(config.status === undefined ? {} : { status: { stalled_after: formatDuration(config.status.stalledAfterMs) } }),
     ...(config.pathFiles === undefined
       ? {}
-      : { path_files: { max_size: formatSize(config.pathFiles.maxBytes), max_entries: config.pathFiles.maxEntries } }),
+      : {
+          path_files: {
+            max_size: formatSize(config.pathFiles.maxBytes),
+            max_entries: config.pathFiles.maxEntries,
+            max_path_length: config.pathFiles.maxPathLength,
+            max_paths: config.pathFiles.maxPaths,
+            max_package_files: config.pathFiles.maxPackageFiles,
+            follow_outside_links: config.pathFiles.followOutsideLinks,
+          },
+        }),
     // Listed key by key rather than spread, so that a secret added to ClusterConfig later is not
     // printed until someone decides how to show it.
     clusters: config.clusters.map((cluster) => ({

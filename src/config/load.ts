@@ -139,7 +139,16 @@ function toConfig(file: ConfigFile, baseDir: string): Config {
     ...(file.status === undefined ? {} : { status: Object.freeze({ stalledAfterMs: file.status.stalled_after }) }),
     ...(file.path_files === undefined
       ? {}
-      : { pathFiles: Object.freeze({ maxBytes: file.path_files.max_size, maxEntries: file.path_files.max_entries }) }),
+      : {
+          pathFiles: Object.freeze({
+            maxBytes: file.path_files.max_size,
+            maxEntries: file.path_files.max_entries,
+            maxPathLength: file.path_files.max_path_length,
+            maxPaths: file.path_files.max_paths,
+            maxPackageFiles: file.path_files.max_package_files,
+            followOutsideLinks: file.path_files.follow_outside_links,
+          }),
+        }),
     clusters: Object.freeze(
       file.clusters.map((cluster) =>
         Object.freeze({

@@ -22,12 +22,26 @@ export const DEFAULTS = {
   stalled_after: '10m',
   path_file_max_size: '1MiB',
   path_file_max_entries: 10_000,
+  path_file_max_path_length: 32_768,
+  path_file_max_paths: 100_000,
+  path_file_max_package_files: 200_000,
+  path_file_follow_outside_links: false,
 } as const;
 
 /** Bounds of `path_files.max_size`: a path file is parsed whole, and YAML costs many times its size to parse. */
 export const PATH_FILE_MAX_SIZE_RANGE = { min: 1024, max: 16 * 1024 ** 2 } as const;
 /** Bounds of `path_files.max_entries`. */
 export const PATH_FILE_MAX_ENTRIES_RANGE = { min: 1, max: 1_000_000 } as const;
+/**
+ * Bounds of `path_files.max_path_length`, in UTF-16 code units. The default and the upper bound are
+ * Service Fabric's own limit on a file path in its API, `ParameterValidator::MaxFilePathSize`
+ * (32 * 1024, src/prod/src/Common/ParameterValidator.cpp of microsoft/service-fabric at
+ * ddfed33de371857f8fdb92287a8e0497297c8ccf; an image-store build path is parsed with it in
+ * ImageStoreProvisionApplicationTypeDescription.cpp): no longer path can be provisioned.
+ */
+export const PATH_FILE_MAX_PATH_LENGTH_RANGE = { min: 1, max: 32_768 } as const;
+/** Bounds of `path_files.max_paths` and `path_files.max_package_files`, per cluster. */
+export const PATH_FILE_MAX_PATHS_RANGE = { min: 1, max: 10_000_000 } as const;
 
 /** Bounds of `poll.max_response_size`: below 1 KiB no real answer fits; above 1 GiB is no bound at all. */
 export const MAX_RESPONSE_SIZE_RANGE = { min: 1024, max: 1024 ** 3 } as const;
@@ -327,6 +341,22 @@ const pathFilesSchema = z.strictObject(
       .min(PATH_FILE_MAX_ENTRIES_RANGE.min)
       .max(PATH_FILE_MAX_ENTRIES_RANGE.max)
       .prefault(DEFAULTS.path_file_max_entries),
+    max_path_length: z
+      .int({ error: expecting('an integer') })
+      .min(PATH_FILE_MAX_PATH_LENGTH_RANGE.min)
+      .max(PATH_FILE_MAX_PATH_LENGTH_RANGE.max)
+      .prefault(DEFAULTS.path_file_max_path_length),
+    max_paths: z
+      .int({ error: expecting('an integer') })
+      .min(PATH_FILE_MAX_PATHS_RANGE.min)
+      .max(PATH_FILE_MAX_PATHS_RANGE.max)
+      .prefault(DEFAULTS.path_file_max_paths),
+    max_package_files: z
+      .int({ error: expecting('an integer') })
+      .min(PATH_FILE_MAX_PATHS_RANGE.min)
+      .max(PATH_FILE_MAX_PATHS_RANGE.max)
+      .prefault(DEFAULTS.path_file_max_package_files),
+    follow_outside_links: z.boolean({ error: expecting('a boolean') }).prefault(DEFAULTS.path_file_follow_outside_links),
   },
   { error: expecting('a mapping') },
 );

@@ -53,6 +53,14 @@ export interface PathFilesConfig {
   readonly maxBytes: number;
   /** `path_files.max_entries`: a path file listing more entries is malformed. */
   readonly maxEntries: number;
+  /** `path_files.max_path_length`: a path file listing a longer content path (UTF-16 code units) is malformed. */
+  readonly maxPathLength: number;
+  /** `path_files.max_paths`: content paths a cluster polls from its path files; those beyond are left out. */
+  readonly maxPaths: number;
+  /** `path_files.max_package_files`: files a cluster's packages count, over all packages; packages beyond are left out. */
+  readonly maxPackageFiles: number;
+  /** `path_files.follow_outside_links`: read a matched file that is a link out of its pattern's folder. */
+  readonly followOutsideLinks: boolean;
 }
 
 /** The whole configuration file. */

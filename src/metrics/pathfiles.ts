@@ -1,4 +1,4 @@
-import type { PathFileErrorCount, WatchedCount } from '../pathfiles/path-file-watcher.js';
+import type { PathFileErrorCount, PathFileLimitCount, WatchedCount } from '../pathfiles/path-file-watcher.js';
 import type { FamilySpec } from './family.js';
 
 /** What the path-file reader reports, read at scrape time. */
@@ -7,6 +7,8 @@ export interface PathFileStatus {
   readonly watched: () => readonly WatchedCount[];
   /** Malformed versions seen per cluster and path file (and listings over budget, per pattern). */
   readonly fileErrors: () => readonly PathFileErrorCount[];
+  /** Poll cycles in which a cluster's path files added up to more than a `path_files` limit; absent in older wiring. */
+  readonly limitsReached?: () => readonly PathFileLimitCount[];
 }
 
 /** Families about where the polled paths come from: the configuration or path files. */
@@ -23,6 +25,12 @@ export function pathFileFamilies(status: PathFileStatus): FamilySpec[] {
       help: 'Malformed, unreadable or oversized versions of a path file seen (each counted once per change); the last good content stays in force. Present while the file matches the cluster\'s content_path_files. With file set to a pattern: poll cycles whose listing of the pattern overran its budget.',
       type: 'counter',
       collect: () => status.fileErrors().map((e) => ({ labels: { sf_cluster: e.cluster, file: e.file }, value: e.count })),
+    },
+    {
+      name: 'servicefabric_exporter_path_file_limit_reached_total',
+      help: 'Poll cycles in which the cluster\'s path files added up to more than a limit, by limit: max_paths (content paths polled from files; the rest are not polled) or max_package_files (files counted in packages; later packages are not counted). Present, from 0, for clusters with content_path_files.',
+      type: 'counter',
+      collect: () => (status.limitsReached?.() ?? []).map((l) => ({ labels: { sf_cluster: l.cluster, limit: l.limit }, value: l.count })),
     },
   ];
 }

@@ -6,7 +6,8 @@
  */
 import { LineCounter, parseDocument, stringify } from 'yaml';
 import * as z from 'zod';
-import { contentPath, describeValue, errorMap } from '../config/schema.js';
+import { contentPath } from '../config/schema.js';
+import { count, describeType, entryIssueMessage, yamlDataErrorMessage, yamlErrorMessage } from './path-file-problems.js';
 
 /** One content path from a path file. */
 export interface PathFileEntry {
@@ -29,14 +30,17 @@ export interface PathFileContent {
 /** Top-level keys of the mapping form; the paths are under `paths`. */
 const PACKAGE_KEYS = new Set(['package', 'version', 'paths']);
 
-/** A path file that cannot be used; the message names the entry or the YAML position. */
+/**
+ * A path file that cannot be used; the message names the entry or the YAML position, and the type
+ * of what is wrong, never the file's content (path-file-problems.ts).
+ */
 export class PathFileError extends Error {
   override readonly name = 'PathFileError';
 }
 
 const expires = z.iso.datetime({ offset: true, error: 'expected an ISO-8601 date-time with a time zone, e.g. "2030-01-31T12:00:00Z"' });
 
-const size = z.int({ error: (issue) => (issue.code === 'invalid_type' ? `expected a whole number of bytes, got ${describeValue(issue.input)}` : undefined) }).min(0).max(Number.MAX_SAFE_INTEGER);
+const size = z.int().min(0).max(Number.MAX_SAFE_INTEGER);
 
 const entryObject = z.strictObject({ path: contentPath, size: size.optional(), expires: expires.optional() });
 
@@ -44,37 +48,54 @@ const entryObject = z.strictObject({ path: contentPath, size: size.optional(), e
 function labelText(key: 'package' | 'version', value: unknown): string {
   // YAML reads `version: 1.10` as the number 1.1: only a string keeps what was written.
   if (typeof value !== 'string') {
-    const hint = typeof value === 'number' ? ` (quote it: ${key}: '${String(value)}')` : '';
-    throw new PathFileError(`${key}: expected a string, got ${describeValue(value)}${hint}`);
+    const hint = typeof value === 'number' ? ` (quote it: YAML reads ${key}: 1.10 as the number 1.1)` : '';
+    throw new PathFileError(`${key}: expected a string, got ${describeType(value)}${hint}`);
   }
   if (value.trim() === '') throw new PathFileError(`${key}: must not be empty`);
-  if (value !== value.trim()) throw new PathFileError(`${key}: must not start or end with whitespace, got ${JSON.stringify(value)}`);
+  if (value !== value.trim()) throw new PathFileError(`${key}: must not start or end with whitespace`);
   if (value.length > MAX_LABEL_TEXT) throw new PathFileError(`${key}: longer than ${MAX_LABEL_TEXT} characters`);
+  // Both render as U+FFFD in a label value, so two names would make duplicate series; a control
+  // character would reach a terminal or a log line.
+  if (LONE_SURROGATE.test(value)) throw new PathFileError(`${key}: contains a lone UTF-16 surrogate`);
+  const control = CONTROL.exec(value);
+  if (control !== null) throw new PathFileError(`${key}: contains a control character at position ${control.index + 1}`);
   return value;
 }
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
 /** Longest package name or version: label values of every package series. */
 const MAX_LABEL_TEXT = 256;
+
+/** What each entry may be: the caller's limits. */
+interface EntryLimits {
+  readonly maxEntries: number;
+  /** `path_files.max_path_length`: longest content path, in UTF-16 code units (as Service Fabric counts). */
+  readonly maxPathLength: number;
+}
 
 /**
  * Validates one list item, named `at` in messages (`[3]`, or `paths[3]` in the mapping form); a string
  * and a mapping are told apart first so that each gets its own message.
  */
-function parseEntry(item: unknown, at: string): PathFileEntry {
+function parseEntry(item: unknown, at: string, maxPathLength: number): PathFileEntry {
   if (typeof item !== 'string' && (item === null || typeof item !== 'object' || Array.isArray(item))) {
-    throw new PathFileError(`${at}: expected a content path string or a mapping {path, size, expires}, got ${describeValue(item)}`);
+    throw new PathFileError(`${at}: expected a content path string or a mapping {path, size, expires}, got ${describeType(item)}`);
   }
-  const result = typeof item === 'string' ? contentPath.safeParse(item, { error: errorMap }) : entryObject.safeParse(item, { error: errorMap });
+  // Checked before the path's other rules: they would copy a path of any length.
+  const path = typeof item === 'string' ? item : (item as Record<string, unknown>).path;
+  if (typeof path === 'string' && path.length > maxPathLength) {
+    throw new PathFileError(`${typeof item === 'string' ? at : `${at}.path`}: ${tooLong(path.length, maxPathLength)}`);
+  }
+  const result = typeof item === 'string' ? contentPath.safeParse(item, { reportInput: true }) : entryObject.safeParse(item, { reportInput: true });
   if (!result.success) {
     const issue = result.error.issues[0];
-    // Unknown keys are siblings, each named; any other issue has a path into the entry.
-    const where =
-      issue?.code === 'unrecognized_keys'
-        ? issue.keys.map((key) => `${at}.${key}`).join(', ')
-        : // Stryker disable next-line ArrayDeclaration: zod's issues always have a path, so the fallback is never used
-          [at, ...(issue?.path ?? []).map(String)].join('.');
-    // Stryker disable next-line StringLiteral: a failed safeParse always has an issue with a message
-    throw new PathFileError(`${where}: ${issue?.message ?? 'invalid entry'}`);
+    // Stryker disable next-line ArrayDeclaration: zod's issues always have a path, so the fallback is never used
+    const where = [at, ...(issue?.code === 'unrecognized_keys' ? [] : (issue?.path ?? []).map(String))].join('.');
+    // Stryker disable next-line StringLiteral: a failed safeParse always has an issue
+    throw new PathFileError(`${where}: ${issue === undefined ? 'invalid entry' : entryIssueMessage(issue)}`);
   }
   const entry = result.data;
   if (typeof entry === 'string') return { path: entry };
@@ -86,6 +107,11 @@ function parseEntry(item: unknown, at: string): PathFileEntry {
   };
 }
 
+/** The message for a content path over `path_files.max_path_length`. */
+export function tooLong(length: number, maxPathLength: number): string {
+  return `a content path of ${length} characters, longer than path_files.max_path_length (${maxPathLength})`;
+}
+
 /** Parses the text of a path file (YAML; JSON is valid YAML); throws `PathFileError`. */
 export function parsePathFile(text: string): PathFileContent {
   const lineCounter = new LineCounter();
@@ -93,33 +119,35 @@ export function parsePathFile(text: string): PathFileContent {
   const first = document.errors[0];
   if (first !== undefined) {
     const { line, col } = lineCounter.linePos(first.pos[0]);
-    throw new PathFileError(`line ${line}, column ${col}: invalid YAML: ${first.message}`);
+    throw new PathFileError(yamlErrorMessage({ line, col, code: first.code, message: first.message }));
   }
   let value: unknown;
   try {
     value = document.toJS();
   } catch (error) {
-    throw new PathFileError(`invalid YAML: ${(error as Error).message}`);
+    throw new PathFileError(yamlDataErrorMessage((error as Error).message));
   }
   return pathFileContent(value);
 }
 
 /**
  * The content of a path file whose YAML is already plain data (`parsePathFile`'s second half, for a
- * file parsed elsewhere); throws `PathFileError`, also when it lists more than `maxEntries`.
+ * file parsed elsewhere); throws `PathFileError`, also when it lists more than `maxEntries` or a
+ * path longer than `maxPathLength`.
  */
-export function pathFileContent(value: unknown, maxEntries = Number.POSITIVE_INFINITY): PathFileContent {
+export function pathFileContent(value: unknown, maxEntries = Number.POSITIVE_INFINITY, maxPathLength = Number.POSITIVE_INFINITY): PathFileContent {
+  const limits: EntryLimits = { maxEntries, maxPathLength };
   // An empty file (or one holding only comments) lists no paths: a pipeline may clear its file.
   if (value === null || value === undefined) return { entries: [] };
-  if (Array.isArray(value)) return { entries: listEntries(value, maxEntries) };
-  if (typeof value !== 'object') throw new PathFileError(`expected a list of content paths, or a mapping {package, version, paths}, at the top level, got ${describeValue(value)}`);
+  if (Array.isArray(value)) return { entries: listEntries(value, limits) };
+  if (typeof value !== 'object') throw new PathFileError(`expected a list of content paths, or a mapping {package, version, paths}, at the top level, got ${describeType(value)}`);
   const record = value as Record<string, unknown>;
   const unknown = Object.keys(record).filter((key) => !PACKAGE_KEYS.has(key));
-  if (unknown.length > 0) throw new PathFileError(`${unknown.join(', ')}: unknown key (a mapping at the top level holds package, version and paths)`);
+  if (unknown.length > 0) throw new PathFileError(`${count(unknown.length, 'unknown key')} at the top level (a mapping there holds package, version and paths)`);
   if (!Array.isArray(record.paths)) {
-    throw new PathFileError(`paths: ${record.paths === undefined ? 'required key is missing' : `expected a list of content paths, got ${describeValue(record.paths)}`}`);
+    throw new PathFileError(`paths: ${record.paths === undefined ? 'required key is missing' : `expected a list of content paths, got ${describeType(record.paths)}`}`);
   }
-  const entries = listEntries(record.paths, maxEntries, 'paths');
+  const entries = listEntries(record.paths, limits, 'paths');
   return {
     ...(record.package === undefined ? {} : { package: labelText('package', record.package) }),
     ...(record.version === undefined ? {} : { version: labelText('version', record.version) }),
@@ -127,10 +155,10 @@ export function pathFileContent(value: unknown, maxEntries = Number.POSITIVE_INF
   };
 }
 
-function listEntries(list: readonly unknown[], maxEntries: number, under = ''): PathFileEntry[] {
-  if (list.length > maxEntries) throw new PathFileError(tooManyEntries(list.length, maxEntries));
+function listEntries(list: readonly unknown[], limits: EntryLimits, under = ''): PathFileEntry[] {
+  if (list.length > limits.maxEntries) throw new PathFileError(tooManyEntries(list.length, limits.maxEntries));
   // Entries of the mapping form are named from the top: `paths[3].size`.
-  return list.map((item: unknown, index) => parseEntry(item, `${under}[${index}]`));
+  return list.map((item: unknown, index) => parseEntry(item, `${under}[${index}]`, limits.maxPathLength));
 }
 
 /** The message for a file over `path_files.max_entries`. */

@@ -10,6 +10,7 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { PathFileError, pathFileContent, tooManyEntries, type PathFileContent } from './path-file-format.js';
+import { yamlDataErrorMessage, yamlErrorMessage } from './path-file-problems.js';
 
 /**
  * The worker: `parsePathFile`'s YAML half, as plain JavaScript, because a worker cannot load this
@@ -26,7 +27,8 @@ function parse(text, maxEntries) {
   const first = document.errors[0];
   if (first !== undefined) {
     const { line, col } = lineCounter.linePos(first.pos[0]);
-    return { error: 'line ' + line + ', column ' + col + ': invalid YAML: ' + first.message };
+    // The message goes back with its code: path-file-problems.ts decides whether it may be shown.
+    return { yamlError: { line: line, col: col, code: first.code, message: first.message } };
   }
   const value = document.toJS();
   // The list is the file, or its mapping's paths (the package form).
@@ -39,7 +41,7 @@ parentPort.on('message', ({ text, maxEntries }) => {
   try {
     answer = parse(text, maxEntries);
   } catch (error) {
-    answer = { error: 'invalid YAML: ' + (error && error.message) };
+    answer = { dataError: String(error && error.message) };
   }
   parentPort.postMessage(answer);
 });
@@ -48,7 +50,11 @@ parentPort.on('message', ({ text, maxEntries }) => {
 /** The yaml package's CommonJS entry, which the worker loads by absolute path. */
 const YAML_ENTRY = createRequire(import.meta.url).resolve('yaml');
 
-type Answer = { error: string } | { tooMany: number } | { value: unknown };
+type Answer =
+  | { yamlError: { line: number; col: number; code: string; message: string } }
+  | { dataError: string }
+  | { tooMany: number }
+  | { value: unknown };
 
 /** Limits of one parser's work. */
 export interface ParserLimits {
@@ -72,14 +78,15 @@ export class PathFileParser {
     this.#limits = limits;
   }
 
-  /** The content of a path file's text; throws `PathFileError`. */
-  parse(text: string, maxEntries: number): Promise<PathFileContent> {
+  /** The content of a path file's text; throws `PathFileError`. `maxPathLength`: `path_files.max_path_length`. */
+  parse(text: string, maxEntries: number, maxPathLength = Number.POSITIVE_INFINITY): Promise<PathFileContent> {
     const run = this.#queue.then(() => this.#ask(text, maxEntries));
     this.#queue = run.catch(() => undefined);
     return run.then((answer) => {
-      if ('error' in answer) throw new PathFileError(answer.error);
+      if ('yamlError' in answer) throw new PathFileError(yamlErrorMessage(answer.yamlError));
+      if ('dataError' in answer) throw new PathFileError(yamlDataErrorMessage(answer.dataError));
       if ('tooMany' in answer) throw new PathFileError(tooManyEntries(answer.tooMany, maxEntries));
-      return pathFileContent(answer.value, maxEntries);
+      return pathFileContent(answer.value, maxEntries, maxPathLength);
     });
   }
 

@@ -11,7 +11,7 @@
  * heap and deadline (path-file-parser.ts).
  */
 import { readdir, type Dirent } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { open, realpath, stat } from 'node:fs/promises';
 import pLimit from 'p-limit';
 import type { Logger } from '../log.js';
 import type { PathFileContent } from './path-file-format.js';
@@ -20,6 +20,8 @@ import { formatSize, parseSize } from '../config/size.js';
 import type { PathFilesConfig } from '../config/types.js';
 import type { ClusterTarget } from '../poller/cycle.js';
 import { clusterPackages, type ClusterPackages, type PackageSource } from './package-model.js';
+import { globPattern, isInside, realFolders } from './glob-pattern.js';
+import { capFilePaths, capPackageFiles, clustersByFile, PATH_FILE_LIMITS, type OverLimit, type PathFileLimit } from './path-file-limits.js';
 import { PathFileParser } from './path-file-parser.js';
 
 /** Where a polled content path comes from: the configuration file or a path file. */
@@ -52,6 +54,13 @@ export interface PathFileErrorCount {
   readonly count: number;
 }
 
+/** Poll cycles in which a cluster's path files added up to more than a limit; for `servicefabric_exporter_path_file_limit_reached_total`. */
+export interface PathFileLimitCount {
+  readonly cluster: string;
+  readonly limit: PathFileLimit;
+  readonly count: number;
+}
+
 /** Files read at once during a refresh. */
 const READ_CONCURRENCY = 8;
 
@@ -59,6 +68,10 @@ const READ_CONCURRENCY = 8;
 export const DEFAULT_PATH_FILE_LIMITS: PathFilesConfig = {
   maxBytes: parseSize(DEFAULTS.path_file_max_size),
   maxEntries: DEFAULTS.path_file_max_entries,
+  maxPathLength: DEFAULTS.path_file_max_path_length,
+  maxPaths: DEFAULTS.path_file_max_paths,
+  maxPackageFiles: DEFAULTS.path_file_max_package_files,
+  followOutsideLinks: DEFAULTS.path_file_follow_outside_links,
 };
 
 /** What listing the files of one cluster's patterns may cost per cycle. */
@@ -166,6 +179,10 @@ interface EffectiveList {
   readonly sources: ReadonlyMap<string, PathSource>;
   /** How many of `names` come from the configuration (the rest come from files). */
   readonly fromConfig: number;
+  /** The limits in force when it was built, and those that bit. */
+  readonly maxPaths: number;
+  readonly maxPackageFiles: number;
+  readonly over: readonly OverLimit[];
 }
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {
@@ -188,13 +205,19 @@ export class PathFiles {
   private errors = new Map<string, number>();
   /** Cluster → its effective list as of the last `resolve`, with the inputs it was built from. */
   private effective = new Map<string, EffectiveList>();
+  /** Cluster → the real folders of its patterns, as of the last refresh. */
+  private folders = new Map<string, readonly string[]>();
+  /** JSON [cluster, limit] → poll cycles in which the limit bit, for clusters with path files. */
+  private limitHits = new Map<string, number>();
   private readonly globBudget: GlobBudget;
+  private readonly platform: NodeJS.Platform;
 
-  /** `globBudget` is for tests. */
-  constructor(options: { logger: Logger; now?: () => number; globBudget?: GlobBudget }) {
+  /** `globBudget` and `platform` are for tests. */
+  constructor(options: { logger: Logger; now?: () => number; globBudget?: GlobBudget; platform?: NodeJS.Platform }) {
     this.logger = options.logger;
     this.now = options.now ?? Date.now;
     this.globBudget = options.globBudget ?? DEFAULT_GLOB_BUDGET;
+    this.platform = options.platform ?? process.platform;
   }
 
   /**
@@ -205,8 +228,38 @@ export class PathFiles {
   async resolveTargets(targets: readonly ClusterTarget[], limits: PathFilesConfig = DEFAULT_PATH_FILE_LIMITS): Promise<ClusterTarget[]> {
     await this.refresh(targets, limits);
     return targets.map((target) => {
-      const list = this.resolve(target);
+      const last = this.effective.get(target.cluster);
+      const list = this.resolve(target, limits);
+      this.countLimits(target, last?.over ?? [], list.over);
       return { ...target, contentPaths: list.names, packages: list.packages };
+    });
+  }
+
+  /** Counts each limit that bit this cycle; logs once when one starts or stops biting. */
+  private countLimits(target: ClusterTarget, before: readonly OverLimit[], now: readonly OverLimit[]): void {
+    if ((target.contentPathFiles ?? []).length === 0) return;
+    for (const limit of PATH_FILE_LIMITS) {
+      const key = JSON.stringify([target.cluster, limit]);
+      const over = now.find((o) => o.limit === limit);
+      this.limitHits.set(key, (this.limitHits.get(key) ?? 0) + (over === undefined ? 0 : 1));
+      const was = before.some((o) => o.limit === limit);
+      if (over !== undefined && !was) {
+        const what = limit === 'max_paths' ? 'content paths' : 'package files';
+        this.logger.warn(
+          { sf_cluster: target.cluster, listed: over.listed, kept: over.kept },
+          `path files: the cluster's path files list ${over.listed} ${what}, more than path_files.${limit}; only ${over.kept} are ${limit === 'max_paths' ? 'polled (the first, in file name order)' : 'counted (whole packages, in name order)'} until they list fewer`,
+        );
+      } else if (over === undefined && was) {
+        this.logger.info({ sf_cluster: target.cluster }, `path files: the cluster's path files are within path_files.${limit} again`);
+      }
+    }
+  }
+
+  /** Poll cycles in which each limit bit, per cluster with path files; 0 until it does. */
+  limitsReached(): PathFileLimitCount[] {
+    return [...this.limitHits].map(([key, count]) => {
+      const [cluster, limit] = JSON.parse(key) as [string, PathFileLimit];
+      return { cluster, limit, count };
     });
   }
 
@@ -238,7 +291,7 @@ export class PathFiles {
   }
 
   /** The cluster's effective content paths and packages now. */
-  private resolve(target: ClusterTarget): EffectiveList {
+  private resolve(target: ClusterTarget, limits: PathFilesConfig): EffectiveList {
     const nowMs = this.now();
     const fromFiles: string[] = [];
     const sources: PackageSource[] = [];
@@ -255,16 +308,39 @@ export class PathFiles {
     // cycle only to get equal ones was garbage the collector had to chase. The same paths from the
     // same contents also make the same packages (an expiry changes the paths).
     const last = this.effective.get(target.cluster);
-    if (last && last.configured === target.contentPaths && sameList(last.fromFiles, fromFiles) && sameContents(last.contents, contents)) return last;
-    const paths = mergePaths(target.contentPaths, fromFiles);
+    if (
+      last &&
+      last.configured === target.contentPaths &&
+      last.maxPaths === limits.maxPaths &&
+      last.maxPackageFiles === limits.maxPackageFiles &&
+      sameList(last.fromFiles, fromFiles) &&
+      sameContents(last.contents, contents)
+    ) {
+      return last;
+    }
+    const over: OverLimit[] = [];
+    const capped = capFilePaths(target.contentPaths, fromFiles, limits.maxPaths);
+    let counted = sources;
+    if (capped.listed > capped.kept.length) {
+      over.push({ limit: 'max_paths', listed: capped.listed, kept: capped.kept.length });
+      // A path that is not polled is counted in no package either.
+      const polled = new Set([...target.contentPaths, ...capped.kept]);
+      counted = sources.map(({ file, content }) => ({ file, content: { ...content, entries: content.entries.filter((e) => polled.has(e.path)) } }));
+    }
+    const packages = capPackageFiles(clusterPackages(counted, nowMs), limits.maxPackageFiles);
+    if (packages.listed > packages.kept) over.push({ limit: 'max_package_files', listed: packages.listed, kept: packages.kept });
+    const paths = mergePaths(target.contentPaths, capped.kept);
     const list: EffectiveList = {
       configured: target.contentPaths,
       fromFiles,
       contents,
-      packages: clusterPackages(sources, nowMs),
+      packages: packages.packages,
       names: paths.map((p) => p.path),
       sources: new Map(paths.map((p) => [p.path, p.source])),
       fromConfig: paths.filter((p) => p.source === 'config').length,
+      maxPaths: limits.maxPaths,
+      maxPackageFiles: limits.maxPackageFiles,
+      over,
     };
     this.effective.set(target.cluster, list);
     return list;
@@ -276,14 +352,16 @@ export class PathFiles {
       const patterns = target.contentPathFiles ?? [];
       matched.set(target.cluster, patterns.length === 0 ? [] : await this.glob(target.cluster, patterns));
     }
-    const all = new Set([...matched.values()].flat());
-    const clustersOf = (file: string): string[] => [...matched].filter(([, files]) => files.includes(file)).map(([c]) => c);
+    const byFile = clustersByFile(matched);
+    const all = byFile.keys();
+    const clustersOf = (file: string): string[] => byFile.get(file) ?? [];
+    const foldersOf = (file: string): string[] => clustersOf(file).flatMap((cluster) => this.folders.get(cluster) ?? []);
     const limit = pLimit(READ_CONCURRENCY);
     const parser = new PathFileParser({ timeoutMs: PARSE_TIMEOUT_MS, heapMb: parseHeapMb(limits.maxBytes) });
     const next = new Map<string, FileState>();
     try {
       await Promise.all([...all].map((file) => limit(async () => {
-        const state = await this.check(file, clustersOf(file), limits, parser);
+        const state = await this.check(file, clustersOf(file), limits, parser, foldersOf(file));
         if (state) next.set(file, state);
       })));
     } finally {
@@ -298,12 +376,18 @@ export class PathFiles {
     for (const key of this.errors.keys()) {
       const [cluster, file] = JSON.parse(key) as [string, string];
       if (patternsOf.get(cluster)?.includes(file)) continue;
-      if (!next.has(file) || !matched.get(cluster)?.includes(file)) this.errors.delete(key);
+      if (!next.has(file) || !clustersOf(file).includes(cluster)) this.errors.delete(key);
     }
     this.files = next;
     for (const [cluster, files] of matched) matched.set(cluster, files.filter((f) => next.has(f)));
     this.matched = matched;
     for (const cluster of this.effective.keys()) if (!matched.has(cluster)) this.effective.delete(cluster);
+    for (const cluster of this.folders.keys()) if ((patternsOf.get(cluster) ?? []).length === 0) this.folders.delete(cluster);
+    // A cluster that no longer has path files takes its limit series along.
+    for (const key of this.limitHits.keys()) {
+      const [cluster] = JSON.parse(key) as [string];
+      if ((patternsOf.get(cluster) ?? []).length === 0) this.limitHits.delete(key);
+    }
   }
 
   private async glob(cluster: string, patterns: readonly string[]): Promise<string[]> {
@@ -316,7 +400,10 @@ export class PathFiles {
       // dropped, by check()'s stat.
       // Loaded at the first listing: an exporter without path files never needs it (0.5 MB of heap).
       const { default: fg } = await import('fast-glob');
-      const listing = fg([...patterns], {
+      const globs = patterns.map((pattern) => globPattern(pattern, this.platform));
+      // The folders the patterns name, resolved once per cycle: a file must really be in one.
+      this.folders.set(cluster, await realFolders(fg.generateTasks(globs).map((task) => task.base)));
+      const listing = fg(globs, {
         absolute: true,
         onlyFiles: false,
         objectMode: true,
@@ -360,7 +447,13 @@ export class PathFiles {
   }
 
   /** The file's state after this refresh, or undefined when it is gone (or is a directory). */
-  private async check(file: string, clusters: readonly string[], limits: PathFilesConfig, parser: PathFileParser): Promise<FileState | undefined> {
+  private async check(
+    file: string,
+    clusters: readonly string[],
+    limits: PathFilesConfig,
+    parser: PathFileParser,
+    folders: readonly string[],
+  ): Promise<FileState | undefined> {
     const previous = this.files.get(file);
     let signature: string;
     let size: number;
@@ -383,6 +476,20 @@ export class PathFiles {
     const tooLarge = (): FileState =>
       this.failed(file, clusters, previous, `larger than path_files.max_size (${formatSize(limits.maxBytes)})`, signature);
     if (size > limits.maxBytes) return tooLarge();
+    // Checked for each new version before reading it: a link planted among the path files must not
+    // make the exporter read (and parse, and describe) a file from elsewhere.
+    if (!limits.followOutsideLinks) {
+      let real: string;
+      try {
+        real = await realpath(file);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        return this.failed(file, clusters, previous, `cannot resolve: ${(error as Error).message}`, signature);
+      }
+      if (!isInside(real, folders)) {
+        return this.failed(file, clusters, previous, 'a link to a file outside the folder of its pattern, not read (path_files.follow_outside_links is false)', signature);
+      }
+    }
     let bytes: Buffer | undefined;
     try {
       bytes = await readUpTo(file, limits.maxBytes);
@@ -392,7 +499,7 @@ export class PathFiles {
     }
     if (bytes === undefined) return tooLarge();
     try {
-      const content = await parser.parse(bytes.toString('utf8'), limits.maxEntries);
+      const content = await parser.parse(bytes.toString('utf8'), limits.maxEntries, limits.maxPathLength);
       this.logger.info({ file, paths: content.entries.length, package: content.package, version: content.version }, previous ? 'path file changed' : 'path file loaded');
       return { signature, good: content };
     } catch (error) {

@@ -97,7 +97,7 @@ const GOOD: Record<string, Config> = {
   'good-path-files.yaml': {
     poll: DEFAULT_POLL,
     status: { stalledAfterMs: 15 * 60_000 },
-    pathFiles: { maxBytes: 256 * 1024, maxEntries: 10_000 },
+    pathFiles: { maxBytes: 256 * 1024, maxEntries: 10_000, maxPathLength: 4096, maxPaths: 100_000, maxPackageFiles: 5000, followOutsideLinks: true },
     clusters: [
       { ...DEV, contentPaths: [], contentPathFiles: [join(FIXTURES, 'paths.d/*.yaml'), '/etc/sf-upload-exporter/paths.d/*.json'] },
       { ...DEV, name: 'both', contentPathFiles: [join(FIXTURES, 'pipelines.yaml')] },
@@ -129,6 +129,10 @@ const INVALID: Record<string, string[]> = {
   'invalid-path-file-limits.yaml': [
     'path_files.max_size: must be between 1KiB and 16MiB, got 32MiB',
     'path_files.max_entries: must be at least 1, got 0',
+    'path_files.max_path_length: must be at most 32768, got 40000',
+    'path_files.max_paths: must be at least 1, got 0',
+    'path_files.max_package_files: expected an integer, got string "many"',
+    'path_files.follow_outside_links: expected a boolean, got string "yes"',
     'path_files.max_files: unknown key',
   ],
   'invalid-tls.yaml': [

@@ -24,24 +24,24 @@ describe('path file format', () => {
   });
 
   it.each([
-    ['a string at the top level', 'a\n', 'expected a list of content paths, or a mapping {package, version, paths}, at the top level, got string "a"'],
+    ['a string at the top level', 'a\n', 'expected a list of content paths, or a mapping {package, version, paths}, at the top level, got a string of 1 characters'],
     ['a mapping without paths', 'package: VotingApp\n', 'paths: required key is missing'],
-    ['a mapping whose paths are no list', 'package: VotingApp\npaths: a\n', 'paths: expected a list of content paths, got string "a"'],
-    ['an unknown top-level key', 'package: V\nversion: \'1\'\npath: [a]\n', 'path: unknown key (a mapping at the top level holds package, version and paths)'],
-    ['a version read as a number', 'package: V\nversion: 1.10\npaths: [a]\n', "version: expected a string, got number 1.1 (quote it: version: '1.1')"],
+    ['a mapping whose paths are no list', 'package: VotingApp\npaths: a\n', 'paths: expected a list of content paths, got a string of 1 characters'],
+    ['an unknown top-level key', 'package: V\nversion: \'1\'\npath: [a]\n', '1 unknown key at the top level (a mapping there holds package, version and paths)'],
+    ['a version read as a number', 'package: V\nversion: 1.10\npaths: [a]\n', 'version: expected a string, got a number (quote it: YAML reads version: 1.10 as the number 1.1)'],
     ['an empty package name', "package: ''\npaths: [a]\n", 'package: must not be empty'],
     ['a package name with surrounding spaces', "package: ' V'\npaths: [a]\n", 'package: must not start or end with whitespace'],
-    ['a bad entry under paths', 'paths:\n  - a\n  - 12\n', 'paths[1]: expected a content path string or a mapping {path, size, expires}, got number 12'],
-    ['a negative size', '- path: a\n  size: -1\n', '[0].size: must be at least 0, got -1'],
-    ['a fractional size', '- path: a\n  size: 1.5\n', '[0].size: expected a whole number of bytes, got number 1.5'],
-    ['a size as text', "- path: a\n  size: '10'\n", '[0].size: expected a whole number of bytes, got string "10"'],
+    ['a bad entry under paths', 'paths:\n  - a\n  - 12\n', 'paths[1]: expected a content path string or a mapping {path, size, expires}, got a whole number'],
+    ['a negative size', '- path: a\n  size: -1\n', '[0].size: must be at least 0'],
+    ['a fractional size', '- path: a\n  size: 1.5\n', '[0].size: expected a whole number of bytes, got a number'],
+    ['a size as text', "- path: a\n  size: '10'\n", '[0].size: expected a whole number of bytes, got a string of 2 characters'],
     ['broken YAML', '- [a\n', 'invalid YAML'],
-    ['a number entry', '- a\n- 12\n', '[1]: expected a content path string or a mapping {path, size, expires}, got number 12'],
+    ['a number entry', '- a\n- 12\n', '[1]: expected a content path string or a mapping {path, size, expires}, got a whole number'],
     ['a dot path', "- '..'\n", '[0]: ".." is not a file or folder path in the image store'],
     ['an empty path', "- ''\n", '[0]: must not be empty'],
     ['an expiry without a time zone', '- path: a\n  expires: 2030-01-01T00:00:00\n', '[0].expires: expected an ISO-8601 date-time with a time zone'],
-    ['an unknown key', '- path: a\n  expire: 2030-01-01T00:00:00Z\n', '[0].expire: unknown key'],
-    ['two unknown keys', '- path: a\n  x: 1\n  y: 2\n', '[0].x, [0].y: unknown key'],
+    ['an unknown key', '- path: a\n  expire: 2030-01-01T00:00:00Z\n', '[0]: 1 unknown key (an entry holds path, size and expires)'],
+    ['two unknown keys', '- path: a\n  x: 1\n  y: 2\n', '[0]: 2 unknown keys (an entry holds path, size and expires)'],
     ['a null entry', '- a\n- ~\n', '[1]: expected a content path string or a mapping {path, size, expires}, got an empty value'],
     ['a double-quoted backslash', '- "Store\\App"\n', 'invalid YAML'],
   ])('rejects the whole file for %s', (_what, text, message) => {
@@ -97,19 +97,19 @@ describe('path file format', () => {
       "package: 'VotingApp'\nversion: '1.4.0'\npaths:\n  - path: 'x'\n    size: 12\n",
     );
   });
-  it('says what a package or version that is no string is, with the quoted form for a number', () => {
+  it('says what type a package or version that is no string is, with a hint to quote a number', () => {
     const error = (text: string) => () => parsePathFile(text);
-    expect(error("package: 42\npaths: [a]\n")).toThrow(new PathFileError("package: expected a string, got number 42 (quote it: package: '42')"));
-    expect(error('package: V\nversion: 1.10\npaths: [a]\n')).toThrow(new PathFileError("version: expected a string, got number 1.1 (quote it: version: '1.1')"));
+    expect(error("package: 42\npaths: [a]\n")).toThrow(new PathFileError('package: expected a string, got a whole number (quote it: YAML reads package: 1.10 as the number 1.1)'));
+    expect(error('package: V\nversion: 1.10\npaths: [a]\n')).toThrow(new PathFileError('version: expected a string, got a number (quote it: YAML reads version: 1.10 as the number 1.1)'));
     // Only a number has a quoted form that reads back as what was meant.
-    expect(error('package: true\npaths: [a]\n')).toThrow(new PathFileError('package: expected a string, got boolean true'));
+    expect(error('package: true\npaths: [a]\n')).toThrow(new PathFileError('package: expected a string, got a boolean'));
     expect(error('package: V\nversion: [1, 2]\npaths: [a]\n')).toThrow(new PathFileError('version: expected a string, got a list'));
     expect(error('package: V\nversion: ~\npaths: [a]\n')).toThrow(new PathFileError('version: expected a string, got an empty value'));
   });
 
   it('calls a package name of only spaces empty, and one with surrounding spaces by what it holds', () => {
     expect(() => parsePathFile("package: '   '\npaths: [a]\n")).toThrow(new PathFileError('package: must not be empty'));
-    expect(() => parsePathFile("package: V\nversion: ' 1.0'\npaths: [a]\n")).toThrow(new PathFileError('version: must not start or end with whitespace, got " 1.0"'));
+    expect(() => parsePathFile("package: V\nversion: ' 1.0'\npaths: [a]\n")).toThrow(new PathFileError('version: must not start or end with whitespace'));
   });
 
   it('takes a package name and a version of up to 256 characters and refuses one more', () => {
@@ -119,9 +119,9 @@ describe('path file format', () => {
     expect(() => parsePathFile(`package: V\nversion: '${version}1'\npaths: [a]\n`)).toThrow(new PathFileError('version: longer than 256 characters'));
   });
 
-  it('names every unknown top-level key at once', () => {
+  it('counts the unknown top-level keys without naming them (a key is content too)', () => {
     expect(() => parsePathFile('name: V\npaths: [a]\nfiles: [b]\n')).toThrow(
-      new PathFileError('name, files: unknown key (a mapping at the top level holds package, version and paths)'),
+      new PathFileError('2 unknown keys at the top level (a mapping there holds package, version and paths)'),
     );
   });
 
@@ -132,9 +132,9 @@ describe('path file format', () => {
   });
 
   it('names a bad entry by its place: [i] in a list, paths[i] in the mapping form', () => {
-    expect(() => parsePathFile('- a\n- path: b\n  size: -1\n')).toThrow(new PathFileError('[1].size: must be at least 0, got -1'));
-    expect(() => parsePathFile('package: V\npaths:\n  - a\n  - path: b\n    size: -1\n')).toThrow(new PathFileError('paths[1].size: must be at least 0, got -1'));
-    expect(() => parsePathFile('package: V\npaths:\n  - path: b\n    x: 1\n    y: 2\n')).toThrow(new PathFileError('paths[0].x, paths[0].y: unknown key'));
+    expect(() => parsePathFile('- a\n- path: b\n  size: -1\n')).toThrow(new PathFileError('[1].size: must be at least 0'));
+    expect(() => parsePathFile('package: V\npaths:\n  - a\n  - path: b\n    size: -1\n')).toThrow(new PathFileError('paths[1].size: must be at least 0'));
+    expect(() => parsePathFile('package: V\npaths:\n  - path: b\n    x: 1\n    y: 2\n')).toThrow(new PathFileError('paths[0]: 2 unknown keys (an entry holds path, size and expires)'));
     expect(() => parsePathFile('package: V\npaths: [a, [b]]\n')).toThrow(
       new PathFileError('paths[1]: expected a content path string or a mapping {path, size, expires}, got a list'),
     );
@@ -149,5 +149,79 @@ describe('path file format', () => {
     const versioned = formatPathFile({ version: '1.10', entries: [] });
     expect(versioned).toBe("version: '1.10'\npaths: []\n");
     expect(parsePathFile(versioned)).toEqual({ version: '1.10', entries: [] });
+  });
+});
+
+describe('path-file messages never quote the file', () => {
+  const SECRET = 'Zx9~s3cr3t.Entra-client-secret_value';
+  const PEM = '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7\n-----END PRIVATE KEY-----\n';
+
+  it.each([
+    ['a file that is one string (a secret)', `${SECRET}\n`, 'expected a list of content paths, or a mapping {package, version, paths}, at the top level, got a string of 36 characters'],
+    ['a PEM private key', PEM, 'expected a list of content paths, or a mapping {package, version, paths}, at the top level, got a string of'],
+    ['a JSON credentials file', `{"clientId": "x", "clientSecret": "${SECRET}"}`, '2 unknown keys at the top level'],
+    ['a secret as a key', `${SECRET}: 1\npaths: []\n`, '1 unknown key at the top level'],
+    ['a secret under paths', `paths: ${SECRET}\n`, 'paths: expected a list of content paths, got a string of 36 characters'],
+    ['a secret as a version', `package: V\nversion: ' ${SECRET}'\npaths: []\n`, 'version: must not start or end with whitespace'],
+    ['a secret as a size', `- path: a\n  size: '${SECRET}'\n`, '[0].size: expected a whole number of bytes, got a string of 36 characters'],
+    ['a secret as an entry key', `- path: a\n  ${SECRET}: 1\n`, '[0]: 1 unknown key (an entry holds path, size and expires)'],
+    ['a secret path with surrounding spaces', `- ' ${SECRET}'\n`, '[0]: must not start or end with whitespace'],
+    ['a secret in a block scalar header', `- |${SECRET}\n  a\n`, 'line 1, column 4: invalid YAML: YAML error UNEXPECTED_TOKEN'],
+    ['a secret in a bad escape', `- "\\q${SECRET}"\n`, 'invalid YAML: YAML error BAD_DQ_ESCAPE'],
+    ['a secret as an unresolved alias', `- *${SECRET}\n`, 'invalid YAML: an alias that cannot be resolved'],
+    ['a secret as a number', '- 918273645\n', '[0]: expected a content path string or a mapping {path, size, expires}, got a whole number'],
+  ])('names the type and position, not the content, of %s', (_what, text, message) => {
+    let error: unknown;
+    try {
+      parsePathFile(text);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(PathFileError);
+    const got = (error as Error).message;
+    expect(got).toContain(message);
+    expect(got).not.toContain('s3cr3t');
+    expect(got).not.toContain('MIIE');
+    expect(got).not.toContain('918273645');
+  });
+
+  it('keeps the YAML messages that are fixed text, with their line and column', () => {
+    expect(() => parsePathFile('- path: a\n  path: b\n')).toThrow(new PathFileError('line 2, column 3: invalid YAML: Map keys must be unique'));
+    expect(() => parsePathFile('paths: []\n\tpackage: V\n')).toThrow(new PathFileError('line 2, column 1: invalid YAML: Tabs are not allowed as indentation'));
+  });
+});
+
+describe('path_files.max_path_length', () => {
+  it('takes a content path of up to the limit and refuses one more, as a string or a mapping, before its other checks', () => {
+    expect(pathFileContent(['a'.repeat(8)], 10, 8)).toEqual({ entries: [{ path: 'a'.repeat(8) }] });
+    expect(() => pathFileContent(['a', 'b'.repeat(9)], 10, 8)).toThrow(
+      new PathFileError('[1]: a content path of 9 characters, longer than path_files.max_path_length (8)'),
+    );
+    expect(() => pathFileContent({ package: 'p', paths: [{ path: ` ${'b'.repeat(9)}`, size: 1 }] }, 10, 8)).toThrow(
+      new PathFileError('paths[0].path: a content path of 10 characters, longer than path_files.max_path_length (8)'),
+    );
+    // A path of 1,000,000 characters is refused whole, and its file with it.
+    expect(() => pathFileContent(['x'.repeat(1_000_000)], 10, 32_768)).toThrow('a content path of 1000000 characters, longer than path_files.max_path_length (32768)');
+  });
+});
+
+describe('package names and versions', () => {
+  it.each([
+    ['a lone high surrogate', 'package', 'App\uD800', 'package: contains a lone UTF-16 surrogate'],
+    ['a lone low surrogate', 'version', '1\uDC01', 'version: contains a lone UTF-16 surrogate'],
+    ['an escape character', 'package', 'App\u001b[31m', 'package: contains a control character at position 4'],
+    ['a bell', 'version', '1.0\u0007', 'version: contains a control character at position 4'],
+    ['a newline', 'package', 'A\nB', 'package: contains a control character at position 2'],
+    ['a C1 control', 'package', 'A\u009bB', 'package: contains a control character at position 2'],
+    ['DEL', 'version', '1\u007f', 'version: contains a control character at position 2'],
+  ])('refuses %s', (_what, key, value, message) => {
+    expect(() => pathFileContent({ [key]: value, paths: ['a'] })).toThrow(new PathFileError(message));
+  });
+
+  it('refuses "\\uD800" and "\\uD801" written as JSON escapes, which would both show as U+FFFD', () => {
+    expect(() => parsePathFile('{"package": "\\uD800", "paths": ["a"]}')).toThrow(new PathFileError('package: contains a lone UTF-16 surrogate'));
+    expect(() => parsePathFile('{"package": "\\uD801", "paths": ["a"]}')).toThrow(new PathFileError('package: contains a lone UTF-16 surrogate'));
+    // A pair is one character, and an emoji a fine name.
+    expect(parsePathFile('{"package": "App \\uD83D\\uDE80", "paths": ["a"]}').package).toBe('App \u{1F680}');
   });
 });

@@ -21,7 +21,16 @@ describe('PathFileParser', () => {
         { path: 'b', expiresMs: Date.UTC(2030, 0, 31, 12) },
       ]);
       expect((await rejection(parser.parse('- [unterminated\n', 10))).message).toMatch(/^line 2, column 1: invalid YAML: /);
-      expect((await rejection(parser.parse('- 12\n', 10))).message).toBe('[0]: expected a content path string or a mapping {path, size, expires}, got number 12');
+      expect((await rejection(parser.parse('- 12\n', 10))).message).toBe('[0]: expected a content path string or a mapping {path, size, expires}, got a whole number');
+      // No message quotes the file: not the YAML library's either, nor the conversion's.
+      expect((await rejection(parser.parse('- |s3cr3t\n  a\n', 10))).message).toBe('line 1, column 4: invalid YAML: YAML error UNEXPECTED_TOKEN');
+      expect((await rejection(parser.parse('- *s3cr3t\n', 10))).message).toBe('invalid YAML: an alias that cannot be resolved');
+      expect((await rejection(parser.parse('s3cr3t\n', 10))).message).toBe(
+        'expected a list of content paths, or a mapping {package, version, paths}, at the top level, got a string of 6 characters',
+      );
+      // path_files.max_path_length.
+      expect((await rejection(parser.parse(`- a\n- ${'b'.repeat(9)}\n`, 10, 8))).message).toBe('[1]: a content path of 9 characters, longer than path_files.max_path_length (8)');
+      expect(await parser.parse(`- ${'b'.repeat(8)}\n`, 10, 8)).toEqual({ entries: [{ path: 'b'.repeat(8) }] });
       expect((await rejection(parser.parse('- a\n- b\n- c\n', 2))).message).toBe('lists 3 entries, more than path_files.max_entries (2)');
       expect(await parser.parse('# nothing yet\n', 10)).toEqual({ entries: [] });
       // The mapping form, and its list under the entry limit too.

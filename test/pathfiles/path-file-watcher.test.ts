@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createLogger } from '../../src/log.js';
-import { mergePaths, PathFiles, type GlobBudget } from '../../src/pathfiles/path-file-watcher.js';
+import { DEFAULT_PATH_FILE_LIMITS, mergePaths, PathFiles, type GlobBudget } from '../../src/pathfiles/path-file-watcher.js';
 import type { PathFilesConfig } from '../../src/config/types.js';
 import type { ClusterTarget, SessionLister } from '../../src/poller/cycle.js';
 
@@ -31,7 +31,7 @@ function target(cluster: string, contentPaths: string[], patterns: string[]): Cl
   return { cluster, client, contentPaths, contentPathFiles: patterns };
 }
 
-function setup(now = { ms: Date.UTC(2030, 0, 1) }, extra: { limits?: PathFilesConfig; globBudget?: GlobBudget } = {}) {
+function setup(now = { ms: Date.UTC(2030, 0, 1) }, extra: { limits?: PathFilesConfig; globBudget?: GlobBudget; platform?: NodeJS.Platform } = {}) {
   const lines: Array<{ level: string; msg: string; file?: string }> = [];
   const destination = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -45,7 +45,7 @@ function setup(now = { ms: Date.UTC(2030, 0, 1) }, extra: { limits?: PathFilesCo
     override resolveTargets(targets: readonly ClusterTarget[]) {
       return super.resolveTargets(targets, extra.limits);
     }
-  })({ logger, now: () => now.ms, globBudget: extra.globBudget });
+  })({ logger, now: () => now.ms, globBudget: extra.globBudget, platform: extra.platform });
   return { files, lines, now };
 }
 
@@ -225,7 +225,7 @@ describe('path files', () => {
   it('refuses a file over path_files.max_size or max_entries as malformed, keeping its last good content', async () => {
     const dir = tempDir();
     const file = join(dir, 'release.yaml');
-    const { files, lines } = setup(undefined, { limits: { maxBytes: 1024, maxEntries: 3 } });
+    const { files, lines } = setup(undefined, { limits: { ...DEFAULT_PATH_FILE_LIMITS, maxBytes: 1024, maxEntries: 3 } });
     const t = target('prod', [], [join(dir, '*.yaml')]);
     writeAtomically(file, '- a\n- b\n- c\n');
     expect(await pathsOf(files, t)).toEqual(['a', 'b', 'c']);
@@ -253,5 +253,109 @@ describe('path files', () => {
     const warned = lines.filter((l) => l.level === 'warn' && l.msg.startsWith('path file is world-writable'));
     expect(warned).toHaveLength(1);
     expect(warned[0]).toMatchObject({ file });
+  });
+});
+
+describe('what a path-file writer can reach', () => {
+  const SECRET = 'Zx9~s3cr3t.Entra-client-secret_value';
+
+  it('refuses a link out of the folder of its pattern without reading it, and reads it with path_files.follow_outside_links', async () => {
+    const dir = tempDir();
+    const outside = tempDir();
+    mkdirSync(join(dir, 'paths.d'));
+    writeFileSync(join(outside, 'client-secret'), `${SECRET}\n`);
+    writeFileSync(join(outside, 'elsewhere.yaml'), '- elsewhere\n');
+    symlinkSync(join(outside, 'client-secret'), join(dir, 'paths.d', 'secret.yaml'));
+    symlinkSync(join(outside, 'elsewhere.yaml'), join(dir, 'paths.d', 'elsewhere.yaml'));
+    // A link that stays inside (a ConfigMap volume's, or a relative one) is read as before.
+    writeFileSync(join(dir, 'paths.d', '.real.yaml'), '- inside\n');
+    symlinkSync('.real.yaml', join(dir, 'paths.d', 'inside.yaml'));
+    const t = target('prod', [], [join(dir, 'paths.d', '*.yaml')]);
+
+    const { files, lines } = setup();
+    expect(await pathsOf(files, t)).toEqual(['inside']);
+    const warned = lines.filter((l) => l.msg.startsWith('path file malformed')).sort((a, b) => (a.file! < b.file! ? -1 : 1));
+    expect(warned.map((l) => [l.file, l.msg])).toEqual([
+      [join(dir, 'paths.d', 'elsewhere.yaml'), expect.stringContaining('a link to a file outside the folder of its pattern, not read (path_files.follow_outside_links is false)')],
+      [join(dir, 'paths.d', 'secret.yaml'), expect.stringContaining('a link to a file outside the folder of its pattern, not read')],
+    ]);
+    expect(files.fileErrors()).toHaveLength(2);
+
+    // Allowed: read, and the secret file is malformed without a word of it in the log.
+    const allowed = setup(undefined, { limits: { ...DEFAULT_PATH_FILE_LIMITS, followOutsideLinks: true } });
+    expect(await pathsOf(allowed.files, t)).toEqual(['elsewhere', 'inside']);
+    const secretLine = allowed.lines.find((l) => l.file === join(dir, 'paths.d', 'secret.yaml'));
+    expect(secretLine?.msg).toBe(
+      'path file malformed: expected a list of content paths, or a mapping {package, version, paths}, at the top level, got a string of 36 characters; no content paths from it are polled',
+    );
+    expect(JSON.stringify(allowed.lines)).not.toContain('s3cr3t');
+  });
+
+  it('matches a Windows pattern written with backslashes (fast-glob reads \\ as an escape)', async () => {
+    const dir = tempDir();
+    writeAtomically(join(dir, 'release.yaml'), '- one\n');
+    // On Windows, the configuration and path.join give backslash separators; POSIX paths stand in for C:\... here.
+    const pattern = `${dir.replaceAll('/', '\\')}\\*.yaml`;
+    const { files } = setup(undefined, { platform: 'win32' });
+    expect(await pathsOf(files, target('prod', [], [pattern]))).toEqual(['one']);
+    // On POSIX a backslash stays an escape, as fast-glob documents.
+    expect(await pathsOf(setup().files, target('prod', [], [pattern]))).toEqual([]);
+  });
+
+  it('polls at most path_files.max_paths paths from files, counts each cycle over it and logs once', async () => {
+    const dir = tempDir();
+    writeAtomically(join(dir, 'a.yaml'), 'package: A\npaths: [one, two, configured]\n');
+    writeAtomically(join(dir, 'b.yaml'), 'package: B\npaths: [three, one]\n');
+    const limits = { ...DEFAULT_PATH_FILE_LIMITS, maxPaths: 2 };
+    const { files, lines } = setup(undefined, { limits });
+    const t = target('prod', ['configured'], [join(dir, '*.yaml')]);
+    const [resolved] = await files.resolveTargets([t]);
+    // Configured paths never count; files in name order, entries in order.
+    expect(resolved!.contentPaths).toEqual(['configured', 'one', 'two']);
+    // A path left out is in no package either.
+    expect([...resolved!.packages!.byPath.keys()].sort()).toEqual(['configured', 'one', 'two']);
+    await files.resolveTargets([t]);
+    expect(files.limitsReached()).toEqual([
+      { cluster: 'prod', limit: 'max_paths', count: 2 },
+      { cluster: 'prod', limit: 'max_package_files', count: 0 },
+    ]);
+    const warned = lines.filter((l) => l.msg.startsWith('path files: the cluster'));
+    expect(warned.map((l) => l.msg)).toEqual([
+      "path files: the cluster's path files list 3 content paths, more than path_files.max_paths; only 2 are polled (the first, in file name order) until they list fewer",
+    ]);
+    // Back within the limit: said once, and no longer counted.
+    writeAtomically(join(dir, 'b.yaml'), 'package: B\npaths: [one]\n');
+    await files.resolveTargets([t]);
+    expect(lines.at(-1)?.msg).toBe("path files: the cluster's path files are within path_files.max_paths again");
+    expect(files.limitsReached()[0]).toEqual({ cluster: 'prod', limit: 'max_paths', count: 2 });
+  });
+
+  it('counts at most path_files.max_package_files package files, whole packages in name order', async () => {
+    const dir = tempDir();
+    // 300 files listing the same paths made 600,000 memberships: each is a package of its own.
+    for (const name of ['c', 'a', 'b']) writeAtomically(join(dir, `${name}.yaml`), `package: ${name.toUpperCase()}\npaths: [one, two]\n`);
+    const limits = { ...DEFAULT_PATH_FILE_LIMITS, maxPackageFiles: 5 };
+    const { files, lines } = setup(undefined, { limits });
+    const [resolved] = await files.resolveTargets([target('prod', [], [join(dir, '*.yaml')])]);
+    expect(resolved!.contentPaths).toEqual(['one', 'two']);
+    expect(resolved!.packages!.packages).toEqual([
+      { name: 'A', version: '' },
+      { name: 'B', version: '' },
+    ]);
+    expect(resolved!.packages!.byPath.get('one')).toHaveLength(2);
+    expect(files.limitsReached()).toContainEqual({ cluster: 'prod', limit: 'max_package_files', count: 1 });
+    expect(lines.filter((l) => l.msg.includes('path_files.max_package_files')).map((l) => l.msg)).toEqual([
+      "path files: the cluster's path files list 6 package files, more than path_files.max_package_files; only 4 are counted (whole packages, in name order) until they list fewer",
+    ]);
+  });
+
+  it('refuses a file listing a path longer than path_files.max_path_length, naming the entry, not the path', async () => {
+    const dir = tempDir();
+    writeAtomically(join(dir, 'a.yaml'), `- ok\n- '${'x'.repeat(5000)}'\n`);
+    const { files, lines } = setup(undefined, { limits: { ...DEFAULT_PATH_FILE_LIMITS, maxPathLength: 4096 } });
+    expect(await pathsOf(files, target('prod', [], [join(dir, '*.yaml')]))).toEqual([]);
+    expect(lines.find((l) => l.msg.startsWith('path file malformed'))?.msg).toBe(
+      'path file malformed: [1]: a content path of 5000 characters, longer than path_files.max_path_length (4096); no content paths from it are polled',
+    );
   });
 });
