@@ -20,6 +20,7 @@ import { measureScrape, type ScrapeRun, type ScrapeSeries } from './scrape.js';
 import { measureChurn, type ChurnRun } from './memory.js';
 import { measureMemoryAtScale, type ScaleMemory } from './memory-scale.js';
 import { measureStoreLookups, type StoreRun } from './store.js';
+import { measureDecode, type DecodeRun } from './decode.js';
 import { GZIP_LEVEL } from '../src/web/compress.js';
 import { DEFAULTS } from '../src/config/schema.js';
 import { formatDuration, parseDuration } from '../src/config/duration.js';
@@ -82,9 +83,11 @@ async function main(): Promise<number> {
   const memoryOnly = argv.includes('--memory');
   // `--memory-scale=PATHSxSESSIONS` (repeatable) measures only those scales: for investigating one.
   const only = argv.filter((a) => a.startsWith('--memory-scale=')).map((a) => a.slice('--memory-scale='.length).split('x').map(Number));
+  // `--decode`: only /-/healthy while a hostile cluster's CESU-8 answers are decoded, about a minute.
+  const decodeOnly = argv.includes('--decode');
   const started = performance.now();
   const machine = describeMachine();
-  log(`bench (${mode.name}${memoryOnly ? ', memory only' : ''}) on ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}`);
+  log(`bench (${mode.name}${memoryOnly ? ', memory only' : ''}${decodeOnly ? ', decode only' : ''}) on ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}`);
 
   const polls: PollRun[] = [];
   let sdk: SdkRun | undefined;
@@ -97,7 +100,8 @@ async function main(): Promise<number> {
   let scaleMemory: Memory | undefined;
   const { latencyMs, concurrency } = mode;
 
-  for (const paths of memoryOnly ? [] : mode.pollSizes) {
+  const skipRest = memoryOnly || decodeOnly;
+  for (const paths of skipRest ? [] : mode.pollSizes) {
     const reps = mode.pollReps(paths);
     log(`poll: ${paths} paths, ${latencyMs} ms latency, concurrency ${concurrency}, ${reps} cycles`);
     await withCluster({ paths, sessionsPerPath: 1, latencyMs, concurrency }, async (cluster) => {
@@ -158,7 +162,7 @@ async function main(): Promise<number> {
 
   // Issue 19: the requests the store lookups add when every path is idle and in the store.
   let store: StoreRun | undefined;
-  if (!memoryOnly) {
+  if (!skipRest) {
     const paths = mode.scalePaths;
     const cycles = mode.pollReps(paths);
     log(`store lookups: ${paths} paths, all idle and in the store, ${cycles} cycles after the start-up one`);
@@ -170,7 +174,7 @@ async function main(): Promise<number> {
   }
 
   let churn: ChurnRun | undefined;
-  if (!memoryOnly) {
+  if (!skipRest) {
     const c = mode.churn;
     log(`memory: ${c.paths} paths × ${c.sessionsPerPath} sessions, ${c.cycles} churn cycles (${c.fraction * 100}% of sessions replaced per cycle), no added latency`);
     churn = await withCluster({ paths: c.paths, sessionsPerPath: c.sessionsPerPath, latencyMs: 0, concurrency }, (cluster) =>
@@ -180,10 +184,16 @@ async function main(): Promise<number> {
     log(`  ${churn.elapsedS.toFixed(1)} s; RSS ${(churn.afterWarmup.rss / MB).toFixed(1)} -> ${(churn.atEnd.rss / MB).toFixed(1)} MB`);
   }
 
+  let decode: DecodeRun | undefined;
+  if (!memoryOnly) {
+    log('decode: 8 answers of 4 MiB, ASCII but for one CESU-8 pair, against the same in ASCII; the built exporter, 3 cycles after the start-up one');
+    decode = await measureDecode(log);
+  }
+
   const m = mode.memory;
-  log(`memory at scale vs the minimal holder: ${m.warmupCycles} cycles, then wrk ${mode.connections} connections, plain and gzip, ${m.seconds} s runs, ${m.rounds} rounds`);
+  if (!decodeOnly) log(`memory at scale vs the minimal holder: ${m.warmupCycles} cycles, then wrk ${mode.connections} connections, plain and gzip, ${m.seconds} s runs, ${m.rounds} rounds`);
   const scales: ScaleMemory[] = [];
-  const chosen = only.length > 0 ? only.map(([paths, sessions]) => ({ paths: paths ?? 0, sessions: sessions ?? 0 })) : m.scales;
+  const chosen = decodeOnly ? [] : only.length > 0 ? only.map(([paths, sessions]) => ({ paths: paths ?? 0, sessions: sessions ?? 0 })) : m.scales;
   for (const scale of chosen) {
     scales.push(await measureMemoryAtScale(scale, { concurrency, warmupCycles: m.warmupCycles, connections: mode.connections, seconds: m.seconds, rounds: m.rounds, log }));
   }
@@ -328,6 +338,31 @@ async function main(): Promise<number> {
     ratioLine(`heap after ${churn.cycles} churn cycles / after warm-up`, `${(churn.atEnd.heapUsed / MB).toFixed(1)} MB`, `${(churn.afterWarmup.heapUsed / MB).toFixed(1)} MB`, heapChange, '0.9–1.1', heapChange >= 0.9 && heapChange <= 1.1);
   }
 
+  if (decode) {
+    for (const [kind, figures] of Object.entries(decode)) {
+      // The hostile answers' acceptance figure: the event loop stays free while they are decoded.
+      const { ascii, cesu8 } = figures;
+      ratioLine(
+        `/-/healthy slowest while 8 answers of 4 MiB are decoded, ASCII but for one CESU-8 pair (${kind})`,
+        `${cesu8.slowestHealthyMs.toFixed(0)} ms`,
+        `${ascii.slowestHealthyMs.toFixed(0)} ms ASCII`,
+        cesu8.slowestHealthyMs / Math.max(ascii.slowestHealthyMs, 1),
+        '< 500 ms',
+        cesu8.slowestHealthyMs < 500,
+      );
+      if (cesu8.peakRssBytes !== undefined && ascii.peakRssBytes !== undefined) {
+        ratioLine(
+          `peak RSS while 8 answers of 4 MiB are decoded, ASCII but for one CESU-8 pair (${kind})`,
+          `${(cesu8.peakRssBytes / MB).toFixed(0)} MB`,
+          `${(ascii.peakRssBytes / MB).toFixed(0)} MB ASCII`,
+          cesu8.peakRssBytes / ascii.peakRssBytes,
+          '≤ 2 (ASCII)',
+          cesu8.peakRssBytes <= 2 * ascii.peakRssBytes,
+        );
+      }
+    }
+  }
+
   const elapsedS = (performance.now() - started) / 1000;
   printTable(verdicts);
   const failed = verdicts.filter((v) => v.pass === false).length;
@@ -377,6 +412,14 @@ async function main(): Promise<number> {
       sessions: sdk.sessions,
       no_content_answers: sdk.noContent,
     },
+    decode: decode && Object.fromEntries(
+      Object.entries(decode).map(([kind, f]) => [
+        kind,
+        Object.fromEntries(
+          (['ascii', 'cesu8'] as const).map((k) => [k, { slowest_healthy_ms: round(f[k].slowestHealthyMs, 1), peak_rss_mb: f[k].peakRssBytes === undefined ? undefined : round(f[k].peakRssBytes / MB, 1) }]),
+        ),
+      ]),
+    ),
     store_lookups: store && {
       paths: store.paths,
       get_upload_session_per_cycle: store.sessionRequests,
@@ -411,7 +454,7 @@ async function main(): Promise<number> {
   const dir = fileURLToPath(new URL('../../bench/results/', import.meta.url));
   mkdirSync(dir, { recursive: true });
   // A run of chosen scales is an investigation, not the record: its own (ignored) file.
-  const name = memoryOnly ? `memory-${mode.name}${only.length > 0 ? '-scales' : ''}` : mode.name === 'full' ? 'latest' : 'quick';
+  const name = decodeOnly ? `decode-${mode.name}` : memoryOnly ? `memory-${mode.name}${only.length > 0 ? '-scales' : ''}` : mode.name === 'full' ? 'latest' : 'quick';
   const file = `${dir}${name}.json`;
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   log(`results written to ${file}`);

@@ -3,6 +3,7 @@ import { LOG_FORMATS, LOG_LEVELS, createLogger, type LogFormat, type LogLevel } 
 import { ConfigError, describeConfig, loadConfigFile } from './config/index.js';
 import type { Config } from './config/types.js';
 import { parseListenAddress } from './web/listen.js';
+import { parseAllowedHosts } from './web/allowed-host.js';
 import { DEFAULT_SERVER_LIMITS, parseServerLimits, type ServerLimits } from './web/limits.js';
 import { formatDuration } from './config/duration.js';
 import { startExporter, type Exporter } from './exporter.js';
@@ -24,6 +25,7 @@ interface ExporterFlags {
   'web.disableExporterMetrics'?: boolean;
   'web.config.file'?: string;
   'web.enableLifecycle'?: boolean;
+  'web.allowedHost': string[];
   'web.readHeaderTimeout': string;
   'web.readTimeout': string;
   'web.writeTimeout': string;
@@ -51,6 +53,14 @@ export function buildProgram(): Command {
     .option('--web.disable-exporter-metrics', 'leave out the process_* and nodejs_* metrics about the exporter itself')
     .option('--web.config.file <path>', 'exporter-toolkit web configuration: TLS, basic auth and headers for this listener (re-read when it changes)')
     .option('--web.enable-lifecycle', 'let POST /-/reload reload --config.file (SIGHUP always does)')
+    .addOption(
+      new Option(
+        '--web.allowed-host <name>',
+        'a name this exporter is reached by, besides its addresses and localhost: POST /-/reload, and the status page and /api/v1/sessions without authentication, refuse any other Host (repeatable)',
+      )
+        .argParser((value: string, previous: string[]) => [...previous, value])
+        .default([] as string[], 'none'),
+    )
     .option('--web.read-header-timeout <duration>', "longest wait for a request's headers (and the TLS handshake)", formatDuration(DEFAULT_SERVER_LIMITS.readHeaderTimeoutMs))
     .option('--web.read-timeout <duration>', 'longest wait for a whole request, body included', formatDuration(DEFAULT_SERVER_LIMITS.readTimeoutMs))
     .option('--web.write-timeout <duration>', 'longest time a response may take to be sent; a client that does not read is then disconnected', formatDuration(DEFAULT_SERVER_LIMITS.writeTimeoutMs))
@@ -123,6 +133,13 @@ async function runExporter(flags: ExporterFlags, defaultListen: boolean): Promis
     process.stderr.write(`error: ${(error as Error).message}\n`);
     return 1;
   }
+  let allowedHosts: string[];
+  try {
+    allowedHosts = parseAllowedHosts(flags['web.allowedHost']);
+  } catch (error) {
+    process.stderr.write(`error: ${(error as Error).message}\n`);
+    return 1;
+  }
   const telemetryPath = flags['web.telemetryPath'];
   if (!telemetryPath.startsWith('/') || telemetryPath === '/') {
     process.stderr.write(`error: --web.telemetry-path must start with "/" and not be "/" itself, got "${telemetryPath}"\n`);
@@ -170,6 +187,7 @@ async function runExporter(flags: ExporterFlags, defaultListen: boolean): Promis
       disableExporterMetrics: flags['web.disableExporterMetrics'] ?? false,
       webConfigFile: flags['web.config.file'],
       enableLifecycle: flags['web.enableLifecycle'] ?? false,
+      allowedHosts,
       serverLimits,
       logger,
       demo: demo !== undefined,

@@ -34,6 +34,8 @@ export interface ExporterOptions {
   readonly webConfigFile?: string;
   /** `--web.enable-lifecycle`: `POST /-/reload` reloads; without it, it answers 403. */
   readonly enableLifecycle?: boolean;
+  /** `--web.allowed-host`, canonical (web/allowed-host.ts): names of the exporter besides its addresses and loopback. */
+  readonly allowedHosts?: readonly string[];
   /** `--web.read-timeout`, `--web.write-timeout`, `--web.max-connections`, …; default: the flags' defaults. */
   readonly serverLimits?: ServerLimits;
 }
@@ -88,6 +90,9 @@ export async function startExporter(options: ExporterOptions): Promise<Exporter>
     enableLifecycle: options.enableLifecycle ?? false,
     status: () => statusViews.current(),
     logger,
+    allowedHosts: options.allowedHosts ?? [],
+    // Behind basic auth or verified client certificates a rebinding page cannot read the pages.
+    checkPageHost: () => !(security?.authenticatesClients() ?? false),
   });
   let server: RunningServer;
   try {

@@ -92,6 +92,7 @@ describe('command line', () => {
       '--web.disable-exporter-metrics',
       '--web.config.file',
       '--web.enable-lifecycle',
+      '--web.allowed-host',
       '--web.read-header-timeout',
       '--web.read-timeout',
       '--web.write-timeout',
@@ -112,6 +113,10 @@ describe('command line', () => {
     const timeout = run(['--demo', '--web.write-timeout', '2 minutes']);
     expect(timeout).toMatchObject({ status: 1, stderr: expect.stringContaining('--web.write-timeout: invalid duration "2 minutes"') });
     expect(run(['--demo', '--web.max-connections', 'many'])).toMatchObject({ status: 1, stderr: expect.stringContaining('--web.max-connections') });
+    expect(run(['--demo', '--web.allowed-host', 'exporter.example', '--web.allowed-host', 'https://exporter.example'])).toMatchObject({
+      status: 1,
+      stderr: 'error: --web.allowed-host: "https://exporter.example" is not a host name or address (no scheme, port or path), e.g. --web.allowed-host=exporter.example.com\n',
+    });
     const level = run(['--demo', '--log.level', 'verbose']);
     expect(level.status).not.toBe(0);
     expect(level.stderr).toContain('verbose');

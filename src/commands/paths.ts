@@ -7,7 +7,8 @@ import { rename, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { parseDuration } from '../config/duration.js';
-import { formatPathFile } from '../pathfiles/path-file-format.js';
+import { formatPathFile, pathFileContent, PathFileError } from '../pathfiles/path-file-format.js';
+import { terminalSafe } from '../status/table.js';
 import { packageFiles, PackagePathsError, SEPARATORS, type PackageFile, type Separator } from '../pathfiles/package-content-paths.js';
 import { APPLICATION_MANIFEST, readApplicationType, type ApplicationType } from '../pathfiles/package-manifest.js';
 
@@ -35,37 +36,73 @@ export function pathsCommand(): Command {
     });
 }
 
+/** Writes `error: …` on stderr; a file name or manifest text in it cannot reach the terminal as control characters. */
+function fail(message: string): number {
+  process.stderr.write(`error: ${terminalSafe(message)}\n`);
+  return 1;
+}
+
+/** Most links and other entries left out that are named one by one; the rest are counted. */
+const MAX_SKIPPED_NAMED = 10;
+
+/**
+ * Why the exporter would refuse `type` as the `package` and `version` of the path file, in the
+ * exporter's own words (the path-file rules), or undefined.
+ */
+function exporterRefusal(type: ApplicationType): string | undefined {
+  try {
+    pathFileContent({ package: type.name, version: type.version, paths: [] });
+    return undefined;
+  } catch (error) {
+    if (error instanceof PathFileError) return error.message;
+    throw error;
+  }
+}
+
 async function runPaths(flags: PathsFlags): Promise<number> {
   let expiresMs: number | undefined;
   if (flags.expiresIn !== undefined) {
     try {
       expiresMs = Date.now() + parseDuration(flags.expiresIn);
     } catch (error) {
-      process.stderr.write(`error: --expires-in: ${(error as Error).message}\n`);
-      return 1;
+      return fail(`--expires-in: ${(error as Error).message}`);
     }
   }
   let files: PackageFile[];
   let type: ApplicationType | undefined;
+  const skipped: string[] = [];
   try {
-    files = await packageFiles({ packageDir: flags.package, storePath: flags.storePath, separator: flags.separator });
+    files = await packageFiles({
+      packageDir: flags.package,
+      storePath: flags.storePath,
+      separator: flags.separator,
+      onSkipped: (path, reason) => skipped.push(`${path}: ${reason}`),
+    });
     type = await readApplicationType(resolve(flags.package));
   } catch (error) {
-    if (error instanceof PackagePathsError) {
-      process.stderr.write(`error: ${error.message}\n`);
-      return 1;
-    }
+    if (error instanceof PackagePathsError) return fail(error.message);
     throw error;
   }
+  if (skipped.length > 0) {
+    const named = skipped.slice(0, MAX_SKIPPED_NAMED).map((line) => `  ${terminalSafe(line)}\n`).join('');
+    const more = skipped.length > MAX_SKIPPED_NAMED ? `  … and ${skipped.length - MAX_SKIPPED_NAMED} more\n` : '';
+    process.stderr.write(`note: ${skipped.length} ${skipped.length === 1 ? 'entry is' : 'entries are'} not listed:\n${named}${more}`);
+  }
   if (type === undefined) {
-    process.stderr.write(`note: no ${APPLICATION_MANIFEST} in ${resolve(flags.package)}: the paths are not named as a package, so the exporter names the package after the path file\n`);
+    process.stderr.write(`note: no ${APPLICATION_MANIFEST} in ${terminalSafe(resolve(flags.package))}: the paths are not named as a package, so the exporter names the package after the path file\n`);
+  } else {
+    const refusal = exporterRefusal(type);
+    if (refusal !== undefined) {
+      return fail(`${join(resolve(flags.package), APPLICATION_MANIFEST)}: its ApplicationTypeName and ApplicationTypeVersion name the package and its version, which the exporter would refuse: ${refusal}`);
+    }
   }
   const text = formatPathFile(
     {
       ...(type === undefined ? {} : { package: type.name, version: type.version }),
       entries: files.map(({ path, size }) => (expiresMs === undefined ? { path, size } : { path, size, expiresMs })),
     },
-    `Content paths of an upload of ${type === undefined ? basename(resolve(flags.package)) : `${type.name} ${type.version}`}; written by sf-upload-exporter paths.`,
+    // A comment is printed as it is: a name with ESC or BEL in it would reach the terminal.
+    `Content paths of an upload of ${terminalSafe(type === undefined ? basename(resolve(flags.package)) : `${type.name} ${type.version}`)}; written by sf-upload-exporter paths.`,
   );
   if (flags.outputFile === undefined) {
     process.stdout.write(text);
@@ -80,8 +117,7 @@ async function runPaths(flags: PathsFlags): Promise<number> {
     await rename(temporary, target);
   } catch (error) {
     await unlink(temporary).catch(() => undefined);
-    process.stderr.write(`error: cannot write ${target}: ${(error as Error).message}\n`);
-    return 1;
+    return fail(`cannot write ${target}: ${(error as Error).message}`);
   }
   process.stderr.write(`wrote ${files.length} content paths to ${target}\n`);
   return 0;

@@ -1,11 +1,12 @@
 import type { ServerResponse } from 'node:http';
-import express, { type Express, type Request } from 'express';
+import express, { type Express, type Request, type RequestHandler } from 'express';
 import type { MetricsSource } from '../metrics/render.js';
 import { acceptsGzip, createChunkGzip } from './compress.js';
 import type { Logger } from '../log.js';
 import type { ReloadResult } from '../config/reloader.js';
 import { parseStatusFilter, renderStatusPage, renderStatusSection, type PageInfo } from './status-page.js';
 import type { CachedStatusView } from '../status/cache.js';
+import { hostProblem } from './allowed-host.js';
 
 export interface AppOptions {
   /** The exposition: the exporter's renderer (render.ts), or any prom-client Registry. */
@@ -26,6 +27,13 @@ export interface AppOptions {
    */
   readonly status: () => CachedStatusView;
   readonly logger: Logger;
+  /** `--web.allowed-host`, canonical (allowed-host.ts): names besides the exporter's addresses that `POST /-/reload` and the status pages accept in `Host`. */
+  readonly allowedHosts?: readonly string[];
+  /**
+   * Whether the status page and `/api/v1/sessions` check `Host` too: true while the listener
+   * authenticates no client, since a rebinding page could then read them; default true.
+   */
+  readonly checkPageHost?: () => boolean;
 }
 
 /**
@@ -73,6 +81,20 @@ export function createApp(options: AppOptions): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
 
+  const allowedHosts = options.allowedHosts ?? [];
+  // Answers 403 to a Host that names another site (DNS rebinding); `always` false: only while no client is authenticated.
+  const hostGuard =
+    (always: boolean): RequestHandler =>
+    (req, res, next) => {
+      const problem = always || (options.checkPageHost?.() ?? true) ? hostProblem(req, allowedHosts) : undefined;
+      if (problem === undefined) {
+        next();
+        return;
+      }
+      options.logger.debug({ remote: req.socket.remoteAddress, path: req.path }, 'request refused: its Host names another site');
+      res.status(403).type('text/plain').send(`${problem}\n`);
+    };
+
   const gzip = createChunkGzip();
   const isFixed = (chunk: Buffer): boolean => options.registry.isFixed?.(chunk) ?? false;
   app.get(options.telemetryPath, async (req, res) => {
@@ -107,11 +129,15 @@ export function createApp(options: AppOptions): Express {
     else res.status(503).type('text/plain').send('Not ready: the first poll cycle has not completed\n');
   });
   // As Prometheus and blackbox_exporter: POST reloads, 200 on success, 500 with the reason on failure.
-  app.post('/-/reload', (req, res) => {
+  app.post('/-/reload', (req, res, next) => {
     if (options.enableLifecycle !== true) {
       res.status(403).type('text/plain').send('Lifecycle API is not enabled: start the exporter with --web.enable-lifecycle, or send it SIGHUP\n');
       return;
     }
+    next();
+  });
+  // A state change: Host is checked whatever the authentication.
+  app.post('/-/reload', hostGuard(true), (req, res) => {
     const refusal = reloadRequestProblem(req);
     if (refusal !== undefined) {
       res.status(refusal.status).type('text/plain').send(`${refusal.message}\n`);
@@ -130,11 +156,11 @@ export function createApp(options: AppOptions): Express {
   });
   const status = options.status;
   // The ETag lets a script ask whether anything changed (If-None-Match → 304) without the body.
-  app.get('/api/v1/sessions', (_req, res) => {
+  app.get('/api/v1/sessions', hostGuard(false), (_req, res) => {
     const current = status();
     res.set({ 'Cache-Control': 'no-cache', ETag: current.etag }).type('json').send(current.json());
   });
-  app.get('/', (req, res) => {
+  app.get('/', hostGuard(false), (req, res) => {
     const filter = parseStatusFilter(req.query as Record<string, unknown>);
     if ('error' in filter) {
       res.status(400).type('text/plain').send(`${filter.error}\n`);

@@ -72,6 +72,11 @@ export class WebSecurity {
     return this.#https;
   }
 
+  /** Whether the configuration in force authenticates clients (basic auth users, or verified client certificates). */
+  authenticatesClients(): boolean {
+    return authenticatesClients(this.#config);
+  }
+
   /** What the start-up log may say: never users or hashes, only how many. */
   describe(): Record<string, unknown> {
     return {

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +11,21 @@ import { runCli } from '../helpers/run-cli.js';
 const PACKAGE = fileURLToPath(new URL('../fixtures/package/VotingApp', import.meta.url));
 
 const dirs: string[] = [];
+
+/** A new temporary folder, removed after the test. */
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'sfue-paths-'));
+  dirs.push(dir);
+  return dir;
+}
+
+/** A manifest naming `name` and `version`. */
+const manifest = (name: string, version = '1.0.0'): string =>
+  `<ApplicationManifest xmlns="http://schemas.microsoft.com/2011/01/fabric" ApplicationTypeName="${name}" ApplicationTypeVersion="${version}"/>`;
+
+/** What a terminal must never receive from a package: ESC (starts a control sequence) and BEL. */
+// eslint-disable-next-line no-control-regex
+const TERMINAL_CONTROL = /[\u001b\u0007]/;
 afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
@@ -88,5 +104,107 @@ describe('paths command', () => {
     const separator = await runCli(['paths', '--package', PACKAGE, '--separator', ':']);
     expect(separator.status).not.toBe(0);
     expect(separator.stderr).toContain('--separator');
+  });
+
+});
+
+describe('paths command on a hostile package folder', () => {
+  it('does not follow folder links: two links to . end neither the walk nor the list', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'a.bin'), 'abc');
+    mkdirSync(join(dir, 'sub'));
+    writeFileSync(join(dir, 'sub', 'b.bin'), 'de');
+    symlinkSync('.', join(dir, 'loop'));
+    symlinkSync('..', join(dir, 'sub', 'up'));
+    const { status, stdout, stderr } = await runCli(['paths', '--package', dir, '--store-path', 'S', '--separator', '/'], { timeoutMs: 15_000 });
+    expect(status).toBe(0);
+    expect(parsePathFile(stdout).entries).toEqual([
+      { path: 'S/a.bin', size: 3 },
+      { path: 'S/sub/b.bin', size: 2 },
+    ]);
+    expect(stderr).toContain('note: 2 entries are not listed:\n');
+    expect(stderr).toContain('  loop: a link to a folder (folder links are not followed)\n');
+    expect(stderr).toContain('  sub/up: a link to a folder (folder links are not followed)\n');
+  });
+
+  it('lists a link to a file inside the package with that file\'s size, and nothing a link outside it leads to', async () => {
+    const outside = tempDir();
+    writeFileSync(join(outside, 'secret.pem'), 'x'.repeat(50));
+    const dir = tempDir();
+    writeFileSync(join(dir, 'a.bin'), 'abc');
+    symlinkSync('a.bin', join(dir, 'alias.bin'));
+    symlinkSync(outside, join(dir, 'etc'));
+    symlinkSync(join(outside, 'secret.pem'), join(dir, 'key.pem'));
+    symlinkSync(join(dir, 'missing'), join(dir, 'dangling'));
+    const { status, stdout, stderr } = await runCli(['paths', '--package', dir, '--store-path', 'S', '--separator', '/']);
+    expect(status).toBe(0);
+    expect(parsePathFile(stdout).entries).toEqual([
+      { path: 'S/a.bin', size: 3 },
+      { path: 'S/alias.bin', size: 3 },
+    ]);
+    expect(stderr).toContain('  etc: a link that leaves the package folder\n');
+    expect(stderr).toContain('  key.pem: a link that leaves the package folder\n');
+    expect(stderr).toContain('  dangling: a link that cannot be followed (ENOENT)\n');
+    expect(stdout).not.toContain('secret');
+  });
+
+  it('does not read a manifest that is a link out of the package (to /dev/zero): one line, exit 1', async () => {
+    const dir = tempDir();
+    symlinkSync('/dev/zero', join(dir, 'ApplicationManifest.xml'));
+    const { status, stderr } = await runCli(['paths', '--package', dir], { timeoutMs: 15_000 });
+    expect(status).toBe(1);
+    expect(stderr).toContain(`error: ${join(dir, 'ApplicationManifest.xml')} is a link that leaves the package folder: not read\n`);
+  });
+
+  (process.platform === 'win32' ? it.skip : it)('refuses a manifest that is a FIFO at once rather than wait for a writer', async () => {
+    const dir = tempDir();
+    execFileSync('mkfifo', [join(dir, 'ApplicationManifest.xml')]);
+    const { status, stderr } = await runCli(['paths', '--package', dir], { timeoutMs: 15_000 });
+    expect(status).toBe(1);
+    expect(stderr).toContain(`error: ${join(dir, 'ApplicationManifest.xml')} is not a regular file: not an application manifest\n`);
+  });
+
+  it('follows a manifest link that stays inside the package', async () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'meta'));
+    writeFileSync(join(dir, 'meta', 'manifest.xml'), manifest('LinkedType'));
+    symlinkSync(join('meta', 'manifest.xml'), join(dir, 'ApplicationManifest.xml'));
+    const { status, stdout } = await runCli(['paths', '--package', dir]);
+    expect(status).toBe(0);
+    expect(parsePathFile(stdout)).toMatchObject({ package: 'LinkedType', version: '1.0.0' });
+  });
+
+  it.each([
+    ['an external entity', '<?xml version="1.0"?>\n<!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n<ApplicationManifest ApplicationTypeName="A" ApplicationTypeVersion="1">&x;</ApplicationManifest>'],
+    ['nesting beyond the parser\'s depth', `<ApplicationManifest ApplicationTypeName="A" ApplicationTypeVersion="1">${'<a>'.repeat(5000)}${'</a>'.repeat(5000)}</ApplicationManifest>`],
+    ['a __proto__ element', '<ApplicationManifest ApplicationTypeName="A" ApplicationTypeVersion="1"><__proto__>x</__proto__></ApplicationManifest>'],
+  ])('ends with one line and exit 1 for a manifest with %s, not a stack trace', async (_what, text) => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'ApplicationManifest.xml'), text);
+    const { status, stdout, stderr } = await runCli(['paths', '--package', dir]);
+    expect({ status, stdout }).toEqual({ status: 1, stdout: '' });
+    expect(stderr).toMatch(new RegExp(`^error: ${join(dir, 'ApplicationManifest.xml').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is not (an application manifest this command reads|well-formed XML): [^\n]+\n$`));
+  });
+
+  it('prints no ESC or BEL of the application type name, and escapes them in the comment', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'ApplicationManifest.xml'), manifest('Evil\u001b]0;pwned\u0007Type', '1.0\u001b[2J'));
+    const { status, stdout, stderr } = await runCli(['paths', '--package', dir]);
+    expect(stdout + stderr).not.toMatch(TERMINAL_CONTROL);
+    // Once the exporter refuses control characters in package names, the command refuses them too.
+    if (status === 0) expect(stdout.split('\n')[0]).toBe('# Content paths of an upload of Evil\\u{1b}]0;pwned\\u{7}Type 1.0\\u{1b}[2J; written by sf-upload-exporter paths.');
+    else expect(stderr).toMatch(/^error: .* which the exporter would refuse: /);
+  });
+
+  it('refuses an application type name or version the exporter would refuse (over 256 characters)', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'ApplicationManifest.xml'), manifest('A'.repeat(257)));
+    const { status, stdout, stderr } = await runCli(['paths', '--package', dir]);
+    expect({ status, stdout }).toEqual({ status: 1, stdout: '' });
+    expect(stderr).toBe(
+      `error: ${join(dir, 'ApplicationManifest.xml')}: its ApplicationTypeName and ApplicationTypeVersion name the package and its version, which the exporter would refuse: package: longer than 256 characters\n`,
+    );
+    writeFileSync(join(dir, 'ApplicationManifest.xml'), manifest('A'.repeat(256)));
+    expect((await runCli(['paths', '--package', dir])).status).toBe(0);
   });
 });
