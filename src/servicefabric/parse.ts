@@ -159,8 +159,17 @@ const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
  * saw: it is no character, and U+FFFD in its place would give two store paths one label value.
  */
 function wellFormed(path: string, at: string): void {
+  if (path.length > MAX_STORE_PATH_CHARS) fail(at, `is ${path.length} characters long, more than the ${MAX_STORE_PATH_CHARS} Service Fabric allows a file path`);
   if (LONE_SURROGATE.test(path)) fail(at, 'holds an unpaired UTF-16 surrogate, which is no character');
 }
+
+/**
+ * Longest store path accepted, in UTF-16 code units: Service Fabric's own limit on a file path in
+ * its API (`ParameterValidator::MaxFilePathSize`, 32 * 1024, src/prod/src/Common/ParameterValidator.cpp
+ * of microsoft/service-fabric). A longer one is no path a runtime could hold, and each one becomes a
+ * label value in every scrape, so it is refused before it costs memory there.
+ */
+export const MAX_STORE_PATH_CHARS = 32 * 1024;
 
 function ranges(value: unknown, fileSize: number, where: string): ByteRange[] {
   if (!Array.isArray(value)) fail(where, `expected an array, got ${describe(value)}`);

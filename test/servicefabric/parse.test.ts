@@ -91,6 +91,11 @@ describe('parseUploadSessions', () => {
     expect(parseUploadSessions(withRanges('0', []))[0]?.remainingBytes).toBe(0);
   });
 
+  it('accepts a StoreRelativePath of exactly 32,768 characters, Service Fabric\'s file-path limit', () => {
+    const [s] = parseUploadSessions(withSession({ StoreRelativePath: 'a'.repeat(32 * 1024) }));
+    expect(s?.storeRelativePath).toHaveLength(32 * 1024);
+  });
+
   it('accepts 2^53-1 exactly', () => {
     const max = String(Number.MAX_SAFE_INTEGER);
     const [s] = parseUploadSessions(withRanges(max, [{ StartPosition: '0', EndPosition: String(Number.MAX_SAFE_INTEGER - 1) }]));
@@ -200,6 +205,7 @@ describe('parseUploadSessions', () => {
     ['StoreRelativePath a number', withSession({ StoreRelativePath: 7 }), `${s0}.StoreRelativePath: expected a string, got number 7`],
     ['StoreRelativePath with a lone high surrogate (JSON escape)', withSession({ StoreRelativePath: JSON.parse('"a\\uD800.zip"') as string }), `${s0}.StoreRelativePath: holds an unpaired UTF-16 surrogate, which is no character`],
     ['StoreRelativePath with a lone low surrogate (JSON escape)', withSession({ StoreRelativePath: 'a\uDC00' }), `${s0}.StoreRelativePath: holds an unpaired UTF-16 surrogate, which is no character`],
+    ['StoreRelativePath one character over Service Fabric\'s file-path limit', withSession({ StoreRelativePath: 'a'.repeat(32 * 1024 + 1) }), `${s0}.StoreRelativePath: is 32769 characters long, more than the 32768 Service Fabric allows a file path`],
     ['SessionId missing', withSession({ SessionId: undefined }), `${s0}.SessionId: missing`],
     ['SessionId not a UUID', withSession({ SessionId: 'abc' }), `${s0}.SessionId: "abc" is not a UUID`],
     ['SessionId with braces', withSession({ SessionId: '{2032ac6c-a348-4594-86da-dab0f2bb1ae1}' }), `${s0}.SessionId: "{2032ac6c`],
