@@ -4,6 +4,7 @@ import type { StoreFile } from '../servicefabric/store-file.js';
 import { clip, MAX_FABRIC_CODE_CHARS, ServiceFabricError } from '../servicefabric/errors.js';
 import type { ClusterPackages } from '../pathfiles/package-model.js';
 import type { PathState, PollFailure, StoreLookup } from './path-state.js';
+import type { LookupTally } from './lookup-health.js';
 import { storeRecheckDueMs } from './recheck.js';
 import { carriedOver, type HeldPath, type PathIndex, type PollOutcome } from './snapshot.js';
 
@@ -51,6 +52,8 @@ export interface CycleOptions {
    * @default 600000 (10 minutes)
    */
   readonly maxBackoffMs?: number;
+  /** Counts the cycle's store lookup requests per cluster, and their failures. */
+  readonly lookups?: LookupTally;
 }
 
 /** Default cap on a `Retry-After` backoff. */
@@ -111,13 +114,21 @@ async function pollOne(target: ClusterTarget, contentPath: string, prior: PathSt
   try {
     const sessions = carriedOver(prior?.sessions, await target.client.getUploadSessions(contentPath, { signal: options.signal }));
     if (sessions.length > 0) return finish({ ok: true, sessions });
-    // No session: the store tells a file that is there from one that is not. A failed lookup is
-    // this path's failed poll, like a failed GetUploadSession.
-    const store = standingLookup(prior, startedMs, options.storeRecheckIntervalMs ?? 0) ?? {
-      file: await target.client.getStoreFile(contentPath, { signal: options.signal }),
-      checkedMs: now(),
-    };
-    return finish({ ok: true, sessions, store });
+    // No session: the store tells a file that is there from one that is not.
+    const standing = standingLookup(prior, startedMs, options.storeRecheckIntervalMs ?? 0);
+    if (standing) return finish({ ok: true, sessions, store: standing });
+    try {
+      const file = await target.client.getStoreFile(contentPath, { signal: options.signal });
+      options.lookups?.record(target.cluster);
+      return finish({ ok: true, sessions, store: { file, checkedMs: now() } });
+    } catch (error) {
+      // GetUploadSession answered, so the poll succeeded: a lookup the gateway refuses (an older
+      // runtime, an identity not granted the listing) leaves only the path's state unknown. It is
+      // counted per cluster and logged once per cluster by the poller, not once per path.
+      const storeFailure = toFailure(error);
+      if (!options.signal?.aborted) options.lookups?.record(target.cluster, storeFailure);
+      return finish({ ok: true, sessions, storeFailure });
+    }
   } catch (error) {
     const raw = toFailure(error);
     const retryAfterMs = raw.retryAfterMs === undefined ? undefined : Math.min(raw.retryAfterMs, options.maxBackoffMs ?? DEFAULT_MAX_BACKOFF_MS);

@@ -81,6 +81,11 @@ export interface PathState {
   readonly failuresTotal: Readonly<Partial<Record<FailureReason, number>>>;
   /** The most recent failure; undefined when the most recent poll succeeded. */
   readonly failure: PollFailure | undefined;
+  /**
+   * Why the most recent poll's store lookup failed (its GetUploadSession answered, so the poll
+   * succeeded, but the state is unknown); absent otherwise.
+   */
+  readonly storeFailure?: PollFailure;
   /** Unix ms before which the path is not polled, because the cluster answered with `Retry-After`. */
   readonly backoffUntilMs: number | undefined;
   /** Unix ms at which the most recent poll finished. */

@@ -2,6 +2,7 @@ import { setMaxListeners } from 'node:events';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { ClusterConfig, Config, PollConfig } from '../config/types.js';
 import type { Logger } from '../log.js';
+import { LookupTally, logLookupTransitions, nextLookupHealth } from './lookup-health.js';
 import { runCycle, type ClusterTarget, type SessionLister } from './cycle.js';
 import { ALL_PATHS, shardTargets, type Shard } from './shard.js';
 import { isHeld, nextSnapshot, PathIndex, type Snapshot } from './snapshot.js';
@@ -180,6 +181,7 @@ export class Poller {
     const started = performance.now();
     const before = new PathIndex(this.snapshot?.paths);
     const startedMs = this.now();
+    const lookups = new LookupTally();
     const targets = this.options.resolveTargets ? await this.options.resolveTargets(this.targets, this.applied) : this.targets;
     // Sharding applies last, so paths from reloads and path files are shared out too.
     const outcomes = await runCycle(shardTargets(targets, this.options.shard ?? ALL_PATHS), {
@@ -191,17 +193,23 @@ export class Poller {
       previous: before,
       startedMs,
       storeRecheckIntervalMs: this.poll.storeRecheckIntervalMs,
+      lookups,
     });
     if (!outcomes) return undefined;
     const cycleDurationSeconds = (performance.now() - started) / 1000;
     const packages = new Map(targets.map((t) => [t.cluster, t.packages]));
-    this.snapshot = nextSnapshot(
-      this.snapshot,
-      outcomes,
-      { completedMs: this.now(), cycleDurationSeconds, cyclesSkippedTotal: this.cyclesSkipped },
-      before,
-      (cluster) => packages.get(cluster),
-    );
+    const storeLookups = nextLookupHealth(this.snapshot?.storeLookups, targets.map((t) => t.cluster), lookups);
+    logLookupTransitions(this.options.logger, this.snapshot?.storeLookups, storeLookups, lookups);
+    this.snapshot = {
+      ...nextSnapshot(
+        this.snapshot,
+        outcomes,
+        { completedMs: this.now(), cycleDurationSeconds, cyclesSkippedTotal: this.cyclesSkipped },
+        before,
+        (cluster) => packages.get(cluster),
+      ),
+      storeLookups,
+    };
     const failed = outcomes.filter((o) => !isHeld(o) && !o.result.ok).length;
     const held = outcomes.filter(isHeld).length;
     this.options.logger.debug({ duration_seconds: cycleDurationSeconds, paths: outcomes.length, failed, held }, 'poll cycle completed');

@@ -1,5 +1,6 @@
 import type { UploadSession } from '../servicefabric/session.js';
 import { packageStates, type ClusterPackages, type PackageState } from '../pathfiles/package-model.js';
+import type { StoreLookupHealth } from './lookup-health.js';
 import { pathStateOf, type PathState, type PollFailure, type RemainingSample, type StoreLookup } from './path-state.js';
 
 /** One immutable picture of everything the exporter knows, replaced whole after every cycle. */
@@ -14,6 +15,8 @@ export interface Snapshot {
   readonly paths: readonly PathState[];
   /** Every package of the path files with a path polled in this cycle: its files and bytes per state. */
   readonly packages: readonly PackageState[];
+  /** Each polled cluster's store lookups: failures by reason, and whether they are failing (absent: none made). */
+  readonly storeLookups?: readonly StoreLookupHealth[];
 }
 
 /** The outcome of polling one path once; input to `nextSnapshot`. */
@@ -28,6 +31,8 @@ export interface PollOutcome {
         readonly sessions: readonly UploadSession[];
         /** The store lookup, for a path without a session (absent when it had one). */
         readonly store?: StoreLookup;
+        /** Why the store lookup of a path without a session failed; its state is unknown then. */
+        readonly storeFailure?: PollFailure;
       }
     | { readonly ok: false; readonly failure: PollFailure };
 }
@@ -166,6 +171,7 @@ export function nextSnapshot(
       pollsTotal: (prior?.pollsTotal ?? 0) + 1,
       failuresTotal,
       failure: result.ok ? undefined : result.failure,
+      ...(result.ok && result.storeFailure !== undefined ? { storeFailure: result.storeFailure } : {}),
       backoffUntilMs: retryAfterMs !== undefined && retryAfterMs > 0 ? outcome.finishedMs + retryAfterMs : undefined,
       polledMs: outcome.finishedMs,
       lastSample,
