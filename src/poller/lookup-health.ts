@@ -33,6 +33,13 @@ export class LookupTally {
     if (failure !== undefined) entry.failures.push(failure);
   }
 
+  /** Lookup requests made this cycle, every cluster together. */
+  total(): number {
+    let n = 0;
+    for (const entry of this.#byCluster.values()) n += entry.made;
+    return n;
+  }
+
   /** Lookup requests made to `cluster` this cycle. */
   made(cluster: string): number {
     return this.#byCluster.get(cluster)?.made ?? 0;

@@ -25,6 +25,8 @@ export interface PollOutcome {
   readonly contentPath: string;
   readonly durationSeconds: number;
   readonly finishedMs: number;
+  /** Unix ms at which the cycle that made this poll started: a cold path's next turn counts from it. */
+  readonly cycleStartedMs?: number;
   readonly result:
     | {
         readonly ok: true;
@@ -45,6 +47,8 @@ export interface HeldPath {
   readonly cluster: string;
   readonly contentPath: string;
   readonly held: true;
+  /** Held because the path is cold and its turn in `poll.idle_interval` has not come (else: backing off). */
+  readonly cold?: true;
 }
 
 /**
@@ -158,12 +162,16 @@ export function nextSnapshot(
       : prior?.lastSample;
     // A lookup only stands for a path without a session; a poll that found one made none.
     const store = result.ok && sessions.length === 0 ? result.store : undefined;
+    const state = result.ok ? pathStateOf(sessions, store) : undefined;
+    // Hot (cadence.ts) from the last poll that saw a session or a change between two known states.
+    const changed = prior?.state !== undefined && state !== undefined && state !== prior.state;
+    const activeMs = sessions.length > 0 || changed ? outcome.finishedMs : prior?.activeMs;
     paths.push({
       cluster: outcome.cluster,
       contentPath: outcome.contentPath,
       success: result.ok,
       sessions,
-      state: result.ok ? pathStateOf(sessions, store) : undefined,
+      state,
       store,
       durationSeconds: outcome.durationSeconds,
       lastSuccessSessionCount: result.ok ? sessions.length : (prior?.lastSuccessSessionCount ?? 0),
@@ -172,6 +180,8 @@ export function nextSnapshot(
       failuresTotal,
       failure: result.ok ? undefined : result.failure,
       ...(result.ok && result.storeFailure !== undefined ? { storeFailure: result.storeFailure } : {}),
+      ...(activeMs === undefined ? {} : { activeMs }),
+      ...(outcome.cycleStartedMs === undefined ? {} : { polledCycleMs: outcome.cycleStartedMs }),
       backoffUntilMs: retryAfterMs !== undefined && retryAfterMs > 0 ? outcome.finishedMs + retryAfterMs : undefined,
       polledMs: outcome.finishedMs,
       lastSample,

@@ -13,7 +13,7 @@ import { ServiceFabricClient, type ClientOptions, type RequestOptions } from './
 import { EntraTokenSource } from './entra.js';
 import { HttpStatusError } from './errors.js';
 import type { UploadSession } from './session.js';
-import type { StoreFile } from './store-file.js';
+import type { StoreFile, StoreFolderListing } from './store-file.js';
 import { createTlsConnector, loadTlsMaterial, tlsFiles, TlsMaterialError, type TlsMaterial } from './tls.js';
 
 /**
@@ -80,6 +80,12 @@ export class ClusterClient {
   getStoreFile(contentPath: string, options: RequestOptions = {}): Promise<StoreFile | undefined> {
     if (this.#files === undefined && this.#tokens === undefined) return this.#client.getStoreFile(contentPath, options);
     return this.#withCredentials((client) => client.getStoreFile(contentPath, options));
+  }
+
+  /** Lists one image-store folder with the current credentials (`ServiceFabricClient.listStoreFolder`); throws a ServiceFabricError. */
+  listStoreFolder(folder: string, options: RequestOptions = {}): Promise<StoreFolderListing> {
+    if (this.#files === undefined && this.#tokens === undefined) return this.#client.listStoreFolder(folder, options);
+    return this.#withCredentials((client) => client.listStoreFolder(folder, options));
   }
 
   async #withCredentials<T>(call: (client: ServiceFabricClient) => Promise<T>): Promise<T> {
