@@ -20,6 +20,7 @@ import { measureScrape, type ScrapeRun, type ScrapeSeries } from './scrape.js';
 import { measureChurn, type ChurnRun } from './memory.js';
 import { measureMemoryAtScale, type ScaleMemory } from './memory-scale.js';
 import { measureStoreLookups, type StoreRun } from './store.js';
+import { measureRequests, type RequestsRun } from './requests.js';
 import { GZIP_LEVEL } from '../src/web/compress.js';
 import { DEFAULTS } from '../src/config/schema.js';
 import { formatDuration, parseDuration } from '../src/config/duration.js';
@@ -80,6 +81,8 @@ async function main(): Promise<number> {
   const strict = argv.includes('--strict');
   // `--memory`: only the memory at scale against the minimal holder (issue 20), a few minutes.
   const memoryOnly = argv.includes('--memory');
+  // `--requests`: only the section "requests to the cluster", a minute or two.
+  const requestsOnly = argv.includes('--requests');
   // `--memory-scale=PATHSxSESSIONS` (repeatable) measures only those scales: for investigating one.
   const only = argv.filter((a) => a.startsWith('--memory-scale=')).map((a) => a.slice('--memory-scale='.length).split('x').map(Number));
   const started = performance.now();
@@ -97,7 +100,7 @@ async function main(): Promise<number> {
   let scaleMemory: Memory | undefined;
   const { latencyMs, concurrency } = mode;
 
-  for (const paths of memoryOnly ? [] : mode.pollSizes) {
+  for (const paths of memoryOnly || requestsOnly ? [] : mode.pollSizes) {
     const reps = mode.pollReps(paths);
     log(`poll: ${paths} paths, ${latencyMs} ms latency, concurrency ${concurrency}, ${reps} cycles`);
     await withCluster({ paths, sessionsPerPath: 1, latencyMs, concurrency }, async (cluster) => {
@@ -158,7 +161,7 @@ async function main(): Promise<number> {
 
   // Issue 19: the requests the store lookups add when every path is idle and in the store.
   let store: StoreRun | undefined;
-  if (!memoryOnly) {
+  if (!memoryOnly && !requestsOnly) {
     const paths = mode.scalePaths;
     const cycles = mode.pollReps(paths);
     log(`store lookups: ${paths} paths, all idle and in the store, ${cycles} cycles after the start-up one`);
@@ -169,8 +172,20 @@ async function main(): Promise<number> {
     log(`  lookups per cycle: ${store.lookups.join(', ')} (start-up cycle first)`);
   }
 
-  let churn: ChurnRun | undefined;
+  // Requests to the cluster: few paths uploading among many watched, in simulated time.
+  let requests: RequestsRun | undefined;
   if (!memoryOnly) {
+    const setup = mode.name === 'full' ? { paths: 10_000, uploading: 100, stored: 5_000, concurrency } : { paths: 1_000, uploading: 20, stored: 500, concurrency };
+    // Warm-up past the start-up cycle and the first store rechecks (10 minutes, spread), then more than one idle interval.
+    const cycles = mode.name === 'full' ? { warmupCycles: 30, measuredCycles: 20 } : { warmupCycles: 25, measuredCycles: 10 };
+    log(`requests to the cluster: ${setup.paths} watched, ${setup.uploading} uploading, ${setup.stored} in the store, default schedule and idle_interval, simulated time`);
+    requests = await measureRequests(setup, cycles);
+    harnessCheck(requests.failedPolls === 0, `${requests.failedPolls} polls failed during the requests section`);
+    log(`  requests per cycle: ${requests.perCycle.join(', ')}`);
+  }
+
+  let churn: ChurnRun | undefined;
+  if (!memoryOnly && !requestsOnly) {
     const c = mode.churn;
     log(`memory: ${c.paths} paths × ${c.sessionsPerPath} sessions, ${c.cycles} churn cycles (${c.fraction * 100}% of sessions replaced per cycle), no added latency`);
     churn = await withCluster({ paths: c.paths, sessionsPerPath: c.sessionsPerPath, latencyMs: 0, concurrency }, (cluster) =>
@@ -183,7 +198,7 @@ async function main(): Promise<number> {
   const m = mode.memory;
   log(`memory at scale vs the minimal holder: ${m.warmupCycles} cycles, then wrk ${mode.connections} connections, plain and gzip, ${m.seconds} s runs, ${m.rounds} rounds`);
   const scales: ScaleMemory[] = [];
-  const chosen = only.length > 0 ? only.map(([paths, sessions]) => ({ paths: paths ?? 0, sessions: sessions ?? 0 })) : m.scales;
+  const chosen = requestsOnly ? [] : only.length > 0 ? only.map(([paths, sessions]) => ({ paths: paths ?? 0, sessions: sessions ?? 0 })) : m.scales;
   for (const scale of chosen) {
     scales.push(await measureMemoryAtScale(scale, { concurrency, warmupCycles: m.warmupCycles, connections: mode.connections, seconds: m.seconds, rounds: m.rounds, log }));
   }
@@ -287,6 +302,24 @@ async function main(): Promise<number> {
       }
     }
   }
+  if (requests) {
+    const r = requests;
+    const naive = r.setup.paths;
+    ratioLine(
+      `requests to the cluster per cycle, ${naive.toLocaleString('en')} watched, ${r.setup.uploading} uploading, ${r.setup.stored.toLocaleString('en')} in the store`,
+      r.meanPerCycle.toFixed(0),
+      `${naive.toLocaleString('en')} naive`,
+      r.ratio,
+      '≤ 0.15',
+      r.ratio <= 0.15,
+    );
+    const coldBoundS = (r.idleIntervalMs + r.schedulePeriodMs) / 1000;
+    ratioLine('freshness: a session on a cold path in the snapshot after', `${r.coldSessionSeenS} s`, `${coldBoundS} s`, r.coldSessionSeenS / coldBoundS, '≤ 1', r.coldSessionSeenS <= coldBoundS);
+    ratioLine('freshness: a session on a file of a package with a hot file, after', `${r.siblingSeenS} s`, `${r.schedulePeriodMs / 1000} s`, r.siblingSeenS / (r.schedulePeriodMs / 1000), '≤ 1', r.siblingSeenS <= r.schedulePeriodMs / 1000);
+    // The stall alert fires once a session is 600 s past its last chunk, timed by ModifiedDate: first
+    // sight within idle_interval plus a cycle, under 600 s, makes it fire when it would have anyway.
+    ratioLine('freshness: stall alert not delayed (first sight of a cold session vs the 600 s stall age)', `${coldBoundS} s at most`, '600 s', coldBoundS / 600, '< 1', coldBoundS < 600);
+  }
   if (store) {
     const n = store.paths;
     const at = `${n.toLocaleString('en')} paths idle and in the store`;
@@ -377,6 +410,16 @@ async function main(): Promise<number> {
       sessions: sdk.sessions,
       no_content_answers: sdk.noContent,
     },
+    requests_to_the_cluster: requests && {
+      setup: requests.setup,
+      schedule_period_ms: requests.schedulePeriodMs,
+      idle_interval_ms: requests.idleIntervalMs,
+      requests_per_cycle: requests.perCycle,
+      mean_per_cycle: round(requests.meanPerCycle, 1),
+      ratio_to_naive: round(requests.ratio, 4),
+      cold_session_seen_s: requests.coldSessionSeenS,
+      sibling_session_seen_s: requests.siblingSeenS,
+    },
     store_lookups: store && {
       paths: store.paths,
       get_upload_session_per_cycle: store.sessionRequests,
@@ -411,7 +454,7 @@ async function main(): Promise<number> {
   const dir = fileURLToPath(new URL('../../bench/results/', import.meta.url));
   mkdirSync(dir, { recursive: true });
   // A run of chosen scales is an investigation, not the record: its own (ignored) file.
-  const name = memoryOnly ? `memory-${mode.name}${only.length > 0 ? '-scales' : ''}` : mode.name === 'full' ? 'latest' : 'quick';
+  const name = memoryOnly ? `memory-${mode.name}${only.length > 0 ? '-scales' : ''}` : requestsOnly ? `requests-${mode.name}` : mode.name === 'full' ? 'latest' : 'quick';
   const file = `${dir}${name}.json`;
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   log(`results written to ${file}`);
