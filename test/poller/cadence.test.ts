@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { coldPathDue } from '../../src/poller/cadence.js';
 import { Poller } from '../../src/poller/poller.js';
 import type { SessionLister } from '../../src/poller/cycle.js';
-import type { ClusterPackages } from '../../src/pathfiles/package-model.js';
+import type { ClusterPackages, PackageMembership } from '../../src/pathfiles/package-model.js';
 import { silentLogger } from '../../src/log.js';
 import { FabricError } from '../../src/servicefabric/errors.js';
 import { storeKey } from '../../src/servicefabric/path.js';
@@ -140,7 +140,7 @@ describe('hot and cold paths', () => {
         { name: 'a', version: '1' },
         { name: 'b', version: '1' },
       ],
-      byPath: new Map([...pkgA.map((x) => [x, [{ package: 0, expectedBytes: undefined }]] as const), ...pkgB.map((x) => [x, [{ package: 1, expectedBytes: undefined }]] as const)]),
+      byPath: new Map<string, PackageMembership[]>([...pkgA.map((x) => [x, [{ package: 0, expectedBytes: undefined }]] as [string, PackageMembership[]]), ...pkgB.map((x) => [x, [{ package: 1, expectedBytes: undefined }]] as [string, PackageMembership[]])]),
     };
     const clock = { ms: Date.UTC(2026, 0, 1) };
     const p = poller(cluster, [...pkgA, ...pkgB], clock, IDLE, packages);
