@@ -21,6 +21,7 @@ import { measureChurn, type ChurnRun } from './memory.js';
 import { measureMemoryAtScale, type ScaleMemory } from './memory-scale.js';
 import { measureStoreLookups, type StoreRun } from './store.js';
 import { measureDecode, type DecodeRun } from './decode.js';
+import { measureRequests, type RequestsRun } from './requests.js';
 import { GZIP_LEVEL } from '../src/web/compress.js';
 import { DEFAULTS } from '../src/config/schema.js';
 import { formatDuration, parseDuration } from '../src/config/duration.js';
@@ -81,13 +82,15 @@ async function main(): Promise<number> {
   const strict = argv.includes('--strict');
   // `--memory`: only the memory at scale against the minimal holder (issue 20), a few minutes.
   const memoryOnly = argv.includes('--memory');
+  // `--requests`: only the section "requests to the cluster", a minute or two.
+  const requestsOnly = argv.includes('--requests');
   // `--memory-scale=PATHSxSESSIONS` (repeatable) measures only those scales: for investigating one.
   const only = argv.filter((a) => a.startsWith('--memory-scale=')).map((a) => a.slice('--memory-scale='.length).split('x').map(Number));
   // `--decode`: only /-/healthy while a hostile cluster's CESU-8 answers are decoded, about a minute.
   const decodeOnly = argv.includes('--decode');
   const started = performance.now();
   const machine = describeMachine();
-  log(`bench (${mode.name}${memoryOnly ? ', memory only' : ''}${decodeOnly ? ', decode only' : ''}) on ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}`);
+  log(`bench (${mode.name}${memoryOnly ? ', memory only' : ''}${decodeOnly ? ', decode only' : ''}${requestsOnly ? ', requests only' : ''}) on ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}`);
 
   const polls: PollRun[] = [];
   let sdk: SdkRun | undefined;
@@ -100,7 +103,7 @@ async function main(): Promise<number> {
   let scaleMemory: Memory | undefined;
   const { latencyMs, concurrency } = mode;
 
-  const skipRest = memoryOnly || decodeOnly;
+  const skipRest = memoryOnly || decodeOnly || requestsOnly;
   for (const paths of skipRest ? [] : mode.pollSizes) {
     const reps = mode.pollReps(paths);
     log(`poll: ${paths} paths, ${latencyMs} ms latency, concurrency ${concurrency}, ${reps} cycles`);
@@ -173,6 +176,18 @@ async function main(): Promise<number> {
     log(`  lookups per cycle: ${store.lookups.join(', ')} (start-up cycle first)`);
   }
 
+  // Requests to the cluster: few paths uploading among many watched, in simulated time.
+  let requests: RequestsRun | undefined;
+  if (!memoryOnly && !decodeOnly) {
+    const setup = mode.name === 'full' ? { paths: 10_000, uploading: 100, stored: 5_000, concurrency } : { paths: 1_000, uploading: 20, stored: 500, concurrency };
+    // Warm-up past the start-up cycle and the first store rechecks (10 minutes, spread), then more than one idle interval.
+    const cycles = mode.name === 'full' ? { warmupCycles: 30, measuredCycles: 20 } : { warmupCycles: 25, measuredCycles: 10 };
+    log(`requests to the cluster: ${setup.paths} watched, ${setup.uploading} uploading, ${setup.stored} in the store, default schedule and idle_interval, simulated time`);
+    requests = await measureRequests(setup, cycles);
+    harnessCheck(requests.failedPolls === 0, `${requests.failedPolls} polls failed during the requests section`);
+    log(`  requests per cycle: ${requests.perCycle.join(', ')}`);
+  }
+
   let churn: ChurnRun | undefined;
   if (!skipRest) {
     const c = mode.churn;
@@ -185,15 +200,15 @@ async function main(): Promise<number> {
   }
 
   let decode: DecodeRun | undefined;
-  if (!memoryOnly) {
+  if (!memoryOnly && !requestsOnly) {
     log('decode: 8 answers of 4 MiB, ASCII but for one CESU-8 pair, against the same in ASCII; the built exporter, 3 cycles after the start-up one');
     decode = await measureDecode(log);
   }
 
   const m = mode.memory;
-  if (!decodeOnly) log(`memory at scale vs the minimal holder: ${m.warmupCycles} cycles, then wrk ${mode.connections} connections, plain and gzip, ${m.seconds} s runs, ${m.rounds} rounds`);
+  if (!decodeOnly && !requestsOnly) log(`memory at scale vs the minimal holder: ${m.warmupCycles} cycles, then wrk ${mode.connections} connections, plain and gzip, ${m.seconds} s runs, ${m.rounds} rounds`);
   const scales: ScaleMemory[] = [];
-  const chosen = decodeOnly ? [] : only.length > 0 ? only.map(([paths, sessions]) => ({ paths: paths ?? 0, sessions: sessions ?? 0 })) : m.scales;
+  const chosen = decodeOnly || requestsOnly ? [] : only.length > 0 ? only.map(([paths, sessions]) => ({ paths: paths ?? 0, sessions: sessions ?? 0 })) : m.scales;
   for (const scale of chosen) {
     scales.push(await measureMemoryAtScale(scale, { concurrency, warmupCycles: m.warmupCycles, connections: mode.connections, seconds: m.seconds, rounds: m.rounds, log }));
   }
@@ -296,6 +311,24 @@ async function main(): Promise<number> {
         ratioLine('CPU time per request, gzip, vs the compress-once server', fmtSpread(ourCpu, 'ms', 2), fmtSpread(onceCpu, 'ms', 2), ourCpu.median / onceCpu.median, '(reported)', undefined);
       }
     }
+  }
+  if (requests) {
+    const r = requests;
+    const naive = r.setup.paths;
+    ratioLine(
+      `requests to the cluster per cycle, ${naive.toLocaleString('en')} watched, ${r.setup.uploading} uploading, ${r.setup.stored.toLocaleString('en')} in the store`,
+      r.meanPerCycle.toFixed(0),
+      `${naive.toLocaleString('en')} naive`,
+      r.ratio,
+      '≤ 0.15',
+      r.ratio <= 0.15,
+    );
+    const coldBoundS = (r.idleIntervalMs + r.schedulePeriodMs) / 1000;
+    ratioLine('freshness: a session on a cold path in the snapshot after', `${r.coldSessionSeenS} s`, `${coldBoundS} s`, r.coldSessionSeenS / coldBoundS, '≤ 1', r.coldSessionSeenS <= coldBoundS);
+    ratioLine('freshness: a session on a file of a package with a hot file, after', `${r.siblingSeenS} s`, `${r.schedulePeriodMs / 1000} s`, r.siblingSeenS / (r.schedulePeriodMs / 1000), '≤ 1', r.siblingSeenS <= r.schedulePeriodMs / 1000);
+    // The stall alert fires once a session is 600 s past its last chunk, timed by ModifiedDate: first
+    // sight within idle_interval plus a cycle, under 600 s, makes it fire when it would have anyway.
+    ratioLine('freshness: stall alert not delayed (first sight of a cold session vs the 600 s stall age)', `${coldBoundS} s at most`, '600 s', coldBoundS / 600, '< 1', coldBoundS < 600);
   }
   if (store) {
     const n = store.paths;
@@ -420,6 +453,16 @@ async function main(): Promise<number> {
         ),
       ]),
     ),
+    requests_to_the_cluster: requests && {
+      setup: requests.setup,
+      schedule_period_ms: requests.schedulePeriodMs,
+      idle_interval_ms: requests.idleIntervalMs,
+      requests_per_cycle: requests.perCycle,
+      mean_per_cycle: round(requests.meanPerCycle, 1),
+      ratio_to_naive: round(requests.ratio, 4),
+      cold_session_seen_s: requests.coldSessionSeenS,
+      sibling_session_seen_s: requests.siblingSeenS,
+    },
     store_lookups: store && {
       paths: store.paths,
       get_upload_session_per_cycle: store.sessionRequests,
@@ -454,7 +497,7 @@ async function main(): Promise<number> {
   const dir = fileURLToPath(new URL('../../bench/results/', import.meta.url));
   mkdirSync(dir, { recursive: true });
   // A run of chosen scales is an investigation, not the record: its own (ignored) file.
-  const name = decodeOnly ? `decode-${mode.name}` : memoryOnly ? `memory-${mode.name}${only.length > 0 ? '-scales' : ''}` : mode.name === 'full' ? 'latest' : 'quick';
+  const name = decodeOnly ? `decode-${mode.name}` : memoryOnly ? `memory-${mode.name}${only.length > 0 ? '-scales' : ''}` : requestsOnly ? `requests-${mode.name}` : mode.name === 'full' ? 'latest' : 'quick';
   const file = `${dir}${name}.json`;
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   log(`results written to ${file}`);

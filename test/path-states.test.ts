@@ -44,8 +44,12 @@ async function statesOn(exp: Exporter): Promise<Record<string, Record<string, nu
     const path = s.labels.content_path as string;
     out[path] = { ...out[path], [s.labels.state as string]: s.value };
   }
-  // The failing path's failure, read from the same scrape.
-  out.failures = { fabric_error: valueOf(series, 'servicefabric_imagestore_poll_failures_total', { content_path: PATHS.broken, reason: 'fabric_error' }) };
+  // The failing lookup, read from the same scrape: counted for the cluster, not as the path's failed poll.
+  out.failures = {
+    poll_success: valueOf(series, 'servicefabric_imagestore_poll_success', { content_path: PATHS.broken }),
+    poll_fabric_error: valueOf(series, 'servicefabric_imagestore_poll_failures_total', { content_path: PATHS.broken, reason: 'fabric_error' }),
+    lookup_fabric_error: valueOf(series, 'servicefabric_imagestore_store_lookup_failures_total', { sf_cluster: 'sim', reason: 'fabric_error' }),
+  };
   return out;
 }
 
@@ -83,19 +87,21 @@ describe('path states end to end, uploads by the official SDK', () => {
       [PATHS.whole]: state('in_store'),
       [PATHS.never]: state('absent'),
       [PATHS.respelled]: state('in_store'),
-      // Unknown: every state at 0, and the failure counted.
+      // Unknown: every state at 0, the lookup's failure counted for the cluster, and the poll
+      // itself successful (its GetUploadSession answered).
       [PATHS.broken]: state(undefined),
-      failures: { fabric_error: 1 },
+      failures: { poll_success: 1, poll_fabric_error: 0, lookup_fabric_error: 1 },
     });
-    // One GetUploadSession per path; a lookup only for the five paths without a session.
-    expect(sim.requestCounts()).toMatchObject({ GetUploadSessionByPath: 7, ListContent: 5 });
+    // One GetUploadSession per path; lookups only for the five paths without a session, the two
+    // spellings of one file in VotingWebPkg\Code answered by one listing of that folder.
+    expect(sim.requestCounts()).toMatchObject({ GetUploadSessionByPath: 7, ListContent: 4 });
 
     // The next cycle asks the store again only about the absent path and the one whose lookup
     // failed; the upload goes on and the failing listing recovers meanwhile.
     await sdk.uploadFileChunk(PATHS.uploading, uploading, `bytes ${2 * CHUNK}-${FILE_SIZE - 1}/${FILE_SIZE}`);
     sim.faults.clear();
     await exp.poller.tick();
-    expect(sim.requestCounts()).toMatchObject({ GetUploadSessionByPath: 14, ListContent: 7 });
+    expect(sim.requestCounts()).toMatchObject({ GetUploadSessionByPath: 14, ListContent: 6 });
     const next = await statesOn(exp);
     expect(next[PATHS.uploading]).toEqual(state('received'));
     expect(next[PATHS.broken]).toEqual(state('absent'));

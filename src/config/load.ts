@@ -135,6 +135,7 @@ function toConfig(file: ConfigFile, baseDir: string): Config {
       maxStalenessMs: file.poll.max_staleness,
       maxResponseBytes: file.poll.max_response_size,
       storeRecheckIntervalMs: file.poll.store_recheck_interval,
+      idleIntervalMs: file.poll.idle_interval,
     }),
     ...(file.status === undefined ? {} : { status: Object.freeze({ stalledAfterMs: file.status.stalled_after }) }),
     ...(file.path_files === undefined

@@ -19,6 +19,7 @@ export const DEFAULTS = {
   max_staleness: '90s',
   max_response_size: '4MiB',
   store_recheck_interval: '10m',
+  idle_interval: '5m',
   stalled_after: '10m',
   path_file_max_size: '1MiB',
   path_file_max_entries: 10_000,
@@ -45,6 +46,13 @@ export const PATH_FILE_MAX_PATHS_RANGE = { min: 1, max: 10_000_000 } as const;
 
 /** Bounds of `poll.max_response_size`: below 1 KiB no real answer fits; above 1 GiB is no bound at all. */
 export const MAX_RESPONSE_SIZE_RANGE = { min: 1024, max: 1024 ** 3 } as const;
+
+/**
+ * Upper bound of `poll.idle_interval`: a cold path's new session is first seen up to this (plus a
+ * cycle) late; at 20 minutes a session that stalled at once still pages (10 minutes without a chunk,
+ * for 1 minute) before Service Fabric drops it 30 minutes after its last chunk.
+ */
+export const MAX_IDLE_INTERVAL_MS = 20 * 60_000;
 
 /** Bounds of `poll.concurrency`. */
 export const CONCURRENCY_RANGE = { min: 1, max: 1024 } as const;
@@ -226,6 +234,9 @@ const pollSchema = z
       max_response_size: size(MAX_RESPONSE_SIZE_RANGE).prefault(DEFAULTS.max_response_size),
       // 0 looks every idle path up at every cycle.
       store_recheck_interval: duration().prefault(DEFAULTS.store_recheck_interval),
+      // 0 polls every path every cycle. Above the bound a stalled upload on a cold path could be
+      // first seen after Service Fabric has dropped its session (30 minutes after its last chunk).
+      idle_interval: duration({ max: MAX_IDLE_INTERVAL_MS }).prefault(DEFAULTS.idle_interval),
     },
     { error: expecting('a mapping') },
   )

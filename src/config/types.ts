@@ -39,6 +39,12 @@ export interface PollConfig {
    * not looked up in the store again for this long.
    */
   readonly storeRecheckIntervalMs: number;
+  /**
+   * `poll.idle_interval`: a cold path (no session, no recent change, no hot file in its package) is
+   * polled once per this long, and a lookup that found no file stands this long. Absent or 0: every
+   * path every cycle.
+   */
+  readonly idleIntervalMs?: number;
 }
 
 /** `status:`: settings of the status page, `/api/v1/sessions` and the `status` command. */

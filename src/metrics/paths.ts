@@ -52,7 +52,7 @@ export function pathFamilies(): readonly FamilySpec[] {
     },
     {
       name: 'servicefabric_imagestore_poll_success',
-      help: `1 if the last poll of the path (its GetUploadSession, and its store lookup when it had no session) succeeded, else 0; 0 for every path when the data is older than poll.max_staleness. ${REFRESHED}`,
+      help: `1 if the last poll of the path (its GetUploadSession) succeeded, else 0; a failed store lookup does not make it 0 (see servicefabric_imagestore_store_lookup_failures_total); 0 for every path when the data is older than poll.max_staleness. ${REFRESHED}`,
       type: 'gauge',
       scope: 'snapshot',
       collect: (view) => pathSamples(view, (p, v) => (p.success && v.fresh ? 1 : 0)),
@@ -80,7 +80,7 @@ export function pathFamilies(): readonly FamilySpec[] {
     },
     {
       name: 'servicefabric_imagestore_poll_failures_total',
-      help: `Failed polls of the path (its GetUploadSession or its store lookup failed), by reason (timeout, connection, tls, http_status, fabric_error, invalid_response, auth). ${REFRESHED}`,
+      help: `Failed polls of the path (its GetUploadSession failed), by reason (timeout, connection, tls, http_status, fabric_error, invalid_response, auth). ${REFRESHED}`,
       type: 'counter',
       scope: 'snapshot',
       collect: (view) => {
@@ -95,7 +95,7 @@ export function pathFamilies(): readonly FamilySpec[] {
     },
     {
       name: 'servicefabric_imagestore_path_state',
-      help: `The path's state as of its last poll, one series per state: 1 for the current one, 0 for the others. uploading: a session with bytes missing; received: a session with nothing missing (committed or awaiting commit); in_store: no session, and the image store holds the file; absent: no session, and the store holds no file there. All 0 while the state is unknown: the last poll failed, or the data is older than poll.max_staleness. ${REFRESHED}`,
+      help: `The path's state as of its last poll, one series per state: 1 for the current one, 0 for the others. uploading: a session with bytes missing; received: a session with nothing missing (committed or awaiting commit); in_store: no session, and the image store holds the file; absent: no session, and the store holds no file there. All 0 while the state is unknown: the last poll or its store lookup failed, or the data is older than poll.max_staleness. ${REFRESHED}`,
       type: 'gauge',
       scope: 'snapshot',
       collect: (view) => {

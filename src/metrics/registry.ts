@@ -7,6 +7,7 @@ import { packageFamilies } from './packages.js';
 import { capacityFamilies } from './capacity.js';
 import { exporterFamilies, type BuildInfo } from './exporter.js';
 import { backoffFamilies } from './backoff.js';
+import { storeLookupFamilies } from './store-lookups.js';
 import { reloadFamilies, type ReloadStatus } from './reload.js';
 import { pathFileFamilies, type PathFileStatus } from './pathfiles.js';
 
@@ -38,7 +39,7 @@ export interface MetricsOptions {
 export function familySpecs(options: MetricsOptions): FamilySpec[] {
   const reload = options.reload ? reloadFamilies(options.reload) : [];
   const pathFiles = options.pathFiles ? pathFileFamilies(options.pathFiles) : [];
-  return [...sessionFamilies(), ...pathFamilies(), ...packageFamilies(), ...capacityFamilies(), ...backoffFamilies, ...exporterFamilies(options.build, options.cyclesSkipped), ...reload, ...pathFiles];
+  return [...sessionFamilies(), ...pathFamilies(), ...packageFamilies(), ...capacityFamilies(), ...backoffFamilies, ...storeLookupFamilies, ...exporterFamilies(options.build, options.cyclesSkipped), ...reload, ...pathFiles];
 }
 
 /** The view every family reads at one scrape: the current snapshot, the clock, and whether the snapshot is fresh. */

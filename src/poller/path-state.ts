@@ -81,10 +81,22 @@ export interface PathState {
   readonly failuresTotal: Readonly<Partial<Record<FailureReason, number>>>;
   /** The most recent failure; undefined when the most recent poll succeeded. */
   readonly failure: PollFailure | undefined;
+  /**
+   * Why the most recent poll's store lookup failed (its GetUploadSession answered, so the poll
+   * succeeded, but the state is unknown); absent otherwise.
+   */
+  readonly storeFailure?: PollFailure;
   /** Unix ms before which the path is not polled, because the cluster answered with `Retry-After`. */
   readonly backoffUntilMs: number | undefined;
   /** Unix ms at which the most recent poll finished. */
   readonly polledMs: number;
+  /** Unix ms at which the cycle of the most recent poll started (absent: `polledMs` stands in). */
+  readonly polledCycleMs?: number;
+  /**
+   * Unix ms of the last poll that found a session or a change of state: the path stays hot (polled
+   * every cycle) for `poll.idle_interval` after it. Absent when none has.
+   */
+  readonly activeMs?: number;
   /** The most recent successful poll's remaining bytes per session; undefined until one succeeds. */
   readonly lastSample: RemainingSample | undefined;
   /** The successful poll before `lastSample`: throughput is the bytes that arrived in between. */

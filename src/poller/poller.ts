@@ -2,6 +2,9 @@ import { setMaxListeners } from 'node:events';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { ClusterConfig, Config, PollConfig } from '../config/types.js';
 import type { Logger } from '../log.js';
+import { LookupTally, logLookupTransitions, nextLookupHealth } from './lookup-health.js';
+import { RECHECK_SPREAD } from './recheck.js';
+import { FolderListings } from './store-lookups.js';
 import { runCycle, type ClusterTarget, type SessionLister } from './cycle.js';
 import { pollCapacity } from './capacity.js';
 import { ALL_PATHS, shardTargets, type Shard } from './shard.js';
@@ -48,6 +51,8 @@ export class Poller {
   private running: Promise<void> | undefined;
   private task: ScheduledTask | undefined;
   private readonly abort = new AbortController();
+  /** Folder listings of recent cycles: one answers for a folder's watched files until their lookups are due. */
+  private readonly listings = new FolderListings();
   private readonly listeners: Array<(snapshot: Snapshot) => void> = [];
 
   constructor(options: PollerOptions) {
@@ -181,6 +186,10 @@ export class Poller {
     const started = performance.now();
     const before = new PathIndex(this.snapshot?.paths);
     const startedMs = this.now();
+    const lookups = new LookupTally();
+    // A listing older than the longest a lookup can stand answers for nothing any more.
+    const longestStandMs = Math.max(this.poll.idleIntervalMs ?? 0, this.poll.storeRecheckIntervalMs * (1 + RECHECK_SPREAD));
+    this.listings.prune(startedMs - longestStandMs, new Set(this.targets.map((t) => t.cluster)));
     const targets = this.options.resolveTargets ? await this.options.resolveTargets(this.targets, this.applied) : this.targets;
     // Sharding applies last, so paths from reloads and path files are shared out too. The capacity
     // is a cluster's, not a path's: the first shard alone asks for it, so no two shards export it.
@@ -199,11 +208,16 @@ export class Poller {
       previous: before,
       startedMs,
       storeRecheckIntervalMs: this.poll.storeRecheckIntervalMs,
+      idleIntervalMs: this.poll.idleIntervalMs ?? 0,
+      listings: this.listings,
+      lookups,
     });
     const capacityStates = await capacity;
     if (!outcomes || !capacityStates) return undefined;
     const cycleDurationSeconds = (performance.now() - started) / 1000;
     const packages = new Map(targets.map((t) => [t.cluster, t.packages]));
+    const storeLookups = nextLookupHealth(this.snapshot?.storeLookups, targets.map((t) => t.cluster), lookups);
+    logLookupTransitions(this.options.logger, this.snapshot?.storeLookups, storeLookups, lookups);
     this.snapshot = {
       ...nextSnapshot(
         this.snapshot,
@@ -213,10 +227,15 @@ export class Poller {
         (cluster) => packages.get(cluster),
       ),
       capacity: capacityStates,
+      storeLookups,
     };
     const failed = outcomes.filter((o) => !isHeld(o) && !o.result.ok).length;
-    const held = outcomes.filter(isHeld).length;
-    this.options.logger.debug({ duration_seconds: cycleDurationSeconds, paths: outcomes.length, failed, held }, 'poll cycle completed');
+    const held = outcomes.filter(isHeld);
+    const cold = held.filter((h) => h.cold === true).length;
+    this.options.logger.debug(
+      { duration_seconds: cycleDurationSeconds, paths: outcomes.length, failed, held: held.length - cold, cold, lookups: lookups.total() },
+      'poll cycle completed',
+    );
     return this.snapshot;
   }
 

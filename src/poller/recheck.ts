@@ -9,7 +9,7 @@
 export const RECHECK_SPREAD = 0.25;
 
 /** A path's fixed share of the spread, in [0, 1): FNV-1a of cluster and path, the same in every cycle and process. */
-function spreadShare(cluster: string, contentPath: string): number {
+export function spreadShare(cluster: string, contentPath: string): number {
   let hash = 0x811c9dc5;
   const mix = (text: string): void => {
     for (let i = 0; i < text.length; i++) {

@@ -1,5 +1,6 @@
 import type { UploadSession } from '../servicefabric/session.js';
 import { packageStates, type ClusterPackages, type PackageState } from '../pathfiles/package-model.js';
+import type { StoreLookupHealth } from './lookup-health.js';
 import { pathStateOf, type PathState, type PollFailure, type RemainingSample, type StoreLookup } from './path-state.js';
 import type { CapacityState } from './capacity.js';
 
@@ -17,6 +18,8 @@ export interface Snapshot {
   readonly packages: readonly PackageState[];
   /** Each cluster's image store capacity (capacity.ts); absent when this process polls none. */
   readonly capacity?: readonly CapacityState[];
+  /** Each polled cluster's store lookups: failures by reason, and whether they are failing (absent: none made). */
+  readonly storeLookups?: readonly StoreLookupHealth[];
 }
 
 /** The outcome of polling one path once; input to `nextSnapshot`. */
@@ -25,12 +28,16 @@ export interface PollOutcome {
   readonly contentPath: string;
   readonly durationSeconds: number;
   readonly finishedMs: number;
+  /** Unix ms at which the cycle that made this poll started: a cold path's next turn counts from it. */
+  readonly cycleStartedMs?: number;
   readonly result:
     | {
         readonly ok: true;
         readonly sessions: readonly UploadSession[];
         /** The store lookup, for a path without a session (absent when it had one). */
         readonly store?: StoreLookup;
+        /** Why the store lookup of a path without a session failed; its state is unknown then. */
+        readonly storeFailure?: PollFailure;
       }
     | { readonly ok: false; readonly failure: PollFailure };
 }
@@ -43,6 +50,8 @@ export interface HeldPath {
   readonly cluster: string;
   readonly contentPath: string;
   readonly held: true;
+  /** Held because the path is cold and its turn in `poll.idle_interval` has not come (else: backing off). */
+  readonly cold?: true;
 }
 
 /**
@@ -156,12 +165,16 @@ export function nextSnapshot(
       : prior?.lastSample;
     // A lookup only stands for a path without a session; a poll that found one made none.
     const store = result.ok && sessions.length === 0 ? result.store : undefined;
+    const state = result.ok ? pathStateOf(sessions, store) : undefined;
+    // Hot (cadence.ts) from the last poll that saw a session or a change between two known states.
+    const changed = prior?.state !== undefined && state !== undefined && state !== prior.state;
+    const activeMs = sessions.length > 0 || changed ? outcome.finishedMs : prior?.activeMs;
     paths.push({
       cluster: outcome.cluster,
       contentPath: outcome.contentPath,
       success: result.ok,
       sessions,
-      state: result.ok ? pathStateOf(sessions, store) : undefined,
+      state,
       store,
       durationSeconds: outcome.durationSeconds,
       lastSuccessSessionCount: result.ok ? sessions.length : (prior?.lastSuccessSessionCount ?? 0),
@@ -169,6 +182,9 @@ export function nextSnapshot(
       pollsTotal: (prior?.pollsTotal ?? 0) + 1,
       failuresTotal,
       failure: result.ok ? undefined : result.failure,
+      ...(result.ok && result.storeFailure !== undefined ? { storeFailure: result.storeFailure } : {}),
+      ...(activeMs === undefined ? {} : { activeMs }),
+      ...(outcome.cycleStartedMs === undefined ? {} : { polledCycleMs: outcome.cycleStartedMs }),
       backoffUntilMs: retryAfterMs !== undefined && retryAfterMs > 0 ? outcome.finishedMs + retryAfterMs : undefined,
       polledMs: outcome.finishedMs,
       lastSample,

@@ -22,11 +22,11 @@ import {
 } from './errors.js';
 import { createClusterHttp, withInFlight, type BearerToken, type ClusterHttp } from './http.js';
 import { InFlight } from './in-flight.js';
-import { jsonShapeProblem, parseStoreContent, parseUploadSessions } from './parse.js';
+import { jsonShapeProblem, parseStoreContent, parseStoreContentPage, parseUploadSessions, type StoreContentPage } from './parse.js';
 import { storeContentPath, storeKey, uploadSessionPath } from './path.js';
 import { parseRetryAfter } from './retry-after.js';
 import type { UploadSession } from './session.js';
-import type { StoreFile } from './store-file.js';
+import { MAX_LISTING_ENTRIES, MAX_LISTING_PAGES, type StoreFile, type StoreFolderListing } from './store-file.js';
 import { parseImageStoreInfo, type ImageStoreInfo } from './image-store-info.js';
 import { API_VERSION, CONTENT_API_VERSION, INFO_API_VERSION } from './wire.js';
 import type { buildConnector } from 'undici';
@@ -84,6 +84,9 @@ const MAX_SERVER_TIMEOUT_S = 4_294_967_295;
 const MAX_TIMER_MS = 2_147_483_647;
 const LINUX_HINT = 'upload sessions may not be supported on this cluster (Linux clusters have no upload-session API)';
 const INFO_HINT = `GetImageStoreInfo needs api-version ${INFO_API_VERSION}, which clusters older than Service Fabric 6.5 refuse`;
+/** A listing of nothing: 204, 404 with an empty body, or an empty 200 body. */
+const NO_PAGE: StoreContentPage = Object.freeze({ files: [], continuationToken: undefined });
+
 const CONTENT_HINT = `the store listing by path needs api-version ${CONTENT_API_VERSION}, which clusters older than Service Fabric 6.2 refuse`;
 
 interface RequestContext {
@@ -208,6 +211,33 @@ export class ServiceFabricClient {
     return this.#get(path, '', options.signal, this.#handleInfo);
   }
 
+  /**
+   * Lists the files directly in `folder` (GetImageStoreContent of the folder, paged through
+   * `ContinuationToken`): one request answers for every watched file there. Reads at most
+   * `maxPages` pages and keeps at most `maxEntries` files; beyond either, the listing comes back
+   * incomplete. A folder that does not exist (404 with an empty body) or holds nothing (204) lists
+   * no file. Throws a ServiceFabricError subclass.
+   */
+  async listStoreFolder(folder: string, options: RequestOptions & { maxPages?: number; maxEntries?: number } = {}): Promise<StoreFolderListing> {
+    const maxPages = options.maxPages ?? MAX_LISTING_PAGES;
+    const maxEntries = options.maxEntries ?? MAX_LISTING_ENTRIES;
+    const files: StoreFile[] = [];
+    let token: string | undefined;
+    for (let page = 0; page < maxPages; page++) {
+      // The gateway unescapes the token it reads (ImageStoreHandler::ListContentByRelativePath) and
+      // escapes the one it sends, so the token travels as one encoded query value.
+      const query = `api-version=${CONTENT_API_VERSION}&timeout=${this.#serverTimeoutS}${token === undefined ? '' : `&ContinuationToken=${encodeURIComponent(token)}`}`;
+      const answer = await this.#get(`${storeContentPath(folder)}?${query}`, folder, options.signal, this.#handleListing);
+      for (const file of answer.files) {
+        if (files.length >= maxEntries) return { files, complete: false };
+        files.push(file);
+      }
+      token = answer.continuationToken;
+      if (token === undefined) return { files, complete: true };
+    }
+    return { files, complete: false };
+  }
+
   /** Closes keep-alive connections. */
   async close(): Promise<void> {
     await this.#http.agent.close();
@@ -294,6 +324,32 @@ export class ServiceFabricClient {
       if (error instanceof InvalidResponseError) throw invalidResponse(context, base, error.message, error);
       throw error;
     }
+  };
+
+  readonly #handleListing: AnswerHandler<StoreContentPage> = async (response, context) => {
+    const status = response.status;
+    const base: ServiceFabricErrorOptions = { method: context.method, url: context.url, status };
+    if (status === 204) {
+      discardBody(response);
+      return NO_PAGE;
+    }
+    if (status < 300 && status !== 200) {
+      discardBody(response);
+      throw new InvalidResponseError(`${context.prefix}: invalid response: unexpected success status ${statusLine(response)}`, base);
+    }
+    if (status === 200) {
+      const body = this.#jsonOf(await this.#successBody(response), base, context);
+      if (body.empty) return NO_PAGE;
+      try {
+        return parseStoreContentPage(body.value);
+      } catch (error) {
+        if (error instanceof InvalidResponseError) throw invalidResponse(context, base, error.message, error);
+        throw error;
+      }
+    }
+    const read = await this.#errorBody(response);
+    if (status === 404 && !read.tooLarge && read.bytes.byteLength === 0) return NO_PAGE;
+    throw this.#failureOf(response, read, base, context, CONTENT_HINT);
   };
 
   /** An error answer's body: only read for a FabricError, under a small bound. */

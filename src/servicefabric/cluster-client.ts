@@ -14,7 +14,7 @@ import { EntraTokenSource } from './entra.js';
 import { HttpStatusError } from './errors.js';
 import type { UploadSession } from './session.js';
 import type { ImageStoreInfo } from './image-store-info.js';
-import type { StoreFile } from './store-file.js';
+import type { StoreFile, StoreFolderListing } from './store-file.js';
 import { createTlsConnector, loadTlsMaterial, tlsFiles, TlsMaterialError, type TlsMaterial } from './tls.js';
 
 /**
@@ -87,6 +87,12 @@ export class ClusterClient {
   getImageStoreInfo(options: RequestOptions = {}): Promise<ImageStoreInfo> {
     if (this.#files === undefined && this.#tokens === undefined) return this.#client.getImageStoreInfo(options);
     return this.#withCredentials((client) => client.getImageStoreInfo(options));
+  }
+
+  /** Lists one image-store folder with the current credentials (`ServiceFabricClient.listStoreFolder`); throws a ServiceFabricError. */
+  listStoreFolder(folder: string, options: RequestOptions = {}): Promise<StoreFolderListing> {
+    if (this.#files === undefined && this.#tokens === undefined) return this.#client.listStoreFolder(folder, options);
+    return this.#withCredentials((client) => client.listStoreFolder(folder, options));
   }
 
   async #withCredentials<T>(call: (client: ServiceFabricClient) => Promise<T>): Promise<T> {

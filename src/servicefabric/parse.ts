@@ -342,6 +342,17 @@ function optionalList(body: Record<string, unknown>, key: keyof ImageStoreConten
  * read. Throws InvalidResponseError.
  */
 export function parseStoreContent(body: unknown, nowMs = Date.now()): StoreFile[] {
+  return parseStoreContentPage(body, nowMs).files;
+}
+
+/** One page of a store listing: its files, and the token of the next page (empty or absent: the last). */
+export interface StoreContentPage {
+  readonly files: StoreFile[];
+  readonly continuationToken: string | undefined;
+}
+
+/** As `parseStoreContent`, with the listing's `ContinuationToken`. Throws InvalidResponseError. */
+export function parseStoreContentPage(body: unknown, nowMs = Date.now()): StoreContentPage {
   if (!isRecord(body)) fail('body', `expected a JSON object, got ${describe(body)}`);
   const files = optionalList(body, 'StoreFiles');
   const folders = optionalList(body, 'StoreFolders');
@@ -352,5 +363,8 @@ export function parseStoreContent(body: unknown, nowMs = Date.now()): StoreFile[
   if (token !== undefined && token !== null && typeof token !== 'string') {
     fail('ContinuationToken', `expected a string, got ${describe(token)}`);
   }
-  return (files ?? []).map((item, i) => storeFile(item, `StoreFiles[${i}]`, nowMs + MAX_CLOCK_SKEW_MS));
+  return {
+    files: (files ?? []).map((item, i) => storeFile(item, `StoreFiles[${i}]`, nowMs + MAX_CLOCK_SKEW_MS)),
+    continuationToken: typeof token === 'string' && token !== '' ? token : undefined,
+  };
 }

@@ -8,7 +8,7 @@ const EXAMPLE = fileURLToPath(new URL('../../config/example.yaml', import.meta.u
 describe('config/example.yaml', () => {
   it('is valid and says what the spec example says', () => {
     expect(loadConfigFile(EXAMPLE)).toEqual({
-      poll: { schedule: '*/30 * * * * *', concurrency: 8, requestTimeoutMs: 10_000, maxStalenessMs: 90_000, maxResponseBytes: 4 * 1024 * 1024, storeRecheckIntervalMs: 600_000 },
+      poll: { schedule: '*/30 * * * * *', concurrency: 8, requestTimeoutMs: 10_000, maxStalenessMs: 90_000, maxResponseBytes: 4 * 1024 * 1024, storeRecheckIntervalMs: 600_000, idleIntervalMs: 300_000 },
       clusters: [
         { name: 'prod-westeurope', endpoint: 'http://localhost:19080', contentPaths: ['SwaggerTest\\Common.dll', 'MyAppPkg'] },
       ],

@@ -15,6 +15,7 @@ const DEFAULT_POLL = {
   maxStalenessMs: 90_000,
   maxResponseBytes: 4 * 1024 * 1024,
   storeRecheckIntervalMs: 600_000,
+  idleIntervalMs: 300_000,
 };
 const DEV = { name: 'dev', endpoint: 'http://localhost:19080', contentPaths: ['MyAppPkg'] };
 
@@ -105,7 +106,7 @@ const GOOD: Record<string, Config> = {
   },
   'good-poll-partial.yaml': { poll: { ...DEFAULT_POLL, requestTimeoutMs: 1500 }, clusters: [DEV] },
   'good-full.yaml': {
-    poll: { schedule: '*/5 * * * *', concurrency: 1024, requestTimeoutMs: 90_000, maxStalenessMs: 3_600_000, maxResponseBytes: 10_000_000, storeRecheckIntervalMs: 3_600_000 },
+    poll: { schedule: '*/5 * * * *', concurrency: 1024, requestTimeoutMs: 90_000, maxStalenessMs: 3_600_000, maxResponseBytes: 10_000_000, storeRecheckIntervalMs: 3_600_000, idleIntervalMs: 0 },
     clusters: [
       {
         name: 'prod-westeurope',
@@ -234,6 +235,8 @@ const INVALID: Record<string, string[]> = {
   ],
   'invalid-timeout-too-long.yaml': ['poll.request_timeout: must be at most 24d, got 4w'],
   'invalid-store-recheck.yaml': ['poll.store_recheck_interval: expected a duration such as "10s", got number 10'],
+  'invalid-idle-interval.yaml': ['poll.idle_interval: must be at most 20m, got 30m'],
+  'invalid-idle-interval-type.yaml': ['poll.idle_interval: invalid duration "5 minutes" (use e.g. 500ms, 10s, 2m)'],
   'invalid-staleness.yaml': ['poll.max_staleness: must be greater than poll.request_timeout (30s), got 30s'],
   'invalid-staleness-default-timeout.yaml': [
     'poll.max_staleness: must be greater than poll.request_timeout (10s), got 5s',

@@ -1,5 +1,5 @@
 import { expect } from '@jest/globals';
-import type { ClusterConfig } from '../../src/config/types.js';
+import type { ClusterConfig, PollConfig } from '../../src/config/types.js';
 import { startExporter, type Exporter } from '../../src/exporter.js';
 import { silentLogger } from '../../src/log.js';
 import type { Snapshot } from '../../src/poller/snapshot.js';
@@ -23,10 +23,10 @@ export async function scrape(exp: Exporter): Promise<{ text: string; series: Ser
  * An exporter on 127.0.0.1 that polls `clusters` once, at start-up (its schedule never fires during
  * a test), with the default limits; resolves after that cycle. The caller closes it.
  */
-export async function startOneCycleExporter(clusters: ClusterConfig[], options: { disableExporterMetrics?: boolean } = {}): Promise<Exporter> {
+export async function startOneCycleExporter(clusters: ClusterConfig[], options: { disableExporterMetrics?: boolean; poll?: Partial<PollConfig> } = {}): Promise<Exporter> {
   const exp = await startExporter({
     config: {
-      poll: { schedule: '0 0 1 1 *', concurrency: 4, requestTimeoutMs: 2000, maxStalenessMs: 60_000, maxResponseBytes: 4 * 1024 * 1024, storeRecheckIntervalMs: 600_000 },
+      poll: { schedule: '0 0 1 1 *', concurrency: 4, requestTimeoutMs: 2000, maxStalenessMs: 60_000, maxResponseBytes: 4 * 1024 * 1024, storeRecheckIntervalMs: 600_000, ...options.poll },
       clusters,
     },
     listen: { host: '127.0.0.1', port: 0 },

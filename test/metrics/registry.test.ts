@@ -147,7 +147,7 @@ describe('metrics registry', () => {
   it('says in every HELP string of its own families that values are refreshed per poll cycle', async () => {
     const { text } = await scrape(snapshotOf([reference]), T0);
     const helps = text.split('\n').filter((l) => l.startsWith('# HELP servicefabric_imagestore_'));
-    expect(helps.length).toBe(23);
+    expect(helps.length).toBe(24);
     for (const help of helps) expect(help).toMatch(/poll cycle/);
   });
 

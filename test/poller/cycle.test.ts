@@ -6,6 +6,7 @@ import type { StoreFile } from '../../src/servicefabric/store-file.js';
 import { silentLogger, createLogger } from '../../src/log.js';
 import { session } from '../fixtures/sessions.js';
 import { Writable } from 'node:stream';
+import { LookupTally } from '../../src/poller/lookup-health.js';
 import { nextSnapshot, PathIndex, type PollOutcome } from '../../src/poller/snapshot.js';
 
 /**
@@ -204,7 +205,7 @@ describe('runCycle', () => {
     expect(outcomes[0]?.result.ok && outcomes[0].result.store).toBe(known);
   });
 
-  it('makes a failed lookup the path\'s failed poll: classified, one log line naming the listing, a backoff when asked', async () => {
+  it('keeps a poll whose store lookup fails successful: the failure classified beside it, no per-path log line, one tally entry', async () => {
     const lines: string[] = [];
     const logger = createLogger({
       destination: new Writable({
@@ -218,20 +219,21 @@ describe('runCycle', () => {
       { gone: async () => [] },
       {
         gone: async () => {
-          throw new FabricError('GET http://h/ImageStore/gone?api-version=6.2&timeout=10: status 503 FABRIC_E_SERVICE_TOO_BUSY', {
-            status: 503,
-            code: 'FABRIC_E_SERVICE_TOO_BUSY',
-            retryAfterMs: 30_000,
+          throw new FabricError('GET http://h/ImageStore/gone?api-version=6.2&timeout=10: status 400 FABRIC_E_INVALID_ARGUMENT', {
+            status: 400,
+            code: 'FABRIC_E_INVALID_ARGUMENT',
           });
         },
       },
     );
-    const outcomes = (await runCycle([{ cluster: 'c1', client: cluster, contentPaths: ['gone'] }], { concurrency: 1, logger })) as PollOutcome[];
+    const lookups = new LookupTally();
+    const outcomes = (await runCycle([{ cluster: 'c1', client: cluster, contentPaths: ['gone'] }], { concurrency: 1, logger, lookups })) as PollOutcome[];
     const result = outcomes[0]?.result;
-    expect(result?.ok === false && result.failure).toMatchObject({ reason: 'fabric_error', status: 503, code: 'FABRIC_E_SERVICE_TOO_BUSY', retryAfterMs: 30_000 });
-    expect(lines).toHaveLength(1);
-    const line = JSON.parse(lines[0]!) as Record<string, unknown>;
-    expect(line).toMatchObject({ level: 'warn', sf_cluster: 'c1', content_path: 'gone', reason: 'fabric_error', status: 503, fabric_code: 'FABRIC_E_SERVICE_TOO_BUSY' });
-    expect(line.msg).toMatch(/^poll failed: GET http:\/\/h\/ImageStore\/gone\?api-version=6\.2/);
+    expect(result?.ok).toBe(true);
+    expect(result?.ok === true && result.store).toBeUndefined();
+    expect(result?.ok === true && result.storeFailure).toMatchObject({ reason: 'fabric_error', status: 400, code: 'FABRIC_E_INVALID_ARGUMENT' });
+    expect(lines).toEqual([]);
+    expect(lookups.made('c1')).toBe(1);
+    expect(lookups.failures('c1')).toHaveLength(1);
   });
 });

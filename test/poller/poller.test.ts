@@ -7,6 +7,7 @@ import { FabricError } from '../../src/servicefabric/errors.js';
 import type { UploadSession } from '../../src/servicefabric/session.js';
 import type { StoreFile } from '../../src/servicefabric/store-file.js';
 import { session } from '../fixtures/sessions.js';
+import { captureLog } from '../helpers/log-capture.js';
 
 const poll = { schedule: '* * * * * *', concurrency: 2, requestTimeoutMs: 1000, maxStalenessMs: 10_000, maxResponseBytes: 4 * 1024 * 1024, storeRecheckIntervalMs: 600_000 };
 
@@ -245,7 +246,7 @@ describe('Poller: the state of each path', () => {
     expect(cluster.lookups).toEqual(['p', 'p', 'p']);
   });
 
-  it('counts a failed lookup as the path\'s failed poll: no state, no lookup kept, and the next cycle asks again', async () => {
+  it('keeps a path whose lookup fails successful with its state unknown, counts the failure per cluster, and asks again next cycle', async () => {
     const cluster = scriptedCluster();
     cluster.files.set('p', stored('p'));
     const clock = { ms: 1_000_000 };
@@ -256,12 +257,43 @@ describe('Poller: the state of each path', () => {
     clock.ms += 1.25 * INTERVAL;
     await poller.tick();
     const failed = poller.current()?.paths[0];
-    expect(failed).toMatchObject({ success: false, state: undefined, store: undefined, pollsTotal: 2, failuresTotal: { fabric_error: 1 } });
+    expect(failed).toMatchObject({ success: true, state: undefined, store: undefined, pollsTotal: 2, failuresTotal: {}, lastSuccessMs: clock.ms });
+    expect(failed?.storeFailure).toMatchObject({ reason: 'fabric_error', code: 'FABRIC_E_SERVICE_TOO_BUSY' });
+    expect(poller.current()?.storeLookups).toEqual([{ cluster: 'c1', failuresTotal: { fabric_error: 1 }, failing: true, lastFailure: failed?.storeFailure }]);
     cluster.failing.delete('p');
     cluster.lookups.length = 0;
     clock.ms += 30_000;
     await poller.tick();
     expect(cluster.lookups).toEqual(['p']);
     expect(states(poller)).toEqual([['p', 'in_store']]);
+    expect(poller.current()?.paths[0]?.storeFailure).toBeUndefined();
+    expect(poller.current()?.storeLookups).toEqual([{ cluster: 'c1', failuresTotal: { fabric_error: 1 }, failing: false, lastFailure: undefined }]);
+  });
+
+  it('logs once per cluster when lookups start failing and once when they succeed again, however many paths fail', async () => {
+    const cluster = scriptedCluster();
+    const paths = ['a', 'b', 'c'];
+    for (const p of paths) cluster.failing.add(p);
+    const clock = { ms: 1_000_000 };
+    const log = captureLog();
+    const poller = new Poller({
+      config: { poll: { ...poll, schedule: '0 0 1 1 *', storeRecheckIntervalMs: 0 }, clusters: [{ name: 'c1', endpoint: 'http://127.0.0.1:1', contentPaths: paths }] },
+      createClient: () => cluster.client,
+      logger: log.logger,
+      now: () => clock.ms,
+    });
+    await poller.tick();
+    await poller.tick();
+    for (const p of paths) cluster.failing.delete(p);
+    await poller.tick();
+    await poller.tick();
+    const lines = log.entries().filter((e) => String(e.msg).startsWith('store lookups'));
+    expect(lines).toEqual([
+      expect.objectContaining({ level: 'warn', sf_cluster: 'c1', reason: 'fabric_error', failed: 3, lookups: 3, msg: expect.stringMatching(/^store lookups failing: .*status 503 FABRIC_E_SERVICE_TOO_BUSY$/) }),
+      expect.objectContaining({ level: 'info', sf_cluster: 'c1', msg: 'store lookups succeed again' }),
+    ]);
+    expect(log.entries().filter((e) => String(e.msg).startsWith('poll failed'))).toEqual([]);
+    expect(poller.current()?.paths.map((p) => p.success)).toEqual([true, true, true]);
+    await poller.stop();
   });
 });

@@ -118,7 +118,7 @@ describe('the daemon', () => {
   });
 
   it('on SIGTERM aborts a store lookup the gateway holds, and stops without waiting for the request timeout', async () => {
-    // A gateway that finds no session, then holds every other request (the store lookup, of the
+    // A gateway that finds no session, then holds every other path request (the store lookup, of the
     // file or of its folder) and never answers it: only the exporter can end it, by closing the
     // connection.
     const held: Array<{ url: string; closed: Promise<unknown> }> = [];
@@ -128,6 +128,11 @@ describe('the daemon', () => {
       await startServer((req: IncomingMessage, res: ServerResponse) => {
         if (req.url?.includes('/$/GetUploadSession')) {
           res.writeHead(200, { 'content-type': 'application/json' }).end('{"UploadSessions":[]}');
+          return;
+        }
+        if (req.url?.startsWith('/ImageStore/$/Info')) {
+          // A runtime without GetImageStoreInfo: the capacity poll is left out, nothing is held.
+          res.writeHead(400).end();
           return;
         }
         held.push({ url: req.url ?? '', closed: once(req.socket, 'close') });

@@ -198,3 +198,64 @@ describe('getStoreFile: failures', () => {
     expect(await failure(pending)).toBeInstanceOf(AbortedError);
   });
 });
+
+describe('listStoreFolder: one paged listing for a folder', () => {
+  /** A listing of `count` files of FOLDER, `pageSize` a page, the token being the next index. */
+  function pagedFolder(count: number, pageSize: number, requests: string[]) {
+    return serve((req, res) => {
+      requests.push(req.url ?? '');
+      const token = new URL(req.url ?? '', 'http://x').searchParams.get('ContinuationToken');
+      const from = token === null ? 0 : Number(token.replace('page:', ''));
+      const files = Array.from({ length: Math.min(pageSize, count - from) }, (_, i) => ({
+        ...folderFiles[0],
+        StoreRelativePath: `${FOLDER}\\file-${from + i}.bin`,
+      }));
+      const next = from + pageSize < count ? `page:${from + pageSize}` : '';
+      json(res, 200, JSON.stringify({ StoreFiles: files, StoreFolders: [], ContinuationToken: next }));
+    });
+  }
+
+  it('follows ContinuationToken, sent escaped as the gateway unescapes it, until the last page', async () => {
+    const requests: string[] = [];
+    const server = await pagedFolder(25, 10, requests);
+    const listing = await client(server.url).listStoreFolder(FOLDER);
+    expect(listing.complete).toBe(true);
+    expect(listing.files.map((f) => f.storeRelativePath)).toEqual(Array.from({ length: 25 }, (_, i) => `${FOLDER}\\file-${i}.bin`));
+    expect(requests).toEqual([
+      '/ImageStore/Store%5CCalcServiceApp?api-version=6.2&timeout=5',
+      '/ImageStore/Store%5CCalcServiceApp?api-version=6.2&timeout=5&ContinuationToken=page%3A10',
+      '/ImageStore/Store%5CCalcServiceApp?api-version=6.2&timeout=5&ContinuationToken=page%3A20',
+    ]);
+  });
+
+  it('stops at the bound on pages or entries and says the listing is incomplete', async () => {
+    const requests: string[] = [];
+    const server = await pagedFolder(1000, 10, requests);
+    const byPages = await client(server.url).listStoreFolder(FOLDER, { maxPages: 3 });
+    expect(byPages).toMatchObject({ complete: false });
+    expect(byPages.files).toHaveLength(30);
+    expect(requests).toHaveLength(3);
+    const byEntries = await client(server.url).listStoreFolder(FOLDER, { maxEntries: 15 });
+    expect(byEntries).toMatchObject({ complete: false });
+    expect(byEntries.files).toHaveLength(15);
+  });
+
+  it('lists no file for a folder that does not exist (404, empty body) or holds nothing (204)', async () => {
+    for (const status of [404, 204]) {
+      const server = await serve((_req, res) => {
+        res.writeHead(status);
+        res.end();
+      });
+      await expect(client(server.url).listStoreFolder(FOLDER)).resolves.toEqual({ files: [], complete: true });
+    }
+  });
+
+  it('throws the classified failure of a refused listing', async () => {
+    const server = await serve((_req, res) =>
+      res.writeHead(400, { 'content-type': 'application/json' }).end('{"Error":{"Code":"FABRIC_E_INVALID_ARGUMENT","Message":"not granted"}}'),
+    );
+    const error = (await failure(client(server.url).listStoreFolder(FOLDER))) as FabricError;
+    expect(error).toBeInstanceOf(FabricError);
+    expect(error).toMatchObject({ reason: 'fabric_error', status: 400, code: 'FABRIC_E_INVALID_ARGUMENT' });
+  });
+});
