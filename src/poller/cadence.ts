@@ -3,7 +3,8 @@
  * an upload session, one whose session or state changed within the hold time, or any file of a
  * package with a hot file) is polled every cycle; a *cold* path once per `poll.idle_interval`, in
  * the cycle after a moment fixed for it by a stable hash, so that each cycle carries the same share
- * of the cold paths; a path never polled (start-up, a reload, a new path file) at once.
+ * of the cold paths; a path never polled (start-up, a reload, a new path file) at once; and at
+ * least one path of each cluster every cycle, so that the cluster's freshness does not wait on its cold paths.
  */
 import type { ClusterPackages } from '../pathfiles/package-model.js';
 import type { PathState } from './path-state.js';
@@ -60,10 +61,29 @@ export function duePaths(
       if (hot[i]) for (const m of packages.byPath.get(path) ?? []) hotPackages.add(m.package);
     });
   }
-  return contentPaths.map((path, i) => {
+  const due = contentPaths.map((path, i) => {
     const prior = priors[i];
     if (prior === undefined || hot[i]) return true;
     if (hotPackages.size > 0 && (packages?.byPath.get(path) ?? []).some((m) => hotPackages.has(m.package))) return true;
     return coldPathDue(cluster, path, prior.polledCycleMs ?? prior.polledMs, startedMs, intervalMs);
   });
+  // A cluster's freshness (its newest successful poll: ServiceFabricExporterDataStale pages after
+  // 5 minutes without one) must not depend on how many paths it has: a cycle with no path of the
+  // cluster due polls its stalest one, so every cycle asks each cluster at least once.
+  if (contentPaths.length > 0 && !due.includes(true)) due[stalestIndex(priors)] = true;
+  return due;
+}
+
+/** The position of the path polled longest ago (the first of equals). */
+function stalestIndex(priors: ReadonlyArray<PathState | undefined>): number {
+  let stalest = 0;
+  let oldestMs = Infinity;
+  priors.forEach((prior, i) => {
+    const polledMs = prior?.polledMs ?? -Infinity;
+    if (polledMs < oldestMs) {
+      oldestMs = polledMs;
+      stalest = i;
+    }
+  });
+  return stalest;
 }

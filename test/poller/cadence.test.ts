@@ -98,6 +98,30 @@ describe('hot and cold paths', () => {
     await p.stop();
   });
 
+  it('asks every cluster at least once a cycle: with no path due, its stalest path, so its freshness never waits on its cold paths', async () => {
+    const cluster = recordingCluster();
+    const watched = paths(3);
+    const clock = { ms: Date.UTC(2026, 0, 1) };
+    const p = poller(cluster, watched, clock);
+    await p.tick();
+    const asked: string[][] = [];
+    for (let i = 0; i < 20; i++) {
+      clock.ms += CYCLE;
+      cluster.reset();
+      await p.tick();
+      asked.push([...cluster.asked.sessions]);
+    }
+    // Three cold paths over twenty cycles: every cycle asks at least one, and each path in turn.
+    for (const cycle of asked) expect(cycle.length).toBeGreaterThanOrEqual(1);
+    for (const path of watched) expect(asked.flat().filter((a) => a === path).length).toBeGreaterThanOrEqual(4);
+    // Still far fewer than every path every cycle.
+    expect(asked.flat().length).toBeLessThan(60);
+    // The cluster's newest success is never older than a cycle.
+    const newest = Math.max(...(p.current()?.paths ?? []).map((s) => s.lastSuccessMs ?? 0));
+    expect(clock.ms - newest).toBeLessThanOrEqual(CYCLE);
+    await p.stop();
+  });
+
   it('polls every path every cycle with idle_interval 0, as before', async () => {
     const cluster = recordingCluster();
     const clock = { ms: Date.UTC(2026, 0, 1) };
