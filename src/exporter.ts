@@ -79,6 +79,7 @@ export async function startExporter(options: ExporterOptions): Promise<Exporter>
     snapshot: poller.current(),
     stalledAfterMs: poller.config().status?.stalledAfterMs ?? DEFAULT_STALLED_AFTER_MS,
     maxStalenessMs: poller.config().poll.maxStalenessMs,
+    idleIntervalMs: poller.config().poll.idleIntervalMs,
     sourceOf: (cluster, path) => pathFiles.sourceOf(cluster, path),
   }));
   const app = createApp({

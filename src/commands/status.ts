@@ -120,6 +120,7 @@ async function pollAndPrint(config: Config, flags: StatusFlags, logger: Logger):
         snapshot: poller.current(),
         nowMs: Date.now(),
         stalledAfterMs: config.status?.stalledAfterMs ?? DEFAULT_STALLED_AFTER_MS,
+        idleIntervalMs: config.poll.idleIntervalMs,
         sourceOf: (cluster, path) => pathFiles.sourceOf(cluster, path),
       });
       code = statusExitCode(view);

@@ -137,6 +137,8 @@ export interface StatusView {
   /** False when the last cycle is older than `poll.max_staleness` (the poller is wedged): the data may be outdated. */
   readonly fresh: boolean;
   readonly stalled_after_seconds: number;
+  /** `poll.idle_interval`: a path without a session (cold) is asked once per this long; 0, every cycle. */
+  readonly idle_interval_seconds: number;
   readonly summary: {
     readonly paths: number;
     readonly failed_paths: number;
@@ -157,6 +159,8 @@ export interface StatusViewInput {
   readonly stalledAfterMs: number;
   /** `poll.max_staleness`; without it the view is always fresh (the `status` command polls right before). */
   readonly maxStalenessMs?: number;
+  /** `poll.idle_interval`: how often a cold path is asked; absent or 0, every path every cycle. */
+  readonly idleIntervalMs?: number;
   /** Where a path comes from (path files); absent: unknown. */
   readonly sourceOf?: (cluster: string, contentPath: string) => PathSource | undefined;
 }
@@ -274,6 +278,7 @@ export function buildStatusView(input: StatusViewInput): StatusView {
     last_cycle_at: snapshot ? iso(snapshot.completedMs) : null,
     fresh: isFresh(snapshot, input.nowMs, input.maxStalenessMs ?? Infinity),
     stalled_after_seconds: input.stalledAfterMs / 1000,
+    idle_interval_seconds: (input.idleIntervalMs ?? 0) / 1000,
     summary: {
       paths: paths.length,
       failed_paths: paths.filter((p) => !p.poll.success).length,
