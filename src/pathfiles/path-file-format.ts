@@ -4,9 +4,10 @@
  * names the package the paths make up, `{package, version, paths: [the list]}`. Parsing is all or
  * nothing: one bad entry makes the whole file malformed, so a half-written list is never polled.
  */
-import { LineCounter, parseDocument, stringify } from 'yaml';
+import { stringify } from 'yaml';
 import * as z from 'zod';
 import { contentPath, describeValue, errorMap } from '../config/schema.js';
+import { readPathFileYaml, type PathFileYaml } from './path-file-yaml.js';
 
 /** One content path from a path file. */
 export interface PathFileEntry {
@@ -88,25 +89,22 @@ function parseEntry(item: unknown, at: string): PathFileEntry {
 
 /** Parses the text of a path file (YAML; JSON is valid YAML); throws `PathFileError`. */
 export function parsePathFile(text: string): PathFileContent {
-  const lineCounter = new LineCounter();
-  const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const first = document.errors[0];
-  if (first !== undefined) {
-    const { line, col } = lineCounter.linePos(first.pos[0]);
-    throw new PathFileError(`line ${line}, column ${col}: invalid YAML: ${first.message}`);
-  }
-  let value: unknown;
-  try {
-    value = document.toJS();
-  } catch (error) {
-    throw new PathFileError(`invalid YAML: ${(error as Error).message}`);
-  }
-  return pathFileContent(value);
+  return pathFileOf(readPathFileYaml(text));
 }
 
 /**
- * The content of a path file whose YAML is already plain data (`parsePathFile`'s second half, for a
- * file parsed elsewhere); throws `PathFileError`, also when it lists more than `maxEntries`.
+ * The content of a path file from what its YAML half found (`readPathFileYaml`, here or in the
+ * parse worker); throws `PathFileError`, also when it lists more than `maxEntries`.
+ */
+export function pathFileOf(yaml: PathFileYaml, maxEntries = Number.POSITIVE_INFINITY): PathFileContent {
+  if ('error' in yaml) throw new PathFileError(yaml.error);
+  if ('tooMany' in yaml) throw new PathFileError(tooManyEntries(yaml.tooMany, maxEntries));
+  return pathFileContent(yaml.value, maxEntries);
+}
+
+/**
+ * The content of a path file whose YAML is already plain data; throws `PathFileError`, also when it
+ * lists more than `maxEntries`.
  */
 export function pathFileContent(value: unknown, maxEntries = Number.POSITIVE_INFINITY): PathFileContent {
   // An empty file (or one holding only comments) lists no paths: a pipeline may clear its file.
@@ -134,7 +132,7 @@ function listEntries(list: readonly unknown[], maxEntries: number, under = ''): 
 }
 
 /** The message for a file over `path_files.max_entries`. */
-export function tooManyEntries(count: number, maxEntries: number): string {
+function tooManyEntries(count: number, maxEntries: number): string {
   return `lists ${count} entries, more than path_files.max_entries (${maxEntries})`;
 }
 

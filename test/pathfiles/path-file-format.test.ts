@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { formatPathFile, parsePathFile, pathFileContent, PathFileError } from '../../src/pathfiles/path-file-format.js';
+import { formatPathFile, parsePathFile, pathFileContent, pathFileOf, PathFileError } from '../../src/pathfiles/path-file-format.js';
+import { readPathFileYaml } from '../../src/pathfiles/path-file-yaml.js';
 
 describe('path file format', () => {
   it('reads a YAML list of plain paths and {path, expires} entries', () => {
@@ -85,6 +86,14 @@ describe('path file format', () => {
     expect(() => pathFileContent({ package: 'p', paths: ['a', 'b', 'c'] }, 2)).toThrow(new PathFileError('lists 3 entries, more than path_files.max_entries (2)'));
     expect(pathFileContent(null)).toEqual({ entries: [] });
     expect(pathFileContent(undefined)).toEqual({ entries: [] });
+  });
+
+  it('reads the YAML of a list over the limit as its length alone, and names the limit from that', () => {
+    expect(readPathFileYaml('- a\n- b\n- c\n', 2)).toEqual({ tooMany: 3 });
+    expect(readPathFileYaml('package: p\npaths: [a, b, c]\n', 2)).toEqual({ tooMany: 3 });
+    expect(readPathFileYaml('- a\n- b\n', 2)).toEqual({ value: ['a', 'b'] });
+    expect(() => pathFileOf({ tooMany: 3 }, 2)).toThrow(new PathFileError('lists 3 entries, more than path_files.max_entries (2)'));
+    expect(() => pathFileOf({ error: 'line 1, column 2: invalid YAML: x' })).toThrow(new PathFileError('line 1, column 2: invalid YAML: x'));
   });
 
   it('writes single-quoted YAML under a comment of one line per line, and [] for no entries', () => {
