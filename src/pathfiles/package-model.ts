@@ -6,7 +6,7 @@
  */
 import { basename, extname } from 'node:path';
 import type { PathFileContent } from './path-file-format.js';
-import { PATH_STATES, type PathState } from '../poller/path-state.js';
+import { PATH_STATES, type PathState } from '../model/path-state.js';
 
 /**
  * The states a package counts its files in: a path's states, and `size_mismatch`, a file in the

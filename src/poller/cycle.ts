@@ -3,7 +3,7 @@ import type { UploadSession } from '../servicefabric/session.js';
 import type { StoreFile } from '../servicefabric/store-file.js';
 import { clip, MAX_FABRIC_CODE_CHARS, ServiceFabricError } from '../servicefabric/errors.js';
 import type { ClusterPackages } from '../pathfiles/package-model.js';
-import type { PathState, PollFailure, StoreLookup } from './path-state.js';
+import type { PathState, PollFailure, StoreLookup } from '../model/path-state.js';
 import { storeRecheckDueMs } from './recheck.js';
 import { carriedOver, type HeldPath, type PathIndex, type PollOutcome } from './snapshot.js';
 

@@ -1,6 +1,6 @@
 import type { UploadSession } from '../servicefabric/session.js';
 import { packageStates, type ClusterPackages, type PackageState } from '../pathfiles/package-model.js';
-import { pathStateOf, type PathState, type PollFailure, type RemainingSample, type StoreLookup } from './path-state.js';
+import { pathStateOf, type PathState, type PollFailure, type RemainingSample, type StoreLookup } from '../model/path-state.js';
 
 /** One immutable picture of everything the exporter knows, replaced whole after every cycle. */
 export interface Snapshot {

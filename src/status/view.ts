@@ -6,7 +6,7 @@
  */
 import { parseDuration } from '../config/duration.js';
 import { DEFAULTS } from '../config/schema.js';
-import type { PathState, PathStateName } from '../poller/path-state.js';
+import type { PathState, PathStateName } from '../model/path-state.js';
 import { isFresh, type Snapshot } from '../poller/snapshot.js';
 import type { PathSource } from '../pathfiles/path-file-watcher.js';
 import type { PackageFileState, PackageState } from '../pathfiles/package-model.js';
