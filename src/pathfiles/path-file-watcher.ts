@@ -18,7 +18,6 @@ import type { PathFileContent } from './path-file-format.js';
 import { DEFAULTS } from '../config/schema.js';
 import { formatSize, parseSize } from '../config/size.js';
 import type { PathFilesConfig } from '../config/types.js';
-import type { ClusterTarget } from '../poller/cycle.js';
 import { clusterPackages, type ClusterPackages, type PackageSource } from './package-model.js';
 import { PathFileParser } from './path-file-parser.js';
 
@@ -43,6 +42,18 @@ export interface WatchedCount {
   readonly cluster: string;
   readonly source: PathSource;
   readonly count: number;
+}
+
+/**
+ * What the watcher reads and fills in of one cluster's share of a cycle; the poller's
+ * `ClusterTarget` is one, kept structural so that the path files import nothing of the poller.
+ */
+export interface PathTarget {
+  readonly cluster: string;
+  readonly contentPaths: readonly string[];
+  /** `content_path_files` patterns. */
+  readonly contentPathFiles?: readonly string[];
+  readonly packages?: ClusterPackages;
 }
 
 /** Malformed versions seen of one file, for one cluster; for `servicefabric_exporter_path_file_errors_total`. */
@@ -202,7 +213,7 @@ export class PathFiles {
    * calls it at the start of every cycle, so a changed file takes effect at the next cycle boundary.
    * `limits`: `path_files:` of the configuration in effect.
    */
-  async resolveTargets(targets: readonly ClusterTarget[], limits: PathFilesConfig = DEFAULT_PATH_FILE_LIMITS): Promise<ClusterTarget[]> {
+  async resolveTargets<T extends PathTarget>(targets: readonly T[], limits: PathFilesConfig = DEFAULT_PATH_FILE_LIMITS): Promise<T[]> {
     await this.refresh(targets, limits);
     return targets.map((target) => {
       const list = this.resolve(target);
@@ -238,7 +249,7 @@ export class PathFiles {
   }
 
   /** The cluster's effective content paths and packages now. */
-  private resolve(target: ClusterTarget): EffectiveList {
+  private resolve(target: PathTarget): EffectiveList {
     const nowMs = this.now();
     const fromFiles: string[] = [];
     const sources: PackageSource[] = [];
@@ -270,7 +281,7 @@ export class PathFiles {
     return list;
   }
 
-  private async refresh(targets: readonly ClusterTarget[], limits: PathFilesConfig): Promise<void> {
+  private async refresh(targets: readonly PathTarget[], limits: PathFilesConfig): Promise<void> {
     const matched = new Map<string, readonly string[]>();
     for (const target of targets) {
       const patterns = target.contentPathFiles ?? [];

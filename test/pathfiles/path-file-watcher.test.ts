@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createLogger } from '../../src/log.js';
-import { mergePaths, PathFiles, type GlobBudget } from '../../src/pathfiles/path-file-watcher.js';
+import { mergePaths, PathFiles, type GlobBudget, type PathTarget } from '../../src/pathfiles/path-file-watcher.js';
 import type { PathFilesConfig } from '../../src/config/types.js';
 import type { ClusterTarget, SessionLister } from '../../src/poller/cycle.js';
 
@@ -42,7 +42,7 @@ function setup(now = { ms: Date.UTC(2030, 0, 1) }, extra: { limits?: PathFilesCo
   const logger = createLogger({ level: 'info', destination });
   // The poller hands the watcher the path-file limits of the configuration in effect at each cycle.
   const files = new (class extends PathFiles {
-    override resolveTargets(targets: readonly ClusterTarget[]) {
+    override resolveTargets<T extends PathTarget>(targets: readonly T[]) {
       return super.resolveTargets(targets, extra.limits);
     }
   })({ logger, now: () => now.ms, globBudget: extra.globBudget });
