@@ -8,7 +8,8 @@ import { validate as isValidCron, validateDetailed as explainCron } from 'node-c
 import { DURATION_JSON_PATTERN, formatDuration, parseDuration } from './duration.js';
 import { SIZE_JSON_PATTERN, formatSize, parseSize } from './size.js';
 import { formatPath, redactUrl } from './errors.js';
-import { CRON, TRIMMED, urlPattern } from './json-schema.js';
+import { CRON, urlPattern } from './json-schema.js';
+import { describeInput, expecting, trimmedString } from './schema-common.js';
 import { authSchema, tlsSchema } from './security.js';
 
 /** Defaults, as they would be written in the file. */
@@ -43,27 +44,6 @@ export const MIN_REQUEST_TIMEOUT_MS = 1000;
  */
 export const MAX_REQUEST_TIMEOUT_MS = 24 * 24 * 60 * 60 * 1000;
 
-/** Describes a value found in the document, the way a YAML author would recognise it. */
-export function describeValue(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  if (value === null) return 'an empty value';
-  if (typeof value === 'string') {
-    const shown = value.length > 80 ? `${value.slice(0, 77)}...` : value;
-    return `string ${JSON.stringify(shown)}`;
-  }
-  if (typeof value === 'number' || typeof value === 'boolean') return `${typeof value} ${String(value)}`;
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'a mapping';
-  return typeof value;
-}
-
-function describeInput(issue: z.core.$ZodRawIssue): string {
-  // zod reports Infinity and NaN (YAML `.inf`, `.nan`) with input null and the name in `received`.
-  const received = (issue as { received?: unknown }).received;
-  if (issue.input === null && (received === 'Infinity' || received === 'NaN')) return `number ${received}`;
-  return describeValue(issue.input);
-}
-
 const EXPECTED_NAMES: Record<string, string> = {
   string: 'a string',
   number: 'a number',
@@ -72,12 +52,6 @@ const EXPECTED_NAMES: Record<string, string> = {
   array: 'a list',
   object: 'a mapping',
 };
-
-/** A type error naming what the field wants; a missing key falls through to `errorMap`. */
-function expecting(what: string): z.core.$ZodErrorMap {
-  return (issue) =>
-    issue.code === 'invalid_type' && issue.input !== undefined ? `expected ${what}, got ${describeInput(issue)}` : undefined;
-}
 
 /** Messages for the issues no schema words itself; pass as the `error` option of `safeParse`. */
 export const errorMap: z.core.$ZodErrorMap = (issue) => {
@@ -99,17 +73,6 @@ export const errorMap: z.core.$ZodErrorMap = (issue) => {
       return undefined;
   }
 };
-
-/** A non-empty string without surrounding whitespace, which in YAML is almost always a typo. */
-const trimmedString = z
-  .string({ error: expecting('a string') })
-  .min(1)
-  .superRefine((text, ctx) => {
-    if (text !== '' && text !== text.trim()) {
-      ctx.addIssue({ code: 'custom', message: `must not start or end with whitespace, got ${JSON.stringify(text)}` });
-    }
-  })
-  .meta(TRIMMED);
 
 /**
  * An image-store relative path. `.` and `..` would be removed by URL parsing even when

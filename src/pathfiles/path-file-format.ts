@@ -6,7 +6,8 @@
  */
 import { stringify } from 'yaml';
 import * as z from 'zod';
-import { contentPath, describeValue, errorMap } from '../config/schema.js';
+import { contentPath, errorMap } from '../config/schema.js';
+import { describeValue } from '../config/schema-common.js';
 import { readPathFileYaml, type PathFileYaml } from './path-file-yaml.js';
 
 /** One content path from a path file. */

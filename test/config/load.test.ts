@@ -427,6 +427,17 @@ describe('parseConfig', () => {
     expect(() => parseConfig(yaml)).toThrow('clusters[0].content_paths[0]: contains a lone UTF-16 surrogate and cannot be sent in a URL');
   });
 
+  it('names .inf and .nan as numbers in every section, the TLS and Entra ID sections too', () => {
+    const yaml =
+      'clusters:\n  - name: .inf\n    endpoint: https://h:19080\n    content_paths: [p]\n' +
+      '    tls: {server_common_names: [.nan]}\n    auth: {type: entra_id, client_id: .inf, client_secret_file: s}\n';
+    expect(issuesOf(() => parseConfig(yaml))).toEqual([
+      'clusters[0].name: expected a string, got number Infinity',
+      'clusters[0].tls.server_common_names[0]: expected a string, got number NaN',
+      'clusters[0].auth.client_id: expected a string, got number Infinity',
+    ]);
+  });
+
   it('returns a frozen configuration', () => {
     const config = loadConfigFile(join(FIXTURES, 'good-minimal.yaml'));
     expect(Object.isFrozen(config)).toBe(true);
