@@ -10,7 +10,7 @@ import { ConfigError, loadConfigFile } from '../config/index.js';
 import type { Config } from '../config/types.js';
 import { createLogger, LOG_LEVELS, type LogLevel, type Logger } from '../log.js';
 import { createPipeline, type Pipeline } from '../pipeline.js';
-import { buildStatusView, DEFAULT_STALLED_AFTER_MS, type StatusView } from '../status/view.js';
+import { buildStatusView, type StatusView } from '../status/view.js';
 import type { Demo } from '../demo.js';
 import type * as StatusTableModule from '../status/table.js';
 
@@ -119,7 +119,7 @@ async function pollAndPrint(config: Config, flags: StatusFlags, logger: Logger):
       const view = buildStatusView({
         snapshot: poller.current(),
         nowMs: Date.now(),
-        stalledAfterMs: config.status?.stalledAfterMs ?? DEFAULT_STALLED_AFTER_MS,
+        stalledAfterMs: config.status.stalledAfterMs,
         sourceOf: (cluster, path) => pathFiles.sourceOf(cluster, path),
       });
       code = statusExitCode(view);

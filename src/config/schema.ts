@@ -11,6 +11,7 @@ import { formatPath, redactUrl } from './errors.js';
 import { CRON, urlPattern } from './json-schema.js';
 import { describeInput, expecting, trimmedString } from './schema-common.js';
 import { authSchema, tlsSchema } from './security.js';
+import type { PathFilesConfig, StatusConfig } from './types.js';
 
 /** Defaults, as they would be written in the file. */
 export const DEFAULTS = {
@@ -24,6 +25,19 @@ export const DEFAULTS = {
   path_file_max_size: '1MiB',
   path_file_max_entries: 10_000,
 } as const;
+
+/** `status:` when the file has none. */
+export const DEFAULT_STATUS: StatusConfig = Object.freeze({ stalledAfterMs: parseDuration(DEFAULTS.stalled_after) });
+
+/** `path_files:` when the file has none. */
+export const DEFAULT_PATH_FILES: PathFilesConfig = Object.freeze({ maxBytes: parseSize(DEFAULTS.path_file_max_size), maxEntries: DEFAULTS.path_file_max_entries });
+
+/** The sections of a file that has only `poll:` and `clusters:`, as the loader fills them in. */
+export const UNWRITTEN_SECTIONS = Object.freeze({
+  status: DEFAULT_STATUS,
+  pathFiles: DEFAULT_PATH_FILES,
+  defaulted: Object.freeze(['status', 'path_files'] as const),
+});
 
 /** Bounds of `path_files.max_size`: a path file is parsed whole, and YAML costs many times its size to parse. */
 export const PATH_FILE_MAX_SIZE_RANGE = { min: 1024, max: 16 * 1024 ** 2 } as const;

@@ -15,8 +15,7 @@ import { open, stat } from 'node:fs/promises';
 import pLimit from 'p-limit';
 import type { Logger } from '../log.js';
 import type { PathFileContent } from './path-file-format.js';
-import { DEFAULTS } from '../config/schema.js';
-import { formatSize, parseSize } from '../config/size.js';
+import { formatSize } from '../config/size.js';
 import type { PathFilesConfig } from '../config/types.js';
 import { clusterPackages, type ClusterPackages, type PackageSource } from './package-model.js';
 import { PathFileParser } from './path-file-parser.js';
@@ -65,12 +64,6 @@ export interface PathFileErrorCount {
 
 /** Files read at once during a refresh. */
 const READ_CONCURRENCY = 8;
-
-/** `path_files:` limits when the configuration has no such section. */
-export const DEFAULT_PATH_FILE_LIMITS: PathFilesConfig = {
-  maxBytes: parseSize(DEFAULTS.path_file_max_size),
-  maxEntries: DEFAULTS.path_file_max_entries,
-};
 
 /** What listing the files of one cluster's patterns may cost per cycle. */
 export interface GlobBudget {
@@ -213,7 +206,7 @@ export class PathFiles {
    * calls it at the start of every cycle, so a changed file takes effect at the next cycle boundary.
    * `limits`: `path_files:` of the configuration in effect.
    */
-  async resolveTargets<T extends PathTarget>(targets: readonly T[], limits: PathFilesConfig = DEFAULT_PATH_FILE_LIMITS): Promise<T[]> {
+  async resolveTargets<T extends PathTarget>(targets: readonly T[], limits: PathFilesConfig): Promise<T[]> {
     await this.refresh(targets, limits);
     return targets.map((target) => {
       const list = this.resolve(target);

@@ -4,15 +4,10 @@
  * page, `GET /api/v1/sessions` and the `status` command all render this one model, so they cannot
  * disagree. Its JSON form is the documented API schema (README, "Status JSON").
  */
-import { parseDuration } from '../config/duration.js';
-import { DEFAULTS } from '../config/schema.js';
 import type { PathState, PathStateName } from '../model/path-state.js';
 import { isFresh, type Snapshot } from '../poller/snapshot.js';
 import type { PathSource } from '../pathfiles/path-file-watcher.js';
 import type { PackageFileState, PackageState } from '../pathfiles/package-model.js';
-
-/** `status.stalled_after` when the configuration has no `status:` section. */
-export const DEFAULT_STALLED_AFTER_MS = parseDuration(DEFAULTS.stalled_after);
 
 /**
  * `uploading`: bytes missing, a chunk arrived within the threshold; `stalled`: bytes missing and no

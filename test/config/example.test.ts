@@ -9,6 +9,9 @@ describe('config/example.yaml', () => {
   it('is valid and says what the spec example says', () => {
     expect(loadConfigFile(EXAMPLE)).toEqual({
       poll: { schedule: '*/30 * * * * *', concurrency: 8, requestTimeoutMs: 10_000, maxStalenessMs: 90_000, maxResponseBytes: 4 * 1024 * 1024, storeRecheckIntervalMs: 600_000 },
+      status: { stalledAfterMs: 600_000 },
+      pathFiles: { maxBytes: 1024 * 1024, maxEntries: 10_000 },
+      defaulted: ['status', 'path_files'],
       clusters: [
         { name: 'prod-westeurope', endpoint: 'http://localhost:19080', contentPaths: ['SwaggerTest\\Common.dll', 'MyAppPkg'] },
       ],

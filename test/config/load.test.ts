@@ -16,6 +16,8 @@ const DEFAULT_POLL = {
   maxResponseBytes: 4 * 1024 * 1024,
   storeRecheckIntervalMs: 600_000,
 };
+// What the loader fills in for a file without `status:` and `path_files:` (the documented defaults).
+const UNWRITTEN = { status: { stalledAfterMs: 600_000 }, pathFiles: { maxBytes: 1024 * 1024, maxEntries: 10_000 }, defaulted: ['status', 'path_files'] } as const;
 const DEV = { name: 'dev', endpoint: 'http://localhost:19080', contentPaths: ['MyAppPkg'] };
 
 const SECURE = `${FIXTURES}secure/`;
@@ -24,6 +26,7 @@ const PLAIN_TLS = { insecureSkipVerify: false };
 /** Every good-*.yaml fixture and the Config it must produce. */
 const GOOD: Record<string, Config> = {
   'good-secure.yaml': {
+    ...UNWRITTEN,
     poll: DEFAULT_POLL,
     clusters: [
       {
@@ -93,7 +96,7 @@ const GOOD: Record<string, Config> = {
       { name: 'lab', endpoint: 'https://lab.example.com:19080', contentPaths: ['MyAppPkg'], tls: { insecureSkipVerify: true } },
     ],
   },
-  'good-minimal.yaml': { poll: DEFAULT_POLL, clusters: [DEV] },
+  'good-minimal.yaml': { ...UNWRITTEN, poll: DEFAULT_POLL, clusters: [DEV] },
   'good-path-files.yaml': {
     poll: DEFAULT_POLL,
     status: { stalledAfterMs: 15 * 60_000 },
@@ -103,8 +106,9 @@ const GOOD: Record<string, Config> = {
       { ...DEV, name: 'both', contentPathFiles: [join(FIXTURES, 'pipelines.yaml')] },
     ],
   },
-  'good-poll-partial.yaml': { poll: { ...DEFAULT_POLL, requestTimeoutMs: 1500 }, clusters: [DEV] },
+  'good-poll-partial.yaml': { ...UNWRITTEN, poll: { ...DEFAULT_POLL, requestTimeoutMs: 1500 }, clusters: [DEV] },
   'good-full.yaml': {
+    ...UNWRITTEN,
     poll: { schedule: '*/5 * * * *', concurrency: 1024, requestTimeoutMs: 90_000, maxStalenessMs: 3_600_000, maxResponseBytes: 10_000_000, storeRecheckIntervalMs: 3_600_000 },
     clusters: [
       {

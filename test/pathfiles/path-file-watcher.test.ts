@@ -7,6 +7,7 @@ import { createLogger } from '../../src/log.js';
 import { mergePaths, PathFiles, type GlobBudget, type PathTarget } from '../../src/pathfiles/path-file-watcher.js';
 import type { PathFilesConfig } from '../../src/config/types.js';
 import type { ClusterTarget, SessionLister } from '../../src/poller/cycle.js';
+import { DEFAULT_PATH_FILES } from '../../src/config/schema.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -43,13 +44,13 @@ function setup(now = { ms: Date.UTC(2030, 0, 1) }, extra: { limits?: PathFilesCo
   // The poller hands the watcher the path-file limits of the configuration in effect at each cycle.
   const files = new (class extends PathFiles {
     override resolveTargets<T extends PathTarget>(targets: readonly T[]) {
-      return super.resolveTargets(targets, extra.limits);
+      return super.resolveTargets(targets, extra.limits ?? DEFAULT_PATH_FILES);
     }
   })({ logger, now: () => now.ms, globBudget: extra.globBudget });
   return { files, lines, now };
 }
 
-async function pathsOf(files: PathFiles, t: ClusterTarget): Promise<readonly string[]> {
+async function pathsOf(files: ReturnType<typeof setup>['files'], t: ClusterTarget): Promise<readonly string[]> {
   const [resolved] = await files.resolveTargets([t]);
   return resolved!.contentPaths;
 }

@@ -7,6 +7,7 @@ import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import type { ClusterConfig, Config, PollConfig } from '../../src/config/types.js';
 import { captureLines, type LogLine } from './log-lines.js';
 import { firstSnapshot, scrape } from '../helpers/exporter.js';
+import { UNWRITTEN_SECTIONS } from '../../src/config/schema.js';
 
 /** A schedule that never fires during a test: cycles run at start-up and when the test ticks. */
 export const MANUAL = '0 0 1 1 *';
@@ -66,7 +67,7 @@ export async function runExporter(
   extra: Partial<ExporterOptions> = {},
 ): Promise<Running> {
   const { logger, lines } = captureLines();
-  const config: Config = { poll: { ...DEFAULT_POLL, ...poll }, clusters };
+  const config: Config = { ...UNWRITTEN_SECTIONS, poll: { ...DEFAULT_POLL, ...poll }, clusters };
   const exporter = track(
     await startExporter({
       config,

@@ -16,6 +16,7 @@ import { silentLogger } from '../../src/log.js';
 import { formatBytes } from '../../src/status/format.js';
 import { uploadChunk } from '../helpers/upload.js';
 import { waitFor } from '../helpers/wait.js';
+import { DEFAULT_PATH_FILES } from '../../src/config/schema.js';
 
 // npm test's pretest (scripts/test-tools.mjs) finds or installs Chromium and jest's globalSetup sets CHROMIUM.
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
@@ -72,6 +73,7 @@ beforeAll(async () => {
   const config: Config = {
     poll: { schedule: MANUAL, concurrency: 4, requestTimeoutMs: 3000, maxStalenessMs: 3_600_000, maxResponseBytes: 4 * 1024 * 1024, storeRecheckIntervalMs: 600_000 },
     status: { stalledAfterMs: 30_000 },
+    pathFiles: DEFAULT_PATH_FILES,
     clusters: [{ name: 'demo', endpoint: sim.url, contentPaths: [...DEMO_CONTENT_PATHS, HOSTILE], contentPathFiles: [join(pathFiles, '*.yaml')] }],
   };
   exporter = await startExporter({ config, listen: { host: '127.0.0.1', port: 0 }, telemetryPath: '/metrics', disableExporterMetrics: true, logger: silentLogger, demo: true });
