@@ -10,7 +10,8 @@ import { createServer, type AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startExporter } from '../src/exporter.js';
 import { createLogger } from '../src/log.js';
-import { startSimulator, type FaultRuleInput } from '../src/simulator/index.js';
+import { startSimulator } from '../src/simulator/server.js';
+import type { FaultRuleInput } from '../src/simulator/faults.js';
 import { UNWRITTEN_SECTIONS } from '../src/config/schema.js';
 
 interface Options {

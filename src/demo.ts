@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Config } from './config/types.js';
 import type { Logger } from './log.js';
-import { startScenario, startSimulator, DEMO_CONTENT_PATHS, DEMO_PACKAGES, demoPathFile } from './simulator/index.js';
+import { startScenario, DEMO_CONTENT_PATHS } from './simulator/scenario.js';
+import { startSimulator } from './simulator/server.js';
+import { DEMO_PACKAGES, demoPathFile } from './simulator/demo-packages.js';
 import { DEFAULT_PATH_FILES } from './config/schema.js';
 
 /** Demo timings: scaled down from Service Fabric's 30-minute expiry so a newcomer sees it within minutes. */

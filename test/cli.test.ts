@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { assertBuilt } from './helpers/dist.js';
 import { MAIN, runCli, startDaemon, type Daemon } from './helpers/run-cli.js';
-import { startSimulator, type Simulator } from '../src/simulator/index.js';
+import { startSimulator, type Simulator } from '../src/simulator/server.js';
 import { parseExposition, seriesOf } from './helpers/exposition.js';
 import { REFERENCE_EXAMPLE, uploadChunk } from './helpers/upload.js';
 

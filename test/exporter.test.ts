@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startExporter, type Exporter } from '../src/exporter.js';
-import { startSimulator, type Simulator } from '../src/simulator/index.js';
+import { startSimulator, type Simulator } from '../src/simulator/server.js';
 import type { Config } from '../src/config/types.js';
 import { silentLogger } from '../src/log.js';
 import { seriesOf, valueOf } from './helpers/exposition.js';

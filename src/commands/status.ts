@@ -6,7 +6,8 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { pino } from 'pino';
-import { ConfigError, loadConfigFile } from '../config/index.js';
+import { ConfigError } from '../config/errors.js';
+import { loadConfigFile } from '../config/load.js';
 import type { Config } from '../config/types.js';
 import { createLogger, LOG_LEVELS, type LogLevel, type Logger } from '../log.js';
 import { createPipeline, type Pipeline } from '../pipeline.js';

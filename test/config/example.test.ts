@@ -1,7 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { DEFAULTS, formatDuration, loadConfigFile, parseConfig } from '../../src/config/index.js';
+import { DEFAULTS } from '../../src/config/schema.js';
+import { formatDuration } from '../../src/config/duration.js';
+import { loadConfigFile, parseConfig } from '../../src/config/load.js';
 
 const EXAMPLE = fileURLToPath(new URL('../../config/example.yaml', import.meta.url));
 

@@ -9,7 +9,7 @@ import { parse, stringify } from 'yaml';
 import { Deployment, StatefulSet } from 'kubernetes-models/apps/v1';
 import { ConfigMap, Secret, Service, ServiceAccount } from 'kubernetes-models/v1';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
-import { parseConfig } from '../../src/config/index.js';
+import { parseConfig } from '../../src/config/load.js';
 import { configFileSchema, errorMap, UNWRITTEN_SECTIONS } from '../../src/config/schema.js';
 import { startExporter } from '../../src/exporter.js';
 import { CLIENT_AUTH_TYPES } from '../../src/web/webconfig.js';

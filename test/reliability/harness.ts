@@ -3,7 +3,7 @@
  * every fault is put on one path while the others stay healthy.
  */
 import { startExporter, type Exporter, type ExporterOptions } from '../../src/exporter.js';
-import { startSimulator, type Simulator } from '../../src/simulator/index.js';
+import { startSimulator, type Simulator } from '../../src/simulator/server.js';
 import type { ClusterConfig, Config, PollConfig } from '../../src/config/types.js';
 import { captureLines, type LogLine } from './log-lines.js';
 import { firstSnapshot, scrape } from '../helpers/exporter.js';

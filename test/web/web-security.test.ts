@@ -11,7 +11,7 @@ import { startExporter, type Exporter, type ExporterOptions } from '../../src/ex
 import { DUMMY_PASSWORD } from '../../src/web/auth.js';
 import { DEFAULT_FAILURE_BUDGET } from '../../src/web/failure-budget.js';
 import { DEFAULT_SERVER_LIMITS } from '../../src/web/limits.js';
-import { startSimulator, type Simulator } from '../../src/simulator/index.js';
+import { startSimulator, type Simulator } from '../../src/simulator/server.js';
 import { makeTestCerts, type CertFiles, type TestCerts } from '../helpers/certs.js';
 import { captureLog, type CapturedLog } from '../helpers/log-capture.js';
 import { waitFor } from '../helpers/wait.js';
