@@ -40,23 +40,23 @@ export const UNWRITTEN_SECTIONS = Object.freeze({
 });
 
 /** Bounds of `path_files.max_size`: a path file is parsed whole, and YAML costs many times its size to parse. */
-export const PATH_FILE_MAX_SIZE_RANGE = { min: 1024, max: 16 * 1024 ** 2 } as const;
+const PATH_FILE_MAX_SIZE_RANGE = { min: 1024, max: 16 * 1024 ** 2 } as const;
 /** Bounds of `path_files.max_entries`. */
-export const PATH_FILE_MAX_ENTRIES_RANGE = { min: 1, max: 1_000_000 } as const;
+const PATH_FILE_MAX_ENTRIES_RANGE = { min: 1, max: 1_000_000 } as const;
 
 /** Bounds of `poll.max_response_size`: below 1 KiB no real answer fits; above 1 GiB is no bound at all. */
-export const MAX_RESPONSE_SIZE_RANGE = { min: 1024, max: 1024 ** 3 } as const;
+const MAX_RESPONSE_SIZE_RANGE = { min: 1024, max: 1024 ** 3 } as const;
 
 /** Bounds of `poll.concurrency`. */
-export const CONCURRENCY_RANGE = { min: 1, max: 1024 } as const;
+const CONCURRENCY_RANGE = { min: 1, max: 1024 } as const;
 
 /** Lower bound of `poll.request_timeout`: the API's `timeout` parameter is whole seconds, at least 1. */
-export const MIN_REQUEST_TIMEOUT_MS = 1000;
+const MIN_REQUEST_TIMEOUT_MS = 1000;
 /**
  * Upper bound of `poll.request_timeout`: Node's timers cannot wait longer than 2^31-1 ms (about
  * 24.8 days) and fire at once instead, so a larger value would time every request out immediately.
  */
-export const MAX_REQUEST_TIMEOUT_MS = 24 * 24 * 60 * 60 * 1000;
+const MAX_REQUEST_TIMEOUT_MS = 24 * 24 * 60 * 60 * 1000;
 
 const EXPECTED_NAMES: Record<string, string> = {
   string: 'a string',
@@ -255,7 +255,7 @@ function listOf<T extends z.ZodType>(item: T, what: string, required: string) {
 }
 
 /** One cluster; its `tls:` and `auth:` sections live in security.ts. */
-export const clusterSchema = z.strictObject(
+const clusterSchema = z.strictObject(
   {
     name: trimmedString,
     endpoint: endpointSchema,

@@ -215,8 +215,8 @@ export const authSchema = z
     then: { required: ['authority_host'] },
   });
 
-export type TlsFile = z.output<typeof tlsSchema>;
-export type AuthFile = z.output<typeof authSchema>;
+type TlsFile = z.output<typeof tlsSchema>;
+type AuthFile = z.output<typeof authSchema>;
 
 /** The file keys of each section, in the order they are checked and reported. */
 const TLS_FILES = ['ca_file', 'cert_file', 'key_file', 'pfx_file', 'passphrase_file'] as const;

@@ -16,14 +16,14 @@ export const PACKAGE_FILE_STATES = [...PATH_STATES, 'size_mismatch'] as const;
 export type PackageFileState = (typeof PACKAGE_FILE_STATES)[number];
 
 /** One package of a cluster, as its path files name it. */
-export interface PackageName {
+interface PackageName {
   readonly name: string;
   /** `''` when no path file of the package names a version. */
   readonly version: string;
 }
 
 /** A path's place in a package: which one (an index into `ClusterPackages.packages`), and the file's expected size. */
-export interface PackageMembership {
+interface PackageMembership {
   readonly package: number;
   /** Bytes, from the path file's `size`; undefined when it gives none. */
   readonly expectedBytes: number | undefined;
@@ -92,7 +92,7 @@ function compare(a: string, b: string): number {
 }
 
 /** One file of a package as of one cycle: where it is and the bytes it counts there. */
-export interface PackageFile {
+interface PackageFile {
   readonly contentPath: string;
   /** Its state in the package; undefined when its poll failed. */
   readonly state: PackageFileState | undefined;

@@ -11,7 +11,7 @@ import { describeValue } from '../config/schema-common.js';
 import { readPathFileYaml, type PathFileYaml } from './path-file-yaml.js';
 
 /** One content path from a path file. */
-export interface PathFileEntry {
+interface PathFileEntry {
   readonly path: string;
   /** The file's size in bytes in the local package (`size`); absent when the file does not say. */
   readonly size?: number;

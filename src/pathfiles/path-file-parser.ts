@@ -21,7 +21,7 @@ const WORKER_URL = import.meta.url.endsWith('.ts')
   : new URL('./path-file-parse-worker.js', import.meta.url);
 
 /** Limits of one parser's work. */
-export interface ParserLimits {
+interface ParserLimits {
   /** Longest one file may take to parse. */
   readonly timeoutMs: number;
   /** The worker's heap limit, MiB. */

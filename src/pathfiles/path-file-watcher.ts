@@ -24,7 +24,7 @@ import { PathFileParser } from './path-file-parser.js';
 export type PathSource = 'config' | 'file';
 
 /** One content path to poll, with where it comes from. */
-export interface EffectivePath {
+interface EffectivePath {
   readonly path: string;
   readonly source: PathSource;
 }
@@ -74,10 +74,10 @@ export interface GlobBudget {
 }
 
 /** A path-file folder holds tens of files; this is a tree nobody meant to search every cycle. */
-export const DEFAULT_GLOB_BUDGET: GlobBudget = { entries: 100_000, timeMs: 10_000 };
+const DEFAULT_GLOB_BUDGET: GlobBudget = { entries: 100_000, timeMs: 10_000 };
 
 /** Longest one path file may take to parse. */
-export const PARSE_TIMEOUT_MS = 10_000;
+const PARSE_TIMEOUT_MS = 10_000;
 
 /** The parse worker's heap: YAML costs tens of times the text, so it grows with `path_files.max_size`. */
 function parseHeapMb(maxBytes: number): number {

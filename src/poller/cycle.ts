@@ -26,7 +26,7 @@ export interface ClusterTarget {
   readonly packages?: ClusterPackages;
 }
 
-export interface CycleOptions {
+interface CycleOptions {
   /** Requests in flight per cluster. */
   readonly concurrency: number;
   /** Aborts in-flight requests (shutdown); aborted polls produce no outcome. */
@@ -54,7 +54,7 @@ export interface CycleOptions {
 }
 
 /** Default cap on a `Retry-After` backoff. */
-export const DEFAULT_MAX_BACKOFF_MS = 10 * 60_000;
+const DEFAULT_MAX_BACKOFF_MS = 10 * 60_000;
 
 /**
  * Polls every path of every cluster once, at most `concurrency` requests in flight per cluster, and
@@ -147,10 +147,10 @@ async function pollOne(target: ClusterTarget, contentPath: string, prior: PathSt
  * Longest failure message kept. The client bounds the cluster's parts of its messages; this bounds
  * the whole, whatever threw, because the message is shown in logs, on the page and in the JSON.
  */
-export const MAX_FAILURE_MESSAGE_CHARS = 2000;
+const MAX_FAILURE_MESSAGE_CHARS = 2000;
 
 /** Reduces whatever a client threw to the classified failure the metrics and logs use. */
-export function toFailure(error: unknown): PollFailure {
+function toFailure(error: unknown): PollFailure {
   if (error instanceof ServiceFabricError) {
     const code = 'code' in error && typeof error.code === 'string' ? clip(error.code, MAX_FABRIC_CODE_CHARS) : undefined;
     return { reason: error.reason, message: clip(error.message, MAX_FAILURE_MESSAGE_CHARS), status: error.status, code, retryAfterMs: error.retryAfterMs };

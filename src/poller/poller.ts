@@ -6,7 +6,7 @@ import { runCycle, type ClusterTarget, type SessionLister } from './cycle.js';
 import { ALL_PATHS, shardTargets, type Shard } from './shard.js';
 import { isHeld, nextSnapshot, PathIndex, type Snapshot } from './snapshot.js';
 
-export interface PollerOptions {
+interface PollerOptions {
   /** The configuration to start with; `reconfigure` replaces it. */
   readonly config: Config;
   /** Builds the client for one cluster under `poll`; the poller owns and closes what it returns. May throw. */

@@ -20,7 +20,7 @@ import { createTlsConnector, loadTlsMaterial, tlsFiles, TlsMaterialError, type T
  * What every cluster client shares: the poll settings and identity. A `connect` object here (e.g.
  * a DNS `lookup` in tests) is kept under the cluster's TLS settings.
  */
-export type SharedClientOptions = Omit<ClientOptions, 'endpoint' | 'bearerToken'>;
+type SharedClientOptions = Omit<ClientOptions, 'endpoint' | 'bearerToken'>;
 
 /** Builds the client for one cluster; throws `TlsMaterialError`, naming the cluster, when its TLS files are unusable now. */
 export function createClusterClient(cluster: ClusterConfig, shared: SharedClientOptions, logger: Logger): ClusterClient {

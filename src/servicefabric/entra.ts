@@ -30,11 +30,11 @@ function loadMsal(): Promise<Msal> {
 }
 
 /** Renew a token when less than this is left of it (or half its lifetime, if that is shorter). */
-export const TOKEN_RENEW_BEFORE_MS = 5 * 60_000;
+const TOKEN_RENEW_BEFORE_MS = 5 * 60_000;
 /** After a failed token request, calls within this time fail the same way without a new request. */
-export const DEFAULT_FAILURE_HOLD_MS = 10_000;
+const DEFAULT_FAILURE_HOLD_MS = 10_000;
 
-export interface EntraTokenSourceOptions {
+interface EntraTokenSourceOptions {
   readonly auth: ClusterAuthConfig;
   /** Fetches the cluster's `GetAadMetadata` (through the cluster's TLS settings). */
   readonly discover: (signal?: AbortSignal) => Promise<AadMetadata>;
@@ -53,7 +53,7 @@ interface CachedToken {
 }
 
 /** Replaces every occurrence of each secret in `text` (defence in depth for third-party messages). */
-export function redact(text: string, secrets: ReadonlyArray<string | undefined>): string {
+function redact(text: string, secrets: ReadonlyArray<string | undefined>): string {
   let out = text;
   for (const secret of secrets) {
     if (secret !== undefined && secret.length >= 4) out = out.split(secret).join('[REDACTED]');

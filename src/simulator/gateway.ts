@@ -15,7 +15,7 @@ import { contentWire, fabricErrorWire, isoDate, uploadSessionWire, type UploadSe
 import { aadMetadataBody, type AadMetadataWire } from './security.js';
 
 /** Settings of the simulated gateway. */
-export interface GatewayOptions {
+interface GatewayOptions {
   store: SessionStore;
   faults: FaultController;
   /** On `linux` the upload-session routes do not exist (400 E_INVALIDARG), as on a Linux cluster. */

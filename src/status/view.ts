@@ -14,8 +14,7 @@ import type { PackageFileState, PackageState } from '../pathfiles/package-model.
  * chunk for at least the threshold; `complete`: nothing missing (committed or awaiting commit: the
  * API cannot tell these apart).
  */
-export const SESSION_STATES = ['uploading', 'stalled', 'complete'] as const;
-export type SessionState = (typeof SESSION_STATES)[number];
+export type SessionState = 'uploading' | 'stalled' | 'complete';
 
 /** One upload session. */
 export interface SessionView {
@@ -37,7 +36,7 @@ export interface SessionView {
 }
 
 /** The last poll's FabricError or other failure. */
-export interface PollErrorView {
+interface PollErrorView {
   /** The `reason` label of `servicefabric_imagestore_poll_failures_total`. */
   readonly reason: string;
   readonly message: string;
@@ -113,7 +112,7 @@ export interface PackageView {
 }
 
 /** One cluster. */
-export interface ClusterView {
+interface ClusterView {
   readonly name: string;
   readonly paths: readonly PathView[];
   /** The packages of its path files with a path in `paths`, by name and version. */

@@ -7,7 +7,7 @@ import type { ReloadResult } from '../config/reloader.js';
 import { parseStatusFilter, renderStatusPage, renderStatusSection, type PageInfo } from './status-page.js';
 import type { CachedStatusView } from '../status/cache.js';
 
-export interface AppOptions {
+interface AppOptions {
   /** The exposition: the exporter's renderer (render.ts), or any prom-client Registry. */
   readonly registry: MetricsSource;
   /** `--web.telemetry-path`. */

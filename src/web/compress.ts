@@ -32,7 +32,7 @@ export function gzipBody(body: Buffer | Uint8Array): Promise<Buffer> {
 }
 
 /** Compresses chunks as one body, without first copying them into one buffer. */
-export function gzipChunks(chunks: readonly Buffer[]): Promise<Buffer> {
+function gzipChunks(chunks: readonly Buffer[]): Promise<Buffer> {
   if (chunks.length === 1) return gzipBody(chunks[0] as Buffer);
   return new Promise((resolve, reject) => {
     const stream = zlib.createGzip({ level: GZIP_LEVEL });
@@ -106,7 +106,7 @@ function trailer(crc: number, length: number): Buffer {
  * snapshot) and reused by every later call. Consecutive other chunks are compressed together, per
  * call.
  */
-export type ChunkGzip = (chunks: readonly Buffer[], isFixed: (chunk: Buffer) => boolean) => Promise<Buffer[]>;
+type ChunkGzip = (chunks: readonly Buffer[], isFixed: (chunk: Buffer) => boolean) => Promise<Buffer[]>;
 
 /** A ChunkGzip with its own cache of compressed fixed chunks. */
 export function createChunkGzip(): ChunkGzip {

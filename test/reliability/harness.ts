@@ -10,7 +10,7 @@ import { firstSnapshot, scrape } from '../helpers/exporter.js';
 import { UNWRITTEN_SECTIONS } from '../../src/config/schema.js';
 
 /** A schedule that never fires during a test: cycles run at start-up and when the test ticks. */
-export const MANUAL = '0 0 1 1 *';
+const MANUAL = '0 0 1 1 *';
 
 export const HEALTHY_A = 'App\\a.dll';
 export const HEALTHY_B = 'App\\b.dll';
@@ -23,7 +23,7 @@ export const HEALTHY_SESSIONS = [
   { path: HEALTHY_B, sessionId: '33333333-3333-4333-8333-333333333333', fileSize: 10, received: [], remaining: 10 },
 ] as const;
 
-export const DEFAULT_POLL: PollConfig = {
+const DEFAULT_POLL: PollConfig = {
   schedule: MANUAL,
   concurrency: 4,
   // Above 1 s, so the simulator's own answer to an overlong request (504 at the whole-second
@@ -55,7 +55,7 @@ export async function healthySimulator(): Promise<Simulator> {
   return sim;
 }
 
-export interface Running {
+interface Running {
   readonly exporter: Exporter;
   readonly lines: LogLine[];
 }
@@ -82,4 +82,4 @@ export async function runExporter(
   return { exporter, lines };
 }
 
-export { firstSnapshot, scrape };
+export {  scrape };
