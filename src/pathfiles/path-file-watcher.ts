@@ -370,7 +370,7 @@ export class PathFiles {
     let size: number;
     try {
       const info = await stat(file);
-      // The glob no longer tells linked directories from linked files; only files are path files.
+      // The glob does not tell linked directories from linked files; only files are path files.
       if (info.isDirectory()) return undefined;
       signature = `${info.mtimeMs}:${info.size}:${info.ino}`;
       size = info.size;

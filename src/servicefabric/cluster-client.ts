@@ -70,8 +70,8 @@ export class ClusterClient {
 
   /** Lists one path's upload sessions with the current credentials; throws a ServiceFabricError. */
   getUploadSessions(contentPath: string, options: RequestOptions = {}): Promise<UploadSession[]> {
-    // Without certificate files or tokens this is a plain call: no extra promise and no options
-    // copy per request, which a 10,000-path cycle's profile showed.
+    // Without certificate files or tokens this stays a plain call: an extra promise and options
+    // copy per request are a measurable share of a 10,000-path cycle's CPU.
     if (this.#files === undefined && this.#tokens === undefined) return this.#client.getUploadSessions(contentPath, options);
     return this.#withCredentials((client) => client.getUploadSessions(contentPath, options));
   }

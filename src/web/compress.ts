@@ -68,8 +68,8 @@ const SYNC_LIMIT = 64 * 1024;
 
 /**
  * zlib's output buffer for an input of `length` bytes: about what level 1 makes of an exposition.
- * With the default 16 KiB, every 16 KiB of output was a round trip between the thread pool and the
- * event loop, and those callbacks were most of a gzip scrape's time on the event loop.
+ * With the default 16 KiB, every 16 KiB of output is a round trip between the thread pool and the
+ * event loop, and those callbacks would be most of a gzip scrape's time on the event loop.
  */
 function outputChunkSize(length: number): number {
   return Math.min(Math.max(zlib.constants.Z_DEFAULT_CHUNK, Math.ceil(length / 4)), 8 * 1024 * 1024);
