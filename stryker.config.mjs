@@ -52,6 +52,7 @@ export default {
     'src/poller/shard.ts',
     ...functions('src/poller/snapshot.ts', 'isFresh'),
     'src/pathfiles/path-file-format.ts',
+    'src/pathfiles/path-file-yaml.ts',
     'src/pathfiles/path-file-parser.ts',
     'src/status/view.ts',
   ],

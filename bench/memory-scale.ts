@@ -1,5 +1,5 @@
 /**
- * Memory at scale (issue 20): the exporter's RSS, heap and external memory at a number of paths and
+ * Memory at scale (target: RSS ≤ 1.5 × the minimal holder's): the exporter's RSS, heap and external memory at a number of paths and
  * sessions, after warm-up cycles and scrape load (plain and gzip, wrk), against the minimal holder:
  * a Node process that holds the same exposition bytes and serves them plain and gzipped, nothing
  * else (bench/workers/holder.ts), loaded the same way in the same run.

@@ -15,7 +15,7 @@ export interface PollRun {
 }
 
 /** The floor of a cycle: every request waits `latencyMs`, `concurrency` at a time, with zero cost of its own. */
-export function idealCycleMs(paths: number, latencyMs: number, concurrency: number): number {
+function idealCycleMs(paths: number, latencyMs: number, concurrency: number): number {
   return (paths * latencyMs) / concurrency;
 }
 

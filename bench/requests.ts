@@ -8,8 +8,8 @@
 import { Poller } from '../src/poller/poller.js';
 import { silentLogger } from '../src/log.js';
 import { createClusterClient } from '../src/servicefabric/cluster-client.js';
-import { startSimulator } from '../src/simulator/index.js';
-import { DEFAULTS } from '../src/config/schema.js';
+import { startSimulator } from '../src/simulator/server.js';
+import { DEFAULTS, UNWRITTEN_SECTIONS } from '../src/config/schema.js';
 import { parseDuration } from '../src/config/duration.js';
 import type { ClusterPackages } from '../src/pathfiles/package-model.js';
 
@@ -68,6 +68,7 @@ export async function measureRequests(setup: RequestsSetup, options: { warmupCyc
     const clock = { ms: Date.UTC(2026, 0, 1) };
     const poller = new Poller({
       config: {
+        ...UNWRITTEN_SECTIONS,
         poll: {
           schedule: '0 0 1 1 *',
           concurrency: setup.concurrency,

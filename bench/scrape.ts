@@ -18,10 +18,10 @@ import type { Memory } from './lib/cluster.js';
  * Who answers. `exporter_bare` is a second exporter over the same sessions with
  * `--web.disable-exporter-metrics`: the share of prom-client's process_* and nodejs_* collectors.
  */
-export type ScrapeTarget = 'exporter' | 'exporter_bare' | 'node_static' | 'nginx_static' | 'node_static_gzip_once';
+type ScrapeTarget = 'exporter' | 'exporter_bare' | 'node_static' | 'nginx_static' | 'node_static_gzip_once';
 
 /** An exporter to load: its address and a probe of its process's CPU time in ms. */
-export interface ExporterUnderLoad {
+interface ExporterUnderLoad {
   readonly address: string;
   readonly cpuMs: () => Promise<number>;
 }

@@ -1,5 +1,5 @@
 /**
- * What the store lookups cost (issue 19): requests per cycle at paths that are all idle (no
+ * What the store lookups cost: requests per cycle at paths that are all idle (no
  * session) and all in the image store. The first cycle looks every path up; after it, none until
  * the rechecks come due (`poll.store_recheck_interval` later), which the cycles measured here,
  * back to back, never reach.

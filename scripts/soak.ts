@@ -10,7 +10,9 @@ import { createServer, type AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startExporter } from '../src/exporter.js';
 import { createLogger } from '../src/log.js';
-import { startSimulator, type FaultRuleInput } from '../src/simulator/index.js';
+import { startSimulator } from '../src/simulator/server.js';
+import type { FaultRuleInput } from '../src/simulator/faults.js';
+import { UNWRITTEN_SECTIONS } from '../src/config/schema.js';
 
 interface Options {
   cycles: number;
@@ -106,6 +108,7 @@ async function main(): Promise<number> {
   });
   const exporter = await startExporter({
     config: {
+      ...UNWRITTEN_SECTIONS,
       poll: { schedule: '0 0 1 1 *', concurrency: 4, requestTimeoutMs: REQUEST_TIMEOUT_MS, maxStalenessMs: 60_000, maxResponseBytes: 4 * 1024 * 1024, storeRecheckIntervalMs: 600_000 },
       clusters: [
         { name: 'soak', endpoint: sim.url, contentPaths: PATHS },

@@ -1,6 +1,8 @@
 import { Command, Option } from 'commander';
 import { LOG_FORMATS, LOG_LEVELS, createLogger, type LogFormat, type LogLevel } from './log.js';
-import { ConfigError, describeConfig, loadConfigFile } from './config/index.js';
+import { ConfigError } from './config/errors.js';
+import { describeConfig } from './config/describe.js';
+import { loadConfigFile } from './config/load.js';
 import type { Config } from './config/types.js';
 import { parseListenAddress } from './web/listen.js';
 import { parseAllowedHosts } from './web/allowed-host.js';

@@ -3,7 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Config } from './config/types.js';
 import type { Logger } from './log.js';
-import { startScenario, startSimulator, DEMO_CONTENT_PATHS, DEMO_PACKAGES, demoPathFile } from './simulator/index.js';
+import { startScenario, DEMO_CONTENT_PATHS } from './simulator/scenario.js';
+import { startSimulator } from './simulator/server.js';
+import { DEMO_PACKAGES, demoPathFile } from './simulator/demo-packages.js';
+import { DEFAULT_PATH_FILES } from './config/schema.js';
 
 /** Demo timings: scaled down from Service Fabric's 30-minute expiry so a newcomer sees it within minutes. */
 const DEMO_SESSION_TIMEOUT_MS = 90_000;
@@ -45,6 +48,8 @@ export async function startDemo(logger: Logger): Promise<Demo> {
     poll: { schedule: '*/5 * * * * *', concurrency: 4, requestTimeoutMs: 3000, maxStalenessMs: 30_000, maxResponseBytes: 4 * 1024 * 1024, storeRecheckIntervalMs: 600_000 },
     // Scaled down like the expiry: a demo upload that gets nothing for 30 s shows as stalled.
     status: { stalledAfterMs: 30_000 },
+    pathFiles: DEFAULT_PATH_FILES,
+    defaulted: ['path_files'],
     clusters: [{ name: 'demo', endpoint: simulator.url, contentPaths: [...DEMO_CONTENT_PATHS], contentPathFiles: [join(pathFileDir, '*.yaml')] }],
   };
   return {

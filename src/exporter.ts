@@ -4,7 +4,6 @@ import type { Logger } from './log.js';
 import type { Poller } from './poller/poller.js';
 import type { Shard } from './poller/shard.js';
 import { createPipeline } from './pipeline.js';
-import { DEFAULT_STALLED_AFTER_MS } from './status/view.js';
 import { StatusViewCache } from './status/cache.js';
 import { createMetricsRenderer } from './metrics/render.js';
 import { createApp } from './web/app.js';
@@ -77,7 +76,7 @@ export async function startExporter(options: ExporterOptions): Promise<Exporter>
   });
   const statusViews = new StatusViewCache(() => ({
     snapshot: poller.current(),
-    stalledAfterMs: poller.config().status?.stalledAfterMs ?? DEFAULT_STALLED_AFTER_MS,
+    stalledAfterMs: poller.config().status.stalledAfterMs,
     maxStalenessMs: poller.config().poll.maxStalenessMs,
     idleIntervalMs: poller.config().poll.idleIntervalMs,
     sourceOf: (cluster, path) => pathFiles.sourceOf(cluster, path),

@@ -11,7 +11,7 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export const LOG_FORMATS = ['json', 'logfmt'] as const;
 export type LogFormat = (typeof LOG_FORMATS)[number];
 
-export interface LoggerOptions {
+interface LoggerOptions {
   level?: LogLevel | 'silent';
   format?: LogFormat;
   /** Where lines go; stdout by default. Tests pass a stream to read what was logged. */

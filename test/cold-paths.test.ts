@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Exporter } from '../src/exporter.js';
 import { formatPathFile } from '../src/pathfiles/path-file-format.js';
-import { startSimulator } from '../src/simulator/index.js';
+import { startSimulator } from '../src/simulator/server.js';
 import { parseExposition, seriesOf } from './helpers/exposition.js';
 import { startOneCycleExporter } from './helpers/exporter.js';
 import { uploadChunk } from './helpers/upload.js';

@@ -6,7 +6,8 @@ import { parsePathFile } from '../src/pathfiles/path-file-format.js';
 import { startDemo, type Demo } from '../src/demo.js';
 import { startExporter, type Exporter } from '../src/exporter.js';
 import { silentLogger } from '../src/log.js';
-import { DEMO_CONTENT_PATHS, DEMO_PACKAGES } from '../src/simulator/index.js';
+import { DEMO_CONTENT_PATHS } from '../src/simulator/scenario.js';
+import { DEMO_PACKAGES } from '../src/simulator/demo-packages.js';
 import type { StatusView } from '../src/status/view.js';
 import { waitFor } from './helpers/wait.js';
 

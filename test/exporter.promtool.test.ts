@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
-import { startSimulator } from '../src/simulator/index.js';
+import { startSimulator } from '../src/simulator/server.js';
 import { REFERENCE_EXAMPLE, uploadChunk } from './helpers/upload.js';
 import { startOneCycleExporter } from './helpers/exporter.js';
 

@@ -3,12 +3,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startExporter, type Exporter } from '../src/exporter.js';
-import { startSimulator, type Simulator } from '../src/simulator/index.js';
+import { startSimulator, type Simulator } from '../src/simulator/server.js';
 import type { Config } from '../src/config/types.js';
 import { silentLogger } from '../src/log.js';
 import { seriesOf, valueOf } from './helpers/exposition.js';
 import { REFERENCE_EXAMPLE, sessionOperation, uploadChunk } from './helpers/upload.js';
 import { firstSnapshot, scrape } from './helpers/exporter.js';
+import { UNWRITTEN_SECTIONS } from '../src/config/schema.js';
 
 const running: Array<{ close(): Promise<void> }> = [];
 afterEach(async () => {
@@ -26,6 +27,7 @@ async function simulator(options: Parameters<typeof startSimulator>[0] = {}): Pr
 
 async function exporter(endpoint: string, contentPaths: string[], extra: Partial<Config['poll']> = {}, contentPathFiles?: string[]): Promise<Exporter> {
   const config: Config = {
+    ...UNWRITTEN_SECTIONS,
     poll: { schedule: MANUAL, concurrency: 4, requestTimeoutMs: 2000, maxStalenessMs: 60_000, maxResponseBytes: 4 * 1024 * 1024, storeRecheckIntervalMs: 600_000, ...extra },
     clusters: [{ name: 'sim', endpoint, contentPaths, ...(contentPathFiles === undefined ? {} : { contentPathFiles }) }],
   };

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sfPackage from 'azure-servicefabric';
 import { formatPathFile } from '../src/pathfiles/path-file-format.js';
-import { startSimulator } from '../src/simulator/index.js';
+import { startSimulator } from '../src/simulator/server.js';
 import { parseExposition, seriesOf } from './helpers/exposition.js';
 import { uploadWholeFile } from './helpers/upload.js';
 import { startOneCycleExporter } from './helpers/exporter.js';

@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import sfPackage from 'azure-servicefabric';
 import type { Exporter } from '../src/exporter.js';
-import { startSimulator } from '../src/simulator/index.js';
+import { startSimulator } from '../src/simulator/server.js';
 import { parseExposition, seriesOf, valueOf } from './helpers/exposition.js';
 import { uploadWholeFile } from './helpers/upload.js';
 import { startOneCycleExporter } from './helpers/exporter.js';

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startSimulator, type Simulator } from '../src/simulator/index.js';
+import { startSimulator, type Simulator } from '../src/simulator/server.js';
 import { parseExposition, valueOf, type Series } from './helpers/exposition.js';
 import { startDaemon, type Daemon } from './helpers/run-cli.js';
 import { uploadChunk } from './helpers/upload.js';

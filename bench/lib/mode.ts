@@ -18,7 +18,7 @@ export interface BenchMode {
   /** Session churn: paths, sessions per path, cycles, warm-up cycles, share of sessions replaced per cycle. */
   readonly churn: { readonly paths: number; readonly sessionsPerPath: number; readonly cycles: number; readonly warmup: number; readonly fraction: number };
   /**
-   * Memory at scale against the minimal holder (issue 20): the scales measured, the one the target
+   * Memory at scale against the minimal holder (RSS ≤ 1.5 × its RSS): the scales measured, the one the target
    * holds at, warm-up cycles, and the scrape load (plain then gzip, `rounds` times, each run
    * `seconds` long under the mode's connections).
    */

@@ -12,7 +12,7 @@ import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** A running nginx. */
-export interface Nginx {
+interface Nginx {
   readonly address: string;
   readonly version: string;
   stop(): Promise<void>;

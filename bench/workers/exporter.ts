@@ -12,6 +12,7 @@ import { createLogger } from '../../src/log.js';
 import { serve } from '../lib/rpc.js';
 import { cpuTime, memoryAfterGc } from '../lib/process-figures.js';
 import { benchPaths } from '../lib/paths.js';
+import { UNWRITTEN_SECTIONS } from '../../src/config/schema.js';
 
 let exporter: Exporter | undefined;
 // What `node dist/src/main.js` loads and builds before it starts the exporter (the command line and
@@ -32,6 +33,7 @@ serve({
     });
     exporter = await startExporter({
       config: {
+        ...UNWRITTEN_SECTIONS,
         // Once a year: the harness drives every cycle itself with `tick`.
         poll: {
           schedule: '0 0 1 1 *',

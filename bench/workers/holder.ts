@@ -1,5 +1,5 @@
 /**
- * Benchmark worker: the memory floor (issue 20). A Node process that reads the exposition bytes,
+ * Benchmark worker: the memory floor the exporter's RSS is held to (≤ 1.5 × this). A Node process that reads the exposition bytes,
  * gzips them once, and answers every request with one or the other, and does nothing else: no
  * exporter code is loaded, nothing is computed per request. The exporter's RSS is held to this
  * process's RSS under the same scrapes.

@@ -4,7 +4,7 @@
  */
 import { serve } from '../lib/rpc.js';
 import { benchPaths } from '../lib/paths.js';
-import { startSimulator, type Simulator } from '../../src/simulator/index.js';
+import { startSimulator, type Simulator } from '../../src/simulator/server.js';
 
 const FILE_SIZE = 100 * 1024 * 1024;
 let sim: Simulator | undefined;

@@ -6,11 +6,12 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { pino } from 'pino';
-import { ConfigError, loadConfigFile } from '../config/index.js';
+import { ConfigError } from '../config/errors.js';
+import { loadConfigFile } from '../config/load.js';
 import type { Config } from '../config/types.js';
 import { createLogger, LOG_LEVELS, type LogLevel, type Logger } from '../log.js';
 import { createPipeline, type Pipeline } from '../pipeline.js';
-import { buildStatusView, DEFAULT_STALLED_AFTER_MS, type StatusView } from '../status/view.js';
+import { buildStatusView, type StatusView } from '../status/view.js';
 import type { Demo } from '../demo.js';
 import type * as StatusTableModule from '../status/table.js';
 
@@ -119,7 +120,7 @@ async function pollAndPrint(config: Config, flags: StatusFlags, logger: Logger):
       const view = buildStatusView({
         snapshot: poller.current(),
         nowMs: Date.now(),
-        stalledAfterMs: config.status?.stalledAfterMs ?? DEFAULT_STALLED_AFTER_MS,
+        stalledAfterMs: config.status.stalledAfterMs,
         idleIntervalMs: config.poll.idleIntervalMs,
         sourceOf: (cluster, path) => pathFiles.sourceOf(cluster, path),
       });

@@ -14,8 +14,8 @@ export function describeConfig(config: Config): Record<string, unknown> {
       max_staleness: formatDuration(config.poll.maxStalenessMs),
       max_response_size: formatSize(config.poll.maxResponseBytes),
     },
-    ...(config.status === undefined ? {} : { status: { stalled_after: formatDuration(config.status.stalledAfterMs) } }),
-    ...(config.pathFiles === undefined
+    ...(config.defaulted?.includes('status') ? {} : { status: { stalled_after: formatDuration(config.status.stalledAfterMs) } }),
+    ...(config.defaulted?.includes('path_files')
       ? {}
       : {
           path_files: {

@@ -6,9 +6,9 @@ import type { Logger } from '../log.js';
 import { ConfigError, formatPath } from './errors.js';
 import { configDir, resolvePath } from './relative-path.js';
 import { isWorldWritable } from '../fsutil/file-mode.js';
-import { configFileSchema, errorMap, type ConfigFile } from './schema.js';
+import { configFileSchema, DEFAULT_PATH_FILES, DEFAULT_STATUS, errorMap, type ConfigFile } from './schema.js';
 import { securityIssues, toAuthConfig, toTlsConfig } from './security.js';
-import type { Config } from './types.js';
+import type { Config, DefaultedSection } from './types.js';
 
 /** Parses and validates configuration text; `source` (a file name) prefixes each line of the error message. */
 export function parseConfig(text: string, source?: string): Config {
@@ -126,6 +126,9 @@ function formatIssue(issue: z.core.$ZodIssue): string[] {
 }
 
 function toConfig(file: ConfigFile, baseDir: string): Config {
+  const defaulted: DefaultedSection[] = [];
+  if (file.status === undefined) defaulted.push('status');
+  if (file.path_files === undefined) defaulted.push('path_files');
   // Frozen because one Config is shared by the poller, the metrics and the web layer.
   return Object.freeze({
     poll: Object.freeze({
@@ -137,11 +140,11 @@ function toConfig(file: ConfigFile, baseDir: string): Config {
       storeRecheckIntervalMs: file.poll.store_recheck_interval,
       idleIntervalMs: file.poll.idle_interval,
     }),
-    ...(file.status === undefined ? {} : { status: Object.freeze({ stalledAfterMs: file.status.stalled_after }) }),
-    ...(file.path_files === undefined
-      ? {}
-      : {
-          pathFiles: Object.freeze({
+    status: file.status === undefined ? DEFAULT_STATUS : Object.freeze({ stalledAfterMs: file.status.stalled_after }),
+    pathFiles:
+      file.path_files === undefined
+        ? DEFAULT_PATH_FILES
+        : Object.freeze({
             maxBytes: file.path_files.max_size,
             maxEntries: file.path_files.max_entries,
             maxPathLength: file.path_files.max_path_length,
@@ -149,7 +152,7 @@ function toConfig(file: ConfigFile, baseDir: string): Config {
             maxPackageFiles: file.path_files.max_package_files,
             followOutsideLinks: file.path_files.follow_outside_links,
           }),
-        }),
+    ...(defaulted.length === 0 ? {} : { defaulted: Object.freeze(defaulted) }),
     clusters: Object.freeze(
       file.clusters.map((cluster) =>
         Object.freeze({

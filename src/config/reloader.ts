@@ -20,7 +20,7 @@ export interface ReloadState {
   readonly lastSuccessMs: number;
 }
 
-export interface ConfigReloaderOptions {
+interface ConfigReloaderOptions {
   /** `--config.file`, read again on every reload. */
   readonly file: string;
   /** The configuration loaded at start-up, already in effect. */

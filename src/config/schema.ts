@@ -8,8 +8,10 @@ import { validate as isValidCron, validateDetailed as explainCron } from 'node-c
 import { DURATION_JSON_PATTERN, formatDuration, parseDuration } from './duration.js';
 import { SIZE_JSON_PATTERN, formatSize, parseSize } from './size.js';
 import { formatPath, redactUrl } from './errors.js';
-import { CRON, TRIMMED, urlPattern } from './json-schema.js';
+import { CRON, urlPattern } from './json-schema.js';
+import { describeInput, expecting, trimmedString } from './schema-common.js';
 import { authSchema, tlsSchema } from './security.js';
+import type { PathFilesConfig, StatusConfig } from './types.js';
 
 /** Defaults, as they would be written in the file. */
 export const DEFAULTS = {
@@ -29,10 +31,30 @@ export const DEFAULTS = {
   path_file_follow_outside_links: false,
 } as const;
 
+/** `status:` when the file has none. */
+export const DEFAULT_STATUS: StatusConfig = Object.freeze({ stalledAfterMs: parseDuration(DEFAULTS.stalled_after) });
+
+/** `path_files:` when the file has none. */
+export const DEFAULT_PATH_FILES: PathFilesConfig = Object.freeze({
+  maxBytes: parseSize(DEFAULTS.path_file_max_size),
+  maxEntries: DEFAULTS.path_file_max_entries,
+  maxPathLength: DEFAULTS.path_file_max_path_length,
+  maxPaths: DEFAULTS.path_file_max_paths,
+  maxPackageFiles: DEFAULTS.path_file_max_package_files,
+  followOutsideLinks: DEFAULTS.path_file_follow_outside_links,
+});
+
+/** The sections of a file that has only `poll:` and `clusters:`, as the loader fills them in. */
+export const UNWRITTEN_SECTIONS = Object.freeze({
+  status: DEFAULT_STATUS,
+  pathFiles: DEFAULT_PATH_FILES,
+  defaulted: Object.freeze(['status', 'path_files'] as const),
+});
+
 /** Bounds of `path_files.max_size`: a path file is parsed whole, and YAML costs many times its size to parse. */
-export const PATH_FILE_MAX_SIZE_RANGE = { min: 1024, max: 16 * 1024 ** 2 } as const;
+const PATH_FILE_MAX_SIZE_RANGE = { min: 1024, max: 16 * 1024 ** 2 } as const;
 /** Bounds of `path_files.max_entries`. */
-export const PATH_FILE_MAX_ENTRIES_RANGE = { min: 1, max: 1_000_000 } as const;
+const PATH_FILE_MAX_ENTRIES_RANGE = { min: 1, max: 1_000_000 } as const;
 /**
  * Bounds of `path_files.max_path_length`, in UTF-16 code units. The default and the upper bound are
  * Service Fabric's own limit on a file path in its API, `ParameterValidator::MaxFilePathSize`
@@ -40,51 +62,30 @@ export const PATH_FILE_MAX_ENTRIES_RANGE = { min: 1, max: 1_000_000 } as const;
  * ddfed33de371857f8fdb92287a8e0497297c8ccf; an image-store build path is parsed with it in
  * ImageStoreProvisionApplicationTypeDescription.cpp): no longer path can be provisioned.
  */
-export const PATH_FILE_MAX_PATH_LENGTH_RANGE = { min: 1, max: 32_768 } as const;
+const PATH_FILE_MAX_PATH_LENGTH_RANGE = { min: 1, max: 32_768 } as const;
 /** Bounds of `path_files.max_paths` and `path_files.max_package_files`, per cluster. */
-export const PATH_FILE_MAX_PATHS_RANGE = { min: 1, max: 10_000_000 } as const;
+const PATH_FILE_MAX_PATHS_RANGE = { min: 1, max: 10_000_000 } as const;
 
 /** Bounds of `poll.max_response_size`: below 1 KiB no real answer fits; above 1 GiB is no bound at all. */
-export const MAX_RESPONSE_SIZE_RANGE = { min: 1024, max: 1024 ** 3 } as const;
+const MAX_RESPONSE_SIZE_RANGE = { min: 1024, max: 1024 ** 3 } as const;
 
 /**
  * Upper bound of `poll.idle_interval`: a cold path's new session is first seen up to this (plus a
  * cycle) late; at 20 minutes a session that stalled at once still pages (10 minutes without a chunk,
  * for 1 minute) before Service Fabric drops it 30 minutes after its last chunk.
  */
-export const MAX_IDLE_INTERVAL_MS = 20 * 60_000;
+const MAX_IDLE_INTERVAL_MS = 20 * 60_000;
 
 /** Bounds of `poll.concurrency`. */
-export const CONCURRENCY_RANGE = { min: 1, max: 1024 } as const;
+const CONCURRENCY_RANGE = { min: 1, max: 1024 } as const;
 
 /** Lower bound of `poll.request_timeout`: the API's `timeout` parameter is whole seconds, at least 1. */
-export const MIN_REQUEST_TIMEOUT_MS = 1000;
+const MIN_REQUEST_TIMEOUT_MS = 1000;
 /**
  * Upper bound of `poll.request_timeout`: Node's timers cannot wait longer than 2^31-1 ms (about
  * 24.8 days) and fire at once instead, so a larger value would time every request out immediately.
  */
-export const MAX_REQUEST_TIMEOUT_MS = 24 * 24 * 60 * 60 * 1000;
-
-/** Describes a value found in the document, the way a YAML author would recognise it. */
-export function describeValue(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  if (value === null) return 'an empty value';
-  if (typeof value === 'string') {
-    const shown = value.length > 80 ? `${value.slice(0, 77)}...` : value;
-    return `string ${JSON.stringify(shown)}`;
-  }
-  if (typeof value === 'number' || typeof value === 'boolean') return `${typeof value} ${String(value)}`;
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'a mapping';
-  return typeof value;
-}
-
-function describeInput(issue: z.core.$ZodRawIssue): string {
-  // zod reports Infinity and NaN (YAML `.inf`, `.nan`) with input null and the name in `received`.
-  const received = (issue as { received?: unknown }).received;
-  if (issue.input === null && (received === 'Infinity' || received === 'NaN')) return `number ${received}`;
-  return describeValue(issue.input);
-}
+const MAX_REQUEST_TIMEOUT_MS = 24 * 24 * 60 * 60 * 1000;
 
 const EXPECTED_NAMES: Record<string, string> = {
   string: 'a string',
@@ -94,12 +95,6 @@ const EXPECTED_NAMES: Record<string, string> = {
   array: 'a list',
   object: 'a mapping',
 };
-
-/** A type error naming what the field wants; a missing key falls through to `errorMap`. */
-function expecting(what: string): z.core.$ZodErrorMap {
-  return (issue) =>
-    issue.code === 'invalid_type' && issue.input !== undefined ? `expected ${what}, got ${describeInput(issue)}` : undefined;
-}
 
 /** Messages for the issues no schema words itself; pass as the `error` option of `safeParse`. */
 export const errorMap: z.core.$ZodErrorMap = (issue) => {
@@ -121,17 +116,6 @@ export const errorMap: z.core.$ZodErrorMap = (issue) => {
       return undefined;
   }
 };
-
-/** A non-empty string without surrounding whitespace, which in YAML is almost always a typo. */
-const trimmedString = z
-  .string({ error: expecting('a string') })
-  .min(1)
-  .superRefine((text, ctx) => {
-    if (text !== '' && text !== text.trim()) {
-      ctx.addIssue({ code: 'custom', message: `must not start or end with whitespace, got ${JSON.stringify(text)}` });
-    }
-  })
-  .meta(TRIMMED);
 
 /**
  * An image-store relative path. `.` and `..` would be removed by URL parsing even when
@@ -303,7 +287,7 @@ function listOf<T extends z.ZodType>(item: T, what: string, required: string) {
 }
 
 /** One cluster; its `tls:` and `auth:` sections live in security.ts. */
-export const clusterSchema = z.strictObject(
+const clusterSchema = z.strictObject(
   {
     name: trimmedString,
     endpoint: endpointSchema,

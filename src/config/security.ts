@@ -8,8 +8,9 @@ import * as z from 'zod';
 import { DEFAULT_AUTHORITY_HOST, isMicrosoftLoginHost, MICROSOFT_CLOUDS } from './authority.js';
 import { formatPath, redactUrl } from './errors.js';
 import { managedIdentitySchema, toManagedIdentity, workloadIdentityProblem, workloadIdentitySchema } from './identity.js';
-import { THUMBPRINT, TRIMMED, noneOf, quietly, urlPattern } from './json-schema.js';
+import { THUMBPRINT, noneOf, quietly, urlPattern } from './json-schema.js';
 import { resolvePath } from './relative-path.js';
+import { expecting, trimmedString } from './schema-common.js';
 
 /** `clusters[].tls`: transport security towards one cluster's HTTP gateway. */
 export interface ClusterTlsConfig {
@@ -66,34 +67,6 @@ export interface ClusterAuthConfig {
   readonly workloadIdentity?: boolean;
 }
 
-function expecting(what: string): z.core.$ZodErrorMap {
-  return (issue) => {
-    if (issue.code !== 'invalid_type' || issue.input === undefined) return undefined;
-    const input = issue.input;
-    const got =
-      input === null
-        ? 'an empty value'
-        : typeof input === 'string'
-          ? `string ${JSON.stringify(input)}`
-          : Array.isArray(input)
-            ? 'a list'
-            : typeof input === 'object'
-              ? 'a mapping'
-              : `${typeof input} ${String(input as number | boolean)}`;
-    return `expected ${what}, got ${got}`;
-  };
-}
-
-const text = z
-  .string({ error: expecting('a string') })
-  .min(1)
-  .superRefine((value, ctx) => {
-    if (value !== '' && value !== value.trim()) {
-      ctx.addIssue({ code: 'custom', message: `must not start or end with whitespace, got ${JSON.stringify(value)}` });
-    }
-  })
-  .meta(TRIMMED);
-
 const fileName = z.string({ error: expecting('a file path') }).min(1);
 
 /** A Service Fabric thumbprint as admins paste it: hex, maybe with spaces or colons; stored upper-case. */
@@ -134,7 +107,7 @@ export const tlsSchema = z
         .meta({ pattern: undefined, ...quietly({ pattern: ENV_NAME.source }) })
         .optional(),
       server_thumbprints: nonEmptyList(thumbprint, 'thumbprints').optional(),
-      server_common_names: nonEmptyList(text, 'common names').optional(),
+      server_common_names: nonEmptyList(trimmedString, 'common names').optional(),
       insecure_skip_verify: z.boolean({ error: expecting('a boolean') }).default(false),
     },
     { error: expecting('a mapping') },
@@ -206,8 +179,8 @@ export const authSchema = z
   .strictObject(
     {
       type: z.literal('entra_id', { error: (issue) => (issue.input === undefined ? 'required key is missing' : `expected entra_id, got ${JSON.stringify(issue.input)}`) }),
-      client_id: text.optional(),
-      tenant_id: text.optional(),
+      client_id: trimmedString.optional(),
+      tenant_id: trimmedString.optional(),
       client_secret_file: fileName.optional(),
       client_certificate_file: fileName.optional(),
       client_key_file: fileName.optional(),
@@ -292,8 +265,8 @@ export const authSchema = z
     ],
   });
 
-export type TlsFile = z.output<typeof tlsSchema>;
-export type AuthFile = z.output<typeof authSchema>;
+type TlsFile = z.output<typeof tlsSchema>;
+type AuthFile = z.output<typeof authSchema>;
 
 /** The file keys of each section, in the order they are checked and reported. */
 const TLS_FILES = ['ca_file', 'cert_file', 'key_file', 'pfx_file', 'passphrase_file'] as const;

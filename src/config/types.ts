@@ -69,12 +69,20 @@ export interface PathFilesConfig {
   readonly followOutsideLinks: boolean;
 }
 
+/** An optional section of the file that can be left out whole. */
+export type DefaultedSection = 'status' | 'path_files';
+
 /** The whole configuration file. */
 export interface Config {
   readonly poll: PollConfig;
-  /** `status:`; absent when the file has no `status:` section (then `DEFAULT_STALLED_AFTER_MS` applies). */
-  readonly status?: StatusConfig;
-  /** `path_files:`; absent when the file has no `path_files:` section (then `DEFAULT_PATH_FILE_LIMITS` apply). */
-  readonly pathFiles?: PathFilesConfig;
+  /** `status:`, its defaults (`DEFAULT_STATUS`) when the file has no such section. */
+  readonly status: StatusConfig;
+  /** `path_files:`, its defaults (`DEFAULT_PATH_FILES`) when the file has no such section. */
+  readonly pathFiles: PathFilesConfig;
+  /**
+   * The sections the file left out, which the loader filled with their defaults: the start-up log
+   * leaves them out as the file did. Absent: every section was written.
+   */
+  readonly defaulted?: readonly DefaultedSection[];
   readonly clusters: readonly ClusterConfig[];
 }

@@ -9,16 +9,16 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 
 /** The endpoint's name in ServiceManifest.xml; Service Fabric sets `Fabric_Endpoint_<name>` to its port. */
-export const ENDPOINT_NAME = 'MetricsEndpoint';
+const ENDPOINT_NAME = 'MetricsEndpoint';
 /** The port of the exporter's endpoint, as Service Fabric assigned it. */
-export const ENDPOINT_VARIABLE = `Fabric_Endpoint_${ENDPOINT_NAME}`;
+const ENDPOINT_VARIABLE = `Fabric_Endpoint_${ENDPOINT_NAME}`;
 /** The config package's name in ServiceManifest.xml. */
-export const CONFIG_PACKAGE = 'Config';
+const CONFIG_PACKAGE = 'Config';
 /**
  * The configuration file: a name in the config package or an absolute path (the application
  * parameter `ConfigFile`); default `config.yaml`.
  */
-export const CONFIG_FILE_VARIABLE = 'SF_UPLOAD_EXPORTER_CONFIG_FILE';
+const CONFIG_FILE_VARIABLE = 'SF_UPLOAD_EXPORTER_CONFIG_FILE';
 const DEFAULT_CONFIG_FILE = 'config.yaml';
 
 /** A service package file is a few kilobytes; a larger one is not one. */

@@ -13,7 +13,7 @@
 import type { Logger } from '../log.js';
 
 /** How long shutdown may take before the process exits anyway. */
-export const SHUTDOWN_DEADLINE_MS = 5000;
+const SHUTDOWN_DEADLINE_MS = 5000;
 
 /** What the handlers listen on: the process, or a stand-in in tests. */
 export interface SignalSource {
@@ -22,16 +22,16 @@ export interface SignalSource {
 }
 
 /** The signals that stop the exporter on `platform`. */
-export function stopSignals(platform: NodeJS.Platform = process.platform): readonly NodeJS.Signals[] {
+function stopSignals(platform: NodeJS.Platform = process.platform): readonly NodeJS.Signals[] {
   return platform === 'win32' ? ['SIGINT', 'SIGBREAK', 'SIGHUP', 'SIGTERM'] : ['SIGTERM', 'SIGINT'];
 }
 
 /** The signals that reload `--config.file` on `platform`: SIGHUP on POSIX, none on Windows. */
-export function reloadSignals(platform: NodeJS.Platform = process.platform): readonly NodeJS.Signals[] {
+function reloadSignals(platform: NodeJS.Platform = process.platform): readonly NodeJS.Signals[] {
   return platform === 'win32' ? [] : ['SIGHUP'];
 }
 
-export interface SignalOptions {
+interface SignalOptions {
   readonly logger: Logger;
   /** @default process.platform */
   readonly platform?: NodeJS.Platform;

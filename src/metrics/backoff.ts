@@ -1,4 +1,4 @@
-import type { PathState } from '../poller/path-state.js';
+import type { PathState } from '../model/path-state.js';
 import type { Snapshot } from '../poller/snapshot.js';
 import { REFRESHED, type FamilySpec, type Sample } from './family.js';
 

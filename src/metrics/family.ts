@@ -17,7 +17,7 @@ export interface Sample {
 }
 
 /** The shape prom-client's Registry accepts as a metric: built anew from the view on every scrape. */
-export interface SnapshotFamily {
+interface SnapshotFamily {
   readonly name: string;
   readonly help: string;
   readonly type: 'gauge' | 'counter';

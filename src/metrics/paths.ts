@@ -1,4 +1,4 @@
-import { PATH_STATES, type PathState } from '../poller/path-state.js';
+import { PATH_STATES, type PathState } from '../model/path-state.js';
 import { FAILURE_REASONS } from '../servicefabric/errors.js';
 import { REFRESHED, type FamilySpec, type Sample, type ScrapeView } from './family.js';
 import { SnapshotCache } from './snapshot-cache.js';

@@ -96,7 +96,7 @@ function renderTimed(part: TimedPart, nowMs: number, out: Buffer): Buffer {
   let pos = part.header.copy(out, 0);
   for (let i = 0; i < n; i++) {
     // TypedArray#set of a view made once per snapshot: Buffer#copy builds a view per call, and
-    // 10,000 of those per scrape were most of its time (and garbage).
+    // 10,000 of those per scrape would be most of its time (and garbage).
     const prefix = prefixes[i] as Uint8Array;
     out.set(prefix, pos);
     pos += prefix.length;

@@ -1,5 +1,5 @@
 import type { UploadSession } from '../servicefabric/session.js';
-import type { PathState } from '../poller/path-state.js';
+import type { PathState } from '../model/path-state.js';
 import { REFRESHED, type FamilySpec, type Sample, type ScrapeView } from './family.js';
 import { SnapshotCache } from './snapshot-cache.js';
 

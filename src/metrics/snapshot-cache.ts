@@ -1,8 +1,8 @@
 /**
  * Values kept for as long as their key shows up in consecutive snapshots: two generations, swapped
  * when a new snapshot is seen; an entry asked for again moves from the older to the newer one. Label sets (and their encoded bytes) live here, so a path or session
- * that did not change between cycles keeps the same objects instead of new, equal ones per cycle —
- * which at 10,000 sessions were most of a render's time and garbage.
+ * that did not change between cycles keeps the same objects instead of new, equal ones per cycle:
+ * at 10,000 sessions, building those would be most of a render's time and garbage.
  */
 export class SnapshotCache<K, V> {
   #snapshot: unknown;

@@ -18,7 +18,7 @@ export class PackagePathsError extends Error {
   override readonly name = 'PackagePathsError';
 }
 
-export interface PackagePathsOptions {
+interface PackagePathsOptions {
   /** Local application package folder (the one holding ApplicationManifest.xml). */
   readonly packageDir: string;
   /** Folder in the image store (`-ApplicationPackagePathInImageStore`); default: the package folder's name. */

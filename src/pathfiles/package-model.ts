@@ -6,7 +6,7 @@
  */
 import { basename, extname } from 'node:path';
 import type { PathFileContent } from './path-file-format.js';
-import { PATH_STATES, type PathState } from '../poller/path-state.js';
+import { PATH_STATES, type PathState } from '../model/path-state.js';
 
 /**
  * The states a package counts its files in: a path's states, and `size_mismatch`, a file in the
@@ -16,7 +16,7 @@ export const PACKAGE_FILE_STATES = [...PATH_STATES, 'size_mismatch'] as const;
 export type PackageFileState = (typeof PACKAGE_FILE_STATES)[number];
 
 /** One package of a cluster, as its path files name it. */
-export interface PackageName {
+interface PackageName {
   readonly name: string;
   /** `''` when no path file of the package names a version. */
   readonly version: string;
@@ -92,7 +92,7 @@ function compare(a: string, b: string): number {
 }
 
 /** One file of a package as of one cycle: where it is and the bytes it counts there. */
-export interface PackageFile {
+interface PackageFile {
   readonly contentPath: string;
   /** Its state in the package; undefined when its poll failed. */
   readonly state: PackageFileState | undefined;

@@ -4,13 +4,14 @@
  * names the package the paths make up, `{package, version, paths: [the list]}`. Parsing is all or
  * nothing: one bad entry makes the whole file malformed, so a half-written list is never polled.
  */
-import { LineCounter, parseDocument, stringify } from 'yaml';
+import { stringify } from 'yaml';
 import * as z from 'zod';
 import { contentPath } from '../config/schema.js';
 import { count, describeType, entryIssueMessage, yamlDataErrorMessage, yamlErrorMessage } from './path-file-problems.js';
+import { readPathFileYaml, type PathFileYaml } from './path-file-yaml.js';
 
 /** One content path from a path file. */
-export interface PathFileEntry {
+interface PathFileEntry {
   readonly path: string;
   /** The file's size in bytes in the local package (`size`); absent when the file does not say. */
   readonly size?: number;
@@ -114,26 +115,24 @@ export function tooLong(length: number, maxPathLength: number): string {
 
 /** Parses the text of a path file (YAML; JSON is valid YAML); throws `PathFileError`. */
 export function parsePathFile(text: string): PathFileContent {
-  const lineCounter = new LineCounter();
-  const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const first = document.errors[0];
-  if (first !== undefined) {
-    const { line, col } = lineCounter.linePos(first.pos[0]);
-    throw new PathFileError(yamlErrorMessage({ line, col, code: first.code, message: first.message }));
-  }
-  let value: unknown;
-  try {
-    value = document.toJS();
-  } catch (error) {
-    throw new PathFileError(yamlDataErrorMessage((error as Error).message));
-  }
-  return pathFileContent(value);
+  return pathFileOf(readPathFileYaml(text));
 }
 
 /**
- * The content of a path file whose YAML is already plain data (`parsePathFile`'s second half, for a
- * file parsed elsewhere); throws `PathFileError`, also when it lists more than `maxEntries` or a
- * path longer than `maxPathLength`.
+ * The content of a path file from what its YAML half found (`readPathFileYaml`, here or in the
+ * parse worker); throws `PathFileError`, also when it lists more than `maxEntries` or a path longer
+ * than `maxPathLength`. The YAML library's messages are worded here, without the file's content.
+ */
+export function pathFileOf(yaml: PathFileYaml, maxEntries = Number.POSITIVE_INFINITY, maxPathLength = Number.POSITIVE_INFINITY): PathFileContent {
+  if ('yamlError' in yaml) throw new PathFileError(yamlErrorMessage(yaml.yamlError));
+  if ('dataError' in yaml) throw new PathFileError(yamlDataErrorMessage(yaml.dataError));
+  if ('tooMany' in yaml) throw new PathFileError(tooManyEntries(yaml.tooMany, maxEntries));
+  return pathFileContent(yaml.value, maxEntries, maxPathLength);
+}
+
+/**
+ * The content of a path file whose YAML is already plain data; throws `PathFileError`, also when it
+ * lists more than `maxEntries` or a path longer than `maxPathLength`.
  */
 export function pathFileContent(value: unknown, maxEntries = Number.POSITIVE_INFINITY, maxPathLength = Number.POSITIVE_INFINITY): PathFileContent {
   const limits: EntryLimits = { maxEntries, maxPathLength };
@@ -162,7 +161,7 @@ function listEntries(list: readonly unknown[], limits: EntryLimits, under = ''):
 }
 
 /** The message for a file over `path_files.max_entries`. */
-export function tooManyEntries(count: number, maxEntries: number): string {
+function tooManyEntries(count: number, maxEntries: number): string {
   return `lists ${count} entries, more than path_files.max_entries (${maxEntries})`;
 }
 

@@ -7,57 +7,21 @@
  * its event loop notices. Checking the entries (linear, and bounded by `path_files.max_entries`)
  * stays here.
  */
-import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-import { PathFileError, pathFileContent, tooManyEntries, type PathFileContent } from './path-file-format.js';
-import { yamlDataErrorMessage, yamlErrorMessage } from './path-file-problems.js';
+import { pathFileOf, type PathFileContent, PathFileError } from './path-file-format.js';
+import type { PathFileYaml } from './path-file-yaml.js';
 
 /**
- * The worker: `parsePathFile`'s YAML half, as plain JavaScript, because a worker cannot load this
- * project's TypeScript when it runs from source (tests) and the built file lives elsewhere. The
- * entry count is checked here, so that a long list is refused without being copied over.
+ * The worker's module, built beside this one. Run from source (the tests, through ts-jest), this
+ * module is TypeScript while a worker thread runs outside ts-jest, and Node 20 cannot load
+ * TypeScript: the worker is then the build's, which is why the tests run after `npm run build`.
  */
-const WORKER_SOURCE = `
-'use strict';
-const { parentPort, workerData } = require('node:worker_threads');
-const { LineCounter, parseDocument } = require(workerData.yaml);
-function parse(text, maxEntries) {
-  const lineCounter = new LineCounter();
-  const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const first = document.errors[0];
-  if (first !== undefined) {
-    const { line, col } = lineCounter.linePos(first.pos[0]);
-    // The message goes back with its code: path-file-problems.ts decides whether it may be shown.
-    return { yamlError: { line: line, col: col, code: first.code, message: first.message } };
-  }
-  const value = document.toJS();
-  // The list is the file, or its mapping's paths (the package form).
-  const list = value !== null && typeof value === 'object' && !Array.isArray(value) ? value.paths : value;
-  if (Array.isArray(list) && list.length > maxEntries) return { tooMany: list.length };
-  return { value };
-}
-parentPort.on('message', ({ text, maxEntries }) => {
-  let answer;
-  try {
-    answer = parse(text, maxEntries);
-  } catch (error) {
-    answer = { dataError: String(error && error.message) };
-  }
-  parentPort.postMessage(answer);
-});
-`;
-
-/** The yaml package's CommonJS entry, which the worker loads by absolute path. */
-const YAML_ENTRY = createRequire(import.meta.url).resolve('yaml');
-
-type Answer =
-  | { yamlError: { line: number; col: number; code: string; message: string } }
-  | { dataError: string }
-  | { tooMany: number }
-  | { value: unknown };
+const WORKER_URL = import.meta.url.endsWith('.ts')
+  ? new URL('../../dist/src/pathfiles/path-file-parse-worker.js', import.meta.url)
+  : new URL('./path-file-parse-worker.js', import.meta.url);
 
 /** Limits of one parser's work. */
-export interface ParserLimits {
+interface ParserLimits {
   /** Longest one file may take to parse. */
   readonly timeoutMs: number;
   /** The worker's heap limit, MiB. */
@@ -82,12 +46,7 @@ export class PathFileParser {
   parse(text: string, maxEntries: number, maxPathLength = Number.POSITIVE_INFINITY): Promise<PathFileContent> {
     const run = this.#queue.then(() => this.#ask(text, maxEntries));
     this.#queue = run.catch(() => undefined);
-    return run.then((answer) => {
-      if ('yamlError' in answer) throw new PathFileError(yamlErrorMessage(answer.yamlError));
-      if ('dataError' in answer) throw new PathFileError(yamlDataErrorMessage(answer.dataError));
-      if ('tooMany' in answer) throw new PathFileError(tooManyEntries(answer.tooMany, maxEntries));
-      return pathFileContent(answer.value, maxEntries, maxPathLength);
-    });
+    return run.then((answer) => pathFileOf(answer, maxEntries, maxPathLength));
   }
 
   /** Stops the worker, if one runs. */
@@ -99,9 +58,9 @@ export class PathFileParser {
 
   #start(): Worker {
     const { heapMb } = this.#limits;
-    const worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      workerData: { yaml: YAML_ENTRY },
+    const worker = new Worker(WORKER_URL, {
+      // The process's own flags are not the worker's: `--input-type`, say, stops a module worker from starting.
+      execArgv: [],
       // Stryker disable next-line MethodExpression,ArithmeticOperator: the young generation's size tunes garbage collection; the limit a file meets is the old generation's
       resourceLimits: { maxOldGenerationSizeMb: heapMb, maxYoungGenerationSizeMb: Math.min(32, heapMb / 4), stackSizeMb: 4 },
     });
@@ -116,17 +75,17 @@ export class PathFileParser {
     void worker.terminate();
   }
 
-  #ask(text: string, maxEntries: number): Promise<Answer> {
+  #ask(text: string, maxEntries: number): Promise<PathFileYaml> {
     const worker = (this.#worker ??= this.#start());
     const { timeoutMs, heapMb } = this.#limits;
-    return new Promise<Answer>((resolve, reject) => {
+    return new Promise<PathFileYaml>((resolve, reject) => {
       const settle = (outcome: () => void): void => {
         clearTimeout(timer);
         // Stryker disable next-line StringLiteral: a listener left behind belongs to a settled parse, so nothing shows it but the memory it holds
         worker.off('message', onMessage).off('error', onError).off('exit', onExit);
         outcome();
       };
-      const onMessage = (answer: Answer): void => settle(() => resolve(answer));
+      const onMessage = (answer: PathFileYaml): void => settle(() => resolve(answer));
       const onError = (error: Error & { code?: string }): void => {
         this.#discard(worker);
         // The worker catches every parse error itself: running out of heap is the only error it raises.

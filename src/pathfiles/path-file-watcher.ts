@@ -15,10 +15,8 @@ import { open, realpath, stat } from 'node:fs/promises';
 import pLimit from 'p-limit';
 import type { Logger } from '../log.js';
 import type { PathFileContent } from './path-file-format.js';
-import { DEFAULTS } from '../config/schema.js';
-import { formatSize, parseSize } from '../config/size.js';
+import { formatSize } from '../config/size.js';
 import type { PathFilesConfig } from '../config/types.js';
-import type { ClusterTarget } from '../poller/cycle.js';
 import { clusterPackages, type ClusterPackages, type PackageSource } from './package-model.js';
 import { globPattern, isInside, realFolders } from './glob-pattern.js';
 import { capFilePaths, capPackageFiles, clustersByFile, PATH_FILE_LIMITS, type OverLimit, type PathFileLimit } from './path-file-limits.js';
@@ -28,7 +26,7 @@ import { PathFileParser } from './path-file-parser.js';
 export type PathSource = 'config' | 'file';
 
 /** One content path to poll, with where it comes from. */
-export interface EffectivePath {
+interface EffectivePath {
   readonly path: string;
   readonly source: PathSource;
 }
@@ -45,6 +43,18 @@ export interface WatchedCount {
   readonly cluster: string;
   readonly source: PathSource;
   readonly count: number;
+}
+
+/**
+ * What the watcher reads and fills in of one cluster's share of a cycle; the poller's
+ * `ClusterTarget` is one, kept structural so that the path files import nothing of the poller.
+ */
+export interface PathTarget {
+  readonly cluster: string;
+  readonly contentPaths: readonly string[];
+  /** `content_path_files` patterns. */
+  readonly contentPathFiles?: readonly string[];
+  readonly packages?: ClusterPackages;
 }
 
 /** Malformed versions seen of one file, for one cluster; for `servicefabric_exporter_path_file_errors_total`. */
@@ -64,16 +74,6 @@ export interface PathFileLimitCount {
 /** Files read at once during a refresh. */
 const READ_CONCURRENCY = 8;
 
-/** `path_files:` limits when the configuration has no such section. */
-export const DEFAULT_PATH_FILE_LIMITS: PathFilesConfig = {
-  maxBytes: parseSize(DEFAULTS.path_file_max_size),
-  maxEntries: DEFAULTS.path_file_max_entries,
-  maxPathLength: DEFAULTS.path_file_max_path_length,
-  maxPaths: DEFAULTS.path_file_max_paths,
-  maxPackageFiles: DEFAULTS.path_file_max_package_files,
-  followOutsideLinks: DEFAULTS.path_file_follow_outside_links,
-};
-
 /** What listing the files of one cluster's patterns may cost per cycle. */
 export interface GlobBudget {
   /** Directory entries read, over all of the cluster's patterns. */
@@ -83,10 +83,10 @@ export interface GlobBudget {
 }
 
 /** A path-file folder holds tens of files; this is a tree nobody meant to search every cycle. */
-export const DEFAULT_GLOB_BUDGET: GlobBudget = { entries: 100_000, timeMs: 10_000 };
+const DEFAULT_GLOB_BUDGET: GlobBudget = { entries: 100_000, timeMs: 10_000 };
 
 /** Longest one path file may take to parse. */
-export const PARSE_TIMEOUT_MS = 10_000;
+const PARSE_TIMEOUT_MS = 10_000;
 
 /** The parse worker's heap: YAML costs tens of times the text, so it grows with `path_files.max_size`. */
 function parseHeapMb(maxBytes: number): number {
@@ -225,7 +225,7 @@ export class PathFiles {
    * calls it at the start of every cycle, so a changed file takes effect at the next cycle boundary.
    * `limits`: `path_files:` of the configuration in effect.
    */
-  async resolveTargets(targets: readonly ClusterTarget[], limits: PathFilesConfig = DEFAULT_PATH_FILE_LIMITS): Promise<ClusterTarget[]> {
+  async resolveTargets<T extends PathTarget>(targets: readonly T[], limits: PathFilesConfig): Promise<T[]> {
     await this.refresh(targets, limits);
     return targets.map((target) => {
       const last = this.effective.get(target.cluster);
@@ -236,7 +236,7 @@ export class PathFiles {
   }
 
   /** Counts each limit that bit this cycle; logs once when one starts or stops biting. */
-  private countLimits(target: ClusterTarget, before: readonly OverLimit[], now: readonly OverLimit[]): void {
+  private countLimits(target: PathTarget, before: readonly OverLimit[], now: readonly OverLimit[]): void {
     if ((target.contentPathFiles ?? []).length === 0) return;
     for (const limit of PATH_FILE_LIMITS) {
       const key = JSON.stringify([target.cluster, limit]);
@@ -291,7 +291,7 @@ export class PathFiles {
   }
 
   /** The cluster's effective content paths and packages now. */
-  private resolve(target: ClusterTarget, limits: PathFilesConfig): EffectiveList {
+  private resolve(target: PathTarget, limits: PathFilesConfig): EffectiveList {
     const nowMs = this.now();
     const fromFiles: string[] = [];
     const sources: PackageSource[] = [];
@@ -346,7 +346,7 @@ export class PathFiles {
     return list;
   }
 
-  private async refresh(targets: readonly ClusterTarget[], limits: PathFilesConfig): Promise<void> {
+  private async refresh(targets: readonly PathTarget[], limits: PathFilesConfig): Promise<void> {
     const matched = new Map<string, readonly string[]>();
     for (const target of targets) {
       const patterns = target.contentPathFiles ?? [];
@@ -459,7 +459,7 @@ export class PathFiles {
     let size: number;
     try {
       const info = await stat(file);
-      // The glob no longer tells linked directories from linked files; only files are path files.
+      // The glob does not tell linked directories from linked files; only files are path files.
       if (info.isDirectory()) return undefined;
       signature = `${info.mtimeMs}:${info.size}:${info.ino}`;
       size = info.size;

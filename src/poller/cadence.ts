@@ -7,7 +7,7 @@
  * least one path of each cluster every cycle, so that the cluster's freshness does not wait on its cold paths.
  */
 import type { ClusterPackages } from '../pathfiles/package-model.js';
-import type { PathState } from './path-state.js';
+import type { PathState } from '../model/path-state.js';
 import { spreadShare } from './recheck.js';
 import type { PathIndex } from './snapshot.js';
 

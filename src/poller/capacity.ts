@@ -7,7 +7,7 @@ import type { Logger } from '../log.js';
 import type { FailureReason } from '../servicefabric/errors.js';
 import type { ImageStoreInfo } from '../servicefabric/image-store-info.js';
 import { toFailure, type ClusterTarget } from './cycle.js';
-import type { PollFailure } from './path-state.js';
+import type { PollFailure } from '../model/path-state.js';
 
 /** One cluster's image store capacity after the most recent cycle. */
 export interface CapacityState {

@@ -4,7 +4,7 @@ import type { StoreFile, StoreFolderListing } from '../servicefabric/store-file.
 import type { ImageStoreInfo } from '../servicefabric/image-store-info.js';
 import { clip, MAX_FABRIC_CODE_CHARS, ServiceFabricError } from '../servicefabric/errors.js';
 import type { ClusterPackages } from '../pathfiles/package-model.js';
-import type { PollFailure, StoreLookup } from './path-state.js';
+import type { PollFailure, StoreLookup } from '../model/path-state.js';
 import type { LookupTally } from './lookup-health.js';
 import { duePaths } from './cadence.js';
 import { folderOf, lookupStands, type FolderListings } from './store-lookups.js';
@@ -33,7 +33,7 @@ export interface ClusterTarget {
   readonly packages?: ClusterPackages;
 }
 
-export interface CycleOptions {
+interface CycleOptions {
   /** Requests in flight per cluster. */
   readonly concurrency: number;
   /** Aborts in-flight requests (shutdown); aborted polls produce no outcome. */
@@ -71,7 +71,7 @@ export interface CycleOptions {
 }
 
 /** Default cap on a `Retry-After` backoff. */
-export const DEFAULT_MAX_BACKOFF_MS = 10 * 60_000;
+const DEFAULT_MAX_BACKOFF_MS = 10 * 60_000;
 
 /** A path whose GetUploadSession found no session and that needs a store lookup. */
 interface PendingLookup {
@@ -286,7 +286,7 @@ function failed(outcome: PollOutcome, options: CycleOptions): PollOutcome {
  * Longest failure message kept. The client bounds the cluster's parts of its messages; this bounds
  * the whole, whatever threw, because the message is shown in logs, on the page and in the JSON.
  */
-export const MAX_FAILURE_MESSAGE_CHARS = 2000;
+const MAX_FAILURE_MESSAGE_CHARS = 2000;
 
 /** Reduces whatever a client threw to the classified failure the metrics and logs use. */
 export function toFailure(error: unknown): PollFailure {

@@ -5,7 +5,7 @@
  */
 import type { Logger } from '../log.js';
 import type { FailureReason } from '../servicefabric/errors.js';
-import type { PollFailure } from './path-state.js';
+import type { PollFailure } from '../model/path-state.js';
 
 /** One cluster's store lookups, as of one cycle. */
 export interface StoreLookupHealth {

@@ -10,7 +10,7 @@ import { pollCapacity } from './capacity.js';
 import { ALL_PATHS, shardTargets, type Shard } from './shard.js';
 import { isHeld, nextSnapshot, PathIndex, type Snapshot } from './snapshot.js';
 
-export interface PollerOptions {
+interface PollerOptions {
   /** The configuration to start with; `reconfigure` replaces it. */
   readonly config: Config;
   /** Builds the client for one cluster under `poll`; the poller owns and closes what it returns. May throw. */

@@ -1,7 +1,7 @@
 import type { UploadSession } from '../servicefabric/session.js';
 import { packageStates, type ClusterPackages, type PackageState } from '../pathfiles/package-model.js';
 import type { StoreLookupHealth } from './lookup-health.js';
-import { pathStateOf, type PathState, type PollFailure, type RemainingSample, type StoreLookup } from './path-state.js';
+import { pathStateOf, type PathState, type PollFailure, type RemainingSample, type StoreLookup } from '../model/path-state.js';
 import type { CapacityState } from './capacity.js';
 
 /** One immutable picture of everything the exporter knows, replaced whole after every cycle. */
@@ -33,6 +33,7 @@ export interface PollOutcome {
   readonly result:
     | {
         readonly ok: true;
+        /** The prior state's very array when the sessions did not change (`carriedOver`). */
         readonly sessions: readonly UploadSession[];
         /** The store lookup, for a path without a session (absent when it had one). */
         readonly store?: StoreLookup;
@@ -109,7 +110,13 @@ function sameSession(a: UploadSession, b: UploadSession): boolean {
   return a.expectedRanges.every((r, i) => r.start === b.expectedRanges[i]?.start && r.end === b.expectedRanges[i]?.end);
 }
 
-/** `prior` when `next` holds the same sessions in the same order, else `next` (one shared array when empty). */
+/**
+ * `prior` when `next` holds the same sessions in the same order, else `next` (one shared array when
+ * empty). The cycle applies it as each answer arrives, so that equal copies are garbage at once: a
+ * snapshot lives for a whole cycle, so whatever it holds is promoted to the old generation, and at
+ * 10,000 paths re-promoting identical sessions every cycle is a large share of the garbage
+ * collector's work.
+ */
 export function carriedOver(prior: readonly UploadSession[] | undefined, next: readonly UploadSession[]): readonly UploadSession[] {
   if (prior === next) return prior;
   if (next.length === 0) return NO_SESSIONS;
@@ -146,11 +153,9 @@ export function nextSnapshot(
       failuresTotal = { ...failuresTotal, [reason]: (failuresTotal[reason] ?? 0) + 1 };
     }
     const retryAfterMs = result.ok ? undefined : result.failure.retryAfterMs;
-    // Sessions that did not change since the last poll are carried over rather than replaced by
-    // their equal copies: the snapshot lives for a whole cycle, so whatever it holds is promoted to
-    // the old generation, and at 10,000 paths re-promoting identical sessions every cycle was a
-    // large share of the garbage collector's work.
-    const sessions = result.ok ? carriedOver(prior?.sessions, result.sessions) : NO_SESSIONS;
+    // The cycle has already carried unchanged sessions over (`carriedOver`), so the same array as
+    // the prior's means the same sessions.
+    const sessions = result.ok ? result.sessions : NO_SESSIONS;
     const lastSample: RemainingSample | undefined = result.ok
       ? {
           polledMs: outcome.finishedMs,

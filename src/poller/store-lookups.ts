@@ -6,7 +6,7 @@
  */
 import { storeKey } from '../servicefabric/path.js';
 import type { StoreFile } from '../servicefabric/store-file.js';
-import type { StoreLookup } from './path-state.js';
+import type { StoreLookup } from '../model/path-state.js';
 import { storeRecheckDueMs } from './recheck.js';
 
 /** The folder a content path's file is in: its store key, and the folder as the path spells it. Undefined at the store's root. */

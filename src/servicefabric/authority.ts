@@ -13,7 +13,7 @@ import { AuthError } from './errors.js';
 const TENANT = /^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,253}[A-Za-z0-9])?$/;
 
 /** The trusted login host and the authority URL (`host/tenant`) of a token request. */
-export interface TokenAuthority {
+interface TokenAuthority {
   /** `https://login.microsoftonline.com` or the configured `authority_host`. */
   readonly host: string;
   readonly authority: string;

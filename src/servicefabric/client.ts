@@ -30,6 +30,7 @@ import { MAX_LISTING_ENTRIES, MAX_LISTING_PAGES, type StoreFile, type StoreFolde
 import { parseImageStoreInfo, type ImageStoreInfo } from './image-store-info.js';
 import { API_VERSION, CONTENT_API_VERSION, INFO_API_VERSION } from './wire.js';
 import type { buildConnector } from 'undici';
+import type { FabricErrorWire } from './wire.js';
 
 /** Options for one cluster's client. */
 export interface ClientOptions {
@@ -130,6 +131,9 @@ function shorten(text: string, max = 120): string {
   return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
+/** An object of the wire format before its values are checked. */
+type Unchecked<T> = { readonly [K in keyof T]?: unknown };
+
 /** `{"Error":{"Code":…,"Message":…}}`, or undefined for anything else. */
 function fabricErrorOf(bytes: Uint8Array): { code: string; message: string | undefined } | undefined {
   let body: unknown;
@@ -143,10 +147,11 @@ function fabricErrorOf(bytes: Uint8Array): { code: string; message: string | und
     return undefined;
   }
   // Stryker restore BlockStatement
-  const error = (body as { Error?: unknown } | null)?.Error;
-  const code = (error as { Code?: unknown } | null)?.Code;
+  // The wire format's keys, each value untrusted until checked.
+  const error = (body as Unchecked<FabricErrorWire> | null)?.Error;
+  const code = (error as Unchecked<FabricErrorWire['Error']> | null)?.Code;
   if (typeof code !== 'string' || code === '') return undefined;
-  const message = (error as { Message?: unknown }).Message;
+  const message = (error as Unchecked<FabricErrorWire['Error']>).Message;
   // Cluster text: bounded here, once, for every place that shows it.
   return { code: clip(code, MAX_FABRIC_CODE_CHARS), message: typeof message === 'string' ? clip(message, MAX_FABRIC_MESSAGE_CHARS) : undefined };
 }

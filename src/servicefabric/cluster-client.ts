@@ -21,7 +21,7 @@ import { createTlsConnector, loadTlsMaterial, tlsFiles, TlsMaterialError, type T
  * What every cluster client shares: the poll settings and identity. A `connect` object here (e.g.
  * a DNS `lookup` in tests) is kept under the cluster's TLS settings.
  */
-export type SharedClientOptions = Omit<ClientOptions, 'endpoint' | 'bearerToken'>;
+type SharedClientOptions = Omit<ClientOptions, 'endpoint' | 'bearerToken'>;
 
 /** Builds the client for one cluster; throws `TlsMaterialError`, naming the cluster, when its TLS files are unusable now. */
 export function createClusterClient(cluster: ClusterConfig, shared: SharedClientOptions, logger: Logger): ClusterClient {
@@ -71,8 +71,8 @@ export class ClusterClient {
 
   /** Lists one path's upload sessions with the current credentials; throws a ServiceFabricError. */
   getUploadSessions(contentPath: string, options: RequestOptions = {}): Promise<UploadSession[]> {
-    // Without certificate files or tokens this is a plain call: no extra promise and no options
-    // copy per request, which a 10,000-path cycle's profile showed.
+    // Without certificate files or tokens this stays a plain call: an extra promise and options
+    // copy per request are a measurable share of a 10,000-path cycle's CPU.
     if (this.#files === undefined && this.#tokens === undefined) return this.#client.getUploadSessions(contentPath, options);
     return this.#withCredentials((client) => client.getUploadSessions(contentPath, options));
   }

@@ -35,11 +35,11 @@ function loadMsal(): Promise<Msal> {
 }
 
 /** Renew a token when less than this is left of it (or half its lifetime, if that is shorter). */
-export const TOKEN_RENEW_BEFORE_MS = 5 * 60_000;
+const TOKEN_RENEW_BEFORE_MS = 5 * 60_000;
 /** After a failed token request, calls within this time fail the same way without a new request. */
-export const DEFAULT_FAILURE_HOLD_MS = 10_000;
+const DEFAULT_FAILURE_HOLD_MS = 10_000;
 
-export interface EntraTokenSourceOptions {
+interface EntraTokenSourceOptions {
   readonly auth: ClusterAuthConfig;
   /** Fetches the cluster's `GetAadMetadata` (through the cluster's TLS settings). */
   readonly discover: (signal?: AbortSignal) => Promise<AadMetadata>;

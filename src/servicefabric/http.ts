@@ -13,7 +13,7 @@ import type { InFlight } from './in-flight.js';
 export type BearerToken = (signal: AbortSignal) => Promise<string>;
 
 /** How to reach one cluster. */
-export interface ClusterHttpOptions {
+interface ClusterHttpOptions {
   /** The gateway base URL without a trailing slash; request paths are relative to it. */
   readonly base: string;
   readonly userAgent: string;
@@ -40,7 +40,7 @@ export interface ClusterHttpOptions {
  * signal and its listeners per request (a tenth of a 10,000-path cycle's CPU with the Request's
  * own signal plumbing, in a CPU profile of the exporter).
  */
-export type TransportOptions = { readonly inFlight?: InFlight };
+type TransportOptions = { readonly inFlight?: InFlight };
 
 /** ky's options for one request that carries `inFlight` to the transport. */
 export function withInFlight(inFlight: InFlight): Options {

@@ -11,7 +11,7 @@
  */
 
 /** The request's own deadline passed; recognised by class, never shown. */
-export class DeadlineExceeded extends Error {
+class DeadlineExceeded extends Error {
   override readonly name = 'DeadlineExceeded';
 }
 

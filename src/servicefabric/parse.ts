@@ -9,7 +9,7 @@
 import { InvalidResponseError } from './errors.js';
 import type { ByteRange, UploadSession } from './session.js';
 import type { StoreFile } from './store-file.js';
-import type { FileInfoWire, ImageStoreContentWire } from './wire.js';
+import type { FileInfoWire, ImageStoreContentWire, UploadChunkRangeWire, UploadSessionInfoWire, UploadSessionWire } from './wire.js';
 
 /** Longest excerpt of an offending value quoted in an error message. */
 const MAX_QUOTED = 40;
@@ -25,7 +25,7 @@ const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
  * How far a `ModifiedDate` may be ahead of this host's clock: cluster nodes and the exporter's host
  * keep time apart (Windows domain members are kept within 5 minutes, Kerberos's own tolerance).
  */
-export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
+const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 
 function fail(where: string, what: string): never {
   throw new InvalidResponseError(`${where}: ${what}`);
@@ -177,8 +177,8 @@ function ranges(value: unknown, fileSize: number, where: string): ByteRange[] {
   value.forEach((item: unknown, i) => {
     const at = `${where}[${i}]`;
     if (!isRecord(item)) fail(at, `expected an object, got ${describe(item)}`);
-    const start = decimal(field(item, 'StartPosition', at), at, 'StartPosition');
-    const end = decimal(field(item, 'EndPosition', at), at, 'EndPosition');
+    const start = decimal(field(item, 'StartPosition' satisfies keyof UploadChunkRangeWire, at), at, 'StartPosition');
+    const end = decimal(field(item, 'EndPosition' satisfies keyof UploadChunkRangeWire, at), at, 'EndPosition');
     if (end < start) fail(at, `EndPosition ${end} is before StartPosition ${start}`);
     parsed.push({ start, end });
   });
@@ -206,17 +206,17 @@ function ranges(value: unknown, fileSize: number, where: string): ByteRange[] {
 
 function session(value: unknown, where: string, latestMs: number): UploadSession {
   if (!isRecord(value)) fail(where, `expected an object, got ${describe(value)}`);
-  const storeRelativePath = field(value, 'StoreRelativePath', where);
+  const storeRelativePath = field(value, 'StoreRelativePath' satisfies keyof UploadSessionInfoWire, where);
   if (typeof storeRelativePath !== 'string') {
     fail(`${where}.StoreRelativePath`, `expected a string, got ${describe(storeRelativePath)}`);
   }
   wellFormed(storeRelativePath, `${where}.StoreRelativePath`);
-  const rawId = field(value, 'SessionId', where);
+  const rawId = field(value, 'SessionId' satisfies keyof UploadSessionInfoWire, where);
   if (typeof rawId !== 'string') fail(`${where}.SessionId`, `expected a UUID string, got ${describe(rawId)}`);
   if (!UUID.test(rawId)) fail(`${where}.SessionId`, `${quote(rawId)} is not a UUID`);
-  const fileSize = decimal(field(value, 'FileSize', where), where, 'FileSize');
-  const modifiedMs = instant(field(value, 'ModifiedDate', where), where, 'ModifiedDate', latestMs);
-  const expectedRanges = ranges(field(value, 'ExpectedRanges', where), fileSize, `${where}.ExpectedRanges`);
+  const fileSize = decimal(field(value, 'FileSize' satisfies keyof UploadSessionInfoWire, where), where, 'FileSize');
+  const modifiedMs = instant(field(value, 'ModifiedDate' satisfies keyof UploadSessionInfoWire, where), where, 'ModifiedDate', latestMs);
+  const expectedRanges = ranges(field(value, 'ExpectedRanges' satisfies keyof UploadSessionInfoWire, where), fileSize, `${where}.ExpectedRanges`);
   // Disjoint ranges inside [0, fileSize) sum to at most fileSize, so this stays a safe integer.
   const remainingBytes = expectedRanges.reduce((sum, r) => sum + (r.end - r.start + 1), 0);
   return {
@@ -301,7 +301,7 @@ export function parseUploadSessions(body: unknown, nowMs = Date.now()): UploadSe
   // tolerating it: the gateway never sends one (no sessions is a 204), so an object of another
   // shape means we are not talking to the API we think we are. An *empty* 200 body is a different
   // case, handled by the client before JSON parsing, and means zero sessions.
-  const list = field(body, 'UploadSessions', '');
+  const list = field(body, 'UploadSessions' satisfies keyof UploadSessionWire, '');
   if (!Array.isArray(list)) fail('UploadSessions', `expected an array, got ${describe(list)}`);
   const seen = new Set<string>();
   return list.map((item: unknown, i) => {

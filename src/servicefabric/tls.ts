@@ -87,7 +87,7 @@ export function loadTlsMaterial(tls: ClusterTlsConfig, env: NodeJS.ProcessEnv = 
 }
 
 /** The SHA-1 thumbprint of a certificate, upper-case hex, as Service Fabric shows it. */
-export function thumbprintOf(cert: PeerCertificate): string {
+function thumbprintOf(cert: PeerCertificate): string {
   return createHash('sha1').update(cert.raw).digest('hex').toUpperCase();
 }
 
@@ -111,7 +111,7 @@ function tlsError(code: string, message: string): Error {
  * - Common names, when given, replace the host name check; otherwise the host name is checked,
  *   except for a pinned certificate (cluster certificates rarely name the host they are reached by).
  */
-export function verifyServer(tls: ClusterTlsConfig, socket: TLSSocket, host: string): Error | undefined {
+function verifyServer(tls: ClusterTlsConfig, socket: TLSSocket, host: string): Error | undefined {
   if (tls.insecureSkipVerify) return undefined;
   const cert = socket.getPeerCertificate();
   if (cert === null || cert.raw === undefined) return tlsError('ERR_TLS_NO_PEER_CERTIFICATE', 'the server presented no certificate');

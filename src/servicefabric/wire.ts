@@ -37,7 +37,7 @@ export interface FabricErrorWire {
 }
 
 /** Version triple of a stored file. */
-export interface FileVersionWire {
+interface FileVersionWire {
   VersionNumber?: string;
   EpochDataLossNumber?: string;
   EpochConfigurationNumber?: string;
@@ -52,7 +52,7 @@ export interface FileInfoWire {
 }
 
 /** A folder in the store content listing. */
-export interface FolderInfoWire {
+interface FolderInfoWire {
   StoreRelativePath?: string;
   FileCount?: string;
 }

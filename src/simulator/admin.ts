@@ -29,7 +29,7 @@ import { fileInfoWire, sessionInfoWire, type WireVersion } from './wire-format.j
 const ADMIN_VIEW: WireVersion = { apiVersion: 6 };
 
 /** What the admin API acts on. */
-export interface AdminTarget {
+interface AdminTarget {
   store: SessionStore;
   disk: SimulatedDisk;
   faults: FaultController;

@@ -38,7 +38,7 @@ interface SimulateFlags {
 }
 
 /** Parses `host:port`, `[v6]:port` or `:port` (all interfaces). */
-export function parseHostPort(text: string): { host: string; port: number } {
+function parseHostPort(text: string): { host: string; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(text.trim());
   const port = m ? Number(m[3]) : NaN;
   if (!m || port > 65535) throw new InvalidArgumentError(`expected host:port, e.g. 127.0.0.1:19080, got "${text}"`);

@@ -6,7 +6,7 @@
 import { stringify } from 'yaml';
 
 /** One file of a package: its content path and size in bytes. */
-export interface DemoPackageFile {
+interface DemoPackageFile {
   readonly path: string;
   readonly size: number;
 }

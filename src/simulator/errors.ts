@@ -7,7 +7,7 @@ import type { ServerResponse } from 'node:http';
 import { fabricErrorWire } from './wire-format.js';
 
 /** Status and default message for each FabricError code the simulator emits. */
-export const FABRIC_CODES = {
+const FABRIC_CODES = {
   E_INVALIDARG: { status: 400, message: 'Invalid argument' },
   FABRIC_E_INVALID_UPLOAD_SESSION_ID: { status: 400, message: 'The upload session identity is invalid.' },
   FABRIC_E_UPLOAD_SESSION_RANGE_NOT_SATISFIABLE: { status: 400, message: 'Null' },
@@ -34,7 +34,7 @@ export const FABRIC_CODES = {
   FABRIC_E_COMMUNICATION_ERROR: { status: 504, message: 'A communication error caused the operation to fail.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
-export type FabricCode = keyof typeof FABRIC_CODES;
+type FabricCode = keyof typeof FABRIC_CODES;
 
 /** The default FabricError code for a status, for faults that give only a status. */
 export function defaultCodeForStatus(status: number): string {

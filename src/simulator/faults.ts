@@ -4,11 +4,11 @@
  */
 
 /** What a rule does to a matching request. */
-export const FAULT_KINDS = ['latency', 'status', 'reset', 'invalid_json', 'wrong_shape', 'stall', 'large_body'] as const;
-export type FaultKind = (typeof FAULT_KINDS)[number];
+const FAULT_KINDS = ['latency', 'status', 'reset', 'invalid_json', 'wrong_shape', 'stall', 'large_body'] as const;
+type FaultKind = (typeof FAULT_KINDS)[number];
 
 /** The gateway operations a rule can target. */
-export const FAULT_OPERATIONS = [
+const FAULT_OPERATIONS = [
   'GetUploadSession',
   'UploadChunk',
   'CommitUploadSession',
@@ -19,7 +19,7 @@ export const FAULT_OPERATIONS = [
 export type FaultOperation = (typeof FAULT_OPERATIONS)[number];
 
 /** Operations a rule targets when it names none: the read paths a monitoring client uses. */
-export const DEFAULT_FAULT_OPERATIONS: readonly FaultOperation[] = ['GetUploadSession', 'ListContent'];
+const DEFAULT_FAULT_OPERATIONS: readonly FaultOperation[] = ['GetUploadSession', 'ListContent'];
 
 /**
  * Ways a 200 GetUploadSession body can have the wrong shape:
@@ -37,7 +37,7 @@ export const DEFAULT_FAULT_OPERATIONS: readonly FaultOperation[] = ['GetUploadSe
  * - `overlapping_ranges`: a second range that overlaps the first;
  * - `duplicate_session_ids`: every session listed twice.
  */
-export const WRONG_SHAPES = [
+const WRONG_SHAPES = [
   'numbers',
   'missing_expected_ranges',
   'missing_upload_sessions',
@@ -52,11 +52,11 @@ export const WRONG_SHAPES = [
   'overlapping_ranges',
   'duplicate_session_ids',
 ] as const;
-export type WrongShape = (typeof WRONG_SHAPES)[number];
+type WrongShape = (typeof WRONG_SHAPES)[number];
 
 /** Body of a `status` fault: a FabricError, nothing (as auth failures), or HTTP.sys's HTML page. */
-export const STATUS_BODIES = ['fabric', 'empty', 'html'] as const;
-export type StatusBody = (typeof STATUS_BODIES)[number];
+const STATUS_BODIES = ['fabric', 'empty', 'html'] as const;
+type StatusBody = (typeof STATUS_BODIES)[number];
 
 /** A fault rule as given by a test or the admin API. */
 export interface FaultRuleInput {
@@ -103,7 +103,7 @@ export interface FaultRule extends FaultRuleInput {
 }
 
 /** What the gateway must do to one request. */
-export interface FaultDecision {
+interface FaultDecision {
   /** Sum of the matching latency rules. */
   readonly latencyMs: number;
   /** The first matching non-latency rule, if any. */

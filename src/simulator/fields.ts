@@ -6,16 +6,16 @@
  */
 
 /** A parsed `Content-Range`; positions inclusive. All zero when the header was missing or empty. */
-export interface ContentRange {
+interface ContentRange {
   start: number;
   end: number;
   fileSize: number;
 }
 
 /** Server-side budget when `timeout` is absent or invalid (the runtime never answers 400 for it). */
-export const DEFAULT_TIMEOUT_SECONDS = 60;
+const DEFAULT_TIMEOUT_SECONDS = 60;
 /** The lowest api-version of a gateway route (`Constants::V1ApiVersion`, the template default). */
-export const MIN_API_VERSION = 1.0;
+const MIN_API_VERSION = 1.0;
 
 const UINT64_MAX = (1n << 64n) - 1n;
 const INT64_MAX = (1n << 63n) - 1n;
@@ -151,7 +151,7 @@ export function parseRuntimeDouble(text: string): number | undefined {
  * The api-version as the gateway reads it: a trailing `-preview` is stripped (as a set of
  * characters, `TrimTrailing`), then `TryParseDouble`. `undefined` when absent or not a number.
  */
-export function parseApiVersion(text: string | undefined): number | undefined {
+function parseApiVersion(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const value = text.endsWith('-preview') ? trimTrailing(text, '-preview') : text;
   return parseRuntimeDouble(value);

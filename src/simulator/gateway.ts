@@ -16,7 +16,7 @@ import { contentWire, fabricErrorWire, imageStoreInfoWire, isoDate, uploadSessio
 import { aadMetadataBody, type AadMetadataWire } from './security.js';
 
 /** Settings of the simulated gateway. */
-export interface GatewayOptions {
+interface GatewayOptions {
   store: SessionStore;
   /** The disk GetImageStoreInfo reports. */
   disk: SimulatedDisk;

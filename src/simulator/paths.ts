@@ -15,7 +15,7 @@ export interface ParsedTarget {
 }
 
 /** The shapes of image-store URL the gateway knows, before method and api-version checks. */
-export type ImageStoreRoute =
+type ImageStoreRoute =
   | { kind: 'root' } // /ImageStore
   | { kind: 'content'; rawPath: string } // /ImageStore/{path}
   | { kind: 'function'; name: string; rawPath: string | undefined }; // /ImageStore[/{path}]/$/{name}

@@ -16,13 +16,13 @@ import { DEMO_PACKAGES, type DemoPackage } from './demo-packages.js';
 
 /** Scenario names `startScenario` knows. */
 export const SCENARIOS = ['demo', 'steady', 'stalls', 'reference'] as const;
-export type ScenarioName = (typeof SCENARIOS)[number];
+type ScenarioName = (typeof SCENARIOS)[number];
 
 /** What happens to one upload. */
 type Fate = 'complete' | 'stall' | 'abandon';
 
 /** Rates and mix of a scenario; every field has a per-scenario default. */
-export interface ScenarioOptions {
+interface ScenarioOptions {
   /** A new upload starts this often. */
   newUploadEveryMs?: number;
   /** Each active upload sends one chunk per tick. */

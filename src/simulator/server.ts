@@ -78,7 +78,7 @@ export interface Simulator {
 }
 
 /** Default `ProcessPendingCleanupInterval`: 5 minutes. */
-export const DEFAULT_CLEANUP_INTERVAL_MS = 5 * 60_000;
+const DEFAULT_CLEANUP_INTERVAL_MS = 5 * 60_000;
 
 function listen(server: http.Server, port: number, host: string): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {

@@ -36,7 +36,7 @@ export interface StoreFile {
 }
 
 /** Result of UploadChunk at the store level. */
-export type AddChunkResult =
+type AddChunkResult =
   | { readonly ok: true; readonly created: boolean; readonly changed: boolean }
   | { readonly ok: false; readonly error: 'id_conflict' | 'size_mismatch' | 'range' };
 
@@ -46,7 +46,7 @@ export type AddChunkResult =
  * received are not exactly the file: a chunk ended at the file size), `size_mismatch` (the chunk
  * bodies add up to another size than the file's).
  */
-export type CommitResult = 'ok' | 'unknown' | 'incomplete' | 'bad_ranges' | 'size_mismatch';
+type CommitResult = 'ok' | 'unknown' | 'incomplete' | 'bad_ranges' | 'size_mismatch';
 
 /** A folder's direct content, for the store listing. */
 export interface StoreListing {
@@ -56,7 +56,7 @@ export interface StoreListing {
   readonly folders: readonly { readonly path: string; readonly fileCount: number }[];
 }
 
-export interface SessionStoreOptions {
+interface SessionStoreOptions {
   /** Clock, ms since epoch. */
   now?: () => number;
   /** Idle time after which a session expires (Service Fabric `UploadSessionTimeout`). */
@@ -359,12 +359,7 @@ function snapshot(s: MutableSession): SessionRecord {
   };
 }
 
-/** Bytes still missing from a session: what its `ExpectedRanges` cover (0 for a zero-byte file). */
-export function remainingBytes(session: SessionRecord): number {
-  return session.fileSize === 0 ? 0 : rangeBytes(complementRanges(session.received, session.fileSize));
-}
-
 /** A random lower-case GUID. */
-export function randomGuid(): string {
+function randomGuid(): string {
   return globalThis.crypto.randomUUID();
 }

@@ -9,7 +9,7 @@ import { complementRanges } from './ranges.js';
 import type { SessionRecord, StoreFile, StoreListing } from './store.js';
 
 /** One missing byte range (`UploadChunkRange`); both positions inclusive. */
-export interface UploadChunkRangeWire {
+interface UploadChunkRangeWire {
   StartPosition: string;
   EndPosition: string;
 }
@@ -24,17 +24,17 @@ export interface UploadSessionInfoWire {
 }
 
 /** Body of a 200 GetUploadSession (`UploadSession`). */
-export interface UploadSessionWire {
+interface UploadSessionWire {
   UploadSessions: UploadSessionInfoWire[];
 }
 
 /** Body of an error answer (`FabricError`). */
-export interface FabricErrorWire {
+interface FabricErrorWire {
   Error: { Code: string; Message: string };
 }
 
 /** A stored file (`FileInfo`). */
-export interface FileInfoWire {
+interface FileInfoWire {
   StoreRelativePath: string;
   FileVersion: { EpochDataLossNumber: string; VersionNumber: string; EpochConfigurationNumber: string };
   FileSize: string;
@@ -42,7 +42,7 @@ export interface FileInfoWire {
 }
 
 /** A folder (`FolderInfo`). */
-export interface FolderInfoWire {
+interface FolderInfoWire {
   StoreRelativePath: string;
   FileCount: string;
 }
@@ -51,7 +51,7 @@ export interface FolderInfoWire {
  * Body of a store listing (`ImageStoreContent`); the paged form the runtime sends for most
  * api-versions adds `ContinuationToken`, which the specification does not list.
  */
-export interface ImageStoreContentWire {
+interface ImageStoreContentWire {
   StoreFiles: FileInfoWire[];
   StoreFolders: FolderInfoWire[];
   ContinuationToken?: string;
@@ -78,7 +78,7 @@ export function isoDate(ms: number): string {
  * A date as the gateway writes it: ISO from api-version 3.0, before that the runtime's tick count
  * (100 ns since 1601-01-01) as a decimal string (`JsonReaderWriter.h`, `DateTimeInIsoFormat`).
  */
-export function wireDate(ms: number, version: WireVersion): string {
+function wireDate(ms: number, version: WireVersion): string {
   if (version.apiVersion >= 3) return isoDate(ms);
   return String((BigInt(Math.trunc(ms)) + SECONDS_1601_TO_1970 * 1000n) * 10_000n);
 }

@@ -3,8 +3,8 @@
  *
  * Bytes are formatted as pretty-bytes formats them (`binary: true, maximumFractionDigits: 1`,
  * tested against it), but with one `Intl.NumberFormat` made once: pretty-bytes builds a new one
- * per call through `toLocaleString`, about 20-40 µs each, which at thousands of sessions was most
- * of the time a status view took.
+ * per call through `toLocaleString`, about 20-40 µs each, which at thousands of sessions would be
+ * most of the time a status view takes.
  */
 import { formatDuration } from '../config/duration.js';
 

@@ -146,7 +146,7 @@ export interface ShownPackages {
 }
 
 /** What a page shows of the packages of a view. */
-export interface PackageSelection {
+interface PackageSelection {
   readonly clusters: readonly ShownPackages[];
   readonly matched: number;
   readonly shown: number;

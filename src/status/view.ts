@@ -4,24 +4,18 @@
  * page, `GET /api/v1/sessions` and the `status` command all render this one model, so they cannot
  * disagree. Its JSON form is the documented API schema (README, "Status JSON").
  */
-import { parseDuration } from '../config/duration.js';
-import { DEFAULTS } from '../config/schema.js';
-import type { PathState, PathStateName } from '../poller/path-state.js';
+import type { PathState, PathStateName } from '../model/path-state.js';
 import { isFresh, type Snapshot } from '../poller/snapshot.js';
 import type { PathSource } from '../pathfiles/path-file-watcher.js';
 import type { PackageFileState, PackageState } from '../pathfiles/package-model.js';
 import { capacityViews, type CapacityView } from './capacity.js';
-
-/** `status.stalled_after` when the configuration has no `status:` section. */
-export const DEFAULT_STALLED_AFTER_MS = parseDuration(DEFAULTS.stalled_after);
 
 /**
  * `uploading`: bytes missing, a chunk arrived within the threshold; `stalled`: bytes missing and no
  * chunk for at least the threshold; `complete`: nothing missing (committed or awaiting commit: the
  * API cannot tell these apart).
  */
-export const SESSION_STATES = ['uploading', 'stalled', 'complete'] as const;
-export type SessionState = (typeof SESSION_STATES)[number];
+export type SessionState = 'uploading' | 'stalled' | 'complete';
 
 /** One upload session. */
 export interface SessionView {
@@ -43,7 +37,7 @@ export interface SessionView {
 }
 
 /** The last poll's FabricError or other failure. */
-export interface PollErrorView {
+interface PollErrorView {
   /** The `reason` label of `servicefabric_imagestore_poll_failures_total`. */
   readonly reason: string;
   readonly message: string;
@@ -119,7 +113,7 @@ export interface PackageView {
 }
 
 /** One cluster. */
-export interface ClusterView {
+interface ClusterView {
   readonly name: string;
   readonly paths: readonly PathView[];
   /** The packages of its path files with a path in `paths`, by name and version. */

@@ -8,7 +8,7 @@ import { parseStatusFilter, renderStatusPage, renderStatusSection, type PageInfo
 import type { CachedStatusView } from '../status/cache.js';
 import { hostProblem } from './allowed-host.js';
 
-export interface AppOptions {
+interface AppOptions {
   /** The exposition: the exporter's renderer (render.ts), or any prom-client Registry. */
   readonly registry: MetricsSource;
   /** `--web.telemetry-path`. */

@@ -32,7 +32,7 @@ export function gzipBody(body: Buffer | Uint8Array): Promise<Buffer> {
 }
 
 /** Compresses chunks as one body, without first copying them into one buffer. */
-export function gzipChunks(chunks: readonly Buffer[]): Promise<Buffer> {
+function gzipChunks(chunks: readonly Buffer[]): Promise<Buffer> {
   if (chunks.length === 1) return gzipBody(chunks[0] as Buffer);
   return new Promise((resolve, reject) => {
     const stream = zlib.createGzip({ level: GZIP_LEVEL });
@@ -68,8 +68,8 @@ const SYNC_LIMIT = 64 * 1024;
 
 /**
  * zlib's output buffer for an input of `length` bytes: about what level 1 makes of an exposition.
- * With the default 16 KiB, every 16 KiB of output was a round trip between the thread pool and the
- * event loop, and those callbacks were most of a gzip scrape's time on the event loop.
+ * With the default 16 KiB, every 16 KiB of output is a round trip between the thread pool and the
+ * event loop, and those callbacks would be most of a gzip scrape's time on the event loop.
  */
 function outputChunkSize(length: number): number {
   return Math.min(Math.max(zlib.constants.Z_DEFAULT_CHUNK, Math.ceil(length / 4)), 8 * 1024 * 1024);
@@ -106,7 +106,7 @@ function trailer(crc: number, length: number): Buffer {
  * snapshot) and reused by every later call. Consecutive other chunks are compressed together, per
  * call.
  */
-export type ChunkGzip = (chunks: readonly Buffer[], isFixed: (chunk: Buffer) => boolean) => Promise<Buffer[]>;
+type ChunkGzip = (chunks: readonly Buffer[], isFixed: (chunk: Buffer) => boolean) => Promise<Buffer[]>;
 
 /** A ChunkGzip with its own cache of compressed fixed chunks. */
 export function createChunkGzip(): ChunkGzip {

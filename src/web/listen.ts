@@ -31,7 +31,7 @@ export interface RunningServer {
 }
 
 /** Builds the server: given the options that carry the limits Node takes at construction. */
-export type CreateServer = (handler: RequestListener, options: ServerOptions & { handshakeTimeout: number }) => Server | HttpsServer;
+type CreateServer = (handler: RequestListener, options: ServerOptions & { handshakeTimeout: number }) => Server | HttpsServer;
 
 /**
  * Starts a server for `handler` on `address`: plain HTTP unless `create` builds another (HTTPS,

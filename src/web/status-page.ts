@@ -37,7 +37,7 @@ function escapeHtml(text: string): string {
 }
 
 /** Seconds between refreshes (script) and between reloads (no script). */
-export const STATUS_REFRESH_SECONDS = 5;
+const STATUS_REFRESH_SECONDS = 5;
 const NOSCRIPT_REFRESH_SECONDS = 15;
 
 /** Rows of the status page at most: a package's line, each of its files, a path's heading and each session count one. */

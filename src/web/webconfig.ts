@@ -21,7 +21,7 @@ export const CLIENT_AUTH_TYPES = [
   'VerifyClientCertIfGiven',
   'RequireAndVerifyClientCert',
 ] as const;
-export type ClientAuthType = (typeof CLIENT_AUTH_TYPES)[number];
+type ClientAuthType = (typeof CLIENT_AUTH_TYPES)[number];
 
 /** `min_version` / `max_version` values and the Node names they stand for. */
 const TLS_VERSIONS = { TLS10: 'TLSv1', TLS11: 'TLSv1.1', TLS12: 'TLSv1.2', TLS13: 'TLSv1.3' } as const;
@@ -31,7 +31,7 @@ type TlsVersionName = keyof typeof TLS_VERSIONS;
  * The headers `http_server_config.headers` may set, and the values allowed where the toolkit
  * restricts them (its `extraHTTPHeaders`); undefined means any value.
  */
-export const ALLOWED_HEADERS: Readonly<Record<string, readonly string[] | undefined>> = {
+const ALLOWED_HEADERS: Readonly<Record<string, readonly string[] | undefined>> = {
   'Strict-Transport-Security': undefined,
   'X-Content-Type-Options': ['nosniff'],
   'X-Frame-Options': ['deny', 'sameorigin'],
@@ -40,7 +40,7 @@ export const ALLOWED_HEADERS: Readonly<Record<string, readonly string[] | undefi
 };
 
 /** TLS for the exporter's listener, paths resolved. */
-export interface WebTlsConfig {
+interface WebTlsConfig {
   readonly certFile: string;
   readonly keyFile: string;
   readonly clientAuthType: ClientAuthType;
@@ -215,7 +215,7 @@ export function parseWebConfig(text: string, source: string): WebConfig {
 }
 
 /** Reads the files `tls_server_config` names and proves OpenSSL can use them; throws ConfigError naming the key. */
-export function loadWebTlsMaterial(tls: WebTlsConfig, source: string): WebTlsMaterial {
+function loadWebTlsMaterial(tls: WebTlsConfig, source: string): WebTlsMaterial {
   const read = (key: string, path: string): Buffer => {
     try {
       return readFileSync(path);

@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startSimulator, type Simulator } from '../../src/simulator/index.js';
+import { startSimulator, type Simulator } from '../../src/simulator/server.js';
 import type { StatusView } from '../../src/status/view.js';
 import { closedPort } from '../helpers/http-server.js';
 import { sessionOperation, uploadChunk, uploadWholeFile } from '../helpers/upload.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { describeConfig, parseConfig } from '../../src/config/index.js';
+import { describeConfig } from '../../src/config/describe.js';
+import { parseConfig } from '../../src/config/load.js';
 
 describe('describeConfig', () => {
   const config = parseConfig(

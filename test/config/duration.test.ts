@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { formatDuration, parseDuration } from '../../src/config/index.js';
+import { formatDuration, parseDuration } from '../../src/config/duration.js';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;

@@ -1,7 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { DEFAULTS, formatDuration, loadConfigFile, parseConfig } from '../../src/config/index.js';
+import { DEFAULTS } from '../../src/config/schema.js';
+import { formatDuration } from '../../src/config/duration.js';
+import { loadConfigFile, parseConfig } from '../../src/config/load.js';
 
 const EXAMPLE = fileURLToPath(new URL('../../config/example.yaml', import.meta.url));
 
@@ -9,6 +11,9 @@ describe('config/example.yaml', () => {
   it('is valid and says what the spec example says', () => {
     expect(loadConfigFile(EXAMPLE)).toEqual({
       poll: { schedule: '*/30 * * * * *', concurrency: 8, requestTimeoutMs: 10_000, maxStalenessMs: 90_000, maxResponseBytes: 4 * 1024 * 1024, storeRecheckIntervalMs: 600_000, idleIntervalMs: 300_000 },
+      status: { stalledAfterMs: 600_000 },
+      pathFiles: { maxBytes: 1024 * 1024, maxEntries: 10_000, maxPathLength: 32_768, maxPaths: 100_000, maxPackageFiles: 200_000, followOutsideLinks: false },
+      defaulted: ['status', 'path_files'],
       clusters: [
         { name: 'prod-westeurope', endpoint: 'http://localhost:19080', contentPaths: ['SwaggerTest\\Common.dll', 'MyAppPkg'] },
       ],

@@ -3,7 +3,9 @@ import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, loadConfigFile, parseConfig, type Config } from '../../src/config/index.js';
+import { ConfigError } from '../../src/config/errors.js';
+import { loadConfigFile, parseConfig } from '../../src/config/load.js';
+import type { Config } from '../../src/config/types.js';
 import { captureLog } from '../helpers/log-capture.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/config/', import.meta.url));
@@ -17,6 +19,8 @@ const DEFAULT_POLL = {
   storeRecheckIntervalMs: 600_000,
   idleIntervalMs: 300_000,
 };
+// What the loader fills in for a file without `status:` and `path_files:` (the documented defaults).
+const UNWRITTEN = { status: { stalledAfterMs: 600_000 }, pathFiles: { maxBytes: 1024 * 1024, maxEntries: 10_000, maxPathLength: 32_768, maxPaths: 100_000, maxPackageFiles: 200_000, followOutsideLinks: false }, defaulted: ['status', 'path_files'] } as const;
 const DEV = { name: 'dev', endpoint: 'http://localhost:19080', contentPaths: ['MyAppPkg'] };
 
 const SECURE = `${FIXTURES}secure/`;
@@ -25,6 +29,7 @@ const PLAIN_TLS = { insecureSkipVerify: false };
 /** Every good-*.yaml fixture and the Config it must produce. */
 const GOOD: Record<string, Config> = {
   'good-secure.yaml': {
+    ...UNWRITTEN,
     poll: DEFAULT_POLL,
     clusters: [
       {
@@ -94,7 +99,7 @@ const GOOD: Record<string, Config> = {
       { name: 'lab', endpoint: 'https://lab.example.com:19080', contentPaths: ['MyAppPkg'], tls: { insecureSkipVerify: true } },
     ],
   },
-  'good-minimal.yaml': { poll: DEFAULT_POLL, clusters: [DEV] },
+  'good-minimal.yaml': { ...UNWRITTEN, poll: DEFAULT_POLL, clusters: [DEV] },
   'good-path-files.yaml': {
     poll: DEFAULT_POLL,
     status: { stalledAfterMs: 15 * 60_000 },
@@ -104,8 +109,9 @@ const GOOD: Record<string, Config> = {
       { ...DEV, name: 'both', contentPathFiles: [join(FIXTURES, 'pipelines.yaml')] },
     ],
   },
-  'good-poll-partial.yaml': { poll: { ...DEFAULT_POLL, requestTimeoutMs: 1500 }, clusters: [DEV] },
+  'good-poll-partial.yaml': { ...UNWRITTEN, poll: { ...DEFAULT_POLL, requestTimeoutMs: 1500 }, clusters: [DEV] },
   'good-full.yaml': {
+    ...UNWRITTEN,
     poll: { schedule: '*/5 * * * *', concurrency: 1024, requestTimeoutMs: 90_000, maxStalenessMs: 3_600_000, maxResponseBytes: 10_000_000, storeRecheckIntervalMs: 3_600_000, idleIntervalMs: 0 },
     clusters: [
       {
@@ -446,6 +452,17 @@ describe('parseConfig', () => {
   it('refuses a content path that cannot be encoded in a URL (lone surrogate)', () => {
     const yaml = 'clusters:\n  - name: a\n    endpoint: http://h:19080\n    content_paths: ["bad\\uD800path"]\n';
     expect(() => parseConfig(yaml)).toThrow('clusters[0].content_paths[0]: contains a lone UTF-16 surrogate and cannot be sent in a URL');
+  });
+
+  it('names .inf and .nan as numbers in every section, the TLS and Entra ID sections too', () => {
+    const yaml =
+      'clusters:\n  - name: .inf\n    endpoint: https://h:19080\n    content_paths: [p]\n' +
+      '    tls: {server_common_names: [.nan]}\n    auth: {type: entra_id, client_id: .inf, client_secret_file: s}\n';
+    expect(issuesOf(() => parseConfig(yaml))).toEqual([
+      'clusters[0].name: expected a string, got number Infinity',
+      'clusters[0].tls.server_common_names[0]: expected a string, got number NaN',
+      'clusters[0].auth.client_id: expected a string, got number Infinity',
+    ]);
   });
 
   it('returns a frozen configuration', () => {

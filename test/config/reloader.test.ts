@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { fileURLToPath } from 'node:url';
-import { parseConfig } from '../../src/config/index.js';
+import { parseConfig } from '../../src/config/load.js';
 import { ConfigReloader } from '../../src/config/reloader.js';
 import { captureLog } from '../helpers/log-capture.js';
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { formatSize, parseConfig, parseSize } from '../../src/config/index.js';
+import { formatSize, parseSize } from '../../src/config/size.js';
+import { parseConfig } from '../../src/config/load.js';
 
 describe('parseSize', () => {
   it.each<[string, number]>([

@@ -9,8 +9,8 @@ import { parse, stringify } from 'yaml';
 import { Deployment, StatefulSet } from 'kubernetes-models/apps/v1';
 import { ConfigMap, Secret, Service, ServiceAccount } from 'kubernetes-models/v1';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
-import { parseConfig } from '../../src/config/index.js';
-import { configFileSchema, errorMap } from '../../src/config/schema.js';
+import { parseConfig } from '../../src/config/load.js';
+import { configFileSchema, errorMap, UNWRITTEN_SECTIONS } from '../../src/config/schema.js';
 import { startExporter } from '../../src/exporter.js';
 import { CLIENT_AUTH_TYPES } from '../../src/web/webconfig.js';
 import { makeTestCerts, type TestCerts } from '../helpers/certs.js';
@@ -299,6 +299,7 @@ describe('Helm chart (helm/sf-upload-exporter)', () => {
       writeFileSync(file, stringify({ tls_server_config: { cert_file: certs.server.certFile, key_file: certs.server.keyFile, client_auth_type: clientAuthType, ...ca } }));
       const exporter = await startExporter({
         config: {
+          ...UNWRITTEN_SECTIONS,
           poll: { schedule: '0 0 1 1 *', concurrency: 1, requestTimeoutMs: 2000, maxStalenessMs: 60_000, maxResponseBytes: 4 * 1024 * 1024, storeRecheckIntervalMs: 600_000 },
           clusters: [{ name: 'unused', endpoint: 'http://127.0.0.1:9', contentPaths: ['MyAppPkg'] }],
         },

@@ -7,7 +7,7 @@ import { configFileSchema } from '../../src/config/schema.js';
 import { AZURE_RULE_GROUPS_FILE, CHART_DIR, DASHBOARD_FILE, RULES_FILE } from './paths.js';
 
 /** A file that is generated from another source and committed. */
-export interface GeneratedFile {
+interface GeneratedFile {
   readonly path: string;
   /** From what, for failure messages. */
   readonly from: string;
@@ -15,12 +15,12 @@ export interface GeneratedFile {
 }
 
 /** The dashboard JSON exactly as committed: two-space indentation and a final newline. */
-export function dashboardJson(): string {
+function dashboardJson(): string {
   return `${JSON.stringify(buildDashboard(), null, 2)}\n`;
 }
 
 /** The ARM template of Azure Monitor rule groups, from the shipped rules, as committed. */
-export function ruleGroupsJson(): string {
+function ruleGroupsJson(): string {
   return `${JSON.stringify(buildRuleGroupsTemplate(parse(readFileSync(RULES_FILE, 'utf8')) as PrometheusRuleFile), null, 2)}\n`;
 }
 
@@ -29,7 +29,7 @@ export function ruleGroupsJson(): string {
  * validates with: its input side (what is written in the file, before defaults and transforms),
  * with the checks zod makes in code added where src/config/json-schema.ts can say them.
  */
-export function configJsonSchema(): Record<string, unknown> {
+function configJsonSchema(): Record<string, unknown> {
   const { $schema: _draft, ...schema } = z.toJSONSchema(configFileSchema, { io: 'input', target: 'draft-7' });
   return {
     description:
@@ -39,7 +39,7 @@ export function configJsonSchema(): Record<string, unknown> {
 }
 
 /** The chart's values.schema.json: as committed, with its `config` property generated from the zod schema. */
-export function valuesSchemaJson(): string {
+function valuesSchemaJson(): string {
   const values = JSON.parse(readFileSync(`${CHART_DIR}/values.schema.json`, 'utf8')) as { properties: Record<string, unknown> };
   values.properties.config = configJsonSchema();
   return `${JSON.stringify(values, null, 2)}\n`;

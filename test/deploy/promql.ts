@@ -4,7 +4,7 @@ import { parse } from 'yaml';
 import { RULES_FILE } from './paths.js';
 
 /** One PromQL expression and where it comes from, for test names and failure messages. */
-export interface Expression {
+interface Expression {
   readonly source: string;
   readonly expr: string;
 }

@@ -3,7 +3,7 @@ import { parse } from 'yaml';
 import { RULES_FILE } from './paths.js';
 
 /** One rule of deploy/prometheus/rules.yml, as the tests read it. */
-export interface Rule {
+interface Rule {
   alert?: string;
   record?: string;
   expr: string;
@@ -13,7 +13,7 @@ export interface Rule {
 }
 
 /** deploy/prometheus/rules.yml, as the tests read it. */
-export interface RuleFile {
+interface RuleFile {
   groups: Array<{ name: string; rules: Rule[] }>;
 }
 

@@ -1,10 +1,10 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { parse, stringify } from 'yaml';
-import { parseConfig } from '../../src/config/index.js';
+import { parseConfig } from '../../src/config/load.js';
 import { startExporter, type Exporter } from '../../src/exporter.js';
 import { silentLogger } from '../../src/log.js';
-import { startSimulator, type Simulator } from '../../src/simulator/index.js';
+import { startSimulator, type Simulator } from '../../src/simulator/server.js';
 import { alertsNamed, eventually, prometheusWithRules, type PrometheusServer } from '../helpers/prometheus.js';
 import { RULES_FILE, repoFile } from './paths.js';
 

@@ -4,6 +4,7 @@ import { startExporter, type Exporter } from '../../src/exporter.js';
 import { silentLogger } from '../../src/log.js';
 import type { Snapshot } from '../../src/poller/snapshot.js';
 import { parseExposition, type Series } from './exposition.js';
+import { UNWRITTEN_SECTIONS } from '../../src/config/schema.js';
 
 /** Resolves with the exporter's first snapshot (at once if there is one). */
 export function firstSnapshot(exp: Exporter): Promise<Snapshot> {
@@ -26,6 +27,7 @@ export async function scrape(exp: Exporter): Promise<{ text: string; series: Ser
 export async function startOneCycleExporter(clusters: ClusterConfig[], options: { disableExporterMetrics?: boolean; poll?: Partial<PollConfig> } = {}): Promise<Exporter> {
   const exp = await startExporter({
     config: {
+      ...UNWRITTEN_SECTIONS,
       poll: { schedule: '0 0 1 1 *', concurrency: 4, requestTimeoutMs: 2000, maxStalenessMs: 60_000, maxResponseBytes: 4 * 1024 * 1024, storeRecheckIntervalMs: 600_000, ...options.poll },
       clusters,
     },

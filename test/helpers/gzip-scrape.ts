@@ -9,7 +9,8 @@ import { createMetricsRenderer } from '../../src/metrics/render.js';
 import { createApp } from '../../src/web/app.js';
 import { listen } from '../../src/web/listen.js';
 import { silentLogger } from '../../src/log.js';
-import { buildStatusView, DEFAULT_STALLED_AFTER_MS } from '../../src/status/view.js';
+import { buildStatusView } from '../../src/status/view.js';
+import { DEFAULT_STATUS } from '../../src/config/schema.js';
 import { CachedStatusView } from '../../src/status/cache.js';
 import { manySessionsSnapshot } from '../fixtures/snapshots.js';
 
@@ -46,7 +47,7 @@ export async function startFixtureServer(disableExporterMetrics: boolean): Promi
     telemetryPath: '/metrics',
     ready: () => true,
     info: { version: '0', telemetryPath: '/metrics', demo: false },
-    status: () => new CachedStatusView(buildStatusView({ snapshot, nowMs: fixture.nowMs, stalledAfterMs: DEFAULT_STALLED_AFTER_MS }), '"fixture"'),
+    status: () => new CachedStatusView(buildStatusView({ snapshot, nowMs: fixture.nowMs, stalledAfterMs: DEFAULT_STATUS.stalledAfterMs }), '"fixture"'),
     logger: silentLogger,
   });
   const server = await listen(app, { host: '127.0.0.1', port: 0 });

@@ -21,7 +21,7 @@ export interface TestServer {
 }
 
 /** Options for `startServer`. */
-export interface StartOptions {
+interface StartOptions {
   /** Serve HTTPS with this key and certificate (PEM). */
   tls?: { key: string | Buffer; cert: string | Buffer };
 }

@@ -19,7 +19,7 @@ export interface PrometheusServer {
   close(): Promise<void>;
 }
 
-export interface PrometheusOptions {
+interface PrometheusOptions {
   /** prometheus.yml text; `rule_files` may name files written through `files`. */
   readonly config: string;
   /** Extra files to write beside prometheus.yml, by name. */

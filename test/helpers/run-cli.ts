@@ -8,7 +8,7 @@ import { assertBuilt } from './dist.js';
 
 export const MAIN = fileURLToPath(new URL('../../dist/src/main.js', import.meta.url));
 
-export interface CliResult {
+interface CliResult {
   readonly status: number | null;
   readonly stdout: string;
   readonly stderr: string;

@@ -7,7 +7,7 @@ import { ServiceFabricClient, type ClientOptions } from '../../src/servicefabric
 import { serversPerTest, type PerTestServers } from './http-server.js';
 
 /** Test servers, and clients closed after each test before their servers. */
-export interface ClientHarness extends PerTestServers {
+interface ClientHarness extends PerTestServers {
   /** A client of `endpoint` (5 s deadline, a test User-Agent), `options` over those. */
   readonly client: (endpoint: string, options?: Partial<ClientOptions>) => ServiceFabricClient;
 }

@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { exportSPKI, generateKeyPair, jwtVerify, SignJWT } from 'jose';
 import { startServer, type TestServer } from './http-server.js';
 
-export interface TokenServerOptions {
+interface TokenServerOptions {
   /** PEM certificate and key the server listens with (issued by a CA the client trusts). */
   tls: { cert: string; key: string };
   /** Accepted client id. */

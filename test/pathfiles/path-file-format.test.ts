@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { formatPathFile, parsePathFile, pathFileContent, PathFileError } from '../../src/pathfiles/path-file-format.js';
+import { formatPathFile, parsePathFile, pathFileContent, pathFileOf, PathFileError } from '../../src/pathfiles/path-file-format.js';
+import { readPathFileYaml } from '../../src/pathfiles/path-file-yaml.js';
 
 describe('path file format', () => {
   it('reads a YAML list of plain paths and {path, expires} entries', () => {
@@ -85,6 +86,25 @@ describe('path file format', () => {
     expect(() => pathFileContent({ package: 'p', paths: ['a', 'b', 'c'] }, 2)).toThrow(new PathFileError('lists 3 entries, more than path_files.max_entries (2)'));
     expect(pathFileContent(null)).toEqual({ entries: [] });
     expect(pathFileContent(undefined)).toEqual({ entries: [] });
+  });
+
+  it('reads the YAML of a list over the limit as its length alone, and names the limit from that', () => {
+    expect(readPathFileYaml('- a\n- b\n- c\n', 2)).toEqual({ tooMany: 3 });
+    expect(readPathFileYaml('package: p\npaths: [a, b, c]\n', 2)).toEqual({ tooMany: 3 });
+    expect(readPathFileYaml('- a\n- b\n', 2)).toEqual({ value: ['a', 'b'] });
+    expect(() => pathFileOf({ tooMany: 3 }, 2)).toThrow(new PathFileError('lists 3 entries, more than path_files.max_entries (2)'));
+    expect(() => pathFileOf({ yamlError: { line: 1, col: 2, code: 'BAD_INDENT', message: 'x' } })).toThrow(new PathFileError('line 1, column 2: invalid YAML: x'));
+    // A message that may quote the file is replaced by its code; a conversion error by what it means.
+    expect(() => pathFileOf({ yamlError: { line: 1, col: 2, code: 'TAG_RESOLVE_FAILED', message: 'secret' } })).toThrow(
+      new PathFileError('line 1, column 2: invalid YAML: YAML error TAG_RESOLVE_FAILED'),
+    );
+    expect(() => pathFileOf({ dataError: 'secret' })).toThrow(new PathFileError('invalid YAML: an alias that cannot be resolved'));
+    expect(readPathFileYaml('a: [\n')).toEqual({ yamlError: expect.objectContaining({ line: 2, col: 1, code: expect.any(String) }) });
+  });
+
+  it('checks path_files.max_path_length on what the YAML half found', () => {
+    expect(() => pathFileOf({ value: ['abcd'] }, 10, 3)).toThrow(new PathFileError('[0]: a content path of 4 characters, longer than path_files.max_path_length (3)'));
+    expect(pathFileOf({ value: ['abc'] }, 10, 3)).toEqual({ entries: [{ path: 'abc' }] });
   });
 
   it('writes single-quoted YAML under a comment of one line per line, and [] for no entries', () => {

@@ -1,6 +1,7 @@
-import { describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { PathFileError } from '../../src/pathfiles/path-file-format.js';
 import { PathFileParser } from '../../src/pathfiles/path-file-parser.js';
+import { assertBuilt } from '../helpers/dist.js';
 
 async function rejection(promise: Promise<unknown>): Promise<PathFileError> {
   try {
@@ -13,6 +14,9 @@ async function rejection(promise: Promise<unknown>): Promise<PathFileError> {
 }
 
 describe('PathFileParser', () => {
+  // The worker is the build's (a worker thread cannot run TypeScript on Node 20).
+  beforeAll(assertBuilt);
+
   it('parses path files in a worker, one after another, with the same messages as parsePathFile', async () => {
     const parser = new PathFileParser({ timeoutMs: 30_000, heapMb: 64 });
     try {

@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createLogger } from '../../src/log.js';
-import { DEFAULT_PATH_FILE_LIMITS, mergePaths, PathFiles, type GlobBudget } from '../../src/pathfiles/path-file-watcher.js';
+import { mergePaths, PathFiles, type GlobBudget, type PathTarget } from '../../src/pathfiles/path-file-watcher.js';
 import type { PathFilesConfig } from '../../src/config/types.js';
 import type { ClusterTarget, SessionLister } from '../../src/poller/cycle.js';
+import { DEFAULT_PATH_FILES } from '../../src/config/schema.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -42,14 +43,14 @@ function setup(now = { ms: Date.UTC(2030, 0, 1) }, extra: { limits?: PathFilesCo
   const logger = createLogger({ level: 'info', destination });
   // The poller hands the watcher the path-file limits of the configuration in effect at each cycle.
   const files = new (class extends PathFiles {
-    override resolveTargets(targets: readonly ClusterTarget[]) {
-      return super.resolveTargets(targets, extra.limits);
+    override resolveTargets<T extends PathTarget>(targets: readonly T[]) {
+      return super.resolveTargets(targets, extra.limits ?? DEFAULT_PATH_FILES);
     }
   })({ logger, now: () => now.ms, globBudget: extra.globBudget, platform: extra.platform });
   return { files, lines, now };
 }
 
-async function pathsOf(files: PathFiles, t: ClusterTarget): Promise<readonly string[]> {
+async function pathsOf(files: ReturnType<typeof setup>['files'], t: ClusterTarget): Promise<readonly string[]> {
   const [resolved] = await files.resolveTargets([t]);
   return resolved!.contentPaths;
 }
@@ -225,7 +226,7 @@ describe('path files', () => {
   it('refuses a file over path_files.max_size or max_entries as malformed, keeping its last good content', async () => {
     const dir = tempDir();
     const file = join(dir, 'release.yaml');
-    const { files, lines } = setup(undefined, { limits: { ...DEFAULT_PATH_FILE_LIMITS, maxBytes: 1024, maxEntries: 3 } });
+    const { files, lines } = setup(undefined, { limits: { ...DEFAULT_PATH_FILES, maxBytes: 1024, maxEntries: 3 } });
     const t = target('prod', [], [join(dir, '*.yaml')]);
     writeAtomically(file, '- a\n- b\n- c\n');
     expect(await pathsOf(files, t)).toEqual(['a', 'b', 'c']);
@@ -282,7 +283,7 @@ describe('what a path-file writer can reach', () => {
     expect(files.fileErrors()).toHaveLength(2);
 
     // Allowed: read, and the secret file is malformed without a word of it in the log.
-    const allowed = setup(undefined, { limits: { ...DEFAULT_PATH_FILE_LIMITS, followOutsideLinks: true } });
+    const allowed = setup(undefined, { limits: { ...DEFAULT_PATH_FILES, followOutsideLinks: true } });
     expect(await pathsOf(allowed.files, t)).toEqual(['elsewhere', 'inside']);
     const secretLine = allowed.lines.find((l) => l.file === join(dir, 'paths.d', 'secret.yaml'));
     expect(secretLine?.msg).toBe(
@@ -306,7 +307,7 @@ describe('what a path-file writer can reach', () => {
     const dir = tempDir();
     writeAtomically(join(dir, 'a.yaml'), 'package: A\npaths: [one, two, configured]\n');
     writeAtomically(join(dir, 'b.yaml'), 'package: B\npaths: [three, one]\n');
-    const limits = { ...DEFAULT_PATH_FILE_LIMITS, maxPaths: 2 };
+    const limits = { ...DEFAULT_PATH_FILES, maxPaths: 2 };
     const { files, lines } = setup(undefined, { limits });
     const t = target('prod', ['configured'], [join(dir, '*.yaml')]);
     const [resolved] = await files.resolveTargets([t]);
@@ -334,7 +335,7 @@ describe('what a path-file writer can reach', () => {
     const dir = tempDir();
     // 300 files listing the same paths made 600,000 memberships: each is a package of its own.
     for (const name of ['c', 'a', 'b']) writeAtomically(join(dir, `${name}.yaml`), `package: ${name.toUpperCase()}\npaths: [one, two]\n`);
-    const limits = { ...DEFAULT_PATH_FILE_LIMITS, maxPackageFiles: 5 };
+    const limits = { ...DEFAULT_PATH_FILES, maxPackageFiles: 5 };
     const { files, lines } = setup(undefined, { limits });
     const [resolved] = await files.resolveTargets([target('prod', [], [join(dir, '*.yaml')])]);
     expect(resolved!.contentPaths).toEqual(['one', 'two']);
@@ -352,7 +353,7 @@ describe('what a path-file writer can reach', () => {
   it('refuses a file listing a path longer than path_files.max_path_length, naming the entry, not the path', async () => {
     const dir = tempDir();
     writeAtomically(join(dir, 'a.yaml'), `- ok\n- '${'x'.repeat(5000)}'\n`);
-    const { files, lines } = setup(undefined, { limits: { ...DEFAULT_PATH_FILE_LIMITS, maxPathLength: 4096 } });
+    const { files, lines } = setup(undefined, { limits: { ...DEFAULT_PATH_FILES, maxPathLength: 4096 } });
     expect(await pathsOf(files, target('prod', [], [join(dir, '*.yaml')]))).toEqual([]);
     expect(lines.find((l) => l.msg.startsWith('path file malformed'))?.msg).toBe(
       'path file malformed: [1]: a content path of 5000 characters, longer than path_files.max_path_length (4096); no content paths from it are polled',

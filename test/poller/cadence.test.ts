@@ -9,6 +9,7 @@ import { storeKey } from '../../src/servicefabric/path.js';
 import type { UploadSession } from '../../src/servicefabric/session.js';
 import type { StoreFile, StoreFolderListing } from '../../src/servicefabric/store-file.js';
 import { session } from '../fixtures/sessions.js';
+import { UNWRITTEN_SECTIONS } from '../../src/config/schema.js';
 
 const MINUTE = 60_000;
 const CYCLE = 30_000;
@@ -55,6 +56,7 @@ const stored = (path: string): StoreFile => ({ storeRelativePath: path.replaceAl
 function poller(cluster: ReturnType<typeof recordingCluster>, contentPaths: string[], clock: { ms: number }, idleIntervalMs = IDLE, packages?: ClusterPackages): Poller {
   return new Poller({
     config: {
+      ...UNWRITTEN_SECTIONS,
       poll: { schedule: '0 0 1 1 *', concurrency: 4, requestTimeoutMs: 1000, maxStalenessMs: 60_000, maxResponseBytes: 1 << 20, storeRecheckIntervalMs: 10 * MINUTE, idleIntervalMs },
       clusters: [{ name: 'c1', endpoint: 'http://127.0.0.1:1', contentPaths }],
     },

@@ -12,6 +12,7 @@ import { ServiceFabricClient } from '../../src/servicefabric/client.js';
 import { captureLog } from '../helpers/log-capture.js';
 import { json } from '../helpers/sf-client.js';
 import { serversPerTest } from '../helpers/http-server.js';
+import { UNWRITTEN_SECTIONS } from '../../src/config/schema.js';
 
 const EXAMPLE = readFileSync(new URL('../fixtures/servicefabric/get-image-store-info.json', import.meta.url), 'utf8').trim();
 const poll = { schedule: '0 0 1 1 *', concurrency: 2, requestTimeoutMs: 2000, maxStalenessMs: 10_000, maxResponseBytes: 4 * 1024 * 1024, storeRecheckIntervalMs: 600_000 };
@@ -37,7 +38,7 @@ async function gateway(info: (res: ServerResponse) => void): Promise<{ url: stri
 
 function poller(url: string, logger = captureLog('info').logger, shard?: { index: number; count: number }): Poller {
   const p = new Poller({
-    config: { poll, clusters: [{ name: 'c1', endpoint: url, contentPaths: ['a', 'b'] }] },
+    config: { ...UNWRITTEN_SECTIONS, poll, clusters: [{ name: 'c1', endpoint: url, contentPaths: ['a', 'b'] }] },
     createClient: (cluster, settings) => {
       const client: SessionLister = new ServiceFabricClient({ endpoint: cluster.endpoint, requestTimeoutMs: settings.requestTimeoutMs, userAgent: 'test' });
       later(() => client.close());

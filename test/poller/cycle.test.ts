@@ -182,6 +182,25 @@ describe('runCycle', () => {
     expect(cluster.maxInFlight).toBe(3);
   });
 
+  it('carries unchanged sessions over from the previous snapshot as they arrive, and takes changed ones', async () => {
+    const two = [session({ sessionId: '00000000-0000-4000-8000-000000000001' }), session({ sessionId: '00000000-0000-4000-8000-000000000002' })];
+    const before = nextSnapshot(
+      undefined,
+      ['same', 'moved'].map((contentPath) => ({ cluster: 'c1', contentPath, durationSeconds: 0, finishedMs: 7, result: { ok: true as const, sessions: two } })),
+      { completedMs: 7, cycleDurationSeconds: 0, cyclesSkippedTotal: 0 },
+    );
+    const moved = [two[0] as UploadSession, session({ sessionId: '00000000-0000-4000-8000-000000000002', expectedRanges: [{ start: 50, end: 99 }] })];
+    const cluster = fakeCluster({ same: async () => two.map((s) => ({ ...s })), moved: async () => moved });
+    const outcomes = (await runCycle([{ cluster: 'c1', client: cluster, contentPaths: ['same', 'moved'] }], {
+      concurrency: 1,
+      logger: silentLogger,
+      previous: new PathIndex(before.paths),
+    })) as PollOutcome[];
+    // Equal content: the previous snapshot's very array, not the new copies.
+    expect(outcomes[0]?.result.ok && outcomes[0].result.sessions).toBe(before.paths[0]?.sessions);
+    expect(outcomes[1]?.result.ok && outcomes[1].result.sessions).toBe(moved);
+  });
+
   it('takes a lookup that still stands instead of asking the store again', async () => {
     const cluster = fakeCluster({ stored: async () => [], other: async () => [] });
     const known = { file: STORED, checkedMs: 7 };

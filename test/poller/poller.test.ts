@@ -8,6 +8,7 @@ import type { UploadSession } from '../../src/servicefabric/session.js';
 import type { StoreFile } from '../../src/servicefabric/store-file.js';
 import { session } from '../fixtures/sessions.js';
 import { captureLog } from '../helpers/log-capture.js';
+import { UNWRITTEN_SECTIONS } from '../../src/config/schema.js';
 
 const poll = { schedule: '* * * * * *', concurrency: 2, requestTimeoutMs: 1000, maxStalenessMs: 10_000, maxResponseBytes: 4 * 1024 * 1024, storeRecheckIntervalMs: 600_000 };
 
@@ -42,7 +43,7 @@ afterEach(async () => {
 
 function newPoller(client: SessionLister, schedule = poll.schedule): Poller {
   const poller = new Poller({
-    config: { poll: { ...poll, schedule }, clusters: [{ name: 'c1', endpoint: 'http://127.0.0.1:1', contentPaths: ['a', 'b'] }] },
+    config: { ...UNWRITTEN_SECTIONS, poll: { ...poll, schedule }, clusters: [{ name: 'c1', endpoint: 'http://127.0.0.1:1', contentPaths: ['a', 'b'] }] },
     createClient: () => client,
     logger: silentLogger,
   });
@@ -137,7 +138,7 @@ describe('Poller: the state of each path', () => {
 
   function statePoller(cluster: ReturnType<typeof scriptedCluster>, contentPaths: string[], clock: { ms: number }, storeRecheckIntervalMs = INTERVAL): Poller {
     const poller = new Poller({
-      config: { poll: { ...poll, schedule: '0 0 1 1 *', storeRecheckIntervalMs }, clusters: [{ name: 'c1', endpoint: 'http://127.0.0.1:1', contentPaths }] },
+      config: { ...UNWRITTEN_SECTIONS, poll: { ...poll, schedule: '0 0 1 1 *', storeRecheckIntervalMs }, clusters: [{ name: 'c1', endpoint: 'http://127.0.0.1:1', contentPaths }] },
       createClient: () => cluster.client,
       logger: silentLogger,
       now: () => clock.ms,
@@ -277,7 +278,7 @@ describe('Poller: the state of each path', () => {
     const clock = { ms: 1_000_000 };
     const log = captureLog();
     const poller = new Poller({
-      config: { poll: { ...poll, schedule: '0 0 1 1 *', storeRecheckIntervalMs: 0 }, clusters: [{ name: 'c1', endpoint: 'http://127.0.0.1:1', contentPaths: paths }] },
+      config: { ...UNWRITTEN_SECTIONS, poll: { ...poll, schedule: '0 0 1 1 *', storeRecheckIntervalMs: 0 }, clusters: [{ name: 'c1', endpoint: 'http://127.0.0.1:1', contentPaths: paths }] },
       createClient: () => cluster.client,
       logger: log.logger,
       now: () => clock.ms,

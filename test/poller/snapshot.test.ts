@@ -19,13 +19,15 @@ const failed = (contentPath: string, finishedMs: number): PollOutcome => ({
 const cycle = (completedMs: number) => ({ completedMs, cycleDurationSeconds: 0.1, cyclesSkippedTotal: 0 });
 
 describe('nextSnapshot', () => {
-  it('carries unchanged sessions over from the previous snapshot and replaces changed ones', () => {
+  it("takes a changed path's new sessions and samples, and keeps the sample of sessions carried over", () => {
     const first = nextSnapshot(undefined, [ok('a', 1000, 2), ok('b', 1000)], cycle(1000));
     const moved = session({ sessionId: '00000000-0000-4000-8000-000000000000', expectedRanges: [{ start: 50, end: 99 }] });
-    const second = nextSnapshot(first, [ok('a', 2000, 2), { ...ok('b', 2000), result: { ok: true, sessions: [moved] } }], cycle(2000));
+    const carried = { ...ok('a', 2000), result: { ok: true as const, sessions: first.paths[0]?.sessions ?? [] } };
+    const second = nextSnapshot(first, [carried, { ...ok('b', 2000), result: { ok: true, sessions: [moved] } }], cycle(2000));
     const [a, b] = second.paths;
-    // Equal content: the very same objects (nothing new to keep for a whole cycle).
     expect(a?.sessions).toBe(first.paths[0]?.sessions);
+    // Unchanged sessions: the same remaining bytes as before, not a copy of them.
+    expect(a?.lastSample?.remainingBytes).toBe(first.paths[0]?.lastSample?.remainingBytes);
     // New bytes arrived: the new session, with its new figures.
     expect(b?.sessions).not.toBe(first.paths[1]?.sessions);
     expect(b?.sessions[0]).toMatchObject({ remainingBytes: 50 });

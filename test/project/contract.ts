@@ -31,7 +31,7 @@ function filesUnder(dir: string, suffix: string): string[] {
 }
 
 /** Metric family names: every quoted `servicefabric_*` literal in src/ (names are never built from parts). */
-export function metricNames(): string[] {
+function metricNames(): string[] {
   const names = new Set<string>();
   for (const file of filesUnder(join(ROOT, 'src'), '.ts')) {
     for (const match of readFileSync(file, 'utf8').matchAll(/'(servicefabric_[a-z0-9_]+)'/g)) names.add(match[1]!);
@@ -46,7 +46,7 @@ function defaultOf(value: unknown, description: string | undefined): string {
 }
 
 /** Flags of the exporter and every subcommand, keyed `command --flag`, with their defaults. */
-export function flags(): Record<string, string> {
+function flags(): Record<string, string> {
   const out: Record<string, string> = {};
   const walk = (command: Command, prefix: string): void => {
     for (const option of command.options) {
@@ -69,7 +69,7 @@ interface JsonSchema {
 }
 
 /** Configuration keys as dotted paths (`clusters[].tls.ca_file`), with their defaults. */
-export function configKeys(): Record<string, string> {
+function configKeys(): Record<string, string> {
   const out: Record<string, string> = {};
   const walk = (schema: JsonSchema, path: string): void => {
     for (const [key, child] of Object.entries(schema.properties ?? {})) {
@@ -86,7 +86,7 @@ export function configKeys(): Record<string, string> {
 }
 
 /** Alert and recording rule names from deploy/prometheus/rules.yml, with the alert's `for`. */
-export function ruleNames(): Record<string, string> {
+function ruleNames(): Record<string, string> {
   const file = parseYaml(readFileSync(join(ROOT, 'deploy/prometheus/rules.yml'), 'utf8')) as {
     groups: { rules: { alert?: string; record?: string; for?: string }[] }[];
   };

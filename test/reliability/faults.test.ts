@@ -7,7 +7,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import type { LookupFunction } from 'node:net';
 import type { ClusterConfig } from '../../src/config/types.js';
-import type { FaultRuleInput, Simulator } from '../../src/simulator/index.js';
+import type { FaultRuleInput } from '../../src/simulator/faults.js';
+import type { Simulator } from '../../src/simulator/server.js';
 import type { FailureReason } from '../../src/servicefabric/errors.js';
 import type { ClientOptions } from '../../src/servicefabric/client.js';
 import { seriesOf, valueOf, type Series } from '../helpers/exposition.js';

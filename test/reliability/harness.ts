@@ -3,13 +3,14 @@
  * every fault is put on one path while the others stay healthy.
  */
 import { startExporter, type Exporter, type ExporterOptions } from '../../src/exporter.js';
-import { startSimulator, type Simulator } from '../../src/simulator/index.js';
+import { startSimulator, type Simulator } from '../../src/simulator/server.js';
 import type { ClusterConfig, Config, PollConfig } from '../../src/config/types.js';
 import { captureLines, type LogLine } from './log-lines.js';
 import { firstSnapshot, scrape } from '../helpers/exporter.js';
+import { UNWRITTEN_SECTIONS } from '../../src/config/schema.js';
 
 /** A schedule that never fires during a test: cycles run at start-up and when the test ticks. */
-export const MANUAL = '0 0 1 1 *';
+const MANUAL = '0 0 1 1 *';
 
 export const HEALTHY_A = 'App\\a.dll';
 export const HEALTHY_B = 'App\\b.dll';
@@ -22,7 +23,7 @@ export const HEALTHY_SESSIONS = [
   { path: HEALTHY_B, sessionId: '33333333-3333-4333-8333-333333333333', fileSize: 10, received: [], remaining: 10 },
 ] as const;
 
-export const DEFAULT_POLL: PollConfig = {
+const DEFAULT_POLL: PollConfig = {
   schedule: MANUAL,
   concurrency: 4,
   // Above 1 s, so the simulator's own answer to an overlong request (504 at the whole-second
@@ -54,7 +55,7 @@ export async function healthySimulator(): Promise<Simulator> {
   return sim;
 }
 
-export interface Running {
+interface Running {
   readonly exporter: Exporter;
   readonly lines: LogLine[];
 }
@@ -66,7 +67,7 @@ export async function runExporter(
   extra: Partial<ExporterOptions> = {},
 ): Promise<Running> {
   const { logger, lines } = captureLines();
-  const config: Config = { poll: { ...DEFAULT_POLL, ...poll }, clusters };
+  const config: Config = { ...UNWRITTEN_SECTIONS, poll: { ...DEFAULT_POLL, ...poll }, clusters };
   const exporter = track(
     await startExporter({
       config,
@@ -81,4 +82,4 @@ export async function runExporter(
   return { exporter, lines };
 }
 
-export { firstSnapshot, scrape };
+export {  scrape };

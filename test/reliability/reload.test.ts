@@ -3,7 +3,7 @@ import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfigFile } from '../../src/config/index.js';
+import { loadConfigFile } from '../../src/config/load.js';
 import { seriesOf, valueOf } from '../helpers/exposition.js';
 import { HEALTHY_A, HEALTHY_B, closeAll, healthySimulator, runExporter, scrape } from './harness.js';
 

@@ -5,7 +5,8 @@ import type { ClusterConfig, ClusterTlsConfig } from '../../src/config/types.js'
 import { createClusterClient, type ClusterClient } from '../../src/servicefabric/cluster-client.js';
 import { ServiceFabricError } from '../../src/servicefabric/errors.js';
 import { TlsMaterialError } from '../../src/servicefabric/tls.js';
-import { startSimulator, type Simulator, type SimulatorTlsOptions } from '../../src/simulator/index.js';
+import { startSimulator, type Simulator } from '../../src/simulator/server.js';
+import type { SimulatorTlsOptions } from '../../src/simulator/security.js';
 import { makeTestCerts, type TestCerts } from '../helpers/certs.js';
 import { captureLog } from '../helpers/log-capture.js';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startSimulator, type Simulator } from '../../src/simulator/index.js';
+import { startSimulator, type Simulator } from '../../src/simulator/server.js';
 import { byPathUrl, fakeClock, putFullChunk, rawRequest } from './helpers.js';
 
 const ID = '2032ac6c-a348-4594-86da-dab0f2bb1ae1';

@@ -13,7 +13,7 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import sfPackage from 'azure-servicefabric';
 import wtf8 from 'wtf-8';
-import { startSimulator, type Simulator } from '../../src/simulator/index.js';
+import { startSimulator, type Simulator } from '../../src/simulator/server.js';
 import type { SessionRecord } from '../../src/simulator/store.js';
 import { byIdUrl, byPathUrl, chunkUrl, rawRequest, type RawResponse } from './helpers.js';
 

@@ -4,7 +4,7 @@
  * as bytes land, the disk set through the admin API, api-version gating, and faults.
  */
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { startSimulator, type Simulator } from '../../src/simulator/index.js';
+import { startSimulator, type Simulator } from '../../src/simulator/server.js';
 import { byIdUrl, putFullChunk, rawRequest } from './helpers.js';
 
 const GIB = 1024 ** 3;

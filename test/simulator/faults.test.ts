@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import http from 'node:http';
-import { FaultController, startSimulator, type Simulator } from '../../src/simulator/index.js';
+import { FaultController } from '../../src/simulator/faults.js';
+import { startSimulator, type Simulator } from '../../src/simulator/server.js';
 import { validateFaultRule } from '../../src/simulator/faults.js';
 import { byIdUrl, byPathUrl, fabricError, putChunk, rawRequest } from './helpers.js';
 

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import net from 'node:net';
 import { createLogger } from '../../src/log.js';
-import { startSimulator, type Simulator } from '../../src/simulator/index.js';
+import { startSimulator, type Simulator } from '../../src/simulator/server.js';
 import { byIdUrl, byPathUrl, chunkUrl, fabricError, fakeClock, putChunk, putFullChunk, rawRequest } from './helpers.js';
 import { waitFor } from '../helpers/wait.js';
 

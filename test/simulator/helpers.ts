@@ -56,7 +56,7 @@ export function byIdUrl(fn: 'GetUploadSession' | 'CommitUploadSession' | 'Delete
 }
 
 /** The byte count of a `bytes start-end/size` range, for a chunk body of exactly the right length. */
-export function rangeLength(range: string): number {
+function rangeLength(range: string): number {
   const m = /(\d+)-(\d+)\//.exec(range);
   if (!m) throw new Error(`not a range: ${range}`);
   return Number(m[2]) - Number(m[1]) + 1;

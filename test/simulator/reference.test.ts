@@ -4,7 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
-import { startScenario, startSimulator, type Simulator } from '../../src/simulator/index.js';
+import { startScenario } from '../../src/simulator/scenario.js';
+import { startSimulator, type Simulator } from '../../src/simulator/server.js';
 import { fakeClock, putChunk, rawRequest } from './helpers.js';
 import { waitFor } from '../helpers/wait.js';
 

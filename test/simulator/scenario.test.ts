@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { DEMO_CONTENT_PATHS, DEMO_PACKAGES, startScenario, startSimulator, type Scenario, type Simulator } from '../../src/simulator/index.js';
+import { DEMO_CONTENT_PATHS, startScenario, type Scenario } from '../../src/simulator/scenario.js';
+import { DEMO_PACKAGES } from '../../src/simulator/demo-packages.js';
+import { startSimulator, type Simulator } from '../../src/simulator/server.js';
 import { byPathUrl, rawRequest } from './helpers.js';
 import { waitFor } from '../helpers/wait.js';
 

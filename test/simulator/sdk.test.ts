@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import sfPackage from 'azure-servicefabric';
-import { startSimulator, type Simulator } from '../../src/simulator/index.js';
+import { startSimulator, type Simulator } from '../../src/simulator/server.js';
 import { rawRequest, byPathUrl, byIdUrl, chunkUrl } from './helpers.js';
 
 // A CommonJS package: its default import is module.exports, which carries the named class.

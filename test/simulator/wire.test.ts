@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import wtf8 from 'wtf-8';
 import { encodeJson } from '../../src/simulator/json-writer.js';
 import { aadMetadataBody } from '../../src/simulator/security.js';
-import { startSimulator, type Simulator } from '../../src/simulator/index.js';
+import { startSimulator, type Simulator } from '../../src/simulator/server.js';
 import { byIdUrl, byPathUrl, fakeClock, putChunk, putFullChunk, rawRequest } from './helpers.js';
 
 const ID = '2032ac6c-a348-4594-86da-dab0f2bb1ae1';

@@ -13,8 +13,9 @@ import bcrypt from 'bcryptjs';
 import type { Config } from '../../src/config/types.js';
 import { startExporter, type Exporter, type ExporterOptions } from '../../src/exporter.js';
 import { parseAllowedHosts } from '../../src/web/allowed-host.js';
-import { startSimulator, type Simulator } from '../../src/simulator/index.js';
+import { startSimulator, type Simulator } from '../../src/simulator/server.js';
 import { captureLog } from '../helpers/log-capture.js';
+import { UNWRITTEN_SECTIONS } from '../../src/config/schema.js';
 
 let sim: Simulator;
 let dir: string;
@@ -39,6 +40,7 @@ afterAll(async () => {
 
 async function exporter(extra: Partial<ExporterOptions> = {}, host = '127.0.0.1'): Promise<Exporter> {
   const config: Config = {
+    ...UNWRITTEN_SECTIONS,
     poll: { schedule: '0 0 1 1 *', concurrency: 1, requestTimeoutMs: 2000, maxStalenessMs: 60_000, maxResponseBytes: 4 * 1024 * 1024, storeRecheckIntervalMs: 600_000 },
     clusters: [{ name: 'sim', endpoint: sim.url, contentPaths: ['MyAppPkg'] }],
   };

@@ -6,7 +6,8 @@ import { createApp } from '../../src/web/app.js';
 import type { MetricsSource } from '../../src/metrics/render.js';
 import { listen, type RunningServer } from '../../src/web/listen.js';
 import { silentLogger } from '../../src/log.js';
-import { buildStatusView, DEFAULT_STALLED_AFTER_MS } from '../../src/status/view.js';
+import { buildStatusView } from '../../src/status/view.js';
+import { DEFAULT_STATUS } from '../../src/config/schema.js';
 import { CachedStatusView } from '../../src/status/cache.js';
 
 const servers: RunningServer[] = [];
@@ -21,7 +22,7 @@ async function serve(options: { ready?: () => boolean; telemetryPath?: string; r
     telemetryPath: options.telemetryPath ?? '/metrics',
     ready: options.ready ?? (() => true),
     info: { version: '0.0.0', telemetryPath: options.telemetryPath ?? '/metrics', demo: false },
-    status: () => new CachedStatusView(buildStatusView({ snapshot: undefined, nowMs: Date.now(), stalledAfterMs: DEFAULT_STALLED_AFTER_MS }), '"empty"'),
+    status: () => new CachedStatusView(buildStatusView({ snapshot: undefined, nowMs: Date.now(), stalledAfterMs: DEFAULT_STATUS.stalledAfterMs }), '"empty"'),
     logger: silentLogger,
   });
   const server = await listen(app, { host: '127.0.0.1', port: 0 });

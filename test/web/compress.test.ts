@@ -7,7 +7,8 @@ import { createApp } from '../../src/web/app.js';
 import { acceptsGzip, createChunkGzip } from '../../src/web/compress.js';
 import { listen, type RunningServer } from '../../src/web/listen.js';
 import { silentLogger } from '../../src/log.js';
-import { buildStatusView, DEFAULT_STALLED_AFTER_MS } from '../../src/status/view.js';
+import { buildStatusView } from '../../src/status/view.js';
+import { DEFAULT_STATUS } from '../../src/config/schema.js';
 import { CachedStatusView } from '../../src/status/cache.js';
 
 const servers: RunningServer[] = [];
@@ -26,7 +27,7 @@ async function serveRegistry(): Promise<{ address: string; expected: string }> {
     telemetryPath: '/metrics',
     ready: () => true,
     info: { version: '0', telemetryPath: '/metrics', demo: false },
-    status: () => new CachedStatusView(buildStatusView({ snapshot: undefined, nowMs: Date.now(), stalledAfterMs: DEFAULT_STALLED_AFTER_MS }), '"empty"'),
+    status: () => new CachedStatusView(buildStatusView({ snapshot: undefined, nowMs: Date.now(), stalledAfterMs: DEFAULT_STATUS.stalledAfterMs }), '"empty"'),
     logger: silentLogger,
   });
   const server = await listen(app, { host: '127.0.0.1', port: 0 });

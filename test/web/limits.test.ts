@@ -8,10 +8,11 @@ import { DEFAULT_SERVER_LIMITS, parseServerLimits, type ServerLimits } from '../
 import type { MetricsSource } from '../../src/metrics/render.js';
 import { silentLogger } from '../../src/log.js';
 import { captureLog, type CapturedLog } from '../helpers/log-capture.js';
-import { buildStatusView, DEFAULT_STALLED_AFTER_MS } from '../../src/status/view.js';
+import { buildStatusView } from '../../src/status/view.js';
+import { DEFAULT_STATUS } from '../../src/config/schema.js';
 import { CachedStatusView } from '../../src/status/cache.js';
 
-const emptyStatus = (): CachedStatusView => new CachedStatusView(buildStatusView({ snapshot: undefined, nowMs: Date.now(), stalledAfterMs: DEFAULT_STALLED_AFTER_MS }), '"empty"');
+const emptyStatus = (): CachedStatusView => new CachedStatusView(buildStatusView({ snapshot: undefined, nowMs: Date.now(), stalledAfterMs: DEFAULT_STATUS.stalledAfterMs }), '"empty"');
 
 const servers: RunningServer[] = [];
 const sockets: Socket[] = [];

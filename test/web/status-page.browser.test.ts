@@ -10,12 +10,15 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { startExporter, type Exporter } from '../../src/exporter.js';
-import { startScenario, startSimulator, DEMO_CONTENT_PATHS, DEMO_PACKAGES, demoPathFile, type Scenario, type Simulator } from '../../src/simulator/index.js';
+import { startScenario, DEMO_CONTENT_PATHS, type Scenario } from '../../src/simulator/scenario.js';
+import { startSimulator, type Simulator } from '../../src/simulator/server.js';
+import { DEMO_PACKAGES, demoPathFile } from '../../src/simulator/demo-packages.js';
 import type { Config } from '../../src/config/types.js';
 import { silentLogger } from '../../src/log.js';
 import { formatBytes } from '../../src/status/format.js';
 import { uploadChunk } from '../helpers/upload.js';
 import { waitFor } from '../helpers/wait.js';
+import { DEFAULT_PATH_FILES } from '../../src/config/schema.js';
 
 // npm test's pretest (scripts/test-tools.mjs) finds or installs Chromium and jest's globalSetup sets CHROMIUM.
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
@@ -72,6 +75,7 @@ beforeAll(async () => {
   const config: Config = {
     poll: { schedule: MANUAL, concurrency: 4, requestTimeoutMs: 3000, maxStalenessMs: 3_600_000, maxResponseBytes: 4 * 1024 * 1024, storeRecheckIntervalMs: 600_000 },
     status: { stalledAfterMs: 30_000 },
+    pathFiles: DEFAULT_PATH_FILES,
     clusters: [{ name: 'demo', endpoint: sim.url, contentPaths: [...DEMO_CONTENT_PATHS, HOSTILE], contentPathFiles: [join(pathFiles, '*.yaml')] }],
   };
   exporter = await startExporter({ config, listen: { host: '127.0.0.1', port: 0 }, telemetryPath: '/metrics', disableExporterMetrics: true, logger: silentLogger, demo: true });

@@ -11,10 +11,11 @@ import { startExporter, type Exporter, type ExporterOptions } from '../../src/ex
 import { DUMMY_PASSWORD } from '../../src/web/auth.js';
 import { DEFAULT_FAILURE_BUDGET } from '../../src/web/failure-budget.js';
 import { DEFAULT_SERVER_LIMITS } from '../../src/web/limits.js';
-import { startSimulator, type Simulator } from '../../src/simulator/index.js';
+import { startSimulator, type Simulator } from '../../src/simulator/server.js';
 import { makeTestCerts, type CertFiles, type TestCerts } from '../helpers/certs.js';
 import { captureLog, type CapturedLog } from '../helpers/log-capture.js';
 import { waitFor } from '../helpers/wait.js';
+import { UNWRITTEN_SECTIONS } from '../../src/config/schema.js';
 
 const PASSWORD = `pw-${Math.random().toString(36).slice(2)}`;
 let certs: TestCerts;
@@ -45,6 +46,7 @@ function webConfig(name: string, text: string): string {
 
 async function exporter(webConfigFile: string, log: CapturedLog = captureLog(), extra: Partial<ExporterOptions> = {}): Promise<Exporter> {
   const config: Config = {
+    ...UNWRITTEN_SECTIONS,
     poll: { schedule: '0 0 1 1 *', concurrency: 1, requestTimeoutMs: 2000, maxStalenessMs: 60_000, maxResponseBytes: 4 * 1024 * 1024, storeRecheckIntervalMs: 600_000 },
     clusters: [{ name: 'sim', endpoint: sim.url, contentPaths: ['MyAppPkg'] }],
   };
