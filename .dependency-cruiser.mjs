@@ -39,10 +39,11 @@ export default {
     ...upward,
     {
       name: 'views-read-snapshots',
-      comment: 'metrics, status and web read the snapshot: never the poller, the pipeline or the cluster client',
+      comment:
+        "metrics, status and web read the snapshot: never the poller, the pipeline or the cluster client; of the client's modules only the data types the snapshot holds (errors, session, store-file, image-store-info)",
       severity: 'error',
       from: { path: '^src/(metrics|status|web)/' },
-      to: { path: ['^src/pipeline[.]ts$', '^src/poller/(?!snapshot[.]ts$)', '^src/servicefabric/(?!(errors|session|store-file)[.]ts$)'] },
+      to: { path: ['^src/pipeline[.]ts$', '^src/poller/(?!snapshot[.]ts$)', '^src/servicefabric/(?!(errors|session|store-file|image-store-info)[.]ts$)'] },
     },
     {
       name: 'simulator-stands-alone',

@@ -19,7 +19,7 @@ const CYCLES = 3;
 const MAIN = fileURLToPath(new URL('../src/main.js', import.meta.url));
 
 /** One exporter run against one kind of answer. */
-export interface DecodeFigures {
+interface DecodeFigures {
   readonly slowestHealthyMs: number;
   /** Peak RSS of the exporter's process; undefined where /proc is not (not Linux). */
   readonly peakRssBytes: number | undefined;

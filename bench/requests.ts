@@ -17,7 +17,7 @@ const FILE_SIZE = 1024 * 1024;
 const FILES_PER_PACKAGE = 20;
 
 /** The section's setup: watched paths, how many uploading (in whole packages), in the store, absent. */
-export interface RequestsSetup {
+interface RequestsSetup {
   readonly paths: number;
   readonly uploading: number;
   readonly stored: number;

@@ -42,7 +42,7 @@ export const managedIdentitySchema = z.union(
 /** `workload_identity:` as written. */
 export const workloadIdentitySchema = z.boolean({ error: (issue) => `expected a boolean, got ${shown(issue.input)}` });
 
-export type ManagedIdentityFile = z.output<typeof managedIdentitySchema>;
+type ManagedIdentityFile = z.output<typeof managedIdentitySchema>;
 
 /** The domain form of `managed_identity:`; undefined when it is absent or `false`. */
 export function toManagedIdentity(value: ManagedIdentityFile | undefined): { readonly clientId?: string } | undefined {

@@ -7,7 +7,7 @@ import * as z from 'zod';
 import { TRIMMED } from './json-schema.js';
 
 /** Describes a value found in the document, the way a YAML author would recognise it. */
-export function describeValue(value: unknown): string {
+function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (value === null) return 'an empty value';
   if (typeof value === 'string') {

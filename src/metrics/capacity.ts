@@ -1,4 +1,4 @@
-import type { CapacityState } from '../poller/capacity.js';
+import type { CapacityState } from '../model/capacity-state.js';
 import { FAILURE_REASONS } from '../servicefabric/errors.js';
 import { IMAGE_STORE_USES, type ImageStoreInfo, type ImageStoreUsage } from '../servicefabric/image-store-info.js';
 import { REFRESHED, type FamilySpec, type Sample, type ScrapeView } from './family.js';

@@ -109,7 +109,7 @@ function parseEntry(item: unknown, at: string, maxPathLength: number): PathFileE
 }
 
 /** The message for a content path over `path_files.max_path_length`. */
-export function tooLong(length: number, maxPathLength: number): string {
+function tooLong(length: number, maxPathLength: number): string {
   return `a content path of ${length} characters, longer than path_files.max_path_length (${maxPathLength})`;
 }
 

@@ -15,7 +15,7 @@ import type { PathIndex } from './snapshot.js';
  * Whether `prior` is hot by itself at `nowMs`: it had a session at its last poll, or its last
  * session or change of state is less than `holdMs` old.
  */
-export function isHotByItself(prior: PathState, nowMs: number, holdMs: number): boolean {
+function isHotByItself(prior: PathState, nowMs: number, holdMs: number): boolean {
   return prior.sessions.length > 0 || (prior.activeMs !== undefined && nowMs - prior.activeMs < holdMs);
 }
 

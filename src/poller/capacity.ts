@@ -4,27 +4,10 @@
  * the paths' polls but the client: its failure is its own series and log line, never a path's.
  */
 import type { Logger } from '../log.js';
-import type { FailureReason } from '../servicefabric/errors.js';
-import type { ImageStoreInfo } from '../servicefabric/image-store-info.js';
+import type { CapacityState } from '../model/capacity-state.js';
 import { toFailure, type ClusterTarget } from './cycle.js';
-import type { PollFailure } from '../model/path-state.js';
 
-/** One cluster's image store capacity after the most recent cycle. */
-export interface CapacityState {
-  readonly cluster: string;
-  /** The most recent poll's answer; undefined when it failed or the cluster has no such route. */
-  readonly info: ImageStoreInfo | undefined;
-  /** False while the cluster answers 400 (a runtime before 6.5): the capacity families are left out, and nothing is counted as failed. */
-  readonly supported: boolean;
-  /** Failed polls since start, by reason (a 400 is not one). */
-  readonly failuresTotal: Readonly<Partial<Record<FailureReason, number>>>;
-  /** The most recent failure; undefined when the most recent poll succeeded or found no route. */
-  readonly failure: PollFailure | undefined;
-  /** Unix ms at which the most recent poll finished. */
-  readonly polledMs: number;
-}
-
-export interface CapacityOptions {
+interface CapacityOptions {
   readonly logger: Logger;
   /** Aborts in-flight requests (shutdown); an aborted poll yields no state. */
   readonly signal?: AbortSignal;

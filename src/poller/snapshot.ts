@@ -2,7 +2,7 @@ import type { UploadSession } from '../servicefabric/session.js';
 import { packageStates, type ClusterPackages, type PackageState } from '../pathfiles/package-model.js';
 import type { StoreLookupHealth } from './lookup-health.js';
 import { pathStateOf, type PathState, type PollFailure, type RemainingSample, type StoreLookup } from '../model/path-state.js';
-import type { CapacityState } from './capacity.js';
+import type { CapacityState } from '../model/capacity-state.js';
 
 /** One immutable picture of everything the exporter knows, replaced whole after every cycle. */
 export interface Snapshot {

@@ -22,12 +22,12 @@ import {
 } from './errors.js';
 import { createClusterHttp, withInFlight, type BearerToken, type ClusterHttp } from './http.js';
 import { InFlight } from './in-flight.js';
-import { jsonShapeProblem, parseStoreContent, parseStoreContentPage, parseUploadSessions, type StoreContentPage } from './parse.js';
+import { jsonShapeProblem, parseImageStoreInfo, parseStoreContent, parseStoreContentPage, parseUploadSessions, type StoreContentPage } from './parse.js';
 import { storeContentPath, storeKey, uploadSessionPath } from './path.js';
 import { parseRetryAfter } from './retry-after.js';
 import type { UploadSession } from './session.js';
 import { MAX_LISTING_ENTRIES, MAX_LISTING_PAGES, type StoreFile, type StoreFolderListing } from './store-file.js';
-import { parseImageStoreInfo, type ImageStoreInfo } from './image-store-info.js';
+import type { ImageStoreInfo } from './image-store-info.js';
 import { API_VERSION, CONTENT_API_VERSION, INFO_API_VERSION } from './wire.js';
 import type { buildConnector } from 'undici';
 import type { FabricErrorWire } from './wire.js';

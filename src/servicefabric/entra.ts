@@ -23,7 +23,7 @@ import { clusterApplicationProblem, tokenAudienceProblem } from './token-audienc
 import { readSecretFile } from './tls.js';
 import { readFederatedToken, workloadIdentityFromEnv, type WorkloadIdentity } from './workload-identity.js';
 
-export { MAX_AUTHORITY_ANSWER_BYTES, redact } from './msal-network.js';
+export { MAX_AUTHORITY_ANSWER_BYTES } from './msal-network.js';
 
 type Msal = typeof MsalModule;
 let msal: Promise<Msal> | undefined;

@@ -45,7 +45,7 @@ function originOf(value: string | undefined): string | undefined {
  * The endpoint each MSAL source sends its requests to, read from the same variables MSAL reads
  * (msal-node 7's ManagedIdentitySources); undefined when they do not name a usable URL.
  */
-export function identityEndpoint(source: string, env: NodeJS.ProcessEnv = process.env): IdentityEndpoint | undefined {
+function identityEndpoint(source: string, env: NodeJS.ProcessEnv = process.env): IdentityEndpoint | undefined {
   switch (source) {
     case 'ServiceFabric': {
       const origin = originOf(env.IDENTITY_ENDPOINT);

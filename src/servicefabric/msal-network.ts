@@ -32,7 +32,7 @@ const authority = ky.create({ retry: 0, throwHttpErrors: false });
 export const MAX_AUTHORITY_ANSWER_BYTES = 1024 * 1024;
 
 /** Where a `NetworkClient` may send requests, and how it connects there. */
-export interface NetworkClientOptions {
+interface NetworkClientOptions {
   /** Origins requests may go to; any other is refused before it is made. @default any */
   readonly origins?: readonly string[];
   /** Connects instead of undici's default (e.g. a pinned server certificate). */

@@ -1,15 +1,25 @@
 /**
  * Strict parsing of the wire format (wire.ts) into domain objects: GetUploadSession answers into
- * `UploadSession`s, store content listings into `StoreFile`s.
+ * `UploadSession`s, store content listings into `StoreFile`s, GetImageStoreInfo into `ImageStoreInfo`.
  *
  * Strict because a number we cannot trust is worse than no number: any bad field makes the whole
  * response invalid (an honest exporter does not show half a response), and the error names the
  * field and the offending value (shortened), never the whole body.
  */
 import { InvalidResponseError } from './errors.js';
+import type { ImageStoreInfo, ImageStoreUsage, ImageStoreUse } from './image-store-info.js';
 import type { ByteRange, UploadSession } from './session.js';
 import type { StoreFile } from './store-file.js';
-import type { FileInfoWire, ImageStoreContentWire, UploadChunkRangeWire, UploadSessionInfoWire, UploadSessionWire } from './wire.js';
+import type {
+  DiskInfoWire,
+  FileInfoWire,
+  ImageStoreContentWire,
+  ImageStoreInfoWire,
+  UploadChunkRangeWire,
+  UploadSessionInfoWire,
+  UploadSessionWire,
+  UsageInfoWire,
+} from './wire.js';
 
 /** Longest excerpt of an offending value quoted in an error message. */
 const MAX_QUOTED = 40;
@@ -81,22 +91,22 @@ function decimal(value: unknown, where: string, key: string): number {
  * A string-encoded unsigned 64-bit integer as a number, under the same rules as every size the
  * parser reads (a JSON number, a negative value or one above 2^53-1 is refused); `where.key` names it.
  */
-export function parseU64(value: unknown, where: string, key: string): number {
+function parseU64(value: unknown, where: string, key: string): number {
   return decimal(value, where, key);
 }
 
 /** Whether `value` is a JSON object (not an array, not null). */
-export function isJsonObject(value: unknown): value is Record<string, unknown> {
+function isJsonObject(value: unknown): value is Record<string, unknown> {
   return isRecord(value);
 }
 
 /** `record[key]`, or an InvalidResponseError naming `where.key` when it is absent or null. */
-export function requiredField(record: Record<string, unknown>, key: string, where: string): unknown {
+function requiredField(record: Record<string, unknown>, key: string, where: string): unknown {
   return field(record, key, where);
 }
 
 /** An InvalidResponseError naming `where`, saying what the value is when it is not the expected kind. */
-export function notA(where: string, expected: string, value: unknown): never {
+function notA(where: string, expected: string, value: unknown): never {
   fail(where, `expected ${expected}, got ${describe(value)}`);
 }
 
@@ -169,7 +179,7 @@ function wellFormed(path: string, at: string): void {
  * of microsoft/service-fabric). A longer one is no path a runtime could hold, and each one becomes a
  * label value in every scrape, so it is refused before it costs memory there.
  */
-export const MAX_STORE_PATH_CHARS = 32 * 1024;
+const MAX_STORE_PATH_CHARS = 32 * 1024;
 
 function ranges(value: unknown, fileSize: number, where: string): ByteRange[] {
   if (!Array.isArray(value)) fail(where, `expected an array, got ${describe(value)}`);
@@ -366,5 +376,48 @@ export function parseStoreContentPage(body: unknown, nowMs = Date.now()): StoreC
   return {
     files: (files ?? []).map((item, i) => storeFile(item, `StoreFiles[${i}]`, nowMs + MAX_CLOCK_SKEW_MS)),
     continuationToken: typeof token === 'string' && token !== '' ? token : undefined,
+  };
+}
+
+/** The wire key of each category. */
+const USE_KEYS: Readonly<Record<ImageStoreUse, keyof ImageStoreInfoWire>> = {
+  metadata: 'UsedByMetadata',
+  staging: 'UsedByStaging',
+  copy: 'UsedByCopy',
+  register: 'UsedByRegister',
+};
+
+function objectAt(record: Record<string, unknown>, key: string, where: string): Record<string, unknown> {
+  const value = requiredField(record, key, where);
+  const at = where === '' ? key : `${where}.${key}`;
+  if (!isJsonObject(value)) notA(at, 'an object', value);
+  return value;
+}
+
+/**
+ * Parses a GetImageStoreInfo body. Strict, as the rest of the parser: every number must be there as
+ * a decimal string of at most 2^53-1, and free space above the disk's size is refused; any bad field
+ * makes the whole answer invalid, its message naming the field. Throws InvalidResponseError.
+ */
+export function parseImageStoreInfo(body: unknown): ImageStoreInfo {
+  if (!isJsonObject(body)) notA('body', 'an object', body);
+  const disk = objectAt(body, 'DiskInfo' satisfies keyof ImageStoreInfoWire, '');
+  const capacityBytes = parseU64(requiredField(disk, 'Capacity' satisfies keyof DiskInfoWire, 'DiskInfo'), 'DiskInfo', 'Capacity');
+  const availableBytes = parseU64(requiredField(disk, 'AvailableSpace' satisfies keyof DiskInfoWire, 'DiskInfo'), 'DiskInfo', 'AvailableSpace');
+  if (availableBytes > capacityBytes) {
+    throw new InvalidResponseError(`DiskInfo.AvailableSpace: ${availableBytes} exceeds Capacity ${capacityBytes}`);
+  }
+  const usage = (use: ImageStoreUse): ImageStoreUsage => {
+    const key = USE_KEYS[use];
+    const info = objectAt(body, key, '');
+    return {
+      bytes: parseU64(requiredField(info, 'UsedSpace' satisfies keyof UsageInfoWire, key), key, 'UsedSpace'),
+      files: parseU64(requiredField(info, 'FileCount' satisfies keyof UsageInfoWire, key), key, 'FileCount'),
+    };
+  };
+  return {
+    capacityBytes,
+    availableBytes,
+    used: { metadata: usage('metadata'), staging: usage('staging'), copy: usage('copy'), register: usage('register') },
   };
 }

@@ -131,19 +131,19 @@ export function contentWire(listing: StoreListing, version: WireVersion): ImageS
 }
 
 /** `DiskInfo` of GetImageStoreInfo. */
-export interface DiskInfoWire {
+interface DiskInfoWire {
   Capacity: string;
   AvailableSpace: string;
 }
 
 /** `UsageInfo` of GetImageStoreInfo. */
-export interface UsageInfoWire {
+interface UsageInfoWire {
   UsedSpace: string;
   FileCount: string;
 }
 
 /** The body of GetImageStoreInfo (`ImageStoreInfo`), in the order the specification lists its keys. */
-export interface ImageStoreInfoWire {
+interface ImageStoreInfoWire {
   DiskInfo: DiskInfoWire;
   UsedByMetadata: UsageInfoWire;
   UsedByStaging: UsageInfoWire;

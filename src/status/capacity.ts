@@ -4,7 +4,7 @@
  * ServiceFabricImageStoreDiskFilling fires. The page, the JSON and the `status` command show this
  * one model, and `describeCapacity` is their shared wording.
  */
-import type { CapacityState } from '../poller/capacity.js';
+import type { CapacityState } from '../model/capacity-state.js';
 import type { ImageStoreUse } from '../servicefabric/image-store-info.js';
 import { formatBytes, formatPercent } from './format.js';
 
@@ -19,7 +19,7 @@ export const LOW_FREE_FRACTION = 0.1;
  * `ok`: the last GetImageStoreInfo answered; `failed`: it failed (`error` says why);
  * `unsupported`: the cluster's runtime has no such route (before Service Fabric 6.5).
  */
-export type CapacityStatus = 'ok' | 'failed' | 'unsupported';
+type CapacityStatus = 'ok' | 'failed' | 'unsupported';
 
 /** The cluster's image store disk, as the last capacity poll saw it. */
 export interface CapacityView {

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
 import { startServer, type TestServer } from './http-server.js';
 
-export interface IdentityRequest {
+interface IdentityRequest {
   readonly path: string;
   readonly query: Record<string, string>;
   readonly metadataHeader: string | undefined;

@@ -6,7 +6,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { createRegistry } from '../../src/metrics/registry.js';
 import { createMetricsRenderer } from '../../src/metrics/render.js';
-import type { CapacityState } from '../../src/poller/capacity.js';
+import type { CapacityState } from '../../src/model/capacity-state.js';
 import type { Snapshot } from '../../src/poller/snapshot.js';
 import type { ImageStoreInfo } from '../../src/servicefabric/image-store-info.js';
 

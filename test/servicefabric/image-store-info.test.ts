@@ -9,7 +9,7 @@ import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { FabricError, HttpStatusError, InvalidResponseError } from '../../src/servicefabric/errors.js';
-import { parseImageStoreInfo } from '../../src/servicefabric/image-store-info.js';
+import { parseImageStoreInfo } from '../../src/servicefabric/parse.js';
 import { clientHarness, failure, json } from '../helpers/sf-client.js';
 
 const EXAMPLE = readFileSync(new URL('../fixtures/servicefabric/get-image-store-info.json', import.meta.url), 'utf8').trim();

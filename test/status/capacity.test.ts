@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import type { CapacityState } from '../../src/poller/capacity.js';
+import type { CapacityState } from '../../src/model/capacity-state.js';
 import { nextSnapshot, type PollOutcome } from '../../src/poller/snapshot.js';
 import type { ImageStoreInfo } from '../../src/servicefabric/image-store-info.js';
 import { capacityView, describeCapacity, LOW_FREE_FRACTION } from '../../src/status/capacity.js';

@@ -1,6 +1,6 @@
 /** The status page's image store disk: a line per cluster, and a warning above everything when one is low. */
 import { describe, expect, it } from '@jest/globals';
-import type { CapacityState } from '../../src/poller/capacity.js';
+import type { CapacityState } from '../../src/model/capacity-state.js';
 import { nextSnapshot, type PollOutcome } from '../../src/poller/snapshot.js';
 import { buildStatusView, type StatusView } from '../../src/status/view.js';
 import { renderStatusSection } from '../../src/web/status-page.js';
