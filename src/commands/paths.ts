@@ -8,7 +8,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { parseDuration } from '../config/duration.js';
 import { formatPathFile, pathFileContent, PathFileError } from '../pathfiles/path-file-format.js';
-import { terminalSafe } from '../status/table.js';
+import { terminalSafe } from '../status/terminal-safe.js';
 import { packageFiles, PackagePathsError, SEPARATORS, type PackageFile, type Separator } from '../pathfiles/package-content-paths.js';
 import { APPLICATION_MANIFEST, readApplicationType, type ApplicationType } from '../pathfiles/package-manifest.js';
 

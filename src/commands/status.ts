@@ -11,6 +11,7 @@ import { loadConfigFile } from '../config/load.js';
 import type { Config } from '../config/types.js';
 import { createLogger, LOG_LEVELS, type LogLevel, type Logger } from '../log.js';
 import { createPipeline, type Pipeline } from '../pipeline.js';
+import { terminalSafeJson } from '../status/terminal-safe.js';
 import { buildStatusView, type StatusView } from '../status/view.js';
 import type { Demo } from '../demo.js';
 import type * as StatusTableModule from '../status/table.js';
@@ -139,7 +140,7 @@ async function pollAndPrint(config: Config, flags: StatusFlags, logger: Logger):
 function print(view: StatusView, flags: StatusFlags, table: StatusTable): void {
   if (flags.output === 'json') {
     // One document per line, so that `--watch` output is a JSON stream.
-    process.stdout.write(`${table.terminalSafeJson(view)}\n`);
+    process.stdout.write(`${terminalSafeJson(view)}\n`);
     return;
   }
   const text = table.renderStatusTable(view, table.useColor(process.stdout));

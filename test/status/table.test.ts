@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { nextSnapshot } from '../../src/poller/snapshot.js';
 import { buildStatusView } from '../../src/status/view.js';
-import { renderStatusTable, terminalSafeJson } from '../../src/status/table.js';
+import { renderStatusTable } from '../../src/status/table.js';
+import { terminalSafeJson } from '../../src/status/terminal-safe.js';
 import { session } from '../fixtures/sessions.js';
 
 const T0 = Date.UTC(2026, 0, 1, 0, 0, 0);
