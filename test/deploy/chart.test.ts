@@ -427,6 +427,7 @@ describe('Helm chart (helm/sf-upload-exporter)', () => {
       'invalid-cron.yaml': 'cron fields out of range',
       'invalid-response-size-bounds.yaml': 'the bounds of durations and sizes',
       'invalid-timeout-too-long.yaml': 'the bounds of durations and sizes',
+      'invalid-idle-interval.yaml': 'the bounds of durations and sizes',
       'invalid-staleness.yaml': 'max_staleness greater than request_timeout',
       'invalid-staleness-default-timeout.yaml': 'max_staleness greater than request_timeout',
       'invalid-secure-files.yaml': 'files and environment variables',
