@@ -40,10 +40,10 @@ export default {
     {
       name: 'views-read-snapshots',
       comment:
-        "metrics, status and web read the snapshot: never the poller, the pipeline or the cluster client; of the client's modules only the data types the snapshot holds (errors, session, store-file, image-store-info)",
+        "metrics, status and web read the snapshot: never the poller, the pipeline or the cluster client; of the client's modules only the data types the snapshot holds (request-errors, session, store-file, image-store-info)",
       severity: 'error',
       from: { path: '^src/(metrics|status|web)/' },
-      to: { path: ['^src/pipeline[.]ts$', '^src/poller/(?!snapshot[.]ts$)', '^src/servicefabric/(?!(errors|session|store-file|image-store-info)[.]ts$)'] },
+      to: { path: ['^src/pipeline[.]ts$', '^src/poller/(?!snapshot[.]ts$)', '^src/servicefabric/(?!(request-errors|session|store-file|image-store-info)[.]ts$)'] },
     },
     {
       name: 'simulator-stands-alone',

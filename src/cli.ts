@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { LOG_FORMATS, LOG_LEVELS, createLogger, type LogFormat, type LogLevel } from './log.js';
-import { ConfigError } from './config/errors.js';
+import { ConfigError } from './config/config-error.js';
 import { describeConfig } from './config/describe.js';
 import { loadConfigFile } from './config/load.js';
 import type { Config } from './config/types.js';
@@ -10,9 +10,9 @@ import { DEFAULT_SERVER_LIMITS, parseServerLimits, type ServerLimits } from './w
 import { formatDuration } from './config/duration.js';
 import { startExporter, type Exporter } from './exporter.js';
 import type { Demo } from './demo.js';
-import { simulateCommand } from './simulator/cli.js';
+import { simulateCommand } from './simulator/simulate-command.js';
 import { statusCommand } from './commands/status.js';
-import { pathsCommand } from './commands/paths.js';
+import { pathsCommand } from './commands/paths-command.js';
 import { VERSION } from './version.js';
 import { parseShard, ShardError, type Shard } from './poller/shard.js';
 import { serviceFabricConfigFile, serviceFabricListenAddress, ServiceFabricEnvironmentError } from './hosting/servicefabric.js';

@@ -6,7 +6,7 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { pino } from 'pino';
-import { ConfigError } from '../config/errors.js';
+import { ConfigError } from '../config/config-error.js';
 import { loadConfigFile } from '../config/load.js';
 import type { Config } from '../config/types.js';
 import { createLogger, LOG_LEVELS, type LogLevel, type Logger } from '../log.js';

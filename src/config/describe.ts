@@ -1,7 +1,7 @@
 /** What the start-up log says about the configuration. */
 import { formatDuration } from './duration.js';
 import { formatSize } from './size.js';
-import { describeAuth, describeTls } from './security.js';
+import { describeAuth, describeTls } from './cluster-security.js';
 import type { Config } from './types.js';
 
 /** A JSON-able summary for the start-up log: the file's key names, durations formatted; the one place that decides what is printed (and, later, what is redacted). */

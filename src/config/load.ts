@@ -3,11 +3,11 @@ import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, visit, type YAMLError } from 'yaml';
 import type * as z from 'zod';
 import type { Logger } from '../log.js';
-import { ConfigError, formatPath } from './errors.js';
+import { ConfigError, formatPath } from './config-error.js';
 import { configDir, resolvePath } from './relative-path.js';
 import { isWorldWritable } from '../fsutil/file-mode.js';
 import { configFileSchema, DEFAULT_PATH_FILES, DEFAULT_STATUS, errorMap, type ConfigFile } from './schema.js';
-import { securityIssues, toAuthConfig, toTlsConfig } from './security.js';
+import { securityIssues, toAuthConfig, toTlsConfig } from './cluster-security.js';
 import type { Config, DefaultedSection } from './types.js';
 
 /** Parses and validates configuration text; `source` (a file name) prefixes each line of the error message. */

@@ -5,7 +5,7 @@
  */
 import type { Logger } from '../log.js';
 import { describeConfig } from './describe.js';
-import { ConfigError } from './errors.js';
+import { ConfigError } from './config-error.js';
 import { loadConfigFile } from './load.js';
 import type { Config } from './types.js';
 

@@ -7,10 +7,10 @@ import * as z from 'zod';
 import { validate as isValidCron, validateDetailed as explainCron } from 'node-cron';
 import { DURATION_JSON_PATTERN, formatDuration, parseDuration } from './duration.js';
 import { SIZE_JSON_PATTERN, formatSize, parseSize } from './size.js';
-import { formatPath, redactUrl } from './errors.js';
+import { formatPath, redactUrl } from './config-error.js';
 import { CRON, urlPattern } from './json-schema.js';
 import { describeInput, expecting, trimmedString } from './schema-common.js';
-import { authSchema, tlsSchema } from './security.js';
+import { authSchema, tlsSchema } from './cluster-security.js';
 import type { PathFilesConfig, StatusConfig } from './types.js';
 
 /** Defaults, as they would be written in the file. */
@@ -286,7 +286,7 @@ function listOf<T extends z.ZodType>(item: T, what: string, required: string) {
     .min(1, { error: required });
 }
 
-/** One cluster; its `tls:` and `auth:` sections live in security.ts. */
+/** One cluster; its `tls:` and `auth:` sections live in cluster-security.ts. */
 const clusterSchema = z.strictObject(
   {
     name: trimmedString,

@@ -2,9 +2,9 @@
  * The validated configuration, as the rest of the program sees it: durations in milliseconds,
  * every default applied. Produced only by `load.ts`.
  */
-import type { ClusterAuthConfig, ClusterTlsConfig } from './security.js';
+import type { ClusterAuthConfig, ClusterTlsConfig } from './cluster-security.js';
 
-export type { ClusterAuthConfig, ClusterTlsConfig } from './security.js';
+export type { ClusterAuthConfig, ClusterTlsConfig } from './cluster-security.js';
 
 /** One Service Fabric cluster to poll. */
 export interface ClusterConfig {

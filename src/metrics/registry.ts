@@ -1,15 +1,15 @@
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { isFresh, type Snapshot } from '../poller/snapshot.js';
 import { defineFamily, type FamilySpec, type ScrapeView } from './family.js';
-import { sessionFamilies } from './sessions.js';
-import { pathFamilies } from './paths.js';
-import { packageFamilies } from './packages.js';
-import { capacityFamilies } from './capacity.js';
-import { exporterFamilies, type BuildInfo } from './exporter.js';
-import { backoffFamilies } from './backoff.js';
-import { storeLookupFamilies } from './store-lookups.js';
-import { reloadFamilies, type ReloadStatus } from './reload.js';
-import { pathFileFamilies, type PathFileStatus } from './pathfiles.js';
+import { sessionFamilies } from './session-families.js';
+import { pathFamilies } from './path-families.js';
+import { packageFamilies } from './package-families.js';
+import { capacityFamilies } from './capacity-families.js';
+import { exporterFamilies, type BuildInfo } from './exporter-families.js';
+import { backoffFamilies } from './backoff-families.js';
+import { storeLookupFamilies } from './store-lookup-families.js';
+import { reloadFamilies, type ReloadStatus } from './reload-families.js';
+import { pathFileFamilies, type PathFileStatus } from './path-file-families.js';
 
 // promtool rejects these three prom-client defaults: gauges whose names end in _total.
 const PROMTOOL_REJECTED_DEFAULTS = [

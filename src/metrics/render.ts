@@ -141,7 +141,7 @@ type LabelEncoder = (labels: Sample['labels']) => string;
 
 /**
  * A renderer's encoded label sets. The families share one labels object per path and per session,
- * kept while it does not change (paths.ts, sessions.ts), so each is encoded once, not once per
+ * kept while it does not change (path-families.ts, session-families.ts), so each is encoded once, not once per
  * family and cycle; a build keeps those it used and drops the rest.
  */
 class LabelBytes {

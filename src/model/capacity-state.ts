@@ -2,7 +2,7 @@
  * What a cluster's image store holds and has free, as of one GetImageStoreInfo poll: the snapshot
  * keeps one per cluster, which the metrics and the status view read.
  */
-import type { FailureReason } from '../servicefabric/errors.js';
+import type { FailureReason } from '../servicefabric/request-errors.js';
 import type { ImageStoreInfo } from '../servicefabric/image-store-info.js';
 import type { PollFailure } from './path-state.js';
 

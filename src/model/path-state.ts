@@ -4,7 +4,7 @@
  */
 import type { UploadSession } from '../servicefabric/session.js';
 import type { StoreFile } from '../servicefabric/store-file.js';
-import type { FailureReason } from '../servicefabric/errors.js';
+import type { FailureReason } from '../servicefabric/request-errors.js';
 
 /**
  * The values of the `state` label of `servicefabric_imagestore_path_state`. `uploading`: a session

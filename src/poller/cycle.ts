@@ -2,12 +2,12 @@ import type { Logger } from '../log.js';
 import type { UploadSession } from '../servicefabric/session.js';
 import type { StoreFile, StoreFolderListing } from '../servicefabric/store-file.js';
 import type { ImageStoreInfo } from '../servicefabric/image-store-info.js';
-import { clip, MAX_FABRIC_CODE_CHARS, ServiceFabricError } from '../servicefabric/errors.js';
+import { clip, MAX_FABRIC_CODE_CHARS, ServiceFabricError } from '../servicefabric/request-errors.js';
 import type { ClusterPackages } from '../pathfiles/package-model.js';
 import type { PollFailure, StoreLookup } from '../model/path-state.js';
 import type { LookupTally } from './lookup-health.js';
 import { duePaths } from './cadence.js';
-import { folderOf, lookupStands, type FolderListings } from './store-lookups.js';
+import { folderOf, lookupStands, type FolderListings } from './folder-lookups.js';
 import { carriedOver, type HeldPath, type PathIndex, type PollOutcome } from './snapshot.js';
 
 /** What the poller needs from a cluster client; `ServiceFabricClient` implements it. */
@@ -270,7 +270,7 @@ function failed(outcome: PollOutcome, options: CycleOptions): PollOutcome {
     options.logger.warn(
       {
         sf_cluster: outcome.cluster,
-        content_path: outcome.contentPath,
+        content_path: clip(outcome.contentPath, MAX_LOGGED_PATH_CHARS),
         reason: failure.reason,
         status: failure.status,
         fabric_code: failure.code,
@@ -281,6 +281,12 @@ function failed(outcome: PollOutcome, options: CycleOptions): PollOutcome {
   }
   return capped;
 }
+
+/**
+ * Longest content path written into a log line: a path may be 32,768 characters long and a failing
+ * one is logged every cycle, so the line carries its start (the metrics and the page keep it whole).
+ */
+export const MAX_LOGGED_PATH_CHARS = 512;
 
 /**
  * Longest failure message kept. The client bounds the cluster's parts of its messages; this bounds

@@ -4,7 +4,7 @@
  * unknown, is counted here, and is logged once per cluster when lookups start or stop failing.
  */
 import type { Logger } from '../log.js';
-import type { FailureReason } from '../servicefabric/errors.js';
+import type { FailureReason } from '../servicefabric/request-errors.js';
 import type { PollFailure } from '../model/path-state.js';
 
 /** One cluster's store lookups, as of one cycle. */

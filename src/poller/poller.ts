@@ -4,9 +4,9 @@ import type { ClusterConfig, Config, PollConfig } from '../config/types.js';
 import type { Logger } from '../log.js';
 import { LookupTally, logLookupTransitions, nextLookupHealth } from './lookup-health.js';
 import { RECHECK_SPREAD } from './recheck.js';
-import { FolderListings } from './store-lookups.js';
+import { FolderListings } from './folder-lookups.js';
 import { runCycle, type ClusterTarget, type SessionLister } from './cycle.js';
-import { pollCapacity } from './capacity.js';
+import { pollCapacity } from './capacity-poll.js';
 import { ALL_PATHS, shardTargets, type Shard } from './shard.js';
 import { isHeld, nextSnapshot, PathIndex, type Snapshot } from './snapshot.js';
 

@@ -16,7 +16,7 @@ export interface Snapshot {
   readonly paths: readonly PathState[];
   /** Every package of the path files with a path polled in this cycle: its files and bytes per state. */
   readonly packages: readonly PackageState[];
-  /** Each cluster's image store capacity (capacity.ts); absent when this process polls none. */
+  /** Each cluster's image store capacity (capacity-poll.ts); absent when this process polls none. */
   readonly capacity?: readonly CapacityState[];
   /** Each polled cluster's store lookups: failures by reason, and whether they are failing (absent: none made). */
   readonly storeLookups?: readonly StoreLookupHealth[];

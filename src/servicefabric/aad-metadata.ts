@@ -6,7 +6,7 @@ import ky, { type Options } from 'ky';
 import type { Dispatcher } from 'undici';
 import { readBoundedBody } from './body.js';
 import { classifyRequestFailure } from './classify.js';
-import { AuthError } from './errors.js';
+import { AuthError } from './request-errors.js';
 import { InFlight } from './in-flight.js';
 import { jsonShapeProblem } from './parse.js';
 

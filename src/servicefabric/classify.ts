@@ -16,7 +16,7 @@ import {
   type ServiceFabricErrorOptions,
   TimeoutError,
   TlsError,
-} from './errors.js';
+} from './request-errors.js';
 import { parseRetryAfter } from './retry-after.js';
 
 /** OpenSSL / Node certificate verification codes (`tls.TLSSocket.authorizationError`). */

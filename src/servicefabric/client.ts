@@ -2,7 +2,7 @@
  * The HTTP client for one Service Fabric cluster's image store: its upload sessions, whether a
  * file is in the store, and the store's disk and usage.
  *
- * Every failure leaves here as exactly one typed error from `errors.ts` (or `AbortedError` when the
+ * Every failure leaves here as exactly one typed error from `request-errors.ts` (or `AbortedError` when the
  * caller's own signal fired), so the poller and the metrics never inspect raw exceptions.
  */
 import { readBoundedBody, discardBody, type BoundedBody } from './body.js';
@@ -19,7 +19,7 @@ import {
   MAX_FABRIC_MESSAGE_CHARS,
   type ServiceFabricError,
   type ServiceFabricErrorOptions,
-} from './errors.js';
+} from './request-errors.js';
 import { createClusterHttp, withInFlight, type BearerToken, type ClusterHttp } from './http.js';
 import { InFlight } from './in-flight.js';
 import { jsonShapeProblem, parseImageStoreInfo, parseStoreContent, parseStoreContentPage, parseUploadSessions, type StoreContentPage } from './parse.js';

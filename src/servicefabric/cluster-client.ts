@@ -11,7 +11,7 @@ import type { Logger } from '../log.js';
 import { fetchAadMetadata } from './aad-metadata.js';
 import { ServiceFabricClient, type ClientOptions, type RequestOptions } from './client.js';
 import { EntraTokenSource } from './entra.js';
-import { HttpStatusError } from './errors.js';
+import { HttpStatusError } from './request-errors.js';
 import type { UploadSession } from './session.js';
 import type { ImageStoreInfo } from './image-store-info.js';
 import type { StoreFile, StoreFolderListing } from './store-file.js';

@@ -12,7 +12,7 @@
  * what the ASCII answer costs, not a string per byte (which a decoder working on text needs).
  */
 import { isAscii, isUtf8 } from 'node:buffer';
-import { InvalidResponseError } from './errors.js';
+import { InvalidResponseError } from './request-errors.js';
 
 /** Every UTF-8 encoding of a surrogate (U+D800–U+DFFF) starts with this byte, then A0–BF. */
 const SURROGATE_LEAD = 0xed;

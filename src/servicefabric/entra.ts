@@ -1,7 +1,7 @@
 /**
  * Entra ID (Azure AD) bearer tokens for one cluster: client-credentials flow through MSAL for the
  * cluster application that `GetAadMetadata` names, cached and renewed before it expires. The login
- * host is the configured one, never the cluster's (authority.ts). The credential is a client secret,
+ * host is the configured one, never the cluster's (token-authority.ts). The credential is a client secret,
  * a certificate, an AKS workload identity's federated token (workload-identity.ts), or the token
  * comes from a managed identity instead (managed-identity.ts).
  *
@@ -15,8 +15,8 @@ import type * as MsalModule from '@azure/msal-node';
 import type { Configuration } from '@azure/msal-node';
 import type { ClusterAuthConfig } from '../config/types.js';
 import type { AadMetadata } from './aad-metadata.js';
-import { tokenAuthority } from './authority.js';
-import { AuthError, ServiceFabricError } from './errors.js';
+import { tokenAuthority } from './token-authority.js';
+import { AuthError, ServiceFabricError } from './request-errors.js';
 import { IdentityRequestError, managedIdentityToken, type IdentityToken } from './managed-identity.js';
 import { NetworkClient, redact } from './msal-network.js';
 import { clusterApplicationProblem, tokenAudienceProblem } from './token-audience.js';

@@ -6,7 +6,7 @@
  * response invalid (an honest exporter does not show half a response), and the error names the
  * field and the offending value (shortened), never the whole body.
  */
-import { InvalidResponseError } from './errors.js';
+import { InvalidResponseError } from './request-errors.js';
 import type { ImageStoreInfo, ImageStoreUsage, ImageStoreUse } from './image-store-info.js';
 import type { ByteRange, UploadSession } from './session.js';
 import type { StoreFile } from './store-file.js';

@@ -5,15 +5,15 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { JSON_HEADERS, defaultCodeForStatus, defaultMessageForCode, sendFabricError, statusForCode } from './errors.js';
+import { JSON_HEADERS, defaultCodeForStatus, defaultMessageForCode, sendFabricError, statusForCode } from './fabric-error-answers.js';
 import { HTTPSYS_503_BODY, applyWrongShape, type FaultController, type FaultOperation, type FaultRule } from './faults.js';
 import { acceptedApiVersion, parseContentRange, parseTimeoutSeconds } from './fields.js';
 import { encodeJson, type JsonEncoding } from './json-writer.js';
-import { decodeContentPath, matchImageStoreRoute, normalizeStorePath, parseTarget, type ParsedTarget } from './paths.js';
+import { decodeContentPath, matchImageStoreRoute, normalizeStorePath, parseTarget, type ParsedTarget } from './gateway-uri.js';
 import type { SimulatedDisk } from './disk.js';
 import { parseSessionId, type SessionRecord, type SessionStore } from './store.js';
 import { contentWire, fabricErrorWire, imageStoreInfoWire, isoDate, uploadSessionWire, type UploadSessionInfoWire, type WireVersion } from './wire-format.js';
-import { aadMetadataBody, type AadMetadataWire } from './security.js';
+import { aadMetadataBody, type AadMetadataWire } from './gateway-security.js';
 
 /** Settings of the simulated gateway. */
 interface GatewayOptions {

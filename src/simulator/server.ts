@@ -12,7 +12,7 @@ import { Gateway, type OperationName } from './gateway.js';
 import type { JsonEncoding } from './json-writer.js';
 import { DEFAULT_DISK, SimulatedDisk, validateDiskSettings, type DiskSettings } from './disk.js';
 import { DEFAULT_SESSION_TIMEOUT_MS, SessionStore } from './store.js';
-import { aadMetadataBody, createAuthorizer, type SimulatorAadOptions, type SimulatorTlsOptions } from './security.js';
+import { aadMetadataBody, createAuthorizer, type SimulatorAadOptions, type SimulatorTlsOptions } from './gateway-security.js';
 
 /** Options of `startSimulator`. */
 export interface SimulatorOptions {
@@ -147,7 +147,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
           ca: tls.clientCa,
           requestCert: tls.clientCa !== undefined,
           // With a client CA alone the handshake itself requires a verified certificate; when a
-          // token may admit the request instead, the certificate is only asked for (security.ts).
+          // token may admit the request instead, the certificate is only asked for (gateway-security.ts).
           rejectUnauthorized: tls.clientCa !== undefined && options.aad === undefined,
           // The Windows gateway (HTTP.sys) asks for client certificates by TLS 1.2 renegotiation, so
           // a refused certificate fails inside the handshake; under TLS 1.3 Node would instead close

@@ -4,7 +4,7 @@
  * clock so expiry can be tested without waiting.
  */
 import { addRange, complementRanges, fitsOneRange, mergeRanges, rangeBytes, type Range } from './ranges.js';
-import { normalizeStorePath, storeFileKey } from './paths.js';
+import { normalizeStorePath, storeFileKey } from './gateway-uri.js';
 
 /** One upload session as the simulator holds it. */
 export interface SessionRecord {

@@ -11,7 +11,7 @@ import { createColors } from 'picocolors';
 import type { PackageFileView, PackageView, SessionState, StatusView } from './view.js';
 import { formatAge, formatBytes, formatPercent, formatThroughput, shortId } from './format.js';
 import { packageFinished } from './select.js';
-import { describeCapacity } from './capacity.js';
+import { describeCapacity } from './capacity-view.js';
 import { terminalSafe } from './terminal-safe.js';
 
 type Colors = ReturnType<typeof createColors>;

@@ -8,7 +8,7 @@ import type { PathState, PathStateName } from '../model/path-state.js';
 import { isFresh, type Snapshot } from '../poller/snapshot.js';
 import type { PathSource } from '../pathfiles/path-file-watcher.js';
 import type { PackageFileState, PackageState } from '../pathfiles/package-model.js';
-import { capacityViews, type CapacityView } from './capacity.js';
+import { capacityViews, type CapacityView } from './capacity-view.js';
 
 /**
  * `uploading`: bytes missing, a chunk arrived within the threshold; `stalled`: bytes missing and no
@@ -118,7 +118,7 @@ interface ClusterView {
   readonly paths: readonly PathView[];
   /** The packages of its path files with a path in `paths`, by name and version. */
   readonly packages: readonly PackageView[];
-  /** Its image store disk (capacity.ts); null when this process does not poll it (another shard). */
+  /** Its image store disk (capacity-view.ts); null when this process does not poll it (another shard). */
   readonly capacity: CapacityView | null;
 }
 

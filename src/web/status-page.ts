@@ -22,7 +22,7 @@ import {
   type StatusFilter,
 } from '../status/select.js';
 import { formatAge, formatBytes, formatPercent, formatThroughput, shortId } from '../status/format.js';
-import { describeCapacity, type CapacityView } from '../status/capacity.js';
+import { describeCapacity, type CapacityView } from '../status/capacity-view.js';
 
 /** What the page says about the exporter itself. */
 export interface PageInfo {

@@ -9,7 +9,7 @@ import { validateHeaderName, validateHeaderValue } from 'node:http';
 import { createSecureContext } from 'node:tls';
 import { parseDocument } from 'yaml';
 import * as z from 'zod';
-import { ConfigError, formatPath } from '../config/errors.js';
+import { ConfigError, formatPath } from '../config/config-error.js';
 import { configDir, resolvePath } from '../config/relative-path.js';
 import { errorMap } from '../config/schema.js';
 

@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError } from '../../src/config/errors.js';
+import { ConfigError } from '../../src/config/config-error.js';
 import { loadConfigFile, parseConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/types.js';
 import { captureLog } from '../helpers/log-capture.js';

@@ -4,7 +4,7 @@ import { Poller } from '../../src/poller/poller.js';
 import type { SessionLister } from '../../src/poller/cycle.js';
 import type { ClusterPackages, PackageMembership } from '../../src/pathfiles/package-model.js';
 import { silentLogger } from '../../src/log.js';
-import { FabricError } from '../../src/servicefabric/errors.js';
+import { FabricError } from '../../src/servicefabric/request-errors.js';
 import { storeKey } from '../../src/servicefabric/path.js';
 import type { UploadSession } from '../../src/servicefabric/session.js';
 import type { StoreFile, StoreFolderListing } from '../../src/servicefabric/store-file.js';

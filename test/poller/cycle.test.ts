@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { runCycle, type ClusterTarget, type SessionLister } from '../../src/poller/cycle.js';
-import { FabricError, TimeoutError } from '../../src/servicefabric/errors.js';
+import { FabricError, TimeoutError } from '../../src/servicefabric/request-errors.js';
 import type { UploadSession } from '../../src/servicefabric/session.js';
 import type { StoreFile } from '../../src/servicefabric/store-file.js';
 import { silentLogger, createLogger } from '../../src/log.js';
@@ -111,6 +111,28 @@ describe('runCycle', () => {
       fabric_code: 'E_INVALIDARG',
       reason: 'fabric_error',
     });
+  });
+
+  it('clips a long content path in the failure line to its first 512 characters', async () => {
+    const lines: string[] = [];
+    const logger = createLogger({
+      destination: new Writable({
+        write(chunk, _e, cb) {
+          lines.push(...String(chunk).split('\n').filter(Boolean));
+          cb();
+        },
+      }),
+    });
+    const long = `Pkg\\${'a'.repeat(20_000)}.dll`;
+    const cluster = fakeCluster({
+      [long]: async () => {
+        throw new FabricError('GET http://h/ImageStore/x/$/GetUploadSession: 400 E_INVALIDARG', { status: 400, code: 'E_INVALIDARG' });
+      },
+    });
+    await runCycle([{ cluster: 'c1', client: cluster, contentPaths: [long] }], { concurrency: 1, logger });
+    expect(lines).toHaveLength(1);
+    const logged = (JSON.parse(lines[0]!) as { content_path: string }).content_path;
+    expect(logged).toBe(`${long.slice(0, 511)}…`);
   });
 
   it('bounds the code and message of a failure, which logs, the status page and the JSON show, whatever the client let through', async () => {

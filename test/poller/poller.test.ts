@@ -3,7 +3,7 @@ import { Poller } from '../../src/poller/poller.js';
 import type { SessionLister } from '../../src/poller/cycle.js';
 import type { Snapshot } from '../../src/poller/snapshot.js';
 import { silentLogger } from '../../src/log.js';
-import { FabricError } from '../../src/servicefabric/errors.js';
+import { FabricError } from '../../src/servicefabric/request-errors.js';
 import type { UploadSession } from '../../src/servicefabric/session.js';
 import type { StoreFile } from '../../src/servicefabric/store-file.js';
 import { session } from '../fixtures/sessions.js';

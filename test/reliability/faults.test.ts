@@ -9,7 +9,7 @@ import type { LookupFunction } from 'node:net';
 import type { ClusterConfig } from '../../src/config/types.js';
 import type { FaultRuleInput } from '../../src/simulator/faults.js';
 import type { Simulator } from '../../src/simulator/server.js';
-import type { FailureReason } from '../../src/servicefabric/errors.js';
+import type { FailureReason } from '../../src/servicefabric/request-errors.js';
 import type { ClientOptions } from '../../src/servicefabric/client.js';
 import { seriesOf, valueOf, type Series } from '../helpers/exposition.js';
 import { closedPort, startServer } from '../helpers/http-server.js';

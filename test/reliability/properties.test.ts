@@ -9,7 +9,7 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { parseUploadSessions } from '../../src/servicefabric/parse.js';
-import { InvalidResponseError } from '../../src/servicefabric/errors.js';
+import { InvalidResponseError } from '../../src/servicefabric/request-errors.js';
 import { runCycle, type SessionLister } from '../../src/poller/cycle.js';
 import { nextSnapshot } from '../../src/poller/snapshot.js';
 import { createRegistry } from '../../src/metrics/registry.js';

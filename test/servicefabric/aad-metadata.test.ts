@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { Agent } from 'undici';
 import { fetchAadMetadata } from '../../src/servicefabric/aad-metadata.js';
-import { AuthError } from '../../src/servicefabric/errors.js';
+import { AuthError } from '../../src/servicefabric/request-errors.js';
 import { startServer, type TestServer } from '../helpers/http-server.js';
 
 const METADATA = {

@@ -6,7 +6,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { HTTPError, NetworkError, TimeoutError as KyTimeoutError, type NormalizedOptions } from 'ky';
 import { classifyRequestFailure, classifyTransportError, type FailedRequest } from '../../src/servicefabric/classify.js';
-import { AuthError, ConnectionError, HttpStatusError, TimeoutError } from '../../src/servicefabric/errors.js';
+import { AuthError, ConnectionError, HttpStatusError, TimeoutError } from '../../src/servicefabric/request-errors.js';
 
 const URL_ = 'http://127.0.0.1:19080/ImageStore/a/$/GetUploadSession?api-version=6.0&timeout=2';
 const REQUEST: FailedRequest = { method: 'GET', url: URL_, prefix: `GET ${URL_}`, timeoutMs: 1500 };

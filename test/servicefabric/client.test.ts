@@ -17,7 +17,7 @@ import {
   ServiceFabricError,
   TimeoutError,
   TlsError,
-} from '../../src/servicefabric/errors.js';
+} from '../../src/servicefabric/request-errors.js';
 import { exposedGc } from '../helpers/gc.js';
 import { closedPort } from '../helpers/http-server.js';
 import { clientHarness, failure, json } from '../helpers/sf-client.js';

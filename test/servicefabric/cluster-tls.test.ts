@@ -3,10 +3,10 @@ import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ClusterConfig, ClusterTlsConfig } from '../../src/config/types.js';
 import { createClusterClient, type ClusterClient } from '../../src/servicefabric/cluster-client.js';
-import { ServiceFabricError } from '../../src/servicefabric/errors.js';
+import { ServiceFabricError } from '../../src/servicefabric/request-errors.js';
 import { TlsMaterialError } from '../../src/servicefabric/tls.js';
 import { startSimulator, type Simulator } from '../../src/simulator/server.js';
-import type { SimulatorTlsOptions } from '../../src/simulator/security.js';
+import type { SimulatorTlsOptions } from '../../src/simulator/gateway-security.js';
 import { makeTestCerts, type TestCerts } from '../helpers/certs.js';
 import { captureLog } from '../helpers/log-capture.js';
 

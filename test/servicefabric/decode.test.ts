@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { decodeBody } from '../../src/servicefabric/decode.js';
 import { ServiceFabricClient } from '../../src/servicefabric/client.js';
-import { InvalidResponseError, type ServiceFabricError } from '../../src/servicefabric/errors.js';
+import { InvalidResponseError, type ServiceFabricError } from '../../src/servicefabric/request-errors.js';
 import { startServer, type TestServer } from '../helpers/http-server.js';
 
 /** The CESU-8 bytes of a string: each UTF-16 code unit encoded alone, as the runtime does. */

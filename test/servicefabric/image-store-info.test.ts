@@ -8,7 +8,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
-import { FabricError, HttpStatusError, InvalidResponseError } from '../../src/servicefabric/errors.js';
+import { FabricError, HttpStatusError, InvalidResponseError } from '../../src/servicefabric/request-errors.js';
 import { parseImageStoreInfo } from '../../src/servicefabric/parse.js';
 import { clientHarness, failure, json } from '../helpers/sf-client.js';
 

@@ -4,8 +4,8 @@ import type { ClusterAuthConfig, ClusterConfig } from '../../src/config/types.js
 import { fetchAadMetadata } from '../../src/servicefabric/aad-metadata.js';
 import { createClusterClient, type ClusterClient } from '../../src/servicefabric/cluster-client.js';
 import { EntraTokenSource, MAX_AUTHORITY_ANSWER_BYTES } from '../../src/servicefabric/entra.js';
-import { AuthError, ServiceFabricError } from '../../src/servicefabric/errors.js';
-import { DEFAULT_AAD } from '../../src/simulator/security.js';
+import { AuthError, ServiceFabricError } from '../../src/servicefabric/request-errors.js';
+import { DEFAULT_AAD } from '../../src/simulator/gateway-security.js';
 import { startSimulator, type Simulator } from '../../src/simulator/server.js';
 import { makeTestCerts, type TestCerts } from '../helpers/certs.js';
 import { startIdentityServer, type IdentityServer } from '../helpers/identity-server.js';

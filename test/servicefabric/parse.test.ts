@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
-import { InvalidResponseError } from '../../src/servicefabric/errors.js';
+import { InvalidResponseError } from '../../src/servicefabric/request-errors.js';
 import { jsonShapeProblem, MAX_JSON_DEPTH, parseStoreContent, parseUploadSessions } from '../../src/servicefabric/parse.js';
 
 function fixture(name: string): unknown {

@@ -8,7 +8,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
-import { AbortedError, FabricError, HttpStatusError, InvalidResponseError, TimeoutError } from '../../src/servicefabric/errors.js';
+import { AbortedError, FabricError, HttpStatusError, InvalidResponseError, TimeoutError } from '../../src/servicefabric/request-errors.js';
 import { clientHarness, failure, json } from '../helpers/sf-client.js';
 
 const FOLDER = 'Store\\CalcServiceApp';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { acceptedApiVersion, parseContentRange, parseRuntimeDouble, parseRuntimeUnsigned, parseTimeoutSeconds } from '../../src/simulator/fields.js';
-import { decodeContentPath, matchImageStoreRoute, normalizeStorePath, parseQuery, parseTarget, storeFileKey } from '../../src/simulator/paths.js';
+import { decodeContentPath, matchImageStoreRoute, normalizeStorePath, parseQuery, parseTarget, storeFileKey } from '../../src/simulator/gateway-uri.js';
 import { compareGuids, parseSessionId } from '../../src/simulator/store.js';
 
 describe('request target parsing', () => {

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { readdirSync, readFileSync } from 'node:fs';
 import wtf8 from 'wtf-8';
 import { encodeJson } from '../../src/simulator/json-writer.js';
-import { aadMetadataBody } from '../../src/simulator/security.js';
+import { aadMetadataBody } from '../../src/simulator/gateway-security.js';
 import { startSimulator, type Simulator } from '../../src/simulator/server.js';
 import { byIdUrl, byPathUrl, fakeClock, putChunk, putFullChunk, rawRequest } from './helpers.js';
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError } from '../../src/config/errors.js';
+import { ConfigError } from '../../src/config/config-error.js';
 import { loadWebConfigFile, parseWebConfig } from '../../src/web/webconfig.js';
 import { makeTestCerts, type TestCerts } from '../helpers/certs.js';
 

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
 import { Agent, request } from 'undici';
-import { DEFAULT_AAD } from '../../src/simulator/security.js';
+import { DEFAULT_AAD } from '../../src/simulator/gateway-security.js';
 import { startSimulator, type Simulator } from '../../src/simulator/server.js';
 import { makeTestCerts, type CertFiles, type TestCerts } from '../helpers/certs.js';
 import { assertBuilt } from '../helpers/dist.js';

@@ -1,5 +1,5 @@
 import { PATH_STATES, type PathState } from '../model/path-state.js';
-import { FAILURE_REASONS } from '../servicefabric/errors.js';
+import { FAILURE_REASONS } from '../servicefabric/request-errors.js';
 import { REFRESHED, type FamilySpec, type Sample, type ScrapeView } from './family.js';
 import { SnapshotCache } from './snapshot-cache.js';
 

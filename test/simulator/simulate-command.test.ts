@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import type { Command } from 'commander';
-import { simulateCommand } from '../../src/simulator/cli.js';
+import { simulateCommand } from '../../src/simulator/simulate-command.js';
 import { assertBuilt } from '../helpers/dist.js';
 import { MAIN } from '../helpers/run-cli.js';
 import { byPathUrl, chunkUrl, rawRequest } from './helpers.js';

@@ -4,7 +4,7 @@ import { parse } from 'yaml';
 import type { CapacityState } from '../../src/model/capacity-state.js';
 import { nextSnapshot, type PollOutcome } from '../../src/poller/snapshot.js';
 import type { ImageStoreInfo } from '../../src/servicefabric/image-store-info.js';
-import { capacityView, describeCapacity, LOW_FREE_FRACTION } from '../../src/status/capacity.js';
+import { capacityView, describeCapacity, LOW_FREE_FRACTION } from '../../src/status/capacity-view.js';
 import { buildStatusView } from '../../src/status/view.js';
 
 const T0 = Date.UTC(2026, 0, 1, 0, 0, 0);

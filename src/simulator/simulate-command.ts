@@ -10,7 +10,7 @@ import { parseDuration } from '../config/duration.js';
 import { SCENARIOS, startScenario, type Scenario } from './scenario.js';
 import { JSON_ENCODINGS, type JsonEncoding } from './json-writer.js';
 import type { Simulator, SimulatorOptions } from './server.js';
-import { DEFAULT_AAD } from './security.js';
+import { DEFAULT_AAD } from './gateway-security.js';
 
 /** Session timing of a real cluster, and the scaled-down timing `--scenario demo` uses by default. */
 const REAL_TIMING = { sessionTimeout: '30m', cleanupInterval: '5m' } as const;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { isMicrosoftLoginHost, sameLoginHost } from '../../src/config/authority.js';
+import { isMicrosoftLoginHost, sameLoginHost } from '../../src/config/authority-hosts.js';
 
 describe('isMicrosoftLoginHost', () => {
   it.each(['https://login.microsoftonline.com', 'https://LOGIN.microsoftonline.us/', 'https://login.chinacloudapi.cn', 'https://login.sovcloud-identity.fr'])(

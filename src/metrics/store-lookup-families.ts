@@ -1,4 +1,4 @@
-import { FAILURE_REASONS } from '../servicefabric/errors.js';
+import { FAILURE_REASONS } from '../servicefabric/request-errors.js';
 import { REFRESHED, type FamilySpec, type Sample } from './family.js';
 
 /** Per-cluster store lookup families: a failed lookup is not a failed poll, so it is counted here. */

@@ -1,5 +1,5 @@
 import type { CapacityState } from '../model/capacity-state.js';
-import { FAILURE_REASONS } from '../servicefabric/errors.js';
+import { FAILURE_REASONS } from '../servicefabric/request-errors.js';
 import { IMAGE_STORE_USES, type ImageStoreInfo, type ImageStoreUsage } from '../servicefabric/image-store-info.js';
 import { REFRESHED, type FamilySpec, type Sample, type ScrapeView } from './family.js';
 

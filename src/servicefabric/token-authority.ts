@@ -1,13 +1,13 @@
 /**
  * Where a token request for a cluster may go. The cluster's `GetAadMetadata` is anonymous and
  * answered by whoever answers for the endpoint, so it only names the tenant and the token audience;
- * the login host comes from the configuration (see config/authority.ts), and a cluster naming
+ * the login host comes from the configuration (see config/authority-hosts.ts), and a cluster naming
  * another one is refused before any credential leaves the process.
  */
-import { DEFAULT_AUTHORITY_HOST, isMicrosoftLoginHost, sameLoginHost } from '../config/authority.js';
+import { DEFAULT_AUTHORITY_HOST, isMicrosoftLoginHost, sameLoginHost } from '../config/authority-hosts.js';
 import type { ClusterAuthConfig } from '../config/types.js';
 import type { AadMetadata } from './aad-metadata.js';
-import { AuthError } from './errors.js';
+import { AuthError } from './request-errors.js';
 
 /** An Entra ID tenant as it may appear in an authority URL: a GUID or a domain name. */
 const TENANT = /^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,253}[A-Za-z0-9])?$/;

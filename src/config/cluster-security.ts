@@ -5,8 +5,8 @@
  */
 import { accessSync, constants, statSync } from 'node:fs';
 import * as z from 'zod';
-import { DEFAULT_AUTHORITY_HOST, isMicrosoftLoginHost, MICROSOFT_CLOUDS } from './authority.js';
-import { formatPath, redactUrl } from './errors.js';
+import { DEFAULT_AUTHORITY_HOST, isMicrosoftLoginHost, MICROSOFT_CLOUDS } from './authority-hosts.js';
+import { formatPath, redactUrl } from './config-error.js';
 import { managedIdentitySchema, toManagedIdentity, workloadIdentityProblem, workloadIdentitySchema } from './identity.js';
 import { THUMBPRINT, noneOf, quietly, urlPattern } from './json-schema.js';
 import { resolvePath } from './relative-path.js';
