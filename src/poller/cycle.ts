@@ -286,7 +286,7 @@ function failed(outcome: PollOutcome, options: CycleOptions): PollOutcome {
  * Longest content path written into a log line: a path may be 32,768 characters long and a failing
  * one is logged every cycle, so the line carries its start (the metrics and the page keep it whole).
  */
-export const MAX_LOGGED_PATH_CHARS = 512;
+const MAX_LOGGED_PATH_CHARS = 512;
 
 /**
  * Longest failure message kept. The client bounds the cluster's parts of its messages; this bounds
