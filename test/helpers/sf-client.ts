@@ -5,6 +5,7 @@
 import type { ServerResponse } from 'node:http';
 import { ServiceFabricClient, type ClientOptions } from '../../src/servicefabric/client.js';
 import { serversPerTest, type PerTestServers } from './http-server.js';
+import { ServiceFabricError } from '../../src/servicefabric/request-errors.js';
 
 /** Test servers, and clients closed after each test before their servers. */
 interface ClientHarness extends PerTestServers {
@@ -39,4 +40,11 @@ export async function failure(promise: Promise<unknown>): Promise<Error> {
     throw new Error(`rejected with a non-Error: ${String(error)}`, { cause: error });
   }
   throw new Error('expected the call to reject');
+}
+
+/** The classified error of polling `contentPath` through `client`, which must fail with one. */
+export async function pollFailure(client: { getUploadSessions(contentPath: string): Promise<unknown> }, contentPath: string): Promise<ServiceFabricError> {
+  const error = await failure(client.getUploadSessions(contentPath));
+  if (error instanceof ServiceFabricError) return error;
+  throw error;
 }

@@ -8,6 +8,7 @@ import { session } from '../fixtures/sessions.js';
 import { Writable } from 'node:stream';
 import { LookupTally } from '../../src/poller/lookup-health.js';
 import { nextSnapshot, PathIndex, type PollOutcome } from '../../src/poller/snapshot.js';
+import { captureLog } from '../helpers/log-capture.js';
 
 /**
  * A fake cluster whose answers the test scripts per path, recording concurrency over both requests
@@ -114,25 +115,15 @@ describe('runCycle', () => {
   });
 
   it('clips a long content path in the failure line to its first 512 characters', async () => {
-    const lines: string[] = [];
-    const logger = createLogger({
-      destination: new Writable({
-        write(chunk, _e, cb) {
-          lines.push(...String(chunk).split('\n').filter(Boolean));
-          cb();
-        },
-      }),
-    });
+    const log = captureLog('warn');
     const long = `Pkg\\${'a'.repeat(20_000)}.dll`;
     const cluster = fakeCluster({
       [long]: async () => {
         throw new FabricError('GET http://h/ImageStore/x/$/GetUploadSession: 400 E_INVALIDARG', { status: 400, code: 'E_INVALIDARG' });
       },
     });
-    await runCycle([{ cluster: 'c1', client: cluster, contentPaths: [long] }], { concurrency: 1, logger });
-    expect(lines).toHaveLength(1);
-    const logged = (JSON.parse(lines[0]!) as { content_path: string }).content_path;
-    expect(logged).toBe(`${long.slice(0, 511)}…`);
+    await runCycle([{ cluster: 'c1', client: cluster, contentPaths: [long] }], { concurrency: 1, logger: log.logger });
+    expect(log.entries().map((e) => e.content_path)).toEqual([`${long.slice(0, 511)}…`]);
   });
 
   it('bounds the code and message of a failure, which logs, the status page and the JSON show, whatever the client let through', async () => {

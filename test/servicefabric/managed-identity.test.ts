@@ -4,12 +4,14 @@ import type { ClusterAuthConfig, ClusterConfig } from '../../src/config/types.js
 import { fetchAadMetadata } from '../../src/servicefabric/aad-metadata.js';
 import { createClusterClient, type ClusterClient } from '../../src/servicefabric/cluster-client.js';
 import { EntraTokenSource, MAX_AUTHORITY_ANSWER_BYTES } from '../../src/servicefabric/entra.js';
-import { AuthError, ServiceFabricError } from '../../src/servicefabric/request-errors.js';
+import type { ServiceFabricError } from '../../src/servicefabric/request-errors.js';
+import { AuthError } from '../../src/servicefabric/request-errors.js';
 import { DEFAULT_AAD } from '../../src/simulator/gateway-security.js';
 import { startSimulator, type Simulator } from '../../src/simulator/server.js';
 import { makeTestCerts, type TestCerts } from '../helpers/certs.js';
 import { startIdentityServer, type IdentityServer } from '../helpers/identity-server.js';
 import { captureLog } from '../helpers/log-capture.js';
+import { pollFailure } from '../helpers/sf-client.js';
 
 const PATH = 'MyAppPkg';
 const SHARED = { requestTimeoutMs: 5000, userAgent: 'sf-upload-exporter-test' };
@@ -57,15 +59,7 @@ function client(managedIdentity: ClusterAuthConfig['managedIdentity'], logger = 
   return c;
 }
 
-async function failureOf(c: ClusterClient): Promise<ServiceFabricError> {
-  try {
-    await c.getUploadSessions(PATH);
-  } catch (error) {
-    if (error instanceof ServiceFabricError) return error;
-    throw error;
-  }
-  throw new Error('expected the poll to fail');
-}
+const failureOf = (c: ClusterClient): Promise<ServiceFabricError> => pollFailure(c, PATH);
 
 describe('managed identity against a loopback identity endpoint', () => {
   it('polls with a system-assigned identity token for the cluster application, and reuses it', async () => {
