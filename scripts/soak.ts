@@ -93,7 +93,10 @@ async function main(): Promise<number> {
   const opts = options(process.argv.slice(2));
   const rand = random(20261125);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(rand() * items.length)] as T;
-  let clock = Date.now();
+  // The simulator's clock runs a minute per cycle, so it starts that many minutes back: a session's
+  // ModifiedDate is never ahead of the exporter's clock, which it reads as an invalid answer beyond
+  // a few minutes of skew.
+  let clock = Date.now() - (opts.cycles + 1) * MINUTE;
   const sim = await startSimulator({ now: () => clock, sessionTimeoutMs: 30 * MINUTE, cleanupIntervalMs: 3_600_000 });
   let warnings = 0;
   const logger = createLogger({
