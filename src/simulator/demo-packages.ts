@@ -19,7 +19,10 @@ export interface DemoPackage {
   readonly files: readonly DemoPackageFile[];
   /** The copy starts this long after the scenario. */
   readonly startAfterMs: number;
-  /** The copy dies once this many files have started (the ones in flight stop part-way); absent: it finishes. */
+  /**
+   * The copy starts this many files and dies half way through the last of them (the files beside
+   * it stop where they are; the rest are never started); absent: it finishes.
+   */
   readonly diesAfterFiles?: number;
 }
 

@@ -149,7 +149,15 @@ interface PackageCopy {
   readonly pkg: DemoPackage;
   /** Index of the next file to start. */
   next: number;
-  readonly sending: { path: string; sessionId: string; fileSize: number; chunks: { start: number; end: number }[]; busy: boolean }[];
+  readonly sending: {
+    path: string;
+    sessionId: string;
+    fileSize: number;
+    chunks: { start: number; end: number }[];
+    busy: boolean;
+    /** The copy dies once this file has this few chunks left to send (the last file of a copy that dies). */
+    diesWithChunksLeft?: number;
+  }[];
   over: boolean;
 }
 
@@ -329,25 +337,28 @@ export function startScenario(simulatorUrl: string, name: 'demo' | string, optio
     }
   }
 
-  /** One tick of a package copy: start files up to the parallelism (or die), send a chunk of each. */
+  /** One tick of a package copy: start files up to the parallelism, send a chunk of each; or die, or finish. */
   function copyTick(copy: PackageCopy): void {
     if (copy.over) return;
     const { pkg } = copy;
-    while (copy.sending.length < cfg.packageParallelism && copy.next < pkg.files.length) {
-      if (pkg.diesAfterFiles !== undefined && copy.next >= pkg.diesAfterFiles) {
-        // The copy dies: the files in flight stop part-way, the rest are never started.
-        copy.over = true;
-        stats.packagesDied++;
-        logger.debug({ package: pkg.name, files: copy.next }, 'scenario: package copy died');
-        return;
-      }
+    // A dying copy dies between two chunks of its last file, so that file is always left with
+    // gaps; the files beside it stop wherever they are (one may have every byte and no commit).
+    if (copy.sending.some((f) => f.diesWithChunksLeft !== undefined && f.chunks.length <= f.diesWithChunksLeft)) {
+      copy.over = true;
+      stats.packagesDied++;
+      logger.debug({ package: pkg.name, files: copy.next }, 'scenario: package copy died');
+      return;
+    }
+    const last = pkg.diesAfterFiles === undefined ? pkg.files.length : Math.min(pkg.diesAfterFiles, pkg.files.length);
+    while (copy.sending.length < cfg.packageParallelism && copy.next < last) {
       const file = pkg.files[copy.next] as DemoPackage['files'][number];
       copy.next++;
       const count = Math.max(1, Math.min(MAX_PACKAGE_CHUNKS, Math.ceil(file.size / PACKAGE_CHUNK_BYTES)));
       const size = Math.ceil(file.size / count);
       const chunks: { start: number; end: number }[] = [];
       for (let start = 0; start < file.size; start += size) chunks.push({ start, end: Math.min(start + size, file.size) - 1 });
-      copy.sending.push({ path: file.path, sessionId: guid(), fileSize: file.size, chunks, busy: false });
+      const dies = pkg.diesAfterFiles !== undefined && copy.next === last;
+      copy.sending.push({ path: file.path, sessionId: guid(), fileSize: file.size, chunks, busy: false, ...(dies ? { diesWithChunksLeft: Math.ceil(chunks.length / 2) } : {}) });
     }
     if (copy.sending.length === 0) {
       copy.over = true;
