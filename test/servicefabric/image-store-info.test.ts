@@ -26,6 +26,9 @@ const EXPECTED = {
   },
 };
 
+/** The request's path and query, as the error messages name it (the client's default 5 s deadline). */
+const INFO = '/ImageStore/$/Info?api-version=6.5&timeout=5';
+
 const { serve, client } = clientHarness();
 
 describe('getImageStoreInfo', () => {
@@ -61,15 +64,49 @@ describe('getImageStoreInfo', () => {
     expect((error as HttpStatusError).reason).toBe('http_status');
   });
 
+  // Only 200 carries the figures: any other success is no answer (the call names it), and 300 or
+  // above is the error status it is.
   it.each([
-    ['a 204', (res: Parameters<Parameters<typeof serve>[0]>[1]) => res.writeHead(204).end(), 'unexpected success status 204'],
-    ['an empty 200', (res: Parameters<Parameters<typeof serve>[0]>[1]) => json(res, 200, ''), 'empty body'],
-    ['a 200 that is not JSON', (res: Parameters<Parameters<typeof serve>[0]>[1]) => json(res, 200, '<html>'), 'body is not JSON'],
-  ])('refuses %s as invalid_response', async (_name, answer, text) => {
-    const server = await serve((_req, res) => answer(res));
+    [201, 'Created', '201 Created'],
+    [202, 'Accepted', '202 Accepted'],
+    [204, 'No Content', '204 No Content'],
+    [299, '', '299'],
+  ])('refuses a %i as invalid_response naming the status, with the method, URL and status', async (status, phrase, shown) => {
+    const server = await serve((_req, res) => res.writeHead(status, phrase, { 'content-type': 'application/json; charset=utf-8' }).end(status === 204 ? undefined : EXAMPLE));
+    const error = (await failure(client(server.url).getImageStoreInfo())) as InvalidResponseError;
+    expect(error).toBeInstanceOf(InvalidResponseError);
+    expect([error.reason, error.status, error.method, error.url]).toEqual(['invalid_response', status, 'GET', `${server.url}${INFO}`]);
+    expect(error.message).toBe(`GET ${server.url}${INFO}: invalid response: unexpected success status ${shown}`);
+  });
+
+  it('takes a 300 as the error status it is (http_status), not as a success', async () => {
+    const server = await serve((_req, res) => res.writeHead(300, 'Multiple Choices', { location: '/elsewhere' }).end());
+    const error = (await failure(client(server.url).getImageStoreInfo())) as HttpStatusError;
+    expect(error).toBeInstanceOf(HttpStatusError);
+    expect([error.reason, error.status]).toEqual(['http_status', 300]);
+    expect(error.message).toBe(`GET ${server.url}${INFO}: status 300 Multiple Choices without a Service Fabric error body`);
+  });
+
+  it('gives an error status without a FabricError its status, method, URL and Retry-After', async () => {
+    const server = await serve((_req, res) => res.writeHead(503, 'Service Unavailable', { 'retry-after': '7' }).end('busy'));
+    const error = (await failure(client(server.url).getImageStoreInfo())) as HttpStatusError;
+    expect(error).toBeInstanceOf(HttpStatusError);
+    expect([error.status, error.method, error.url, error.retryAfterMs]).toEqual([503, 'GET', `${server.url}${INFO}`, 7000]);
+    expect(error.message).toBe(`GET ${server.url}${INFO}: status 503 Service Unavailable without a Service Fabric error body`);
+  });
+
+  it('refuses an empty 200 in those words, with its status', async () => {
+    const server = await serve((_req, res) => json(res, 200, ''));
+    const error = (await failure(client(server.url).getImageStoreInfo())) as InvalidResponseError;
+    expect(error).toBeInstanceOf(InvalidResponseError);
+    expect([error.status, error.message]).toEqual([200, `GET ${server.url}${INFO}: invalid response: empty body`]);
+  });
+
+  it('refuses a 200 that is not JSON as invalid_response', async () => {
+    const server = await serve((_req, res) => json(res, 200, '<html>'));
     const error = await failure(client(server.url).getImageStoreInfo());
     expect(error).toBeInstanceOf(InvalidResponseError);
-    expect(error.message).toContain(text);
+    expect(error.message).toContain(`GET ${server.url}${INFO}: invalid response: body is not JSON`);
   });
 
   it('refuses a body larger than the response limit', async () => {
@@ -95,6 +132,54 @@ describe('parseImageStoreInfo', () => {
     (body[section] as Record<string, unknown>)[key] = value;
     return body;
   };
+
+  /** The whole message of the InvalidResponseError `body` is refused with. */
+  const refusal = (body: unknown): string => {
+    try {
+      parseImageStoreInfo(body);
+    } catch (error) {
+      if (error instanceof InvalidResponseError) return error.message;
+      throw error;
+    }
+    throw new Error('expected parseImageStoreInfo to refuse the body');
+  };
+
+  it.each([
+    ['DiskInfo', 'Capacity', undefined, 'DiskInfo.Capacity: missing'],
+    ['DiskInfo', 'Capacity', '-1', 'DiskInfo.Capacity: "-1" is negative'],
+    ['DiskInfo', 'AvailableSpace', null, 'DiskInfo.AvailableSpace: missing'],
+    ['DiskInfo', 'AvailableSpace', '12 GB', 'DiskInfo.AvailableSpace: "12 GB" is not a decimal integer'],
+    ['DiskInfo', 'AvailableSpace', 228_851_900_416, 'DiskInfo.AvailableSpace: expected a decimal string, got number 228851900416'],
+    ['UsedByMetadata', 'UsedSpace', undefined, 'UsedByMetadata.UsedSpace: missing'],
+    ['UsedByMetadata', 'FileCount', null, 'UsedByMetadata.FileCount: missing'],
+    ['UsedByStaging', 'UsedSpace', '1e3', 'UsedByStaging.UsedSpace: "1e3" is not a decimal integer'],
+    ['UsedByCopy', 'FileCount', 2, 'UsedByCopy.FileCount: expected a decimal string, got number 2'],
+    ['UsedByRegister', 'FileCount', '-3', 'UsedByRegister.FileCount: "-3" is negative'],
+  ])('refuses %s.%s holding %p with a message that names exactly that field', (section, key, value, message) => {
+    expect(refusal(withField(section, key, value))).toBe(message);
+  });
+
+  it('names a section that is missing or no object by its own name, and a body that is no object as the body', () => {
+    const without = (key: string): unknown => {
+      const body = example();
+      delete body[key];
+      return body;
+    };
+    expect(refusal(without('DiskInfo'))).toBe('DiskInfo: missing');
+    expect(refusal({ ...example(), DiskInfo: null })).toBe('DiskInfo: missing');
+    expect(refusal({ ...example(), DiskInfo: [] })).toBe('DiskInfo: expected an object, got an array');
+    expect(refusal(without('UsedByMetadata'))).toBe('UsedByMetadata: missing');
+    expect(refusal({ ...example(), UsedByCopy: 1 })).toBe('UsedByCopy: expected an object, got number 1');
+    expect(refusal({ ...example(), UsedByRegister: 'x' })).toBe('UsedByRegister: expected an object, got string "x"');
+    expect(refusal([example()])).toBe('body: expected an object, got an array');
+    expect(refusal(null)).toBe('body: expected an object, got null');
+  });
+
+  it('takes free space equal to the disk size (nothing on it) or none at all, and refuses one byte more than the disk', () => {
+    expect(parseImageStoreInfo(withField('DiskInfo', 'AvailableSpace', '500090007552'))).toMatchObject({ capacityBytes: 500_090_007_552, availableBytes: 500_090_007_552 });
+    expect(parseImageStoreInfo(withField('DiskInfo', 'AvailableSpace', '0'))).toMatchObject({ capacityBytes: 500_090_007_552, availableBytes: 0 });
+    expect(refusal(withField('DiskInfo', 'AvailableSpace', '500090007553'))).toBe('DiskInfo.AvailableSpace: 500090007553 exceeds Capacity 500090007552');
+  });
 
   it('reads 2^53-1 exactly and refuses 2^53, as every size the exporter reads', () => {
     expect(parseImageStoreInfo(withField('DiskInfo', 'Capacity', '9007199254740991')).capacityBytes).toBe(9_007_199_254_740_991);

@@ -376,6 +376,16 @@ describe('parseStoreContent', () => {
     expect(contentRejection({ StoreFiles: ['Store\\a'] }).message).toBe('StoreFiles[0]: expected an object, got string "Store\\\\a"');
   });
 
+  it('takes a file\'s ModifiedDate up to 5 minutes ahead of this host as clock skew, and refuses one further ahead', () => {
+    const now = Date.UTC(2026, 0, 1, 12, 0, 0);
+    const at = (date: string): unknown => ({ StoreFiles: [{ ...MANIFEST, ModifiedDate: date }] });
+    expect(parseStoreContent(at('2026-01-01T12:04:59.999Z'), now)[0]?.modifiedMs).toBe(now + 300_000 - 1);
+    expect(parseStoreContent(at('2026-01-01T12:05:00.000Z'), now)[0]?.modifiedMs).toBe(now + 300_000);
+    expect(() => parseStoreContent(at('2026-01-01T12:05:00.001Z'), now)).toThrow(
+      new InvalidResponseError('StoreFiles[0].ModifiedDate: "2026-01-01T12:05:00.001Z" is more than 5 minutes ahead of this host\'s clock'),
+    );
+  });
+
   it('names the field of a bad file: its path, its size, its ModifiedDate', () => {
     const file = (patch: Record<string, unknown>): unknown => ({ StoreFiles: [MANIFEST, { ...MANIFEST, ...patch }] });
     expect(contentRejection(file({ StoreRelativePath: 7 })).message).toBe('StoreFiles[1].StoreRelativePath: expected a string, got number 7');

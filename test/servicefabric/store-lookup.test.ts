@@ -9,11 +9,14 @@ import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { AbortedError, FabricError, HttpStatusError, InvalidResponseError, TimeoutError } from '../../src/servicefabric/request-errors.js';
+import { OWN_TURN_BYTES } from '../../src/servicefabric/turns.js';
 import { clientHarness, failure, json } from '../helpers/sf-client.js';
 
 const FOLDER = 'Store\\CalcServiceApp';
 const FILE = 'Store\\CalcServiceApp\\ApplicationManifest.2.0.xml';
 const WIRE_FILE = '/ImageStore/Store%5CCalcServiceApp%5CApplicationManifest.2.0.xml';
+/** The folder's listing request, as the error messages name it (the client's default 5 s deadline). */
+const WIRE_FOLDER = '/ImageStore/Store%5CCalcServiceApp?api-version=6.2&timeout=5';
 
 const folderListing = readFileSync(new URL('../fixtures/servicefabric/get-image-store-content-folder.json', import.meta.url), 'utf8');
 const folderFiles = (JSON.parse(folderListing) as { StoreFiles: Array<Record<string, unknown>> }).StoreFiles;
@@ -248,6 +251,69 @@ describe('listStoreFolder: one paged listing for a folder', () => {
       });
       await expect(client(server.url).listStoreFolder(FOLDER)).resolves.toEqual({ files: [], complete: true });
     }
+  });
+
+  it('lists no file for a 200 with an empty body', async () => {
+    const server = await serve((_req, res) => json(res, 200, ''));
+    await expect(client(server.url).listStoreFolder(FOLDER)).resolves.toEqual({ files: [], complete: true });
+  });
+
+  it('refuses a 200 whose listing is invalid, naming the field, with the status', async () => {
+    const server = await serve((_req, res) => json(res, 200, '{"StoreFiles":{},"StoreFolders":[]}'));
+    const error = (await failure(client(server.url).listStoreFolder(FOLDER))) as InvalidResponseError;
+    expect(error).toBeInstanceOf(InvalidResponseError);
+    expect([error.status, error.url]).toEqual([200, `${server.url}${WIRE_FOLDER}`]);
+    expect(error.message).toBe(`GET ${server.url}${WIRE_FOLDER}: invalid response: StoreFiles: expected an array, got an object`);
+  });
+
+  it.each([
+    [201, 'Created', '201 Created'],
+    [206, 'Partial Content', '206 Partial Content'],
+  ])('refuses a %i, a success no gateway sends for a listing, as invalid_response naming the status', async (status, phrase, shown) => {
+    const server = await serve((_req, res) => res.writeHead(status, phrase, { 'content-type': 'application/json; charset=utf-8' }).end(fileListing()));
+    const error = (await failure(client(server.url).listStoreFolder(FOLDER))) as InvalidResponseError;
+    expect(error).toBeInstanceOf(InvalidResponseError);
+    expect([error.reason, error.status, error.method, error.url]).toEqual(['invalid_response', status, 'GET', `${server.url}${WIRE_FOLDER}`]);
+    expect(error.message).toBe(`GET ${server.url}${WIRE_FOLDER}: invalid response: unexpected success status ${shown}`);
+  });
+
+  it('takes a 300 as the error status it is (http_status), not as a success', async () => {
+    const server = await serve((_req, res) => res.writeHead(300, 'Multiple Choices', { location: '/elsewhere' }).end());
+    const error = (await failure(client(server.url).listStoreFolder(FOLDER))) as HttpStatusError;
+    expect(error).toBeInstanceOf(HttpStatusError);
+    expect([error.reason, error.status]).toEqual(['http_status', 300]);
+    expect(error.message).toBe(`GET ${server.url}${WIRE_FOLDER}: status 300 Multiple Choices without a Service Fabric error body`);
+  });
+
+  // Only a 404 with an empty body is the gateway's answer for a folder that does not exist.
+  it.each([
+    ['a 404 with a page', 404, 'Not Found', '<html>no such site</html>'],
+    ['a 404 with a body over the error-body bound (64 KiB)', 404, 'Not Found', 'x'.repeat(64 * 1024 + 1)],
+    ['a 403 with an empty body', 403, 'Forbidden', ''],
+  ])('counts %s as a failure, not as a folder without files', async (_label, status, phrase, body) => {
+    const server = await serve((_req, res) => res.writeHead(status, phrase, { 'content-type': 'text/html' }).end(body));
+    const error = (await failure(client(server.url).listStoreFolder(FOLDER))) as HttpStatusError;
+    expect(error).toBeInstanceOf(HttpStatusError);
+    expect([error.reason, error.status, error.method, error.url]).toEqual(['http_status', status, 'GET', `${server.url}${WIRE_FOLDER}`]);
+    expect(error.message).toBe(`GET ${server.url}${WIRE_FOLDER}: status ${status} ${phrase} without a Service Fabric error body`);
+  });
+
+  // A listing of at least OWN_TURN_BYTES is handed back after an event-loop turn of its own (turns.ts);
+  // whichever side of that threshold it is, and up to the response limit, it reads the same.
+  it.each([
+    ['one byte under the own-turn threshold', OWN_TURN_BYTES - 1],
+    ['at the own-turn threshold', OWN_TURN_BYTES],
+    ['one byte over it', OWN_TURN_BYTES + 1],
+  ])('reads a listing %s, and refuses it one byte over the response limit', async (_label, size) => {
+    const listing = fileListing();
+    const body = `${listing}${' '.repeat(size - Buffer.byteLength(listing))}`;
+    expect(Buffer.byteLength(body)).toBe(size);
+    const server = await serve((_req, res) => json(res, 200, body));
+    const read = await client(server.url, { maxResponseBytes: size }).listStoreFolder(FOLDER);
+    expect(read).toEqual({ files: [{ storeRelativePath: FILE, fileSize: 897, modifiedMs: Date.UTC(2017, 8, 28, 17, 44, 22, 609) }], complete: true });
+    const error = await failure(client(server.url, { maxResponseBytes: size - 1 }).listStoreFolder(FOLDER));
+    expect(error).toBeInstanceOf(InvalidResponseError);
+    expect(error.message).toBe(`GET ${server.url}${WIRE_FOLDER}: invalid response: body exceeds the ${size - 1}-byte limit`);
   });
 
   it('throws the classified failure of a refused listing', async () => {

@@ -58,6 +58,13 @@ describe('status view', () => {
     expect(path.sessions).toEqual([]);
   });
 
+  it('gives poll.idle_interval in seconds, and 0 (every path every cycle) without one', () => {
+    const snapshot = nextSnapshot(undefined, [ok('p', T0, [])], cycle(T0));
+    expect(buildStatusView({ snapshot, nowMs: T0, stalledAfterMs: MINUTE, idleIntervalMs: 300_000 }).idle_interval_seconds).toBe(300);
+    expect(buildStatusView({ snapshot, nowMs: T0, stalledAfterMs: MINUTE, idleIntervalMs: 1_500 }).idle_interval_seconds).toBe(1.5);
+    expect(buildStatusView({ snapshot, nowMs: T0, stalledAfterMs: MINUTE }).idle_interval_seconds).toBe(0);
+  });
+
   it('has no clusters before the first cycle', () => {
     const view = buildStatusView({ snapshot: undefined, nowMs: T0, stalledAfterMs: MINUTE });
     expect(view).toMatchObject({ last_cycle_at: null, fresh: false, clusters: [] });
