@@ -90,11 +90,12 @@ function parseEntry(item: unknown, at: string, maxPathLength: number): PathFileE
   if (typeof path === 'string' && path.length > maxPathLength) {
     throw new PathFileError(`${typeof item === 'string' ? at : `${at}.path`}: ${tooLong(path.length, maxPathLength)}`);
   }
-  const result = typeof item === 'string' ? contentPath.safeParse(item, { reportInput: true }) : entryObject.safeParse(item, { reportInput: true });
+  // Only an entry's issues can be of the wrong type, and their messages say which type came (never the value).
+  const result = typeof item === 'string' ? contentPath.safeParse(item) : entryObject.safeParse(item, { reportInput: true });
   if (!result.success) {
     const issue = result.error.issues[0];
     // Stryker disable next-line ArrayDeclaration: zod's issues always have a path, so the fallback is never used
-    const where = [at, ...(issue?.code === 'unrecognized_keys' ? [] : (issue?.path ?? []).map(String))].join('.');
+    const where = [at, ...(issue?.path ?? []).map(String)].join('.');
     // Stryker disable next-line StringLiteral: a failed safeParse always has an issue
     throw new PathFileError(`${where}: ${issue === undefined ? 'invalid entry' : entryIssueMessage(issue)}`);
   }

@@ -32,7 +32,7 @@ export function readPathFileYaml(text: string, maxEntries = Number.POSITIVE_INFI
     }
     const value: unknown = document.toJS();
     // The list is the file, or its mapping's paths (the package form).
-    const list = value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>).paths : value;
+    const list = Array.isArray(value) ? value : (value as { paths?: unknown } | null)?.paths;
     if (Array.isArray(list) && list.length > maxEntries) return { tooMany: list.length };
     return { value };
   } catch (error) {

@@ -387,10 +387,10 @@ const USE_KEYS: Readonly<Record<ImageStoreUse, keyof ImageStoreInfoWire>> = {
   register: 'UsedByRegister',
 };
 
-function objectAt(record: Record<string, unknown>, key: string, where: string): Record<string, unknown> {
-  const value = requiredField(record, key, where);
-  const at = where === '' ? key : `${where}.${key}`;
-  if (!isJsonObject(value)) notA(at, 'an object', value);
+/** The object under a top-level key of the answer; an error names the key. */
+function objectAt(record: Record<string, unknown>, key: string): Record<string, unknown> {
+  const value = requiredField(record, key, '');
+  if (!isJsonObject(value)) notA(key, 'an object', value);
   return value;
 }
 
@@ -401,7 +401,7 @@ function objectAt(record: Record<string, unknown>, key: string, where: string): 
  */
 export function parseImageStoreInfo(body: unknown): ImageStoreInfo {
   if (!isJsonObject(body)) notA('body', 'an object', body);
-  const disk = objectAt(body, 'DiskInfo' satisfies keyof ImageStoreInfoWire, '');
+  const disk = objectAt(body, 'DiskInfo' satisfies keyof ImageStoreInfoWire);
   const capacityBytes = parseU64(requiredField(disk, 'Capacity' satisfies keyof DiskInfoWire, 'DiskInfo'), 'DiskInfo', 'Capacity');
   const availableBytes = parseU64(requiredField(disk, 'AvailableSpace' satisfies keyof DiskInfoWire, 'DiskInfo'), 'DiskInfo', 'AvailableSpace');
   if (availableBytes > capacityBytes) {
@@ -409,7 +409,7 @@ export function parseImageStoreInfo(body: unknown): ImageStoreInfo {
   }
   const usage = (use: ImageStoreUse): ImageStoreUsage => {
     const key = USE_KEYS[use];
-    const info = objectAt(body, key, '');
+    const info = objectAt(body, key);
     return {
       bytes: parseU64(requiredField(info, 'UsedSpace' satisfies keyof UsageInfoWire, key), key, 'UsedSpace'),
       files: parseU64(requiredField(info, 'FileCount' satisfies keyof UsageInfoWire, key), key, 'FileCount'),
