@@ -161,6 +161,30 @@ function invalidResponse(context: RequestContext, base: ServiceFabricErrorOption
   return new InvalidResponseError(`${context.prefix}: invalid response: ${what}`, { ...base, cause });
 }
 
+/** The error for a success status the operation never answers with; its body is dropped unread. */
+function unexpectedSuccess(response: Response, context: RequestContext, base: ServiceFabricErrorOptions): InvalidResponseError {
+  discardBody(response);
+  return new InvalidResponseError(`${context.prefix}: invalid response: unexpected success status ${statusLine(response)}`, base);
+}
+
+/** Runs a parser on an answer; what it refuses comes back as an InvalidResponseError naming the request. */
+function namingTheRequest<T>(parse: () => T, context: RequestContext, base: ServiceFabricErrorOptions): T {
+  try {
+    return parse();
+  } catch (error) {
+    if (error instanceof InvalidResponseError) throw invalidResponse(context, base, error.message, error);
+    throw error;
+  }
+}
+
+/**
+ * The gateway's answer for a path that does not exist: 404 with an empty body (no FabricError). A
+ * 404 with a body is not that answer (a proxy's page for a wrong endpoint, say) and stays a failure.
+ */
+function isNotFound(status: number, read: BoundedBody): boolean {
+  return status === 404 && !read.tooLarge && read.bytes.byteLength === 0;
+}
+
 /** A keep-alive HTTP client for one cluster's image store. */
 export class ServiceFabricClient {
   readonly #base: string;
@@ -282,10 +306,7 @@ export class ServiceFabricClient {
       return [];
     }
     // A Response's status is 200–599 (the Fetch standard), so this is 201–299 but 204.
-    if (status < 300 && status !== 200) {
-      discardBody(response);
-      throw new InvalidResponseError(`${context.prefix}: invalid response: unexpected success status ${statusLine(response)}`, base);
-    }
+    if (status < 300 && status !== 200) throw unexpectedSuccess(response, context, base);
     // The request's deadline (InFlight) covers the body as it did the headers.
     if (status === 200) return this.#sessionsOf(await this.#successBody(response), base, context);
     throw this.#failureOf(response, await this.#errorBody(response), base, context, LINUX_HINT);
@@ -301,15 +322,10 @@ export class ServiceFabricClient {
     }
     // As for GetUploadSession, 201–299 but 204: no 1xx gets here (undici reads past it to the final
     // answer, or fails the request).
-    if (status < 300 && status !== 200) {
-      discardBody(response);
-      throw new InvalidResponseError(`${context.prefix}: invalid response: unexpected success status ${statusLine(response)}`, base);
-    }
+    if (status < 300 && status !== 200) throw unexpectedSuccess(response, context, base);
     if (status === 200) return this.#storeFileOf(await this.#successBody(response), base, context);
     const read = await this.#errorBody(response);
-    // A path that does not exist is 404 with an empty body (no FabricError). A 404 with a body is
-    // not that answer (a proxy's page for a wrong endpoint, say) and stays a failure.
-    if (status === 404 && !read.tooLarge && read.bytes.byteLength === 0) return undefined;
+    if (isNotFound(status, read)) return undefined;
     throw this.#failureOf(response, read, base, context, CONTENT_HINT);
   };
 
@@ -317,19 +333,11 @@ export class ServiceFabricClient {
     const status = response.status;
     const base: ServiceFabricErrorOptions = { method: context.method, url: context.url, status };
     // Only 200 carries the answer: an empty one (204 or otherwise) holds no figure to show.
-    if (status < 300 && status !== 200) {
-      discardBody(response);
-      throw new InvalidResponseError(`${context.prefix}: invalid response: unexpected success status ${statusLine(response)}`, base);
-    }
+    if (status < 300 && status !== 200) throw unexpectedSuccess(response, context, base);
     if (status !== 200) throw this.#failureOf(response, await this.#errorBody(response), base, context, INFO_HINT);
-    const body = this.#jsonOf(await readBoundedBody(response, this.#maxResponseBytes), base, context);
+    const body = this.#jsonOf(await this.#successBody(response), base, context);
     if (body.empty) throw invalidResponse(context, base, 'empty body');
-    try {
-      return parseImageStoreInfo(body.value);
-    } catch (error) {
-      if (error instanceof InvalidResponseError) throw invalidResponse(context, base, error.message, error);
-      throw error;
-    }
+    return namingTheRequest(() => parseImageStoreInfo(body.value), context, base);
   };
 
   readonly #handleListing: AnswerHandler<StoreContentPage> = async (response, context) => {
@@ -339,22 +347,14 @@ export class ServiceFabricClient {
       discardBody(response);
       return NO_PAGE;
     }
-    if (status < 300 && status !== 200) {
-      discardBody(response);
-      throw new InvalidResponseError(`${context.prefix}: invalid response: unexpected success status ${statusLine(response)}`, base);
-    }
+    if (status < 300 && status !== 200) throw unexpectedSuccess(response, context, base);
     if (status === 200) {
       const body = this.#jsonOf(await this.#successBody(response), base, context);
       if (body.empty) return NO_PAGE;
-      try {
-        return parseStoreContentPage(body.value);
-      } catch (error) {
-        if (error instanceof InvalidResponseError) throw invalidResponse(context, base, error.message, error);
-        throw error;
-      }
+      return namingTheRequest(() => parseStoreContentPage(body.value), context, base);
     }
     const read = await this.#errorBody(response);
-    if (status === 404 && !read.tooLarge && read.bytes.byteLength === 0) return NO_PAGE;
+    if (isNotFound(status, read)) return NO_PAGE;
     throw this.#failureOf(response, read, base, context, CONTENT_HINT);
   };
 
@@ -376,25 +376,14 @@ export class ServiceFabricClient {
     // An empty 200 body means zero sessions: no gateway is known to send one, but it cannot mean
     // anything else. (An object without `UploadSessions` is rejected by the parser.)
     if (body.empty) return [];
-    try {
-      return parseUploadSessions(body.value);
-    } catch (error) {
-      if (error instanceof InvalidResponseError) throw invalidResponse(context, base, error.message, error);
-      throw error;
-    }
+    return namingTheRequest(() => parseUploadSessions(body.value), context, base);
   }
 
   #storeFileOf(read: BoundedBody, base: ServiceFabricErrorOptions, context: RequestContext): StoreFile | undefined {
     const body = this.#jsonOf(read, base, context);
     // Lists nothing, as 204 and 404 do: no gateway is known to send it, and it cannot mean a file.
     if (body.empty) return undefined;
-    let files: StoreFile[];
-    try {
-      files = parseStoreContent(body.value);
-    } catch (error) {
-      if (error instanceof InvalidResponseError) throw invalidResponse(context, base, error.message, error);
-      throw error;
-    }
+    const files = namingTheRequest(() => parseStoreContent(body.value), context, base);
     // The listing of a file is that file, under the path the store holds (`\` separators, its own
     // case); the listing of a folder is its content, whose paths are longer than the folder's.
     const key = storeKey(context.contentPath);
